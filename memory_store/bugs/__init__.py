@@ -1,0 +1,1 @@
+"""Bug memory: records of past errors and their fixes, the index and the matcher."""

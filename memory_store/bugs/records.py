@@ -1,0 +1,135 @@
+"""Bug records on disk: ``.teamlore/bugs/<id>.json`` (schema ``teamlore.bug/1``).
+
+A record holds the parsed, redacted error, its fingerprint and template, the fix and
+how it came about. The id is derived from the error fingerprint and the fix text, so
+the same fix for the same error recorded twice is one file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from memory_store.clock import now_iso
+from memory_store.errors import fingerprint, message_template, parse_error
+from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.recordfiles import LoadResult, RecordDir, content_id
+from memory_store.redact import redact
+from memory_store.workspace import Workspace
+
+KIND = "bug"
+VERSION = 1
+
+_STR_FIELDS = ("fix", "root_cause", "author")
+
+
+class EmptyErrorText(ValueError):
+    """The error text holds nothing that looks like an error."""
+
+
+def validate_bug(path: Path, rec: dict[str, Any]) -> None:
+    """Field-level checks on top of the shared envelope."""
+    error = rec.get("error")
+    if not isinstance(error, dict):
+        raise MemoryFileError(FileProblem(path, "field 'error' must be an object"))
+    if not isinstance(error.get("type"), str) or not isinstance(error.get("message", ""), str):
+        raise MemoryFileError(FileProblem(path, "field 'error.type'/'error.message' must be strings"))
+    for name in _STR_FIELDS:
+        if name in rec and rec[name] is not None and not isinstance(rec[name], str):
+            raise MemoryFileError(FileProblem(path, f"field '{name}' must be a string"))
+    minutes = rec.get("minutes")
+    if minutes is not None and (not isinstance(minutes, (int, float)) or isinstance(minutes, bool)):
+        raise MemoryFileError(FileProblem(path, "field 'minutes' must be a number"))
+
+
+def default_author(root: Path | None = None) -> str:
+    """``git config user.name`` of the workspace, else the login name."""
+    try:
+        out = subprocess.run(["git", "config", "user.name"], cwd=root or os.getcwd(),
+                             capture_output=True, text=True, timeout=5, check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+class BugStore:
+    """Reads and writes bug records of one workspace."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.files = RecordDir(workspace.store / "bugs", KIND, VERSION, lock_dir=workspace.cache / "locks")
+
+    def build(
+        self,
+        error_text: str,
+        fix: str,
+        *,
+        root_cause: str = "",
+        file: str | None = None,
+        minutes: float | None = None,
+        author: str | None = None,
+        source: str = "cli",
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A new record (not yet written): redacted, parsed, paths made relative."""
+        parsed = parse_error(error_text, self.workspace.root)
+        if parsed is None:
+            raise EmptyErrorText("the error text is empty")
+        rel_file = self.workspace.relative(file) if file else None
+        if rel_file is None and (frame := parsed.innermost_app_frame()) is not None:
+            rel_file = frame.path or None
+        fix = redact(fix.strip())
+        fp = fingerprint(parsed)
+        error = parsed.to_json()
+        error["template"] = message_template(parsed.exc_type, parsed.message)
+        now = now_iso()
+        rec: dict[str, Any] = {
+            "id": content_id("bug", fp, " ".join(fix.lower().split())),
+            "error": error,
+            "fingerprint": fp,
+            "fix": fix,
+            "root_cause": redact(root_cause.strip()),
+            "file": rel_file,
+            "minutes": minutes,
+            "author": author or default_author(self.workspace.root),
+            "source": source,
+            "status": "resolved" if fix else "open",
+            "created": now,
+            "updated": now,
+            "occurrences": 1,
+            "tags": [],
+        }
+        if extra:
+            rec.update(extra)
+        return rec
+
+    def save(self, rec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Write ``rec`` unless a record with its id exists; returns (stored record, created)."""
+        self.workspace.ensure_store()
+        with self.files.locked():
+            if self.files.exists(rec["id"]):
+                try:
+                    return self.files.read(rec["id"]), False
+                except MemoryFileError:
+                    raise
+            self.files.write(rec)
+        return rec, True
+
+    def add(self, error_text: str, fix: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:
+        return self.save(self.build(error_text, fix, **kwargs))
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        rec = self.files.read(record_id)
+        validate_bug(self.files.path_for(record_id), rec)
+        return rec
+
+    def load(self) -> LoadResult:
+        return self.files.load_all(validate_bug)

@@ -1,0 +1,45 @@
+"""Whole-memory health check, used by ``teamlore doctor`` and the servers' start-up log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from memory_store.jsonio import FileProblem
+from memory_store.recordfiles import LoadResult
+from memory_store.workspace import Workspace
+
+Loader = Callable[[Workspace], LoadResult]
+LOADERS: dict[str, Loader] = {}
+"""Each kind of memory registers how to load all its files (see :func:`register_loader`)."""
+
+
+def register_loader(kind: str, loader: Loader) -> None:
+    LOADERS[kind] = loader
+
+
+@dataclass
+class HealthReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+def _builtin_loaders() -> None:
+    from memory_store.bugs.records import BugStore
+
+    LOADERS.setdefault("bugs", lambda ws: BugStore(ws).load())
+    try:  # parts that register themselves on import
+        import memory_store.debt  # noqa: F401
+        import memory_store.security  # noqa: F401
+    except ImportError:
+        pass
+
+
+def check_memory(workspace: Workspace) -> HealthReport:
+    _builtin_loaders()
+    report = HealthReport()
+    for kind, loader in sorted(LOADERS.items()):
+        result = loader(workspace)
+        report.counts[kind] = len(result.records)
+        report.problems.extend(result.problems)
+    return report

@@ -1,0 +1,147 @@
+"""Atomic, never-destructive JSON files.
+
+Every memory file is written to a temp file in the same directory, fsynced and then
+``os.replace``d, so readers see the old or the new content, never a mix. Reading never
+repairs: a file that cannot be parsed is reported as a :class:`FileProblem` and left as is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""Memory files are small; anything bigger is hostile or a mistake and is skipped unread."""
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A memory file that was skipped, and why."""
+
+    path: Path
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.reason}"
+
+    def to_json(self, root: Path | None = None) -> dict[str, Any]:
+        path = self.path
+        if root is not None:
+            try:
+                path = self.path.relative_to(root)
+            except ValueError:
+                pass
+        return {"path": path.as_posix(), "reason": self.reason, "line": self.line}
+
+
+class MemoryFileError(Exception):
+    """Raised by :func:`read_json` with the :class:`FileProblem` it found."""
+
+    def __init__(self, problem: FileProblem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def dumps(obj: Any) -> str:
+    """The one on-disk JSON style: pretty, sorted keys, UTF-8, trailing newline."""
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, dumps(obj))
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _depth(obj: Any, limit: int) -> int:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    deepest = 0
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
+
+
+def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """Read one JSON memory file or raise :class:`MemoryFileError` naming path, line and reason.
+
+    ``confine_to``: a symlink (or any path) resolving outside this directory is refused.
+    """
+
+    def fail(reason: str, line: int | None = None) -> MemoryFileError:
+        return MemoryFileError(FileProblem(path, reason, line))
+
+    if confine_to is not None:
+        real = path.resolve()
+        base = confine_to.resolve()
+        if real != base and base not in real.parents:
+            raise fail(f"points outside the memory directory ({real})")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise fail(f"too large ({size} bytes > {max_bytes}); not read")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise fail(f"not valid UTF-8 (byte {exc.start})", line) from None
+    if not text.strip():
+        raise fail("empty file")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise fail("JSON nested too deeply") from None
+    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+        raise fail(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return obj

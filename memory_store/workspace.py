@@ -1,0 +1,123 @@
+"""Where the memory lives, and the path rules that keep it portable and safe.
+
+The workspace is the repository root. Paths stored in the memory are POSIX-style and
+relative to it; anything that would escape it (``..``, absolute paths, NUL bytes,
+symlinks pointing outside) is rejected with :class:`UnsafePathError`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+STORE_DIRNAME = ".teamlore"
+ROOT_ENV = "TEAMLORE_ROOT"
+GITIGNORE_LINES = (".cache/", ".inbox/")
+
+
+class UnsafePathError(ValueError):
+    """A path or id that would leave the workspace or the memory directory."""
+
+
+def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+    """Resolve the workspace root: explicit ``--root``, then ``TEAMLORE_ROOT``, then the
+    nearest ancestor of ``start`` (default: cwd) holding ``.teamlore`` or ``.git``, else ``start``."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(ROOT_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / STORE_DIRNAME).is_dir() or (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+def check_relative(path: str) -> str:
+    """Validate a workspace-relative path given by a user or a file; return it normalized."""
+    if "\x00" in path:
+        raise UnsafePathError(f"path contains a NUL byte: {path!r}")
+    candidate = path.replace("\\", "/")
+    if candidate.startswith("/") or (len(candidate) > 1 and candidate[1] == ":"):
+        raise UnsafePathError(f"absolute path not allowed here: {path!r}")
+    parts = [p for p in PurePosixPath(candidate).parts if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise UnsafePathError(f"path escapes the workspace: {path!r}")
+    return "/".join(parts)
+
+
+def check_id(record_id: str) -> str:
+    """Record ids become file names: allow only a safe alphabet."""
+    if not record_id or len(record_id) > 128 or "\x00" in record_id:
+        raise UnsafePathError(f"invalid id: {record_id!r}")
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    if not set(record_id) <= allowed or record_id.startswith(".") or ".." in record_id:
+        raise UnsafePathError(f"invalid id: {record_id!r}")
+    return record_id
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace root and its ``.teamlore`` memory directory."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Workspace:
+        return cls(find_workspace_root(explicit, start))
+
+    @property
+    def store(self) -> Path:
+        return self.root / STORE_DIRNAME
+
+    @property
+    def inbox(self) -> Path:
+        return self.store / ".inbox"
+
+    @property
+    def cache(self) -> Path:
+        return self.store / ".cache"
+
+    def ensure_store(self) -> Path:
+        """Create ``.teamlore/`` (with its ``.gitignore``) on first write."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        gitignore = self.store / ".gitignore"
+        if not gitignore.exists():
+            from memory_store.jsonio import atomic_write_text
+
+            atomic_write_text(gitignore, "".join(f"{line}\n" for line in GITIGNORE_LINES))
+        return self.store
+
+    def relative(self, path: str | os.PathLike[str]) -> str:
+        """Workspace-relative POSIX path for ``path`` (absolute or relative to the root)."""
+        raw = os.fspath(path)
+        if "\x00" in raw:
+            raise UnsafePathError(f"path contains a NUL byte: {raw!r}")
+        p = Path(raw)
+        if not p.is_absolute():
+            return check_relative(raw)
+        try:
+            rel = p.resolve().relative_to(self.root)
+        except ValueError:
+            try:
+                rel = p.absolute().relative_to(self.root)
+            except ValueError:
+                raise UnsafePathError(f"path is outside the workspace {self.root}: {raw}") from None
+        return check_relative(rel.as_posix())
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        try:
+            self.relative(path)
+        except UnsafePathError:
+            return False
+        return True
+
+    def resolve(self, relative: str) -> Path:
+        """Absolute path for a stored relative path; refuses anything escaping the root."""
+        rel = check_relative(relative)
+        full = (self.root / rel).resolve()
+        if full != self.root and self.root not in full.parents:
+            raise UnsafePathError(f"path resolves outside the workspace: {relative!r}")
+        return full

@@ -1,0 +1,1 @@
+"""The ``teamlore`` command line."""

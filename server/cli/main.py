@@ -1,0 +1,81 @@
+"""Entry point of the ``teamlore`` command.
+
+Each module in :mod:`server.cli.commands` adds its sub-commands through a
+``register(subparsers)`` function and sets ``func(ctx) -> int`` on its parsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from memory_store import __version__
+from memory_store.jsonio import MemoryFileError
+from memory_store.workspace import UnsafePathError, Workspace
+from server.cli import commands
+from server.cli.common import CliError, Context
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"teamlore: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="teamlore", description="A team's memory of past fixes and triage decisions.")
+    parser.add_argument("--version", action="version", version=f"teamlore {__version__}")
+    parser.add_argument("--root", metavar="DIR", help="workspace root (default: TEAMLORE_ROOT or the enclosing git repository)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    parser.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if args.log_file:
+        handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if args.root:
+            from pathlib import Path
+
+            if not Path(args.root).is_dir():
+                raise CliError(f"--root: not a directory: {args.root}")
+        ctx = Context(args=args, workspace=Workspace.find(args.root))
+        return int(func(ctx) or 0)
+    except CliError as exc:
+        print(f"teamlore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except UnsafePathError as exc:
+        print(f"teamlore: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryFileError as exc:
+        print(f"teamlore: error: unreadable memory file: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""Shared fixtures: throwaway workspaces and a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from memory_store.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    root.mkdir()
+    return Workspace(root.resolve())
+
+
+def run_cli(*args: str, root: Path | None = None, stdin: str | None = None,
+            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real ``teamlore`` entry point in a subprocess."""
+    cmd = [sys.executable, "-m", "server"]
+    if root is not None:
+        cmd += ["--root", str(root)]
+    cmd += list(args)
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, check=False)
