@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,11 +30,9 @@ def _builtin_loaders() -> None:
     from memory_store.bugs.records import BugStore
 
     LOADERS.setdefault("bugs", lambda ws: BugStore(ws).load())
-    try:  # parts that register themselves on import
-        import memory_store.debt  # noqa: F401
-        import memory_store.security  # noqa: F401
-    except ImportError:
-        pass
+    for part in ("memory_store.security", "memory_store.debt"):  # register themselves on import
+        with contextlib.suppress(ImportError):
+            importlib.import_module(part)
 
 
 def check_memory(workspace: Workspace) -> HealthReport:

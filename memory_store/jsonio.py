@@ -7,6 +7,7 @@ repairs: a file that cannot be parsed is reported as a :class:`FileProblem` and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -35,10 +36,8 @@ class FileProblem:
     def to_json(self, root: Path | None = None) -> dict[str, Any]:
         path = self.path
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 path = self.path.relative_to(root)
-            except ValueError:
-                pass
         return {"path": path.as_posix(), "reason": self.reason, "line": self.line}
 
 
@@ -65,10 +64,8 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_dir(path.parent)
 

@@ -23,7 +23,10 @@ def _r(kind: str, pattern: str, group: int = 0, flags: int = 0) -> Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    _r("private-key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)"),
+    _r(
+        "private-key",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
+    ),
     _r("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
     _r("aws-access-key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
     _r(
@@ -37,7 +40,12 @@ RULES: tuple[Rule, ...] = (
     _r("stripe-key", r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b"),
     _r("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
     _r("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),
-    _r("authorization", r"(?i)\b(authorization|proxy-authorization)\b([\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token|digest)\s+)?([^\s\"',;]+)", 4),
+    _r(
+        "authorization",
+        r"(?i)\b(authorization|proxy-authorization)\b([\"']?\s*[:=]\s*[\"']?)"
+        r"((?:bearer|basic|token|digest)\s+)?([^\s\"',;]+)",
+        4,
+    ),
     _r("bearer-token", r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{12,})", 1),
     _r("url-password", r"\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)(@)", 2, re.IGNORECASE),
     _r(

@@ -56,7 +56,9 @@ BAD_FILES = [
     pytest.param(b'{"schema": "teamlore.debt/1", "id": "bug-x"}', "expected 'teamlore.bug/1'", id="wrong-schema"),
     pytest.param(b'{"schema": "teamlore.bug/99", "id": "bug-x"}', "newer than", id="future-schema"),
     pytest.param(b"", "empty file", id="empty"),
-    pytest.param(b'{"schema": "teamlore.bug/1", "id": "bug-x", "error": "oops"}', "'error' must be an object", id="bad-field"),
+    pytest.param(
+        b'{"schema": "teamlore.bug/1", "id": "bug-x", "error": "oops"}', "'error' must be an object", id="bad-field"
+    ),
 ]
 
 

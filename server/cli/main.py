@@ -28,7 +28,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="teamlore", description="A team's memory of past fixes and triage decisions.")
     parser.add_argument("--version", action="version", version=f"teamlore {__version__}")
-    parser.add_argument("--root", metavar="DIR", help="workspace root (default: TEAMLORE_ROOT or the enclosing git repository)")
+    parser.add_argument(
+        "--root", metavar="DIR", help="workspace root (default: TEAMLORE_ROOT or the enclosing git repository)"
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     parser.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
