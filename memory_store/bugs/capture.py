@@ -1,0 +1,289 @@
+"""Fix capture: notice that an error went away and propose how it was fixed.
+
+For each command (same command line, same working directory) the state in
+``.teamlore/.inbox/capture/commands/<key>.json`` remembers which errors are *open*:
+when each first failed and a snapshot of the tracked files at that moment (a git tree,
+see :mod:`memory_store.gitinfo`). When a later run of that command no longer shows an
+open error, and the run is comparable (it succeeded, or it failed only with errors that
+were already open), a *proposal* is written to ``.teamlore/.inbox/proposals/<id>.json``:
+the error, the redacted and size-capped diff between the first failing run and this
+run (the frames' files first), the resolution time, author, branch and commit, and a
+summary generated from the diff. Nothing reaches the bug memory until a person accepts.
+
+An error that comes back after it was proposed (fail, pass, fail) is marked flaky and
+never proposed again for that command.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from memory_store import gitinfo
+from memory_store.bugs.diffs import FileDiff, dependency_changes, parse_unified_diff, summarize
+from memory_store.bugs.edits import remembered_edits
+from memory_store.bugs.records import BugStore
+from memory_store.clock import now_iso
+from memory_store.inbox import file_lock, iso
+from memory_store.jsonio import MemoryFileError, atomic_write_json, read_json
+from memory_store.recordfiles import LoadResult, RecordDir, content_id
+from memory_store.redact import redact
+from memory_store.workspace import Workspace, check_id
+
+log = logging.getLogger(__name__)
+
+KIND = "proposal"
+VERSION = 1
+STATE_SCHEMA = "teamlore.capture-state/1"
+MAX_DIFF_CHARS = 20_000
+MAX_DIFF_FILES = 12
+MAX_FILE_DIFF_CHARS = 8_000
+
+
+class UnknownProposal(KeyError):
+    """No pending proposal with that id."""
+
+    def __str__(self) -> str:
+        return f"no pending proposal with id {self.args[0]!r}"
+
+
+def _proposals(workspace: Workspace) -> RecordDir:
+    return RecordDir(workspace.inbox / "proposals", KIND, VERSION, lock_dir=workspace.inbox / "capture")
+
+
+def _state_path(workspace: Workspace, command: str, cwd: str | None) -> Path:
+    key = content_id("cmd", " ".join(command.split()), cwd or "")
+    return workspace.inbox / "capture" / "commands" / f"{key}.json"
+
+
+def _load_state(path: Path, command: str, cwd: str | None) -> dict[str, Any]:
+    try:
+        state = read_json(path)
+        if isinstance(state, dict) and state.get("schema") == STATE_SCHEMA:
+            state.setdefault("open", {})
+            state.setdefault("proposed", {})
+            return state
+        log.warning("capture state %s has an unexpected shape; starting over", path)
+    except MemoryFileError as exc:
+        if path.exists():
+            log.warning("capture state unreadable, starting over: %s", exc)
+    return {"schema": STATE_SCHEMA, "command": command, "cwd": cwd, "open": {}, "proposed": {}}
+
+
+class _Snapshots:
+    """At most one snapshot per run, taken only when needed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.git = gitinfo.is_repo(root)
+        self._tree: str | None = None
+        self._taken = False
+
+    def tree(self) -> str | None:
+        if not self.git:
+            return None
+        if not self._taken:
+            self._taken = True
+            try:
+                self._tree = gitinfo.snapshot(self.root)
+            except gitinfo.GitError as exc:
+                log.warning("cannot snapshot the working tree: %s", exc)
+        return self._tree
+
+
+def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float | None = None,
+                ended: float | None = None) -> dict[str, list[str]]:
+    """Update the command's open errors with this run; write proposals for errors that
+    went away. Returns ``{"proposals": [ids], "resolved": [fingerprints]}``."""
+    command, cwd = event["command"], event.get("cwd")
+    ended = time.time() if ended is None else ended
+    started = ended if started is None else started
+    current = {e["fingerprint"]: e for e in event.get("errors", [])}
+    snaps = _Snapshots(workspace.root)
+    created: list[str] = []
+    resolved: list[str] = []
+    path = _state_path(workspace, command, cwd)
+    with file_lock(workspace.inbox / "capture" / ".state.lock"):
+        state = _load_state(path, command, cwd)
+        opened: dict[str, Any] = state["open"]
+        proposed: dict[str, Any] = state["proposed"]
+        comparable = event["exit_code"] == 0 or (bool(current) and set(current) <= set(opened))
+        if comparable:
+            for fp in [fp for fp in opened if fp not in current]:
+                entry = opened.pop(fp)
+                resolved.append(fp)
+                if fp in proposed:
+                    continue  # proposed before: flaky or already handled, never twice
+                proposal = _make_proposal(workspace, state, entry, snaps.tree(), started)
+                _proposals(workspace).write(proposal)
+                proposed[fp] = {"proposal": proposal["id"], "at": iso(ended), "flaky": False}
+                created.append(proposal["id"])
+        for fp, err in current.items():
+            if fp in opened:
+                opened[fp]["last_failed"] = started
+                opened[fp]["runs"] = int(opened[fp].get("runs", 1)) + 1
+                continue
+            if fp in proposed and not proposed[fp].get("flaky"):
+                proposed[fp]["flaky"] = True
+                _mark_flaky(workspace, proposed[fp].get("proposal"))
+            opened[fp] = {"error": err, "first_failed": started, "last_failed": started, "runs": 1,
+                          "tree": snaps.tree()}
+        state["last_run"] = {"exit_code": event["exit_code"], "ended": iso(ended)}
+        atomic_write_json(path, state)
+    return {"proposals": created, "resolved": resolved}
+
+
+def _mark_flaky(workspace: Workspace, proposal_id: str | None) -> None:
+    files = _proposals(workspace)
+    if not proposal_id or not files.exists(proposal_id):
+        return
+    try:
+        files.update(proposal_id, lambda p: {**p, "flaky": True})
+    except MemoryFileError as exc:
+        log.warning("cannot mark proposal flaky: %s", exc)
+
+
+def _frame_lines(error: dict[str, Any]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for frame in error.get("frames") or []:
+        if frame.get("kind") == "app" and frame.get("path"):
+            out.setdefault(frame["path"], [])
+            if isinstance(frame.get("line"), int):
+                out[frame["path"]].append(frame["line"])
+    return out
+
+
+def _priority(fd: FileDiff, frame_files: dict[str, list[int]]) -> tuple[int, str]:
+    if fd.path in frame_files:
+        return (0, fd.path)
+    if dependency_changes(fd):
+        return (1, fd.path)
+    if fd.binary:
+        return (3, fd.path)
+    return (2, fd.path)
+
+
+def _collect_diff(root: Path, old: str | None, new: str | None,
+                  frame_files: dict[str, list[int]]) -> tuple[list[FileDiff], int, bool]:
+    """Changed files (frames' files first) within the size caps; (files, omitted, truncated)."""
+    if not old or not new or old == new:
+        return [], 0, False
+    try:
+        if not (gitinfo.has_object(root, old) and gitinfo.has_object(root, new)):
+            return [], 0, False
+        raw = gitinfo.diff(root, old, new)
+    except gitinfo.GitError as exc:
+        log.warning("cannot diff the working tree: %s", exc)
+        return [], 0, False
+    files = [fd for fd in parse_unified_diff(redact(raw))
+             if PurePosixPath(fd.path).parts[:1] != (".teamlore",)]
+    files.sort(key=lambda fd: _priority(fd, frame_files))
+    kept: list[FileDiff] = []
+    total = 0
+    truncated = False
+    for fd in files:
+        if len(kept) >= MAX_DIFF_FILES or total >= MAX_DIFF_CHARS:
+            break
+        if len(fd.text) > MAX_FILE_DIFF_CHARS:
+            fd.text = fd.text[:MAX_FILE_DIFF_CHARS].rsplit("\n", 1)[0] + "\n[... diff of this file truncated ...]\n"
+            truncated = True
+        total += len(fd.text)
+        kept.append(fd)
+    return kept, len(files) - len(kept), truncated or len(kept) < len(files)
+
+
+def _make_proposal(workspace: Workspace, state: dict[str, Any], entry: dict[str, Any],
+                   passing_tree: str | None, passed_at: float) -> dict[str, Any]:
+    error = entry["error"]
+    root = workspace.root
+    frame_files = _frame_lines(error)
+    files, omitted, truncated = _collect_diff(root, entry.get("tree"), passing_tree, frame_files)
+    diff = "".join(fd.text for fd in files)
+    if omitted:
+        diff += f"[... {omitted} more changed file(s) not shown ...]\n"
+    first = float(entry["first_failed"])
+    minutes = round(max(0.0, passed_at - first) / 60.0, 1)
+    summary = summarize(files, frame_files, omitted) if files else (
+        "the error stopped occurring; no tracked file changed" if passing_tree
+        else "the error stopped occurring (not a git repository: no diff)")
+    return {
+        "id": content_id("fix", state["command"], state.get("cwd"), error["fingerprint"], first),
+        "error": error.get("traceback") or error.get("headline") or "",
+        "headline": error.get("headline"),
+        "error_type": error.get("type"),
+        "message": error.get("message"),
+        "fingerprint": error["fingerprint"],
+        "frames": error.get("frames") or [],
+        "summary": summary,
+        "diff": diff,
+        "diff_truncated": truncated,
+        "files": [fd.path for fd in files],
+        "changes": [{"path": fd.path, "added": fd.added, "removed": fd.removed, "binary": fd.binary}
+                    for fd in files],
+        "minutes": minutes,
+        "first_failed": iso(first),
+        "resolved": iso(passed_at),
+        "command": state["command"],
+        "cwd": state.get("cwd"),
+        "author": gitinfo.author(root),
+        "branch": gitinfo.branch(root),
+        "commit": gitinfo.commit(root),
+        "flaky": False,
+        "created": now_iso(),
+    }
+
+
+def load(workspace: Workspace) -> LoadResult:
+    return _proposals(workspace).load_all()
+
+
+def pending(workspace: Workspace) -> list[dict[str, Any]]:
+    """Proposals waiting for a person, oldest first."""
+    records = load(workspace).records.values()
+    return sorted(records, key=lambda p: (p.get("resolved") or "", p["id"]))
+
+
+def get(workspace: Workspace, proposal_id: str) -> dict[str, Any]:
+    files = _proposals(workspace)
+    check_id(proposal_id)
+    if not files.exists(proposal_id):
+        raise UnknownProposal(proposal_id)
+    return files.read(proposal_id)
+
+
+def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> dict[str, Any]:
+    """Store the proposal as a bug record (fix text: ``fix`` or the summary); return it.
+
+    The record keeps the diff (``fix_diff``) and the re-applicable edits (``edits``).
+    """
+    proposal = get(workspace, proposal_id)
+    fix_text = (fix if fix is not None and fix.strip() else proposal.get("summary")) or ""
+    diff = proposal.get("diff") or ""
+    frames = proposal.get("frames") or []
+    app_files = [f.get("path") for f in frames if f.get("kind") == "app" and f.get("path")]
+    extra = {
+        "fix_diff": diff,
+        "edits": remembered_edits(diff),
+        "branch": proposal.get("branch"),
+        "commit": proposal.get("commit"),
+        "command": proposal.get("command"),
+        "files_changed": proposal.get("files") or [],
+        "captured": {"proposal": proposal["id"], "first_failed": proposal.get("first_failed"),
+                     "resolved": proposal.get("resolved"), "flaky": bool(proposal.get("flaky"))},
+    }
+    store = BugStore(workspace)
+    record = store.build(proposal.get("error") or proposal.get("headline") or "", fix_text,
+                         file=app_files[-1] if app_files else None,
+                         minutes=proposal.get("minutes"), author=proposal.get("author") or None,
+                         source="capture", extra=extra)
+    stored, _ = store.save(record)
+    _proposals(workspace).delete(proposal_id)
+    return stored
+
+
+def dismiss(workspace: Workspace, proposal_id: str) -> None:
+    """Forget a proposal (its error is not proposed again for that command)."""
+    get(workspace, proposal_id)
+    _proposals(workspace).delete(proposal_id)

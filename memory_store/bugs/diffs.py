@@ -1,0 +1,212 @@
+"""Reading unified diffs: per-file hunks, dependency changes and a one-line summary.
+
+Used by fix capture (the summary pre-filled as the fix text) and by remembered edits.
+Everything here is plain text processing: no network, no git.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([<>=!~;@ ].*)?$")
+_QUOTED_REQ = re.compile(r"^\s*[\"']([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*(?:[<>=!~;@ ][^\"']*)?)[\"']\s*,?\s*$")
+_PACKAGE_JSON_DEP = re.compile(r"^\s*\"(@?[A-Za-z0-9][\w./-]*)\"\s*:\s*\"[^\"]*\"\s*,?\s*$")
+
+
+@dataclass
+class Hunk:
+    old_start: int
+    new_start: int
+    lines: list[str] = field(default_factory=list)
+    """Body lines with their ``' '``/``'+'``/``'-'`` prefix."""
+
+    def added(self) -> list[str]:
+        return [line[1:] for line in self.lines if line.startswith("+")]
+
+    def removed(self) -> list[str]:
+        return [line[1:] for line in self.lines if line.startswith("-")]
+
+    def changes_with_old_line(self) -> list[tuple[int, str, str]]:
+        """``(old line number, '+'/'-', text)`` for each changed line."""
+        out: list[tuple[int, str, str]] = []
+        old = self.old_start
+        for line in self.lines:
+            tag, text = line[:1], line[1:]
+            if tag == " ":
+                old += 1
+            elif tag == "-":
+                out.append((old, "-", text))
+                old += 1
+            elif tag == "+":
+                out.append((old, "+", text))
+        return out
+
+
+@dataclass
+class FileDiff:
+    path: str
+    old_path: str | None = None
+    hunks: list[Hunk] = field(default_factory=list)
+    binary: bool = False
+    text: str = ""
+    """This file's part of the diff, verbatim."""
+
+    @property
+    def added(self) -> int:
+        return sum(len(h.added()) for h in self.hunks)
+
+    @property
+    def removed(self) -> int:
+        return sum(len(h.removed()) for h in self.hunks)
+
+
+def parse_unified_diff(diff: str) -> list[FileDiff]:
+    """Split a ``git diff`` into files and hunks (tolerates truncated input)."""
+    files: list[FileDiff] = []
+    current: FileDiff | None = None
+    hunk: Hunk | None = None
+    chunk: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            current.text = "".join(chunk)
+
+    for line in diff.splitlines(keepends=True):
+        bare = line.rstrip("\n")
+        if bare.startswith("diff --git "):
+            close()
+            chunk = []
+            m = re.match(r"diff --git a/(.*) b/(.*)$", bare)
+            path = m.group(2) if m else bare.split()[-1]
+            current = FileDiff(path=path, old_path=m.group(1) if m else None)
+            files.append(current)
+            hunk = None
+        elif current is None:
+            continue
+        elif bare.startswith("+++ "):
+            target = bare[4:]
+            if target.startswith("b/"):
+                current.path = target[2:]
+        elif bare.startswith("Binary files "):
+            current.binary = True
+        elif (m := _HUNK.match(bare)) is not None:
+            hunk = Hunk(int(m.group(1)), int(m.group(3)))
+            current.hunks.append(hunk)
+        elif hunk is not None and bare[:1] in (" ", "+", "-"):
+            hunk.lines.append(bare)
+        chunk.append(line)
+    close()
+    return files
+
+
+def normalize_package(name: str) -> str:
+    """PEP 503 normalized distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(line: str) -> str | None:
+    """Distribution name of a requirements.txt line (None for comments, options, URLs)."""
+    text = line.split(" #", 1)[0].strip()
+    if not text or text.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
+        return None
+    m = _REQ_NAME.match(text)
+    return m.group(1) if m else None
+
+
+def quoted_requirement(line: str) -> str | None:
+    """The requirement in a pyproject dependency-array line like ``"structlog>=24",``."""
+    m = _QUOTED_REQ.match(line)
+    return m.group(1).strip() if m else None
+
+
+def is_requirements_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    return p.suffix in (".txt", ".in") and (p.name.startswith("requirements") or p.parent.name == "requirements")
+
+
+def dependency_changes(fd: FileDiff) -> list[tuple[str, str, str]]:
+    """``(verb, package, requirement text)`` for dependency files: added/removed/changed."""
+    name = PurePosixPath(fd.path).name
+    added: dict[str, str] = {}
+    removed: dict[str, str] = {}
+    for hunk in fd.hunks:
+        for tag, text in ((t, s) for t, s in ((ln[:1], ln[1:]) for ln in hunk.lines) if t in "+-"):
+            req: str | None = None
+            pkg: str | None = None
+            if is_requirements_file(fd.path) or name in ("constraints.txt", "Pipfile"):
+                pkg = requirement_name(text)
+                req = text.split(" #", 1)[0].strip()
+            elif name in ("pyproject.toml", "setup.cfg", "setup.py"):
+                req = quoted_requirement(text) if name != "setup.cfg" else text.strip()
+                pkg = requirement_name(req) if req else None
+            elif name == "package.json":
+                m = _PACKAGE_JSON_DEP.match(text)
+                if m and m.group(1) not in ("name", "version", "main", "description", "license", "type"):
+                    pkg, req = m.group(1), text.strip().rstrip(",")
+            if pkg and req:
+                (added if tag == "+" else removed)[normalize_package(pkg)] = req
+    out: list[tuple[str, str, str]] = []
+    for key, req in added.items():
+        out.append(("changed" if key in removed else "added", requirement_name(req) or key, req))
+    out.extend(("removed", requirement_name(req) or key, req) for key, req in removed.items() if key not in added)
+    return out
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summarize(files: list[FileDiff], frame_lines: dict[str, list[int]] | None = None,
+              omitted: int = 0) -> str:
+    """One line saying what the fix changed, e.g. ``added structlog to requirements.txt``.
+
+    ``frame_lines``: for each file of the error's frames, the lines it pointed at; the
+    changed statement nearest to them is quoted.
+    """
+    frame_lines = frame_lines or {}
+    parts: list[str] = []
+    rest: list[FileDiff] = []
+    for fd in files:
+        deps = dependency_changes(fd)
+        if deps:
+            for verb, pkg, req in deps:
+                prep = {"added": "to", "removed": "from", "changed": "in"}[verb]
+                what = pkg if verb != "changed" else f"{pkg} ({req})"
+                parts.append(f"{verb} {what} {prep} {fd.path}")
+            continue
+        if fd.path in frame_lines and fd.hunks:
+            statement = _nearest_change(fd, frame_lines[fd.path])
+            counts = f"(+{fd.added} -{fd.removed})"
+            parts.append(f"changed {fd.path} {counts}" + (f": `{_short(statement)}`" if statement else ""))
+            continue
+        rest.append(fd)
+    if rest:
+        if len(rest) <= 2:
+            for fd in rest:
+                parts.append(f"{'binary file' if fd.binary else 'edited'} {fd.path} (+{fd.added} -{fd.removed})")
+        else:
+            added = sum(f.added for f in rest)
+            removed = sum(f.removed for f in rest)
+            parts.append(f"edited {len(rest)} files (+{added} -{removed}): "
+                         + ", ".join(f.path for f in rest[:3]) + (", …" if len(rest) > 3 else ""))
+    if omitted:
+        parts.append(f"{omitted} more file(s) not shown")
+    return "; ".join(parts) if parts else "no tracked file changed between the failing and the passing run"
+
+
+def _nearest_change(fd: FileDiff, lines: list[int]) -> str | None:
+    """The added (else removed) statement closest to one of ``lines`` (old numbering)."""
+    best: tuple[int, int, str] | None = None
+    for hunk in fd.hunks:
+        for old_line, tag, text in hunk.changes_with_old_line():
+            if not text.strip():
+                continue
+            distance = min((abs(old_line - n) for n in lines), default=10**6)
+            rank = (distance, 0 if tag == "+" else 1, text.strip())
+            if best is None or rank < best:
+                best = rank
+    return best[2] if best else None

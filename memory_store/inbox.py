@@ -1,0 +1,197 @@
+"""The inbox: errors captured from commands (``teamlore run``, editor terminals).
+
+Every run becomes one *run event*, appended as one JSON line to
+``.teamlore/.inbox/runs.jsonl`` under a file lock. Readers (the language server) tail
+the log cheaply with :meth:`Inbox.events_since` and a byte-offset cursor. The inbox is
+local to the machine (``.inbox/`` is git-ignored) and everything in it is redacted.
+
+Recording a run also feeds fix capture (:mod:`memory_store.bugs.capture`): an error that
+stops occurring on a later run of the same command becomes a fix proposal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from memory_store.errors import ParsedError, extract_errors, fingerprint
+from memory_store.redact import redact
+from memory_store.workspace import UnsafePathError, Workspace
+
+log = logging.getLogger(__name__)
+
+RUN_SCHEMA = "teamlore.run/1"
+MAX_OUTPUT_CHARS = 4_000_000
+"""Output kept for error extraction: the start and the end of longer outputs."""
+HEAD_CHARS = 500_000
+MAX_ERRORS = 50
+MAX_TRACEBACK_CHARS = 16_000
+ROTATE_BYTES = 8 * 1024 * 1024
+"""When the runs log grows past this, it is moved to ``runs.1.jsonl`` and restarted."""
+
+
+def clip_output(output: str, limit: int = MAX_OUTPUT_CHARS, head: int = HEAD_CHARS) -> str:
+    """Keep the start and the end of a long output (errors are usually at the end)."""
+    if len(output) <= limit:
+        return output
+    omitted = len(output) - limit
+    return f"{output[:head]}\n[... {omitted} characters omitted ...]\n{output[-(limit - head):]}"
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def error_json(err: ParsedError) -> dict[str, Any]:
+    """A captured error as stored in run events and proposals (redacted, capped)."""
+    data = err.to_json()
+    text = data.get("traceback") or ""
+    if len(text) > MAX_TRACEBACK_CHARS:
+        text = text[-MAX_TRACEBACK_CHARS:]
+    data["traceback"] = redact(text)
+    data["message"] = redact(data.get("message") or "")
+    data["headline"] = redact(err.headline)
+    data["fingerprint"] = fingerprint(err)
+    frame = err.innermost_app_frame()
+    data["file"] = frame.path if frame else None
+    data["line"] = frame.line if frame else None
+    return data
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class Inbox:
+    """Run events of one workspace (``.teamlore/.inbox/``)."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.dir = workspace.inbox
+        self.runs_log = self.dir / "runs.jsonl"
+        self._lock = self.dir / ".runs.lock"
+
+    def relative_cwd(self, cwd: str | os.PathLike[str] | None) -> str | None:
+        """``cwd`` relative to the workspace root ("." for the root); None when outside."""
+        if cwd is None or str(cwd) == "":
+            return "."
+        try:
+            rel = self.workspace.relative(Path(cwd).resolve() if Path(cwd).is_absolute() else cwd)
+        except UnsafePathError:
+            return None
+        return rel or "."
+
+    def record_run(self, command: str, cwd: str, exit_code: int, output: str,
+                   started: float | None = None, ended: float | None = None, *,
+                   source: str = "terminal", capture: bool = True) -> dict[str, Any]:
+        """Extract errors from a finished command's output and append a run event.
+
+        Returns the event (also holding ``proposals``: ids of fix proposals this run
+        created, and ``resolved``: fingerprints of errors of this command that stopped
+        occurring). ``started``/``ended`` are POSIX timestamps (default: now).
+        """
+        ended = time.time() if ended is None else ended
+        started = ended if started is None else started
+        output = clip_output(output or "")
+        errors = [error_json(e) for e in extract_errors(output, self.workspace.root)[:MAX_ERRORS]]
+        event: dict[str, Any] = {
+            "schema": RUN_SCHEMA,
+            "id": f"run-{uuid.uuid4().hex[:16]}",
+            "command": redact(command),
+            "cwd": self.relative_cwd(cwd),
+            "exit_code": int(exit_code),
+            "started": iso(started),
+            "ended": iso(ended),
+            "duration": round(max(0.0, ended - started), 3),
+            "errors": errors,
+            "source": source,
+            "proposals": [],
+            "resolved": [],
+        }
+        self.workspace.ensure_store()
+        if capture:
+            from memory_store.bugs import capture as fix_capture
+
+            try:
+                outcome = fix_capture.observe_run(self.workspace, event, started=started, ended=ended)
+                event["proposals"] = outcome["proposals"]
+                event["resolved"] = outcome["resolved"]
+            except Exception:  # capture is best effort: the run event must still be logged
+                log.exception("fix capture failed for %r", command)
+        self.append(event)
+        return event
+
+    def append(self, event: dict[str, Any]) -> None:
+        line = (json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        with file_lock(self._lock):
+            self.dir.mkdir(parents=True, exist_ok=True)
+            try:
+                if self.runs_log.stat().st_size + len(line) > ROTATE_BYTES:
+                    os.replace(self.runs_log, self.dir / "runs.1.jsonl")
+            except FileNotFoundError:
+                pass
+            fd = os.open(self.runs_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def events_since(self, cursor: int | str | None = None) -> tuple[list[dict[str, Any]], int]:
+        """Run events appended after ``cursor`` (None or 0: from the start) and the new cursor.
+
+        The cursor is a byte offset into the log. If the log was rotated (it is shorter
+        than the cursor) reading starts again from its beginning. Lines that cannot be
+        parsed are skipped.
+        """
+        try:
+            offset = int(cursor or 0)
+        except (TypeError, ValueError):
+            offset = 0
+        try:
+            size = self.runs_log.stat().st_size
+        except FileNotFoundError:
+            return [], 0
+        if offset > size or offset < 0:
+            offset = 0
+        if offset == size:
+            return [], offset
+        with open(self.runs_log, "rb") as fh:
+            if offset:
+                fh.seek(offset - 1)
+                if fh.read(1) != b"\n":  # not at a line start (log rotated): skip to next line
+                    fh.readline()
+            data = fh.read(size - fh.tell())
+            end = fh.tell()
+        complete = data.rfind(b"\n") + 1
+        new_cursor = end - (len(data) - complete)
+        events = []
+        for raw in data[:complete].splitlines():
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(obj, dict):
+                events.append(obj)
+        return events, new_cursor
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        events, _ = self.events_since(None)
+        return events[-limit:]
