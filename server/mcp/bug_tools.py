@@ -1,0 +1,97 @@
+"""Bug memory tools: ``match_error`` and ``record_fix``."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from memory_store.bugs.records import BugStore
+from memory_store.workspace import Workspace
+from server.mcp.agent import agent_author
+from server.mcp.errors import off_loop
+
+MAX_ERROR_CHARS = 1_000_000
+"""A traceback is rarely more than a few kilobytes; far beyond this is a mistake."""
+
+ErrorText = Annotated[str, Field(min_length=1, max_length=MAX_ERROR_CHARS,
+                                 description="the error: a traceback, test output or the final error line")]
+FixText = Annotated[str, Field(min_length=1, max_length=20_000, description="what fixed it, in a sentence or two")]
+RootCause = Annotated[str | None, Field(max_length=20_000, description="why it happened")]
+FilePath = Annotated[str | None, Field(max_length=4096, description="workspace-relative path of the changed file")]
+Minutes = Annotated[float | None, Field(ge=0, le=60 * 24 * 365, description="how long the fix took, in minutes")]
+Limit = Annotated[int, Field(ge=1, le=50, description="at most this many matches")]
+
+
+class MatchIndex:
+    """The bug index of one workspace, rebuilt only when ``.teamlore/bugs/`` changed.
+
+    Records are written with an atomic rename, so any added, replaced or deleted file
+    changes the directory's modification time.
+    """
+
+    def __init__(self, workspace: Workspace):
+        self.store = BugStore(workspace)
+        self._lock = threading.Lock()
+        self._key: tuple[int, int] | None = None
+        self._index: Any = None
+
+    def _signature(self) -> tuple[int, int]:
+        directory = self.store.files.directory
+        try:
+            st = directory.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_ino)
+
+    def get(self) -> Any:
+        from memory_store.bugs.match import BugIndex
+
+        with self._lock:
+            key = self._signature()
+            if self._index is None or key != self._key:
+                self._index = BugIndex(self.store.load().records)
+                self._key = key
+            return self._index
+
+
+def register(app: MCPServer, workspace: Workspace, *, can_match: bool) -> None:
+    store = BugStore(workspace)
+
+    @app.tool(name="record_fix", description=(
+        "Remember how an error was fixed, so the team (and you) find it next time. "
+        "Secrets are redacted and paths made workspace-relative before storing; the record "
+        "is marked as written by this agent. Returns {\"id\": ...}."))
+    async def record_fix(
+        error_text: ErrorText,
+        fix: FixText,
+        ctx: Context,
+        root_cause: RootCause = None,
+        file: FilePath = None,
+        minutes: Minutes = None,
+    ) -> dict[str, Any]:
+        if not fix.strip():
+            raise ToolError("fix: must not be blank")
+        rec, created = await off_loop(store.add, error_text, fix, root_cause=root_cause or "", file=file,
+                                      minutes=minutes, author=agent_author(ctx), source="mcp")
+        return {"id": rec["id"], "created": created}
+
+    if can_match:
+        index = MatchIndex(workspace)
+
+        @app.tool(name="match_error", description=(
+            "Ask the team's memory before guessing: past fixes of this error, best first, each with "
+            "a score in [0, 1] and the reasons it matched. An empty list means nothing confident is "
+            "known. Same shape as `teamlore bugs match --json`."))
+        async def match_error(
+            error_text: ErrorText,
+            limit: Limit = 5,
+        ) -> dict[str, Any]:
+            def work() -> dict[str, Any]:
+                matches = index.get().match(error_text, limit=limit, workspace_root=workspace.root)
+                return {"matches": [m.to_json() for m in matches]}
+
+            return await off_loop(work)

@@ -1,0 +1,64 @@
+"""Read-only resources: ``teamlore://bugs``, ``teamlore://bugs/{id}`` and the decision twins."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio.to_thread
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+
+from memory_store.bugs.records import BugStore
+from memory_store.jsonio import MemoryFileError
+from memory_store.workspace import UnsafePathError, Workspace, check_id
+
+JSON = "application/json"
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+async def _read(fn: Any, what: str, record_id: str) -> str:
+    """Run a blocking read off the event loop with the failures a client should see."""
+    try:
+        check_id(record_id)
+        return await anyio.to_thread.run_sync(fn)
+    except UnsafePathError as exc:
+        raise ResourceError(f"rejected: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise ResourceNotFoundError(f"unknown {what}: {record_id}") from exc
+    except MemoryFileError as exc:
+        raise ResourceError(f"unreadable memory file (left untouched): {exc}") from exc
+
+
+def bug_summary(rec: dict[str, Any]) -> dict[str, Any]:
+    error = rec.get("error") or {}
+    return {"id": rec.get("id"), "error_type": error.get("type"), "message": error.get("message"),
+            "fix": rec.get("fix"), "author": rec.get("author"), "source": rec.get("source"),
+            "created": rec.get("created")}
+
+
+def register(app: MCPServer, workspace: Workspace) -> None:
+    store = BugStore(workspace)
+
+    @app.resource("teamlore://bugs", name="bugs", mime_type=JSON,
+                  description="Every remembered error and its fix (summary); unreadable files under problems.")
+    async def bug_list() -> str:
+        def work() -> str:
+            loaded = store.load()
+            return _dump({"bugs": [bug_summary(r) for r in loaded.records.values()],
+                          "problems": [p.to_json(workspace.root) for p in loaded.problems]})
+
+        return await anyio.to_thread.run_sync(work)
+
+    @app.resource("teamlore://bugs/{id}", name="bug", mime_type=JSON,
+                  description="One bug record, as stored in .teamlore/bugs/<id>.json.")
+    async def bug(id: str) -> str:
+        def work() -> str:
+            if not store.files.exists(id):
+                raise FileNotFoundError(id)
+            return _dump(store.get(id))
+
+        return await _read(work, "bug record", id)
