@@ -122,3 +122,24 @@ def test_missing_sdk_gives_install_hint(workspace: Workspace) -> None:
     assert done.returncode == 2
     assert "pip install 'teamlore[mcp]'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_pending_fix_is_listed_and_accepted_by_the_agent(workspace: Workspace, server_log: Path) -> None:
+    from memory_store.inbox import Inbox
+
+    inbox = Inbox(workspace)
+    inbox.record_run("pytest -q", str(workspace.root), 1, KEYERROR, started=1_000.0, ended=1_001.0)
+    inbox.record_run("pytest -q", str(workspace.root), 0, "1 passed\n", started=1_601.0, ended=1_602.0)
+    async with mcp_session(workspace.root, server_log) as session:
+        pending = await call_ok(session, "pending_fixes", {})
+        assert "unknown proposal id" in await call_error(session, "accept_fix", {"id": "fix-0000000000000000"})
+        assert "invalid id" in await call_error(session, "accept_fix", {"id": "../../etc/passwd"})
+        [proposal] = pending["proposals"]
+        accepted = await call_ok(session, "accept_fix", {"id": proposal["id"], "fix": "guard the session lookup"})
+        after = await call_ok(session, "pending_fixes", {})
+    assert set(proposal) == {"id", "error", "summary", "diff", "minutes", "files"}
+    assert "KeyError" in proposal["error"] and proposal["minutes"] == 10.0
+    assert after == {"proposals": []}
+    rec = BugStore(workspace).get(accepted["id"])
+    assert rec["fix"] == "guard the session lookup" and rec["source"] == "capture"
+    assert rec["accepted_by"] == f"agent:{AGENT}"

@@ -33,6 +33,10 @@ def build_server(workspace: Workspace) -> MCPServer:
     app = MCPServer("teamlore", version=__version__, instructions=INSTRUCTIONS,
                     log_level="WARNING")
     bug_tools.register(app, workspace, can_match=_has("memory_store.bugs.match"))
+    if _has("memory_store.bugs.capture"):
+        from server.mcp import capture_tools
+
+        capture_tools.register(app, workspace)
     resources.register(app, workspace)
     return app
 

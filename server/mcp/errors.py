@@ -36,9 +36,10 @@ def as_tool_error(exc: BaseException) -> ToolError | None:
         return ToolError(str(exc))
     if isinstance(exc, EmptyErrorText):
         return ToolError(f"error_text: {exc}")
-    if isinstance(exc, (ValueError, KeyError)):
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        return ToolError(f"invalid request: {message}")
+    if isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__:
+        return ToolError(f"invalid request: {exc.args[0] if exc.args else exc}")
+    if isinstance(exc, (ValueError, LookupError)):
+        return ToolError(f"invalid request: {exc}")
     return None
 
 

@@ -1,0 +1,61 @@
+"""Fix-capture tools: ``pending_fixes`` and ``accept_fix``.
+
+Proposals come from errors that went away between two runs of a command
+(:mod:`memory_store.bugs.capture`). Accepting one stores it as a bug record; the
+record notes which agent accepted it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from memory_store.bugs import capture
+from memory_store.bugs.records import BugStore
+from memory_store.workspace import Workspace
+from server.mcp.agent import agent_author
+from server.mcp.errors import UnknownId, off_loop
+
+PROPOSAL_FIELDS = ("id", "error", "summary", "diff", "minutes", "files")
+"""The shape of ``teamlore bugs pending --json``."""
+
+ProposalId = Annotated[str, Field(min_length=1, max_length=128, description="a proposal id from pending_fixes")]
+FixText = Annotated[str | None, Field(max_length=20_000,
+                                      description="fix text to store instead of the generated summary")]
+
+
+def proposal_json(proposal: dict[str, Any]) -> dict[str, Any]:
+    return {key: proposal.get(key) for key in PROPOSAL_FIELDS}
+
+
+def register(app: MCPServer, workspace: Workspace) -> None:
+    @app.tool(name="pending_fixes", description=(
+        "Fixes teamlore noticed by itself (an error that stopped occurring between two runs of a "
+        "command), waiting to be saved: error, generated summary, diff, minutes it took, files. "
+        "Same shape as `teamlore bugs pending --json`."))
+    async def pending_fixes() -> dict[str, Any]:
+        proposals = await off_loop(capture.pending, workspace)
+        return {"proposals": [proposal_json(p) for p in proposals]}
+
+    @app.tool(name="accept_fix", description=(
+        "Save a pending fix proposal as a bug record (the summary is the fix text unless `fix` is "
+        "given). Returns {\"id\": <record id>, \"proposal\": <proposal id>}."))
+    async def accept_fix(id: ProposalId, ctx: Context, fix: FixText = None) -> dict[str, Any]:
+        accepted_by = agent_author(ctx)
+
+        def work() -> dict[str, Any]:
+            try:
+                record = capture.accept(workspace, id, fix=fix)
+            except capture.UnknownProposal as exc:
+                raise UnknownId(f"unknown proposal id: {id!r} (see pending_fixes)") from exc
+
+            def mark(rec: dict[str, Any]) -> dict[str, Any]:
+                rec["accepted_by"] = accepted_by
+                return rec
+
+            BugStore(workspace).files.update(record["id"], mark)
+            return {"id": record["id"], "proposal": id}
+
+        return await off_loop(work)
