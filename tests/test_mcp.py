@@ -137,7 +137,7 @@ async def test_pending_fix_is_listed_and_accepted_by_the_agent(workspace: Worksp
         [proposal] = pending["proposals"]
         accepted = await call_ok(session, "accept_fix", {"id": proposal["id"], "fix": "guard the session lookup"})
         after = await call_ok(session, "pending_fixes", {})
-    assert set(proposal) == {"id", "error", "summary", "diff", "minutes", "files"}
+    assert {"id", "error", "summary", "diff", "minutes", "files"} <= set(proposal)
     assert "KeyError" in proposal["error"] and proposal["minutes"] == 10.0
     assert after == {"proposals": []}
     rec = BugStore(workspace).get(accepted["id"])

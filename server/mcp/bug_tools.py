@@ -53,9 +53,16 @@ class MatchIndex:
         with self._lock:
             key = self._signature()
             if self._index is None or key != self._key:
-                self._index = BugIndex(self.store.load().records)
+                self._index = BugIndex(list(self.store.load().records.values()))
                 self._key = key
             return self._index
+
+
+def match_json(match: Any) -> dict[str, Any]:
+    """One entry of ``teamlore bugs match --json``."""
+    data = match.to_json()
+    data.setdefault("confident", bool(getattr(match, "confident", True)))
+    return data
 
 
 def register(app: MCPServer, workspace: Workspace, *, can_match: bool) -> None:
@@ -92,6 +99,6 @@ def register(app: MCPServer, workspace: Workspace, *, can_match: bool) -> None:
         ) -> dict[str, Any]:
             def work() -> dict[str, Any]:
                 matches = index.get().match(error_text, limit=limit, workspace_root=workspace.root)
-                return {"matches": [m.to_json() for m in matches]}
+                return {"matches": [match_json(m) for m in matches]}
 
             return await off_loop(work)

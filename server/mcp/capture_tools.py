@@ -18,26 +18,19 @@ from memory_store.workspace import Workspace
 from server.mcp.agent import agent_author
 from server.mcp.errors import UnknownId, off_loop
 
-PROPOSAL_FIELDS = ("id", "error", "summary", "diff", "minutes", "files")
-"""The shape of ``teamlore bugs pending --json``."""
-
 ProposalId = Annotated[str, Field(min_length=1, max_length=128, description="a proposal id from pending_fixes")]
 FixText = Annotated[str | None, Field(max_length=20_000,
                                       description="fix text to store instead of the generated summary")]
 
 
-def proposal_json(proposal: dict[str, Any]) -> dict[str, Any]:
-    return {key: proposal.get(key) for key in PROPOSAL_FIELDS}
-
-
 def register(app: MCPServer, workspace: Workspace) -> None:
     @app.tool(name="pending_fixes", description=(
         "Fixes teamlore noticed by itself (an error that stopped occurring between two runs of a "
-        "command), waiting to be saved: error, generated summary, diff, minutes it took, files. "
+        "command), waiting to be saved: id, error, generated summary, diff, minutes it took, files "
+        "(and where it was seen). "
         "Same shape as `teamlore bugs pending --json`."))
     async def pending_fixes() -> dict[str, Any]:
-        proposals = await off_loop(capture.pending, workspace)
-        return {"proposals": [proposal_json(p) for p in proposals]}
+        return {"proposals": await off_loop(capture.pending, workspace)}
 
     @app.tool(name="accept_fix", description=(
         "Save a pending fix proposal as a bug record (the summary is the fix text unless `fix` is "

@@ -34,10 +34,12 @@ async def _read(fn: Any, what: str, record_id: str) -> str:
 
 
 def bug_summary(rec: dict[str, Any]) -> dict[str, Any]:
+    """The fields of one entry of ``teamlore bugs list --json``."""
     error = rec.get("error") or {}
-    return {"id": rec.get("id"), "error_type": error.get("type"), "message": error.get("message"),
-            "fix": rec.get("fix"), "author": rec.get("author"), "source": rec.get("source"),
-            "created": rec.get("created")}
+    return {"id": rec["id"], "error_type": error.get("type"), "message": error.get("message"),
+            "fix": rec.get("fix"), "root_cause": rec.get("root_cause"), "file": rec.get("file"),
+            "minutes": rec.get("minutes"), "author": rec.get("author"), "status": rec.get("status"),
+            "source": rec.get("source"), "created": rec.get("created")}
 
 
 def register(app: MCPServer, workspace: Workspace) -> None:
@@ -48,7 +50,8 @@ def register(app: MCPServer, workspace: Workspace) -> None:
     async def bug_list() -> str:
         def work() -> str:
             loaded = store.load()
-            return _dump({"bugs": [bug_summary(r) for r in loaded.records.values()],
+            records = sorted(loaded.records.values(), key=lambda r: (r.get("created") or "", r["id"]))
+            return _dump({"bugs": [bug_summary(r) for r in records],
                           "problems": [p.to_json(workspace.root) for p in loaded.problems]})
 
         return await anyio.to_thread.run_sync(work)
