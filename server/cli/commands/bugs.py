@@ -1,0 +1,386 @@
+"""``teamlore bugs ...``: remember fixes, match errors against them, review captured fixes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from memory_store.bugs import capture
+from memory_store.bugs.records import BugStore, EmptyErrorText, default_author
+from memory_store.workspace import UnsafePathError, check_relative
+from server.cli.common import CliError, Context, non_negative_float, positive_int, read_text_arg
+
+IMPORT_FIELDS = {"error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
+REQUIRED_IMPORT_FIELDS = ("error", "fix")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    bugs = sub.add_parser("bugs", help="remembered errors and their fixes")
+    cmds = bugs.add_subparsers(dest="bugs_command", metavar="SUBCOMMAND", parser_class=type(bugs))
+    bugs.set_defaults(func=lambda ctx: _usage(bugs))
+
+    p = cmds.add_parser("add", help="remember how an error was fixed")
+    p.add_argument("--error", required=True, metavar="FILE|-", help="file holding the error text, or - for stdin")
+    p.add_argument("--fix", required=True, metavar="TEXT", help="how it was fixed")
+    p.add_argument("--root-cause", default="", metavar="TEXT")
+    p.add_argument("--file", metavar="PATH", help="file where the error surfaced (workspace-relative)")
+    p.add_argument("--minutes", type=non_negative_float, metavar="N", help="how long the fix took")
+    p.add_argument("--author", metavar="NAME", help="default: git config user.name")
+    p.add_argument("--json", action="store_true", help="print {\"id\": ...}")
+    p.set_defaults(func=cmd_add)
+
+    p = cmds.add_parser("match", help="find past fixes for an error")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--error", metavar="FILE|-", help="file holding the error text, or - for stdin")
+    src.add_argument("--batch", metavar="FILE.jsonl", help='one query per line: {"error": "..."}')
+    p.add_argument("--limit", type=positive_int, default=5, metavar="N", help="at most N matches (default 5)")
+    p.add_argument("--all", action="store_true", help="also show weaker candidates (marked not confident)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_match)
+
+    p = cmds.add_parser("import", help="bulk-add records from a JSON-lines file")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = cmds.add_parser("list", help="list remembered errors")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser("show", help="show one record")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = cmds.add_parser("pending", help="fixes noticed by teamlore, waiting for review")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_pending)
+
+    p = cmds.add_parser("accept", help="store a proposed fix in the memory")
+    p.add_argument("id")
+    p.add_argument("--fix", metavar="TEXT", help="fix text (default: the proposal's summary)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_accept)
+
+    p = cmds.add_parser("dismiss", help="drop a proposed fix")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dismiss)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+# --- add -------------------------------------------------------------------------------
+
+def cmd_add(ctx: Context) -> int:
+    a = ctx.args
+    text = read_text_arg(a.error, "error")
+    if not a.fix.strip():
+        raise CliError("--fix: empty fix text")
+    store = BugStore(ctx.workspace)
+    try:
+        rec, created = store.add(text, a.fix, root_cause=a.root_cause, file=a.file, minutes=a.minutes,
+                                 author=a.author, source="cli")
+    except EmptyErrorText:
+        raise CliError(f"--error {a.error}: no error text found") from None
+    except UnsafePathError as exc:
+        raise CliError(f"--file: {exc}") from None
+    if ctx.json:
+        ctx.emit_json({"id": rec["id"], "created": created})
+    else:
+        print(rec["id"])
+        if not created:
+            ctx.err.print("(the same fix for this error was already stored)")
+    return 0
+
+
+# --- match -----------------------------------------------------------------------------
+
+def _index(ctx: Context) -> Any:
+    from memory_store.bugs.match import BugIndex
+
+    loaded = BugStore(ctx.workspace).load()
+    if loaded.problems:
+        ctx.err.print(f"teamlore: skipped {len(loaded.problems)} unreadable memory file(s); see `teamlore doctor`")
+    return BugIndex(list(loaded.records.values()))
+
+
+def _match_json(match: Any) -> dict[str, Any]:
+    data = match.to_json()
+    data.setdefault("confident", bool(getattr(match, "confident", True)))
+    return data
+
+
+def cmd_match(ctx: Context) -> int:
+    a = ctx.args
+    if a.batch:
+        return _match_batch(ctx)
+    text = read_text_arg(a.error, "error")
+    if not text.strip():
+        raise CliError(f"--error {a.error}: no error text found")
+    index = _index(ctx)
+    matches = index.match(text, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
+    if ctx.json:
+        ctx.emit_json({"matches": [_match_json(m) for m in matches]})
+        return 0
+    _print_matches(ctx, matches)
+    return 0
+
+
+def _print_matches(ctx: Context, matches: list[Any]) -> None:
+    from memory_store.bugs.match import fix_time_stats
+
+    if not any(m.confident for m in matches):
+        ctx.out.print("no match: no past fix is confidently similar to this error"
+                      + ("" if ctx.args.all else " (--all shows weaker candidates)"))
+        if not matches:
+            return
+    rows = []
+    for m in matches:
+        data = _match_json(m)
+        fix = data.get("fix") or "(open: no fix recorded yet)"
+        score = f"{data['score']:.2f}" + ("" if data.get("confident") else " weak")
+        rows.append((score, fix, data.get("root_cause") or "",
+                     f"{data.get('error_type')}: {data.get('message')}", "; ".join(data.get("reasons") or []),
+                     data["id"]))
+    ctx.table("past fixes", ["score", "fix", "root cause", "error", "why", "id"], rows)
+    stats = fix_time_stats([m for m in matches if m.confident] or matches)
+    if stats and stats.get("n"):
+        ctx.out.print(f"past fixes of this pattern took {_minutes(stats['median'])} (median; range "
+                      f"{_minutes(stats['min'])} to {_minutes(stats['max'])}, {stats['n']} recorded)")
+
+
+def _minutes(value: float) -> str:
+    if value >= 120:
+        return f"{value / 60:.1f} h"
+    return f"{value:g} min"
+
+
+def _match_batch(ctx: Context) -> int:
+    a = ctx.args
+    path = Path(a.batch)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"--batch: cannot read {a.batch}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"--batch: {a.batch} is not UTF-8 text (byte {exc.start})") from None
+    index = _index(ctx)
+    for number, line in enumerate(text.splitlines(), start=1):
+        query, problem = _batch_query(line)
+        if problem is not None:
+            ctx.emit_json({"line": number, "error": f"line {number}: {problem}"})
+            continue
+        matches = index.match(query, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
+        ctx.emit_json({"line": number, "matches": [_match_json(m) for m in matches]})
+    return 0
+
+
+def _batch_query(line: str) -> tuple[str, str | None]:
+    if not line.strip():
+        return "", "empty line"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return "", f"invalid JSON: {exc.msg} (column {exc.colno})"
+    if not isinstance(obj, dict):
+        return "", "expected a JSON object like {\"error\": \"...\"}"
+    error = obj.get("error")
+    if not isinstance(error, str) or not error.strip():
+        return "", "field 'error' must be a non-empty string"
+    return error, None
+
+
+# --- import ----------------------------------------------------------------------------
+
+def _validate_import_line(number: int, line: str) -> tuple[dict[str, Any] | None, list[str]]:
+    where = f"line {number}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, [f"{where}: invalid JSON: {exc.msg} (column {exc.colno})"]
+    if not isinstance(obj, dict):
+        return None, [f"{where}: expected a JSON object"]
+    problems = []
+    for name in REQUIRED_IMPORT_FIELDS:
+        if name not in obj:
+            problems.append(f"{where}: field '{name}' is missing")
+    for name, value in obj.items():
+        if name not in IMPORT_FIELDS:
+            problems.append(f"{where}: field '{name}' is not known (expected: {', '.join(IMPORT_FIELDS)})")
+            continue
+        if value is None and name not in REQUIRED_IMPORT_FIELDS:
+            continue
+        kind = IMPORT_FIELDS[name]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(f"{where}: field '{name}' must be a {'number' if name == 'minutes' else 'string'}")
+        elif name in REQUIRED_IMPORT_FIELDS and not value.strip():
+            problems.append(f"{where}: field '{name}' is empty")
+        elif name == "minutes" and (value < 0 or value != value):
+            problems.append(f"{where}: field 'minutes' must be >= 0")
+        elif name == "file":
+            try:
+                check_relative(value)
+            except UnsafePathError as exc:
+                problems.append(f"{where}: field 'file': {exc}")
+    return obj, problems
+
+
+def cmd_import(ctx: Context) -> int:
+    path = Path(ctx.args.file)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {ctx.args.file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{ctx.args.file} is not UTF-8 text (byte {exc.start})") from None
+    store = BugStore(ctx.workspace)
+    author = default_author(ctx.workspace.root)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[str] = []
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    for number, line in ctx.progress(lines, "checking"):
+        obj, found = _validate_import_line(number, line)
+        if found or obj is None:
+            problems.extend(found)
+            continue
+        try:
+            rec = store.build(obj["error"], obj["fix"], root_cause=obj.get("root_cause") or "",
+                              file=obj.get("file"), minutes=obj.get("minutes"),
+                              author=obj.get("author") or author, source="import")
+        except EmptyErrorText:
+            problems.append(f"line {number}: field 'error': no error text found")
+            continue
+        except UnsafePathError as exc:
+            problems.append(f"line {number}: field 'file': {exc}")
+            continue
+        rows.append((number, rec))
+    if problems:
+        for problem in problems:
+            print(f"{ctx.args.file}: {problem}", file=sys.stderr)
+        raise CliError(f"{len(problems)} problem(s) in {ctx.args.file}; nothing imported")
+    if not rows:
+        raise CliError(f"{ctx.args.file}: no records to import")
+    created = 0
+    ids = []
+    for _, rec in ctx.progress(rows, "importing"):
+        stored, new = store.save(rec)
+        created += int(new)
+        ids.append(stored["id"])
+    existing = len(rows) - created
+    if ctx.json:
+        ctx.emit_json({"imported": created, "existing": existing, "ids": ids})
+    else:
+        ctx.out.print(f"imported {created} record(s)" + (f", {existing} already stored" if existing else ""))
+    return 0
+
+
+# --- list / show -----------------------------------------------------------------------
+
+def _brief(rec: dict[str, Any]) -> dict[str, Any]:
+    error = rec.get("error") or {}
+    return {"id": rec["id"], "error_type": error.get("type"), "message": error.get("message"),
+            "fix": rec.get("fix"), "root_cause": rec.get("root_cause"), "file": rec.get("file"),
+            "minutes": rec.get("minutes"), "author": rec.get("author"), "status": rec.get("status"),
+            "source": rec.get("source"), "created": rec.get("created")}
+
+
+def cmd_list(ctx: Context) -> int:
+    loaded = BugStore(ctx.workspace).load()
+    records = sorted(loaded.records.values(), key=lambda r: (r.get("created") or "", r["id"]))
+    if ctx.json:
+        ctx.emit_json({"bugs": [_brief(r) for r in records],
+                       "problems": [p.to_json(ctx.workspace.root) for p in loaded.problems]})
+        return 0
+    if not records:
+        ctx.out.print("no bug records yet (add one with `teamlore bugs add`)")
+    else:
+        ctx.table(f"{len(records)} remembered error(s)", ["id", "error", "fix", "minutes", "author", "status"],
+                  [(r["id"], f"{b['error_type']}: {b['message']}", b["fix"], b["minutes"], b["author"], b["status"])
+                   for r in records for b in [_brief(r)]])
+    if loaded.problems:
+        ctx.err.print(f"{len(loaded.problems)} unreadable file(s) skipped; see `teamlore doctor`")
+    return 0
+
+
+def cmd_show(ctx: Context) -> int:
+    store = BugStore(ctx.workspace)
+    try:
+        record_id = ctx.args.id
+        if not store.files.exists(record_id):
+            raise CliError(f"no bug record with id {record_id!r}")
+        rec = store.get(record_id)
+    except UnsafePathError:
+        raise CliError(f"invalid id: {ctx.args.id!r}") from None
+    if ctx.json:
+        ctx.emit_json(rec)
+        return 0
+    error = rec.get("error") or {}
+    rows = [("error", f"{error.get('type')}: {error.get('message')}"), ("fix", rec.get("fix")),
+            ("root cause", rec.get("root_cause")), ("file", rec.get("file")), ("minutes", rec.get("minutes")),
+            ("author", rec.get("author")), ("status", rec.get("status")), ("source", rec.get("source")),
+            ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit"))]
+    ctx.table(rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
+    if error.get("traceback"):
+        ctx.out.print(error["traceback"].rstrip(), markup=False)
+    if rec.get("fix_diff"):
+        ctx.out.print(rec["fix_diff"].rstrip(), markup=False)
+    return 0
+
+
+# --- captured fixes --------------------------------------------------------------------
+
+def cmd_pending(ctx: Context) -> int:
+    loaded = capture.load(ctx.workspace)
+    proposals = capture.pending(ctx.workspace)
+    if ctx.json:
+        ctx.emit_json({"proposals": proposals})
+        return 0
+    if not proposals:
+        ctx.out.print("no fix proposals waiting (they appear when an error captured by `teamlore run` goes away)")
+    else:
+        ctx.table(f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
+                  [(p["id"] + (" (flaky)" if p.get("flaky") else ""), p.get("headline"), p.get("summary"),
+                    p.get("minutes"), ", ".join(p.get("files") or [])) for p in proposals])
+        ctx.out.print("accept: teamlore bugs accept ID [--fix TEXT]   dismiss: teamlore bugs dismiss ID")
+    if loaded.problems:
+        ctx.err.print(f"{len(loaded.problems)} unreadable proposal file(s) skipped")
+    return 0
+
+
+def _proposal_call(ctx: Context, fn: Any, *args: Any) -> Any:
+    try:
+        return fn(ctx.workspace, ctx.args.id, *args)
+    except capture.UnknownProposal as exc:
+        raise CliError(str(exc)) from None
+    except UnsafePathError:
+        raise CliError(f"invalid id: {ctx.args.id!r}") from None
+
+
+def cmd_accept(ctx: Context) -> int:
+    fix = ctx.args.fix
+    if fix is not None and not fix.strip():
+        raise CliError("--fix: empty fix text")
+    rec = _proposal_call(ctx, capture.accept, fix)
+    if ctx.json:
+        ctx.emit_json({"id": rec["id"], "proposal": ctx.args.id})
+    else:
+        ctx.out.print(f"stored {rec['id']}: {rec.get('fix')}", markup=False)
+    return 0
+
+
+def cmd_dismiss(ctx: Context) -> int:
+    _proposal_call(ctx, capture.dismiss)
+    if ctx.json:
+        ctx.emit_json({"dismissed": ctx.args.id})
+    else:
+        ctx.out.print(f"dismissed {ctx.args.id}")
+    return 0
