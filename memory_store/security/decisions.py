@@ -1,0 +1,285 @@
+"""Triage decisions and policies: ``.teamlore/security/decisions/<id>.json``.
+
+Three record types share the directory (schema ``teamlore.security/1``, field ``type``):
+
+- ``decision``: one finding, identified by its fingerprint and the parts it was made of
+  (tool, rule, path, scope, statement hash, occurrence, hit). It suppresses that finding
+  and nothing else.
+- ``policy``: an explicit rule x path-glob suppression with a reason.
+- ``legacy``: a decision imported from the seed tool whose hash cannot be recomputed;
+  kept for review, never suppresses.
+
+Each has a ``status``: ``confirmed`` (in force), ``proposed`` (written by an agent or an
+import; waits for a person, never suppresses) or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from memory_store.bugs.records import default_author
+from memory_store.clock import now_iso, parse_iso
+from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, read_json
+from memory_store.recordfiles import LoadResult, RecordDir, content_id
+from memory_store.redact import redact
+from memory_store.security.findings import Finding
+from memory_store.workspace import Workspace
+
+KIND = "security"
+VERSION = 1
+DECISIONS = ("false_positive", "accepted_risk", "true_positive", "fixed")
+SUPPRESSING = frozenset({"false_positive", "accepted_risk"})
+TYPES = ("decision", "policy", "legacy")
+STATUSES = ("confirmed", "proposed", "rejected", "needs_review")
+MAX_TEXT = 500
+
+
+class DecisionError(ValueError):
+    """Bad input for a decision (unknown decision kind, empty reason, bad date, unknown id)."""
+
+
+def _problem(path: Path, reason: str) -> MemoryFileError:
+    return MemoryFileError(FileProblem(path, reason))
+
+
+def _require_str(path: Path, rec: dict[str, Any], name: str, allow_empty: bool = False) -> None:
+    value = rec.get(name)
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise _problem(path, f"field '{name}' must be a non-empty string")
+
+
+def validate_record(path: Path, rec: dict[str, Any]) -> None:
+    """Field checks for every record type (used by load and by ``teamlore doctor``)."""
+    rtype = rec.get("type")
+    if rtype not in TYPES:
+        raise _problem(path, f"field 'type' must be one of {', '.join(TYPES)}, found {rtype!r}")
+    status = rec.get("status", "confirmed")
+    if status not in STATUSES:
+        raise _problem(path, f"field 'status' must be one of {', '.join(STATUSES)}, found {status!r}")
+    _require_str(path, rec, "reason")
+    if rtype == "legacy":
+        return
+    if rec.get("decision") not in DECISIONS:
+        raise _problem(path, f"field 'decision' must be one of {', '.join(DECISIONS)}")
+    expires = rec.get("expires")
+    if expires is not None:
+        if not isinstance(expires, str):
+            raise _problem(path, "field 'expires' must be a date string or null")
+        try:
+            parse_iso(expires)
+        except ValueError:
+            raise _problem(path, f"field 'expires' is not a date: {expires!r}") from None
+    if rtype == "decision":
+        for name in ("fingerprint", "tool", "rule", "path", "statement_hash"):
+            _require_str(path, rec, name)
+        _require_str(path, rec, "scope", allow_empty=True)
+        for name in ("occurrence", "hit"):
+            if not isinstance(rec.get(name, 0), int) or isinstance(rec.get(name, 0), bool):
+                raise _problem(path, f"field '{name}' must be an integer")
+    else:
+        rules = rec.get("rules")
+        if not isinstance(rules, list) or not rules or not all(isinstance(r, str) and r for r in rules):
+            raise _problem(path, "field 'rules' must be a non-empty list of strings")
+        _require_str(path, rec, "paths")
+
+
+def check_decision(decision: str) -> str:
+    value = decision.strip().lower().replace("-", "_")
+    aliases = {"fp": "false_positive", "accepted": "accepted_risk", "accept": "accepted_risk",
+               "tp": "true_positive"}
+    value = aliases.get(value, value)
+    if value not in DECISIONS:
+        raise DecisionError(f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}")
+    return value
+
+
+def check_reason(reason: str | None) -> str:
+    text = redact((reason or "").strip())
+    if not text:
+        raise DecisionError("a reason is required")
+    return text
+
+
+def check_expires(expires: str | None) -> str | None:
+    if expires is None or not str(expires).strip():
+        return None
+    try:
+        parse_iso(str(expires))
+    except ValueError:
+        raise DecisionError(f"--expires: not a date (use YYYY-MM-DD or an ISO timestamp): {expires!r}") from None
+    return str(expires).strip()
+
+
+def is_expired(rec: dict[str, Any], now: datetime) -> bool:
+    expires = rec.get("expires")
+    if not expires:
+        return False
+    try:
+        return parse_iso(expires) <= now
+    except ValueError:
+        return True
+
+
+def _clip(text: str | None) -> str:
+    text = redact(text or "")
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def decision_from_finding(f: Finding, decision: str, reason: str, *, author: str, expires: str | None,
+                          proposed: bool, source: str) -> dict[str, Any]:
+    status = "proposed" if proposed else "confirmed"
+    rid = content_id("sd", f.fingerprint, "proposed", author) if proposed else content_id("sd", f.fingerprint)
+    now = now_iso()
+    return {
+        "id": rid, "type": "decision", "status": status,
+        "fingerprint": f.fingerprint, "tool": f.tool, "rule": f.rule, "path": f.path,
+        "scope": f.scope, "statement": _clip(f.statement), "statement_hash": f.statement_hash,
+        "occurrence": f.occurrence, "hit": f.hit, "line": f.line, "message": _clip(f.message),
+        "severity": f.severity, "decision": decision, "reason": reason, "author": author,
+        "date": now, "expires": expires, "source": source,
+    }
+
+
+class DecisionStore:
+    """Reads and writes the security decisions of one workspace."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.files = RecordDir(workspace.store / "security" / "decisions", KIND, VERSION,
+                               lock_dir=workspace.cache / "locks")
+
+    def load(self) -> LoadResult:
+        return self.files.load_all(validate_record)
+
+    def records(self) -> list[dict[str, Any]]:
+        return list(self.load().records.values())
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        try:
+            rec = self.files.read(record_id)
+        except MemoryFileError as exc:
+            if not self.files.exists(record_id):
+                raise DecisionError(f"no decision or policy with id {record_id!r}") from None
+            raise exc
+        validate_record(self.files.path_for(record_id), rec)
+        return rec
+
+    def _author(self, author: str | None) -> str:
+        return redact(author.strip()) if author and author.strip() else default_author(self.workspace.root)
+
+    def write(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """Write one record, keeping fields of an existing file it replaces."""
+        self.workspace.ensure_store()
+        with self.files.locked():
+            merged = dict(rec)
+            if self.files.exists(rec["id"]):
+                old = self.files.read(rec["id"])  # refuses (raises) when unreadable: never clobber
+                merged = {**old, **rec}
+                if old.get("date") and old.get("date") != rec.get("date"):
+                    merged["updated"] = rec.get("date")
+                    merged["date"] = old["date"] if old.get("decision") == rec.get("decision") else rec["date"]
+            self.files.write(merged)
+        return merged
+
+    def decide(self, findings: Iterable[Finding], decision: str, reason: str, *, author: str | None = None,
+               expires: str | None = None, proposed: bool = False, source: str = "cli") -> list[dict[str, Any]]:
+        decision = check_decision(decision)
+        reason = check_reason(reason)
+        expires = check_expires(expires)
+        who = self._author(author)
+        out = []
+        for f in findings:
+            if not f.fingerprint:
+                raise DecisionError(f"finding {f.tool} {f.rule} at {f.path}:{f.line} has no fingerprint")
+            out.append(self.write(decision_from_finding(f, decision, reason, author=who, expires=expires,
+                                                        proposed=proposed, source=source)))
+        return out
+
+    def add_policy(self, rules: list[str], paths: str, reason: str, *, decision: str = "false_positive",
+                   tool: str | None = None, author: str | None = None, expires: str | None = None,
+                   proposed: bool = False, source: str = "cli",
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        rules = sorted({r.strip() for r in rules if r and r.strip()})
+        if not rules:
+            raise DecisionError("a policy needs at least one rule")
+        if not paths or not paths.strip():
+            raise DecisionError("a policy needs a path glob")
+        decision = check_decision(decision)
+        if decision not in SUPPRESSING:
+            raise DecisionError("a policy suppresses findings: use false_positive or accepted_risk")
+        tool = tool.strip().lower() if tool else None
+        rec: dict[str, Any] = {
+            "id": content_id("spol", rules, paths.strip(), tool), "type": "policy",
+            "status": "proposed" if proposed else "confirmed", "rules": rules, "paths": paths.strip(),
+            "tool": tool, "decision": decision, "reason": check_reason(reason),
+            "author": self._author(author), "date": now_iso(), "expires": check_expires(expires),
+            "source": source,
+        }
+        if extra:
+            rec.update(extra)
+        return self.write(rec)
+
+    def proposals(self) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records() if r.get("status") in ("proposed", "needs_review")),
+                      key=lambda r: (r.get("date", ""), r["id"]))
+
+    def policies(self) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records() if r.get("type") == "policy"),
+                      key=lambda r: (r.get("date", ""), r["id"]))
+
+    def _set_status(self, record_id: str, status: str, author: str | None,
+                    change: dict[str, Any] | None = None) -> dict[str, Any]:
+        current = self.get(record_id)
+        if current.get("type") == "legacy" and status == "confirmed":
+            raise DecisionError(f"{record_id} is an imported pattern decision that cannot be matched to "
+                                "findings; decide the findings it meant with 'security decide' instead")
+        who = self._author(author)
+        stamp = now_iso()
+
+        def apply(rec: dict[str, Any]) -> dict[str, Any]:
+            rec.update(change or {})
+            rec["status"] = status
+            rec[f"{status}_by"] = who
+            rec[f"{status}_at"] = stamp
+            return rec
+
+        self.workspace.ensure_store()
+        return self.files.update(record_id, apply)
+
+    def confirm(self, record_id: str, author: str | None = None, paths: str | None = None) -> dict[str, Any]:
+        """A person confirms a proposal (optionally narrowing a proposed policy's path glob)."""
+        current = self.get(record_id)
+        change = None
+        if paths:
+            if current.get("type") != "policy":
+                raise DecisionError("--paths applies to policies only")
+            change = {"paths": paths.strip(), "original_paths": current.get("paths")}
+        return self._set_status(record_id, "confirmed", author, change)
+
+    def reject(self, record_id: str, author: str | None = None) -> dict[str, Any]:
+        return self._set_status(record_id, "rejected", author)
+
+
+class FindingCache:
+    """The findings of the last ingest/scan (``.teamlore/.cache/security/``), for ``decide``."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.path = workspace.cache / "security" / "last_findings.json"
+
+    def save(self, findings: list[Finding]) -> None:
+        self.workspace.ensure_store()
+        atomic_write_json(self.path, {"generated": now_iso(), "findings": [f.to_json() for f in findings]})
+
+    def load(self) -> dict[str, Finding]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = read_json(self.path, max_bytes=512 * 1024 * 1024)
+            return {f.fingerprint: f for f in (Finding.from_json(d) for d in data.get("findings", []))}
+        except (MemoryFileError, AttributeError, TypeError, json.JSONDecodeError):
+            return {}

@@ -1,0 +1,338 @@
+"""Finding fingerprints that survive line shifts, renames, unrelated edits and reformatting.
+
+A fingerprint is a hash of: tool, rule, path, enclosing scope, the normalized flagged
+statement and the occurrence index among identical statements in that scope (plus a hit
+index when one statement carries several findings of the same rule). Everything is
+computed from the source file at the workspace root:
+
+- Python: the scope is the qualified name of the enclosing classes/functions from
+  :mod:`ast`; the statement is the innermost AST statement covering the flagged line,
+  normalized with :func:`ast.unparse` (so spacing, line breaks, quotes and comments do not
+  matter). For compound statements only the header counts (``if x:``, ``def f(a):``), so
+  editing their body does not change them.
+- Other languages (and Python that does not parse): the scope is the chain of enclosing
+  block headers found by indentation, the statement is the flagged line with whitespace
+  normalized.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import os
+import re
+import subprocess
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from memory_store.security.findings import Finding
+from memory_store.workspace import UnsafePathError, Workspace
+
+MODULE_SCOPE = "<module>"
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+
+def statement_hash(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
+
+
+def compute_fingerprint(tool: str, rule: str, path: str, scope: str, stmt_hash: str,
+                        occurrence: int, hit: int = 0) -> str:
+    payload = "\x1f".join((tool.lower(), rule, path, scope, stmt_hash, str(occurrence), str(hit)))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Located:
+    scope: str
+    statement: str
+    occurrence: int
+
+
+# --- Python --------------------------------------------------------------------------
+
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _header(node: ast.AST) -> str:
+    """Normalized text of a statement; compound statements keep only their header."""
+    if not any(getattr(node, f, None) for f in _BODY_FIELDS):
+        return ast.unparse(node)
+    head = copy.copy(node)
+    for name in _BODY_FIELDS:
+        if hasattr(head, name):
+            setattr(head, name, [])
+    if hasattr(head, "decorator_list"):
+        head.decorator_list = []  # type: ignore[attr-defined]
+    head.body = [ast.Pass()]  # type: ignore[attr-defined]
+    text = ast.unparse(head)
+    return text.split("\n", 1)[0]
+
+
+@dataclass
+class _Entry:
+    start: int
+    end: int
+    depth: int
+    scope: str
+    node: ast.AST
+    norm: str = ""
+    occurrence: int = 0
+
+
+class PythonIndex:
+    """Statement spans of one parsed Python file, with scopes and occurrence indexes."""
+
+    def __init__(self, tree: ast.Module):
+        self.entries: list[_Entry] = []
+        self._walk(tree.body, [], 0)
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for e in sorted(self.entries, key=lambda e: (e.start, e.depth)):
+            e.norm = _header(e.node)
+            key = (e.scope, e.norm)
+            e.occurrence = counts[key]
+            counts[key] += 1
+
+    def _walk(self, stmts: Iterable[ast.AST], scope: list[str], depth: int) -> None:
+        for node in stmts:
+            decorators = getattr(node, "decorator_list", None) or []
+            start = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
+            end = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+            self.entries.append(_Entry(start, end, depth, ".".join(scope) or MODULE_SCOPE, node))
+            inner = [*scope, node.name] if isinstance(node, _SCOPE_NODES) else scope
+            for name in _BODY_FIELDS:
+                children = getattr(node, name, None)
+                if not children:
+                    continue
+                if name == "cases":  # match statement: walk each case body
+                    for case in children:
+                        self._walk(case.body, inner, depth + 1)
+                else:
+                    self._walk(children, inner, depth + 1)
+
+    def locate(self, line: int) -> Located | None:
+        best: _Entry | None = None
+        for e in self.entries:
+            if e.start <= line <= e.end and (best is None or e.depth > best.depth):
+                best = e
+        if best is None:
+            return None
+        for dec in getattr(best.node, "decorator_list", None) or []:
+            if dec.lineno <= line <= (dec.end_lineno or dec.lineno):
+                return Located(best.scope, "@" + ast.unparse(dec), best.occurrence)
+        return Located(best.scope, best.norm, best.occurrence)
+
+
+# --- other languages -------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_AROUND_PUNCT = re.compile(r"\s*([^\w\s])\s*")
+_COMMENT_ONLY = re.compile(r"^\s*(#|//|/\*|\*|--|<!--)")
+
+
+def normalize_line(text: str) -> str:
+    """Whitespace-insensitive form of one source line."""
+    return _AROUND_PUNCT.sub(r"\1", _WS.sub(" ", text.strip()))
+
+
+class TextIndex:
+    """Scopes by indentation (nearest enclosing block headers) for any language."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.scopes: list[str] = [""] * len(self.lines)
+        self.norms: list[str] = [""] * len(self.lines)
+        self.occ: list[int] = [0] * len(self.lines)
+        stack: list[tuple[int, str]] = []
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for i, raw in enumerate(self.lines):
+            if not raw.strip() or _COMMENT_ONLY.match(raw):
+                self.scopes[i] = " > ".join(h for _, h in stack) or MODULE_SCOPE
+                self.norms[i] = normalize_line(raw)
+                continue
+            indent = len(raw) - len(raw.lstrip())
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            scope = " > ".join(h for _, h in stack) or MODULE_SCOPE
+            norm = normalize_line(raw)
+            self.scopes[i], self.norms[i] = scope, norm
+            self.occ[i] = counts[(scope, norm)]
+            counts[(scope, norm)] += 1
+            stack.append((indent, norm[:200]))
+
+    def locate(self, line: int) -> Located | None:
+        if not 1 <= line <= len(self.lines):
+            return None
+        i = line - 1
+        return Located(self.scopes[i], self.norms[i], self.occ[i])
+
+
+# --- applying it to findings -----------------------------------------------------------
+
+def build_index(path: str, text: str) -> PythonIndex | TextIndex:
+    if path.endswith((".py", ".pyi")):
+        try:
+            return PythonIndex(ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError):
+            pass
+    return TextIndex(text)
+
+
+_FILE_CACHE_SIZE = 64
+_FILE_CACHE_LOCK = threading.Lock()
+_FILE_CACHE: dict[tuple[str, int, int], tuple[PythonIndex | TextIndex, list[str]]] = {}
+"""Parsed files keyed by (path, mtime, size): an editor asks about one file many times."""
+
+
+class Fingerprinter:
+    """Fills in the fingerprint fields of findings from the files at the workspace root."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self._indexes: dict[str, PythonIndex | TextIndex | None] = {}
+        self._lines: dict[str, list[str]] = {}
+
+    def line_text(self, path: str, line: int) -> str | None:
+        """The raw text of one line of a workspace file (None when unavailable)."""
+        lines = self._lines.get(path)
+        if lines is None:
+            self.index_for(path)
+            lines = self._lines.get(path, [])
+        return lines[line - 1] if 1 <= line <= len(lines) else None
+
+    def index_for(self, path: str, source_text: str | None = None) -> PythonIndex | TextIndex | None:
+        if source_text is not None:
+            self._lines[path] = source_text.splitlines()
+            return build_index(path, source_text)
+        if path not in self._indexes:
+            self._indexes[path] = self._load(path)
+        return self._indexes[path]
+
+    def _load(self, path: str) -> PythonIndex | TextIndex | None:
+        try:
+            full = self.workspace.resolve(path)
+            st = full.stat()
+            if st.st_size > MAX_SOURCE_BYTES:
+                return None
+            key = (str(full), st.st_mtime_ns, st.st_size)
+            cached = _FILE_CACHE.get(key)
+            if cached is not None:
+                self._lines[path] = cached[1]
+                return cached[0]
+            text = full.read_text(encoding="utf-8", errors="replace")
+        except (OSError, UnsafePathError):
+            return None
+        lines = text.splitlines()
+        self._lines[path] = lines
+        index = build_index(path, text)
+        with _FILE_CACHE_LOCK:
+            _FILE_CACHE[key] = (index, lines)
+            while len(_FILE_CACHE) > _FILE_CACHE_SIZE:
+                _FILE_CACHE.pop(next(iter(_FILE_CACHE)))
+        return index
+
+    def locate(self, finding: Finding, source_text: str | None = None) -> None:
+        index = self.index_for(finding.path, source_text)
+        found = index.locate(finding.line) if index is not None else None
+        if found is None:  # file missing or line out of range: fall back to the line number
+            found = Located("", f"<line {finding.line}>", 0)
+            finding.extra["located"] = False
+        finding.scope, finding.statement, finding.occurrence = found.scope, found.statement, found.occurrence
+        finding.statement_hash = statement_hash(found.statement)
+
+    def apply(self, findings: list[Finding], sources: dict[str, str] | None = None) -> list[Finding]:
+        """Locate every finding and set ``hit`` and ``fingerprint``; returns the same list."""
+        sources = sources or {}
+        for f in findings:
+            self.locate(f, sources.get(f.path))
+        assign_fingerprints(findings)
+        return findings
+
+
+def assign_fingerprints(findings: list[Finding]) -> None:
+    """Number findings of one rule on one statement (``hit``) and hash everything."""
+    groups: dict[tuple[str, ...], list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[(f.tool, f.rule, f.path, f.scope, f.statement_hash, str(f.occurrence))].append(f)
+    for group in groups.values():
+        group.sort(key=lambda f: (f.line, f.column or 0, f.message))
+        for hit, f in enumerate(group):
+            f.hit = hit
+            f.fingerprint = compute_fingerprint(f.tool, f.rule, f.path, f.scope,
+                                                f.statement_hash, f.occurrence, hit)
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop the same finding reported twice (e.g. two overlapping reports of one tool)."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.tool, f.rule, f.path, f.line, f.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+# --- git renames -----------------------------------------------------------------------
+
+def _git(root: Path, *args: str) -> str | None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30,
+                             check=False, env=env, stdin=subprocess.DEVNULL, errors="replace")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _parse_renames(output: str, into: dict[str, str]) -> None:
+    parts = output.split("\0")
+    i = 0
+    while i < len(parts):
+        status = parts[i].strip()
+        if status.startswith(("R", "C")) and i + 2 < len(parts):
+            old, new = parts[i + 1], parts[i + 2]
+            if status.startswith("R"):
+                into.setdefault(old, new)
+            i += 3
+        elif status:
+            i += 2
+        else:
+            i += 1
+
+
+def follow_renames(workspace: Workspace, missing: Iterable[str]) -> dict[str, str]:
+    """Where files that no longer exist went, by git's rename detection.
+
+    Looks at uncommitted renames (``git diff -M HEAD``, covers ``git mv``) and at renames
+    in history (``git log -M --diff-filter=R``), following chains. Paths git knows
+    nothing about are left out.
+    """
+    wanted = set(missing)
+    if not wanted:
+        return {}
+    renames: dict[str, str] = {}
+    diff = _git(workspace.root, "diff", "-M", "--name-status", "-z", "HEAD")
+    if diff is None:
+        diff = _git(workspace.root, "diff", "-M", "--cached", "--name-status", "-z")
+    if diff:
+        _parse_renames(diff, renames)
+    log = _git(workspace.root, "log", "-M", "--diff-filter=R", "--name-status", "-z", "--format=", "HEAD")
+    if log:
+        _parse_renames(log.replace("\n", ""), renames)
+    result: dict[str, str] = {}
+    for path in wanted:
+        current, steps = path, 0
+        while current in renames and steps < 50:
+            current = renames[current]
+            steps += 1
+            if (workspace.root / current).exists():
+                result[path] = current
+                break
+    return result

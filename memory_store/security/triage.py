@@ -1,0 +1,341 @@
+"""Applying decisions to findings: exact instance matches, explicit policies, stale and
+expired decisions, and near-miss suggestions that are offered, never applied.
+
+Rules, in order:
+
+1. An instance decision matches the finding with its exact fingerprint (the path is
+   followed through renames) and absorbs at most that one finding.
+2. A confirmed, unexpired policy (rule x path glob) suppresses every finding it covers.
+3. A remaining finding on the same tool + rule + path + scope as an unused suppressing
+   decision whose statement hash differs is ``stale``: the flagged code changed, a person
+   must look again. Stale findings are not suppressed.
+4. Everything else is ``active``; near misses (same rule and statement elsewhere, an
+   expired decision, an agent's proposal) are attached as suggestion text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any
+
+from memory_store.security.decisions import SUPPRESSING, is_expired
+from memory_store.security.findings import Finding
+from memory_store.security.fingerprint import compute_fingerprint
+
+POLICY_SUGGESTION_MIN = 3
+"""Instance decisions sharing tool, rule and a directory before a policy is suggested."""
+
+
+@dataclass
+class FindingStatus:
+    """A finding and what the memory says about it."""
+
+    finding: Finding
+    status: str = "active"  # active | suppressed | stale
+    decision: str | None = None
+    reason: str | None = None
+    suggestion: str | None = None
+    via: str | None = None  # decision | policy | rename
+    suggested_decision: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return self.finding.fingerprint
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.finding
+        return {
+            "fingerprint": f.fingerprint, "tool": f.tool, "rule": f.rule, "path": f.path,
+            "line": f.line, "severity": f.severity, "message": f.message, "status": self.status,
+            "decision": self.decision, "reason": self.reason, "suggestion": self.suggestion,
+            "scope": f.scope, "rule_url": f.rule_url,
+        }
+
+
+@dataclass
+class TriageResult:
+    statuses: list[FindingStatus]
+    stale: list[dict[str, Any]] = field(default_factory=list)
+    expired: list[dict[str, Any]] = field(default_factory=list)
+    unseen: list[dict[str, Any]] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        total = len(self.statuses)
+        counts = {"suppressed": 0, "active": 0, "stale": 0}
+        for s in self.statuses:
+            counts[s.status] += 1
+        pct = round(100.0 * counts["suppressed"] / total, 1) if total else 0.0
+        return {"total": total, **counts, "noise_reduction_pct": pct}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"findings": [s.to_json() for s in self.statuses], "summary": self.summary()}
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Path glob with ``**`` (any depth), ``*`` (within one segment), ``?`` and ``[...]``."""
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and "]" in pattern[i + 1:]:
+            j = pattern.index("]", i + 1)
+            out.append("[" + pattern[i + 1:j].replace("!", "^", 1) + "]")
+            i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    body = "".join(out)
+    if pattern.endswith("/"):
+        body += ".*"
+    return re.compile(body + r"\Z")
+
+
+def policy_covers(policy: dict[str, Any], finding: Finding) -> bool:
+    tool = policy.get("tool")
+    if tool and tool != finding.tool.lower():
+        return False
+    if not any(r == finding.rule or fnmatchcase(finding.rule, r) for r in policy.get("rules", ())):
+        return False
+    return bool(glob_regex(policy["paths"]).match(finding.path))
+
+
+def _parent_globs(path: str) -> list[str]:
+    """``a/b/c.py`` -> ``["a/b/**", "a/**"]`` (deepest first)."""
+    parts = path.split("/")[:-1]
+    return [("/".join(parts[:n]) + "/**") for n in range(len(parts), 0, -1)]
+
+
+def _effective_fp(rec: dict[str, Any], path: str) -> str:
+    if path == rec["path"]:
+        return rec["fingerprint"]
+    return compute_fingerprint(rec["tool"], rec["rule"], path, rec.get("scope", ""),
+                               rec["statement_hash"], int(rec.get("occurrence", 0)), int(rec.get("hit", 0)))
+
+
+def _where(rec: dict[str, Any]) -> str:
+    scope = rec.get("scope") or ""
+    return f"{rec.get('path')}:{rec.get('line', '?')}" + (f" in {scope}" if scope and not scope.startswith("<") else "")
+
+
+class Triage:
+    """Precomputed indexes over one set of records; :meth:`run` applies them to findings."""
+
+    def __init__(self, records: Iterable[dict[str, Any]], *, now: datetime | None = None,
+                 path_exists: Callable[[str], bool] | None = None,
+                 renames: Callable[[set[str]], dict[str, str]] | None = None):
+        self.now = now or datetime.now(timezone.utc)
+        self.path_exists = path_exists
+        self.renames = renames
+        self.decisions: list[dict[str, Any]] = []
+        self.expired: list[dict[str, Any]] = []
+        self.proposed: list[dict[str, Any]] = []
+        self.policies: list[dict[str, Any]] = []
+        self.expired_policies: list[dict[str, Any]] = []
+        for rec in records:
+            rtype, status = rec.get("type"), rec.get("status", "confirmed")
+            if rtype == "decision":
+                if status == "proposed":
+                    self.proposed.append(rec)
+                elif status == "confirmed":
+                    (self.expired if is_expired(rec, self.now) else self.decisions).append(rec)
+            elif rtype == "policy" and status == "confirmed":
+                (self.expired_policies if is_expired(rec, self.now) else self.policies).append(rec)
+        # Newest decision first when two exist for one fingerprint.
+        self.decisions.sort(key=lambda r: r.get("updated") or r.get("date") or "", reverse=True)
+        self.policy_by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.policy_globbed: list[dict[str, Any]] = []
+        for p in self.policies:
+            for r in p.get("rules", ()):
+                if any(ch in r for ch in "*?["):
+                    self.policy_globbed.append(p)
+                else:
+                    self.policy_by_rule[r].append(p)
+        self.by_statement: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for rec in self.decisions:
+            if rec.get("decision") in SUPPRESSING:
+                self.by_statement[(rec["tool"], rec["rule"], rec["statement_hash"])].append(rec)
+
+    def _policy_for(self, f: Finding) -> dict[str, Any] | None:
+        for p in self.policy_by_rule.get(f.rule, ()):
+            if policy_covers(p, f):
+                return p
+        for p in self.policy_globbed:
+            if policy_covers(p, f):
+                return p
+        return None
+
+    @staticmethod
+    def _apply_decision(s: FindingStatus, d: dict[str, Any], via: str) -> None:
+        s.decision, s.reason, s.via = d["id"], d.get("reason"), via
+        if d.get("decision") in SUPPRESSING:
+            s.status = "suppressed"
+        elif d.get("decision") == "fixed":
+            s.suggestion = f"judged fixed by {d.get('author')} on {d.get('date')}, but still reported"
+        else:
+            s.suggestion = f"confirmed true positive ({d.get('reason')})"
+
+    def run(self, findings: list[Finding]) -> TriageResult:
+        statuses = [FindingStatus(f) for f in findings]
+        seen_paths = {f.path for f in findings}
+        # Decisions whose file is gone: follow git renames.
+        renamed: dict[str, str] = {}
+        if self.path_exists is not None:
+            missing = {d["path"] for d in self.decisions if d["path"] not in seen_paths
+                       and not self.path_exists(d["path"])}
+            if missing and self.renames is not None:
+                renamed = self.renames(missing)
+        else:
+            missing = set()
+        exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for d in self.decisions:
+            exact[_effective_fp(d, renamed.get(d["path"], d["path"]))].append(d)
+        used: set[str] = set()
+        pending: list[FindingStatus] = []
+
+        # 1. exact instance matches, one finding per decision
+        for s in statuses:
+            for d in exact.get(s.finding.fingerprint, ()):
+                if d["id"] in used:
+                    continue
+                used.add(d["id"])
+                self._apply_decision(s, d, via="rename" if d["path"] in renamed else "decision")
+                break
+            else:
+                pending.append(s)
+
+        # 1b. a file moved without git knowing: same rule, scope and statement, unique.
+        orphans = [d for d in self.decisions if d["id"] not in used and d["path"] in missing
+                   and d["path"] not in renamed]
+        if orphans and pending:
+            by_content: dict[tuple[Any, ...], list[FindingStatus]] = defaultdict(list)
+            for s in pending:
+                f = s.finding
+                by_content[(f.tool, f.rule, f.scope, f.statement_hash, f.occurrence, f.hit)].append(s)
+            taken: set[int] = set()
+            for d in orphans:
+                key = (d["tool"], d["rule"], d.get("scope", ""), d["statement_hash"],
+                       d.get("occurrence", 0), d.get("hit", 0))
+                cands = [s for s in by_content.get(key, ()) if id(s) not in taken]
+                if len(cands) == 1:
+                    taken.add(id(cands[0]))
+                    used.add(d["id"])
+                    renamed[d["path"]] = cands[0].finding.path
+                    self._apply_decision(cands[0], d, via="rename")
+            pending = [s for s in pending if id(s) not in taken]
+
+        # 2. explicit policies
+        rest: list[FindingStatus] = []
+        for s in pending:
+            p = self._policy_for(s.finding) if self.policies else None
+            if p is not None:
+                s.status, s.decision, s.reason, s.via = "suppressed", p["id"], p.get("reason"), "policy"
+            else:
+                rest.append(s)
+
+        # 3. stale: the flagged statement of a decided finding changed
+        stale_records: list[dict[str, Any]] = []
+        if rest:
+            by_place: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
+            for d in self.decisions:
+                if d["id"] not in used and d.get("decision") in SUPPRESSING:
+                    path = renamed.get(d["path"], d["path"])
+                    by_place[(d["tool"], d["rule"], path, d.get("scope", ""))].append(d)
+            if by_place:
+                for s in rest:
+                    f = s.finding
+                    cands = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
+                             if d["id"] not in used and d["statement_hash"] != f.statement_hash]
+                    if not cands:
+                        continue
+                    d = min(cands, key=lambda d: (d.get("occurrence", 0) != f.occurrence,
+                                                  abs(int(d.get("line") or 0) - f.line)))
+                    used.add(d["id"])
+                    s.status, s.decision, s.reason, s.via = "stale", d["id"], d.get("reason"), "decision"
+                    s.suggestion = (f"the flagged code changed since it was judged {d['decision']} "
+                                    f"({d.get('reason')}); re-review and decide again")
+                    stale_records.append({**d, "finding": f.fingerprint})
+
+        # 4. suggestions for what is still active
+        expired_by_fp = {d["fingerprint"]: d for d in self.expired}
+        proposed_by_fp = {d["fingerprint"]: d for d in self.proposed}
+        for s in statuses:
+            if s.status != "active" or s.suggestion:
+                continue
+            f = s.finding
+            if (d := expired_by_fp.get(f.fingerprint)) is not None:
+                s.suggestion = (f"the decision {d['id']} ({d['decision']}: {d.get('reason')}) "
+                                f"expired on {d.get('expires')}; re-review")
+            elif (d := proposed_by_fp.get(f.fingerprint)) is not None:
+                s.suggestion = (f"proposed by {d.get('author')}: {d['decision']} ({d.get('reason')}); "
+                                f"awaiting confirmation: teamlore security confirm {d['id']}")
+                s.suggested_decision = d["id"]
+            elif (near := self.by_statement.get((f.tool, f.rule, f.statement_hash))):
+                d = near[0]
+                s.suggestion = (f"looks like the decision made for {_where(d)} "
+                                f"({d['decision']}: {d.get('reason')}) — apply?")
+                s.suggested_decision = d["id"]
+        unseen = [d for d in self.decisions if d["id"] not in used
+                  and renamed.get(d["path"], d["path"]) in seen_paths]
+        return TriageResult(statuses, stale=stale_records, expired=self.expired + self.expired_policies,
+                            unseen=unseen, renamed=renamed)
+
+
+def triage(findings: list[Finding], records: Iterable[dict[str, Any]], **kwargs: Any) -> TriageResult:
+    return Triage(records, **kwargs).run(findings)
+
+
+def suggest_policies(records: Iterable[dict[str, Any]],
+                     minimum: int = POLICY_SUGGESTION_MIN) -> list[dict[str, Any]]:
+    """Rule x directory groups of confirmed instance decisions that could become a policy."""
+    records = list(records)
+    policies = [r for r in records if r.get("type") == "policy" and r.get("status") != "rejected"]
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for d in records:
+        if d.get("type") != "decision" or d.get("status") != "confirmed" or d.get("decision") not in SUPPRESSING:
+            continue
+        for glob in _parent_globs(d["path"]):
+            groups[(d["tool"], d["rule"], glob)].append(d)
+    out: list[dict[str, Any]] = []
+    claimed: set[tuple[str, str, str]] = set()
+    # Deepest directory first: suggest the narrowest glob that gathers enough decisions.
+    for (tool, rule, glob), members in sorted(groups.items(), key=lambda kv: -kv[0][2].count("/")):
+        if len(members) < minimum:
+            continue
+        ids = {d["id"] for d in members}
+        if any((tool, rule, d["id"]) in claimed for d in members):
+            continue
+        probe = Finding(tool=tool, rule=rule, path=glob.replace("**", "x.py"), line=1)
+        if any(policy_covers(p, probe) for p in policies):
+            continue
+        reasons: dict[str, int] = defaultdict(int)
+        for d in members:
+            reasons[d.get("reason", "")] += 1
+        reason = max(reasons.items(), key=lambda kv: kv[1])[0]
+        out.append({"tool": tool, "rule": rule, "paths": glob, "count": len(ids),
+                    "decisions": sorted(ids), "reason": reason,
+                    "command": f"teamlore security policy add --rule {rule} --paths '{glob}' "
+                               f"--reason {reason!r}"})
+        claimed.update((tool, rule, i) for i in ids)
+    return out
