@@ -29,19 +29,32 @@ class Hunk:
     def removed(self) -> list[str]:
         return [line[1:] for line in self.lines if line.startswith("-")]
 
-    def changes_with_old_line(self) -> list[tuple[int, str, str]]:
-        """``(old line number, '+'/'-', text)`` for each changed line."""
-        out: list[tuple[int, str, str]] = []
+    def blocks(self) -> list[tuple[int, int, list[str], list[str]]]:
+        """Runs of consecutive changed lines: ``(first old line, last old line, removed, added)``."""
+        out: list[tuple[int, int, list[str], list[str]]] = []
         old = self.old_start
+        removed: list[str] = []
+        added: list[str] = []
+        start = old
+
+        def flush() -> None:
+            if removed or added:
+                out.append((start, max(start, start + len(removed) - 1), list(removed), list(added)))
+            removed.clear()
+            added.clear()
+
         for line in self.lines:
             tag, text = line[:1], line[1:]
             if tag == " ":
+                flush()
                 old += 1
+                start = old
             elif tag == "-":
-                out.append((old, "-", text))
+                removed.append(text)
                 old += 1
             elif tag == "+":
-                out.append((old, "+", text))
+                added.append(text)
+        flush()
         return out
 
 
@@ -199,14 +212,16 @@ def summarize(files: list[FileDiff], frame_lines: dict[str, list[int]] | None = 
 
 
 def _nearest_change(fd: FileDiff, lines: list[int]) -> str | None:
-    """The added (else removed) statement closest to one of ``lines`` (old numbering)."""
-    best: tuple[int, int, str] | None = None
+    """The added (else removed) statement of the change block closest to one of ``lines``."""
+    best: tuple[int, str] | None = None
     for hunk in fd.hunks:
-        for old_line, tag, text in hunk.changes_with_old_line():
-            if not text.strip():
+        for first, last, removed, added in hunk.blocks():
+            statements = [t.strip() for t in added if t.strip()] or [
+                f"removed {t.strip()}" for t in removed if t.strip()]
+            if not statements:
                 continue
-            distance = min((abs(old_line - n) for n in lines), default=10**6)
-            rank = (distance, 0 if tag == "+" else 1, text.strip())
-            if best is None or rank < best:
-                best = rank
-    return best[2] if best else None
+            distance = min((0 if first <= n <= last else min(abs(n - first), abs(n - last)) for n in lines),
+                           default=10**6)
+            if best is None or distance < best[0]:
+                best = (distance, statements[0])
+    return best[1] if best else None

@@ -152,11 +152,13 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
     ctx.table("past fixes", ["score", "fix", "root cause", "error", "why", "id"], rows)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
-        ctx.out.print(f"past fixes of this pattern took {_minutes(stats['median'])} (median; range "
-                      f"{_minutes(stats['min'])} to {_minutes(stats['max'])}, {stats['n']} recorded)")
+        ctx.out.print(f"past fixes of this pattern took {format_minutes(stats['median'])} (median; range "
+                      f"{format_minutes(stats['min'])} to {format_minutes(stats['max'])}, {stats['n']} recorded)")
 
 
-def _minutes(value: float) -> str:
+def format_minutes(value: float) -> str:
+    if value < 1:
+        return "under a minute"
     if value >= 120:
         return f"{value / 60:.1f} h"
     return f"{value:g} min"
