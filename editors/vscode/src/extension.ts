@@ -1,0 +1,336 @@
+/**
+ * The VS Code side of teamlore: starts `teamlore lsp` and connects the editor's parts
+ * the protocol does not cover (other tools' diagnostics, the terminal, input boxes,
+ * the status bar). All decisions live in `core/`, which does not import `vscode`.
+ */
+import { constants as fsConstants, promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  RevealOutputChannelOn,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from "vscode-languageclient/node";
+import { CommandRunner, type CursorDiagnostic, diagnosticsAt, type Ui } from "./core/commands";
+import { discoverServer } from "./core/discovery";
+import { DiagnosticForwarder, foreignDiagnostics } from "./core/forwarding";
+import { type LspDiagnostic, SOURCE, ServerCommands } from "./core/protocol";
+import { RestartPolicy } from "./core/restart";
+import { needsRestart, readSettings, serverSettings, type TeamloreSettings } from "./core/settings";
+import { parseStatus, renderStatus } from "./core/status";
+import { TerminalCapture } from "./core/terminal";
+
+let extension: TeamloreExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extension = new TeamloreExtension(context);
+  await extension.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await extension?.stop();
+  extension = undefined;
+}
+
+class TeamloreExtension {
+  private client: LanguageClient | undefined;
+  private settings: TeamloreSettings;
+  private readonly output: vscode.LogOutputChannel;
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly restarts = new RestartPolicy();
+  private readonly forwarder: DiagnosticForwarder;
+  private readonly terminal: TerminalCapture;
+  private readonly runner: CommandRunner;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(context: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel("teamlore", { log: true });
+    this.settings = this.readSettings();
+    this.statusItem = vscode.window.createStatusBarItem("teamlore.status", vscode.StatusBarAlignment.Right, 50);
+    this.statusItem.name = "teamlore";
+    this.statusItem.command = "teamlore.menu";
+    this.statusItem.text = "teamlore";
+
+    const notify = (method: string, params: unknown): Promise<void> | void => {
+      if (this.client?.state === State.Running) return this.client.sendNotification(method, params);
+    };
+    const logError = (error: unknown): void => this.output.error(String(error));
+    this.forwarder = new DiagnosticForwarder(
+      {
+        all: (uri) => this.toLsp(vscode.languages.getDiagnostics(vscode.Uri.parse(uri))),
+        own: (uri) => this.toLsp([...(this.client?.diagnostics?.get(vscode.Uri.parse(uri)) ?? [])]),
+      },
+      notify,
+      { onError: logError },
+    );
+    this.terminal = new TerminalCapture(notify, {
+      fallbackCwd: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      store: context.workspaceState,
+      onError: logError,
+    });
+    this.runner = new CommandRunner(this.ui(), { diagnosticsAtCursor: () => this.diagnosticsAtCursor() }, (command, args) =>
+      this.execute(command, args),
+    );
+
+    context.subscriptions.push(
+      this.output,
+      this.statusItem,
+      { dispose: () => this.forwarder.dispose() },
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        this.forwarder.changed(e.uris.map((u) => u.toString()));
+        this.scheduleStatus();
+      }),
+      vscode.window.onDidStartTerminalShellExecution((e) => this.terminal.started(e.execution)),
+      vscode.window.onDidEndTerminalShellExecution((e) => {
+        void this.terminal.ended(e.execution, e.exitCode).then((sent) => {
+          if (sent) this.output.info(`sent failing command to the server: ${sent.command} (exit ${sent.exitCode})`);
+        });
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("teamlore")) void this.settingsChanged();
+      }),
+      vscode.commands.registerCommand("teamlore.restartServer", () => this.restart()),
+      vscode.commands.registerCommand("teamlore.showOutput", () => this.output.show()),
+      vscode.commands.registerCommand("teamlore.menu", () => this.menu()),
+    );
+  }
+
+  async start(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const found = await discoverServer(
+      {
+        serverPath: this.settings.serverPath,
+        workspaceFolder: folder,
+        interpreter: await this.pythonInterpreter(),
+        pathEnv: process.env.PATH,
+        platform: process.platform,
+        home: os.homedir(),
+      },
+      { isExecutable },
+    );
+    if (!found.launch) {
+      const message =
+        found.error ??
+        "teamlore: the `teamlore` command was not found (looked in the selected Python environment and on the PATH). " +
+          "Install it (`pip install teamlore`) or set teamlore.serverPath.";
+      this.output.error(`${message}\nlooked at:\n  ${found.tried.join("\n  ")}`);
+      void vscode.window.showErrorMessage(message, "Open settings", "Show output").then((choice) => {
+        if (choice === "Open settings") void vscode.commands.executeCommand("workbench.action.openSettings", "teamlore.serverPath");
+        if (choice === "Show output") this.output.show();
+      });
+      this.statusItem.text = "$(error) teamlore";
+      this.statusItem.tooltip = message;
+      this.statusItem.show();
+      return;
+    }
+    this.output.info(`starting ${found.launch.command} ${found.launch.args.join(" ")} (found via ${found.launch.origin})`);
+
+    const serverOptions: ServerOptions = {
+      command: found.launch.command,
+      args: found.launch.args,
+      transport: TransportKind.stdio,
+      options: { cwd: folder },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file" }],
+      diagnosticCollectionName: SOURCE,
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: serverSettings(this.settings),
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          const decision = this.restarts.crashed();
+          this.output.warn(decision.message);
+          void vscode.window.showWarningMessage(decision.message, "Show output").then((choice) => {
+            if (choice) this.output.show();
+          });
+          return { action: decision.restart ? CloseAction.Restart : CloseAction.DoNotRestart, handled: true };
+        },
+      },
+      middleware: {
+        executeCommand: (command, args) => this.runner.run(command, args),
+      },
+    };
+    const client = new LanguageClient("teamlore", "teamlore", serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      const running = e.newState === State.Running;
+      void vscode.commands.executeCommand("setContext", "teamlore.running", running);
+      if (running) {
+        // A (re)started server knows nothing yet: send every current diagnostic.
+        this.forwarder.reset();
+        this.forwarder.changed(vscode.languages.getDiagnostics().map(([uri]) => uri.toString()));
+        this.scheduleStatus();
+      }
+    });
+    this.statusItem.show();
+    try {
+      await client.start();
+    } catch (error) {
+      this.output.error(`the teamlore server did not start: ${String(error)}`);
+      void vscode.window.showErrorMessage(`teamlore: the server did not start (${String(error)}).`, "Show output").then(
+        (choice) => {
+          if (choice) this.output.show();
+        },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client && client.state !== State.Stopped) await client.stop();
+  }
+
+  private async restart(): Promise<void> {
+    this.restarts.reset();
+    await this.stop();
+    await this.start();
+  }
+
+  private readSettings(): TeamloreSettings {
+    const config = vscode.workspace.getConfiguration("teamlore");
+    return readSettings(
+      (name) => config.get(name),
+      (message) => {
+        this.output?.warn(message);
+        void vscode.window.showWarningMessage(message);
+      },
+    );
+  }
+
+  private async settingsChanged(): Promise<void> {
+    const before = this.settings;
+    this.settings = this.readSettings();
+    if (needsRestart(before, this.settings)) {
+      await this.restart();
+    } else if (this.client?.state === State.Running) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { teamlore: serverSettings(this.settings) },
+      });
+      this.scheduleStatus();
+    }
+  }
+
+  private async pythonInterpreter(): Promise<string | undefined> {
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const python = vscode.extensions.getExtension("ms-python.python");
+    if (python) {
+      try {
+        const api = python.isActive ? python.exports : await python.activate();
+        const env = api?.environments?.getActiveEnvironmentPath?.(resource);
+        if (typeof env?.path === "string" && env.path) return env.path;
+      } catch (error) {
+        this.output.warn(`could not ask the Python extension for the interpreter: ${String(error)}`);
+      }
+    }
+    const configured = vscode.workspace.getConfiguration("python", resource).get<string>("defaultInterpreterPath");
+    return configured && configured !== "python" ? configured : undefined;
+  }
+
+  private async toLsp(diagnostics: readonly vscode.Diagnostic[]): Promise<LspDiagnostic[]> {
+    if (!this.client || diagnostics.length === 0) return [];
+    return (await this.client.code2ProtocolConverter.asDiagnostics([...diagnostics])) as LspDiagnostic[];
+  }
+
+  private async execute(command: string, args: unknown[]): Promise<unknown> {
+    const client = this.client;
+    if (!client || client.state !== State.Running) throw new Error("the teamlore server is not running");
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  private async diagnosticsAtCursor(): Promise<CursorDiagnostic[]> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return [];
+    const uri = editor.document.uri;
+    const own = await this.toLsp([...(this.client?.diagnostics?.get(uri) ?? [])]);
+    const foreign = foreignDiagnostics(await this.toLsp(vscode.languages.getDiagnostics(uri)), own);
+    const items: CursorDiagnostic[] = [
+      ...own.map((diagnostic) => ({ uri: uri.toString(), diagnostic, own: true })),
+      ...foreign.map((diagnostic) => ({ uri: uri.toString(), diagnostic, own: false })),
+    ];
+    const pos = editor.selection.active;
+    return diagnosticsAt(items, { line: pos.line, character: pos.character });
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => void this.refreshStatus(), 1000);
+  }
+
+  private async refreshStatus(): Promise<void> {
+    const client = this.client;
+    if (!client || client.state !== State.Running) return;
+    let knownErrors = 0;
+    let findings = 0;
+    client.diagnostics?.forEach((_uri, diagnostics) => {
+      for (const d of diagnostics) {
+        if (d.source === SOURCE) knownErrors += 1;
+        else findings += 1;
+      }
+    });
+    let status;
+    const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+    if (offered.includes(ServerCommands.status)) {
+      try {
+        status = parseStatus(await this.execute(ServerCommands.status, []));
+      } catch (error) {
+        this.output.warn(`teamlore.status failed: ${String(error)}`);
+      }
+    }
+    const view = renderStatus(status, { knownErrors, findings });
+    this.statusItem.text = view.text;
+    this.statusItem.tooltip = view.tooltip;
+  }
+
+  private async menu(): Promise<void> {
+    const items: (vscode.QuickPickItem & { command: string })[] = [
+      { label: "Record fix for the error at the cursor", command: ServerCommands.recordFix },
+      { label: "Show past fixes for the error at the cursor", command: ServerCommands.showMatches },
+      { label: "Mark the finding at the cursor as false positive", command: ServerCommands.markFalsePositive },
+      { label: "Accept the risk of the finding at the cursor", command: ServerCommands.acceptRisk },
+      { label: "Review proposed fixes", command: ServerCommands.pendingFixes },
+      { label: "Debt report", command: ServerCommands.debtReport },
+      { label: "Show output", command: "teamlore.showOutput" },
+      { label: "Restart server", command: "teamlore.restartServer" },
+    ];
+    const chosen = await vscode.window.showQuickPick(items, { title: "teamlore" });
+    if (chosen) await vscode.commands.executeCommand(chosen.command);
+  }
+
+  private ui(): Ui {
+    return {
+      input: async (o) => vscode.window.showInputBox({ ...o, ignoreFocusOut: true }),
+      pick: async (items, o) => (await vscode.window.showQuickPick(items, o))?.value,
+      showMarkdown: async (title, markdown) => {
+        const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: `# ${title}\n\n${markdown}\n` });
+        await vscode.commands.executeCommand("markdown.showPreview", doc.uri);
+      },
+      info: (message) => void vscode.window.showInformationMessage(message),
+      error: (message) => {
+        this.output.error(message);
+        void vscode.window.showErrorMessage(message);
+      },
+    };
+  }
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return false;
+    if (process.platform === "win32") return true;
+    await fs.access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
