@@ -94,7 +94,17 @@ class _PathMapper:
             raw = raw[2:]
         p = Path(raw)
         if p.is_absolute():
-            return self.workspace.relative(p)
+            try:
+                return self.workspace.relative(p)
+            except UnsafePathError:
+                # A report made on another machine (e.g. CI): the longest tail of the
+                # path that exists in this workspace.
+                parts = p.parts[1:]
+                for i in range(len(parts)):
+                    tail = "/".join(parts[i:])
+                    if (self.workspace.root / tail).is_file():
+                        return self.workspace.relative(tail)
+                raise
         if self.base is not None and not (self.workspace.root / raw).exists() \
                 and (self.base / raw).exists() and self.workspace.contains(self.base / raw):
             # Relative to where the scanner ran (the report's own directory).
@@ -181,9 +191,10 @@ def read_sarif(data: dict[str, Any], paths: _PathMapper, skipped: list[str]) -> 
                 skipped.append(f"{where}: missing ruleId or location")
                 continue
             base = bases.get(art.get("uriBaseId", ""), "")
-            if base and not uri.startswith(("file:", "/")):
-                base_path = unquote(urlparse(base).path) if base.startswith("file:") else base
-                uri = base_path.rstrip("/") + "/" + uri if base_path else uri
+            if base and not base.startswith(("file:", "/")) and not uri.startswith(("file:", "/")):
+                # A relative base (e.g. "src/") is part of the path; an absolute one is the
+                # checkout root of the machine that ran the scan, i.e. our workspace root.
+                uri = base.rstrip("/") + "/" + uri
             try:
                 path = paths(str(uri))
             except UnsafePathError as exc:

@@ -1,0 +1,80 @@
+"""bandit / semgrep / SARIF readers on realistic hand-written reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from memory_store.security.api import SecurityMemory
+from memory_store.security.findings import ReportError, detect_format, read_report
+from tests.security.conftest import FIXTURES
+
+
+@pytest.fixture
+def web_ws(code_ws):
+    shutil.copytree(FIXTURES / "web", code_ws.root / "web")
+    return code_ws
+
+
+def test_semgrep_report(web_ws):
+    findings = read_report(FIXTURES / "semgrep.json", web_ws)
+    assert [(f.tool, f.path, f.line, f.severity) for f in findings] == [
+        ("semgrep", "service.py", 7, "high"), ("semgrep", "web/app.js", 4, "medium")]
+    assert findings[0].rule.endswith("subprocess-shell-true")
+    assert findings[0].rule_url.startswith("https://semgrep.dev/r/")
+    assert findings[0].snippet is None  # "requires login" is not code
+
+
+def test_codeql_sarif_with_base_ids_rule_index_and_security_severity(web_ws):
+    skipped: list[str] = []
+    findings = read_report(FIXTURES / "codeql.sarif", web_ws, skipped)
+    assert [(f.tool, f.rule, f.path, f.line, f.severity) for f in findings] == [
+        ("codeql", "py/command-line-injection", "service.py", 15, "critical"),
+        ("codeql", "js/xss", "web/app.js", 4, "medium")]
+    assert len(skipped) == 1 and "escapes the workspace" in skipped[0]
+
+
+def test_ruff_sarif_with_absolute_uris_from_another_machine(code_ws, tmp_path):
+    report = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "ruff", "rules": [{"id": "S602", "helpUri": "https://docs.astral.sh/ruff/rules/x"}]}},
+        "results": [{"level": "error", "ruleId": "S602", "message": {"text": "`subprocess` call with `shell=True`"},
+                     "locations": [{"physicalLocation": {
+                         "artifactLocation": {"uri": "file:///home/ci/build/repo/service.py"},
+                         "region": {"startLine": 7, "startColumn": 9}}}]}]}]}
+    path = tmp_path / "ruff.sarif"
+    path.write_text(json.dumps(report))
+    [f] = read_report(path, code_ws)
+    assert (f.tool, f.rule, f.path, f.line, f.column, f.severity) == ("ruff", "S602", "service.py", 7, 8, "high")
+
+
+def test_fingerprints_come_from_source_not_from_the_report(web_ws):
+    mem = SecurityMemory(web_ws)
+    sarif = {s.finding.path: s.finding for s in mem.ingest([FIXTURES / "codeql.sarif"]).statuses}
+    semgrep = {s.finding.path: s.finding for s in mem.ingest([FIXTURES / "semgrep.json"]).statuses}
+    assert sarif["web/app.js"].statement == "el.innerHTML=html;"
+    assert sarif["web/app.js"].scope == "function render(el,html){ > if(el){"
+    assert semgrep["service.py"].scope == "Deployer.restart"
+    assert semgrep["service.py"].statement == "subprocess.call('systemctl restart ' + name, shell=True)"
+
+
+@pytest.mark.parametrize("data, fmt", [
+    pytest.param({"results": [{"test_id": "B101", "filename": "a.py"}], "metrics": {}}, "bandit", id="bandit"),
+    pytest.param({"results": [{"check_id": "x", "path": "a.py"}]}, "semgrep", id="semgrep"),
+    pytest.param({"version": "2.1.0", "runs": []}, "sarif", id="sarif"),
+    pytest.param({"results": [], "metrics": {}}, "bandit", id="empty-bandit"),
+])
+def test_detect_format(data, fmt):
+    assert detect_format(data) == fmt
+
+
+def test_unknown_and_broken_reports_name_the_file(workspace, tmp_path):
+    bad = tmp_path / "other.json"
+    bad.write_text('{"issues": []}')
+    with pytest.raises(ReportError, match=r"other\.json: not a bandit"):
+        read_report(bad, workspace)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"results": [\n')
+    with pytest.raises(ReportError, match=r"broken\.json:2: invalid JSON"):
+        read_report(broken, workspace)
