@@ -100,7 +100,7 @@ describe("CommandRunner", () => {
     ];
     ui.inputAnswers = ["command is a constant"];
     await runner.run(ServerCommands.markFalsePositive, []);
-    expect(server.executed[0].args).toEqual([{ ...data, reason: "command is a constant" }]);
+    expect(server.executed[0].args).toEqual([{ findings: [data], uri: URI, reason: "command is a constant" }]);
   });
 
   it("markFalsePositive from the palette with no finding at the cursor: says so, executes nothing", async () => {

@@ -15,7 +15,7 @@ describe("settings", () => {
   it("defaults work with nothing set and send the server only what is set", () => {
     const s = readSettings(() => undefined);
     expect(s.serverPath).toBe("");
-    expect(serverSettings(s)).toEqual({ scannersOnSave: ["bandit", "semgrep", "ruff"], debtHints: false, showSuppressed: false });
+    expect(serverSettings(s)).toEqual({ scannersOnSave: ["bandit"], debtHints: false, showSuppressed: false, logLevel: "info" });
   });
 
   it("passes server settings through and keeps client-only ones out", () => {
@@ -38,7 +38,7 @@ describe("settings", () => {
     const warnings: string[] = [];
     const s = readSettings((k) => ({ matchThreshold: 7, scannersOnSave: "bandit" })[k], (m) => warnings.push(m));
     expect(s.matchThreshold).toBeNull();
-    expect(s.scannersOnSave).toEqual(["bandit", "semgrep", "ruff"]);
+    expect(s.scannersOnSave).toEqual(["bandit"]);
     expect(warnings.join("\n")).toContain("teamlore.matchThreshold");
     expect(warnings.join("\n")).toContain("teamlore.scannersOnSave");
   });

@@ -161,7 +161,8 @@ export class CommandRunner {
         if (findings.length === 0) this.ui.info("teamlore: no security finding at the cursor.");
         return undefined;
       }
-      arg = { ...(chosen.diagnostic.data as Args) };
+      // The shape the server's own code actions use: the finding's data and its document.
+      arg = { findings: [chosen.diagnostic.data], uri: chosen.uri };
     }
     if (!filled(arg.reason)) {
       const reason = await this.ui.input({

@@ -5,22 +5,26 @@
 
 export interface TeamloreSettings {
   serverPath: string;
+  storeRoot: string;
   matchThreshold: number | null;
   scannersOnSave: string[];
   debtHints: boolean;
   redisUrl: string;
   showSuppressed: boolean;
+  logLevel: "error" | "warning" | "info" | "debug";
   trace: "off" | "messages" | "verbose";
 }
 
 /** Setting name (after `teamlore.`) -> default. */
 export const SETTING_DEFAULTS: Readonly<Record<string, unknown>> = {
   serverPath: "",
+  storeRoot: "",
   matchThreshold: null,
-  scannersOnSave: ["bandit", "semgrep", "ruff"],
+  scannersOnSave: ["bandit"],
   debtHints: false,
   redisUrl: "",
   showSuppressed: false,
+  logLevel: "info",
   "trace.server": "off",
 };
 
@@ -58,6 +62,11 @@ export function readSettings(
     bad("scannersOnSave", scanners, "a list of scanner names");
     scanners = SETTING_DEFAULTS.scannersOnSave;
   }
+  let logLevel = get("logLevel") ?? "info";
+  if (!["error", "warning", "info", "debug"].includes(logLevel as string)) {
+    bad("logLevel", logLevel, '"error", "warning", "info" or "debug"');
+    logLevel = "info";
+  }
   let trace = get("trace.server") ?? "off";
   if (trace !== "off" && trace !== "messages" && trace !== "verbose") {
     bad("trace.server", trace, '"off", "messages" or "verbose"');
@@ -65,11 +74,13 @@ export function readSettings(
   }
   return {
     serverPath: str("serverPath"),
+    storeRoot: str("storeRoot"),
     matchThreshold: matchThreshold as number | null,
     scannersOnSave: [...(scanners as string[])],
     debtHints: bool("debtHints"),
     redisUrl: str("redisUrl"),
     showSuppressed: bool("showSuppressed"),
+    logLevel: logLevel as TeamloreSettings["logLevel"],
     trace: trace as TeamloreSettings["trace"],
   };
 }
