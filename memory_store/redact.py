@@ -51,6 +51,7 @@ RULES: tuple[Rule, ...] = (
     _r(
         "assignment",
         r"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_]*)"
+        r"(?<!error)(?<!exception)(?<!warning)"  # an exception name followed by its message is no secret
         r"(\s*[\"']?\s*[:=]\s*)(?!<redacted)([\"']?)([^\s\"',;)}\]]{3,})\3",
         4,
     ),

@@ -1,19 +1,128 @@
-"""Message templates and fingerprints. FIRST CUT."""
+"""Message templates, tokens and fingerprints.
+
+A template keeps what names the problem and masks what varies between occurrences:
+numbers, hex addresses, UUIDs, timestamps, IP addresses and the user-specific part of
+paths become placeholders, while identifiers stay (``No module named 'structlog'`` and
+``No module named 'redis'`` are different templates). Quoted text keeps its quotes so the
+identifier inside stays one visible unit.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
-from memory_store.errors.model import ParsedError
+from memory_store.errors.model import Frame, ParsedError
 
-_NUM = re.compile(r"\b\d+\b")
+_WS = re.compile(r"\s+")
+_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s'\"<>]*@)?([^/\s:'\"<>]+)(?::\d+)?(/[^\s'\"<>]*)?", re.IGNORECASE)
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
+_HEX_ADDR = re.compile(r"\b0x[0-9a-f]+\b", re.IGNORECASE)
+_LONG_HEX = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.IGNORECASE)
+_TIMESTAMP = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b")
+_IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])", re.IGNORECASE)
+_WIN_PATH = re.compile(r"\b[A-Za-z]:[\\/][^\s'\"<>|:*?]*")
+_POSIX_PATH = re.compile(r"(?<![\w.:/<>-])(?:~|\.{1,2})?/[^\s'\"<>:,;()]*[^\s'\"<>:,;().]")
+_LIB_IN_PATH = re.compile(r"(?:^|/)(site-packages|dist-packages|node_modules)/(.+)$")
+_NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)-?\d+(?:[.,]\d+)*(?:ms|s|kb|mb|gb|b|px|%)?(?![\w])", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"<(?:n|hex|uuid|time|ip|path|url|redacted:[\w-]+)>")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+[A-Za-z_][A-Za-z0-9_]*")
+_CONTRACTION = re.compile(r"([A-Za-z])'([a-z]{1,2})\b")
+_QUOTED = re.compile(r"'([^'\s]{1,80})'|\"([^\"\s]{1,80})\"|`([^`\s]{1,80})`")
+
+STOPWORDS = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "by", "with", "as", "is", "are", "was",
+    "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "or", "and", "but", "if",
+    "then", "than", "so", "do", "does", "did", "has", "have", "had", "will", "would", "can", "could",
+    "should", "may", "might", "must", "you", "your", "we", "our", "they", "their", "he", "she", "his", "her",
+    "there", "here", "which", "who", "what", "when", "where", "while", "into", "onto",
+})
 
 
+def short_type(exc_type: str) -> str:
+    """``django.core.exceptions.ImproperlyConfigured`` -> ``ImproperlyConfigured``."""
+    return exc_type.strip().rsplit(".", 1)[-1]
+
+
+def _mask_path(path: str) -> str:
+    norm = path.replace("\\", "/")
+    lib = _LIB_IN_PATH.search(norm)
+    if lib:
+        return f"<path>/{lib.group(1)}/{lib.group(2)}"
+    base = norm.rstrip("/").rsplit("/", 1)[-1]
+    return f"<path>/{base}" if base else "<path>"
+
+
+def _mask_url(m: re.Match[str]) -> str:
+    return f"{m.group(1).lower()}://{m.group(3).lower()}" + ("/<path>" if m.group(4) and m.group(4) != "/" else "")
+
+
+@lru_cache(maxsize=4096)
 def message_template(exc_type: str, message: str) -> str:
-    return _NUM.sub("<n>", message)
+    """The message with volatile values masked (see the module docstring)."""
+    text = _WS.sub(" ", message or "").strip()
+    if len(text) > 2 and text[0] == text[-1] == '"' and text.count('"') == 2:
+        text = text[1:-1].strip()
+    text = text[:2000]
+    text = _URL.sub(_mask_url, text)
+    text = _UUID.sub("<uuid>", text)
+    text = _TIMESTAMP.sub("<time>", text)
+    text = _IP.sub("<ip>", text)
+    text = _HEX_ADDR.sub("<hex>", text)
+    text = _WIN_PATH.sub(lambda m: _mask_path(m.group(0)), text)
+    text = _POSIX_PATH.sub(lambda m: _mask_path(m.group(0)) if m.group(0).count("/") >= 2 or
+                           m.group(0).startswith(("~", "/")) else m.group(0), text)
+    text = _LONG_HEX.sub("<hex>", text)
+    text = _NUMBER.sub("<n>", text)
+    return text
+
+
+def _split_identifier(token: str) -> list[str]:
+    parts = re.split(r"[^A-Za-z0-9]+", token)
+    return [p.lower() for p in parts if p and not p.isdigit()]
+
+
+@lru_cache(maxsize=8192)
+def template_tokens(template: str) -> tuple[str, ...]:
+    """Lower-case word tokens of a template; quoted identifiers also count as one whole token
+    (``'node:events'`` gives ``node:events``, ``node`` and ``events``)."""
+    without = _CONTRACTION.sub(r"\1\2", _PLACEHOLDER.sub(" ", template))
+    tokens: list[str] = []
+    for m in _QUOTED.finditer(without):
+        whole = (m.group(1) or m.group(2) or m.group(3) or "").lower().rstrip(".,;:")
+        if whole and not _WORD.fullmatch(whole) and len(_split_identifier(whole)) > 1:
+            tokens.append(f"'{whole}'")
+    tokens.extend(w.lower() for w in _WORD.findall(without))
+    seen: dict[str, None] = {}
+    for t in tokens:
+        seen.setdefault(t, None)
+    return tuple(seen)
+
+
+def type_tokens(exc_type: str) -> tuple[str, ...]:
+    st = short_type(exc_type).lower()
+    return (st,) if st and st != "error" else ()
 
 
 def fingerprint(parsed: ParsedError) -> str:
-    key = f"{parsed.exc_type}|{message_template(parsed.exc_type, parsed.message)}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    """Stable id of the error's kind: exception type (without module path), error code and
+    message template. Call sites, line numbers and machines do not change it."""
+    key = "|".join((short_type(parsed.exc_type), parsed.code or "",
+                    message_template(parsed.exc_type, parsed.message).lower()))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def frame_key(frame: Frame) -> str | None:
+    """A frame as ``module.function`` (no path, no line): what stays the same across machines."""
+    func = (frame.function or "").strip()
+    if func in ("<module>", "<anonymous>", "Object.<anonymous>", ""):
+        func = ""
+    mod = frame.module or ""
+    if not mod and not func:
+        return None
+    if frame.kind == "app" and mod:
+        mod = mod.replace("/", ".").rsplit(".", 1)[-1]  # the file name; its folder differs per checkout
+    return f"{mod}:{func}" if func else mod

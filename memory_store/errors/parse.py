@@ -1,28 +1,635 @@
-"""Parse error text (tracebacks, pytest output, Node stacks, bare lines). FIRST CUT: final line only."""
+"""Parse error text: Python tracebacks, pytest output, Node/TypeScript stacks, bare lines.
+
+One line-by-line scanner serves both entry points. It keeps only bounded state (the
+current block's frames and a capped window of its lines), so a 50 MB command output is
+handled in bounded memory. Text copied from issue posts and logs carries decoration
+(markdown quote marks, backticks, docker-compose and logging prefixes, exception-group
+bars); :func:`_clean` removes it before a line is recognised.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from memory_store.errors.model import ParsedError
+from memory_store.errors.frames import make_frame
+from memory_store.errors.model import Frame, ParsedError
 from memory_store.redact import redact
 
-_FINAL = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)|error)\s*:\s*(.*)$")
+MAX_LINE = 4000
+"""Characters of one line that are looked at (minified bundles print megabyte lines)."""
+MAX_FRAMES = 120
+MAX_BLOCK_LINES = 400
+MAX_ERRORS = 500
+MAX_TEXT = 200_000
+MAX_DETAIL_LINES = 6
+
+# --- line recognisers -------------------------------------------------------------------
+_TB_HEADER = re.compile(r"Traceback \(most recent call last\):?|Exception Group Traceback \(most recent call last\):?")
+_PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
+_CHAIN = re.compile(r"^(During handling of the above exception, another exception occurred:"
+                    r"|The above exception was the direct cause of the following exception:)")
+_PY_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::\s?(?P<msg>.*))?$")
+_NODE_AT = re.compile(r"^\s*at (?:async )?(?:(?P<func>.+?) \((?P<loc>[^()]*)\)|(?P<bare>\S+))\s*$")
+_LOC = re.compile(r"^(?P<path>.*?):(?P<line>\d+)(?::\d+)?$")
+_NODE_EXC = re.compile(r"^(?:Uncaught (?:\(in promise\) )?)?(?P<type>[A-Z]\w*(?:Error|Exception)|Error)"
+                       r"(?: \[(?P<code>[A-Z][A-Z0-9_]+)\])?(?::\s?(?P<msg>.*))?$")
+_EXC_NAME = (r"(?:[a-z_][\w]*\.)*(?:[A-Z][A-Za-z0-9]*(?:Error|Exception|Warning|Exit|Interrupt|Exc|Fault"
+             r"|Failure|NotReady|Configured|NotFound|DoesNotExist|Timeout|Refused|Denied|Invalid|Unavailable"
+             r"|Iteration|Cancelled|Abort|Aborted)|[a-z_][\w]*\.(?:\w+\.)*exc(?:eptions?)?\.[A-Z]\w*"
+             r"|[a-z_][\w]*\.(?:\w+\.)*errors?\.[A-Z]\w*)")
+_BARE_EXC = re.compile(r"(?:^|(?<=[\s`'\"(\[>:]))(?P<type>" + _EXC_NAME + r")"
+                       r"(?: \[(?P<code>[A-Za-z][A-Za-z0-9_]+)\])?:\s?(?P<msg>.*)$")
+_PAREN_EXC = re.compile(r"^\((?P<type>" + _EXC_NAME + r")\)\s*(?P<msg>.+)$")
+_ANY_JS_EXC = re.compile(r"(?:^|(?<=\s))(?:Uncaught (?:\(in promise\) )?)?(?P<type>[A-Z]\w*Error|Error)"
+                         r"(?: \[(?P<code>[A-Z][A-Z0-9_]+)\])?: (?P<msg>.*)$")
+_REPR_EXC = re.compile(r"(?:^|(?<=[\s:(\[]))(?P<type>" + _EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*)(?P=q),?\)")
+_RAISE = re.compile(r"^raise (?P<type>[A-Za-z_][\w.]*)\((?:(?P<q>['\"])(?P<msg>.*)(?P=q))?.*\)\s*$")
+_EMPHASIS = re.compile(r"^([_*]{1,2})(?=\S)(?P<body>.*\S)\1\.?$")
+_GENERIC = re.compile(r"^(?:[\w.\-\[\]/ ]{0,40}?\s)?(?P<type>error|fatal|err!|panic|failure|failed)\b\s*[:!\-]\s*"
+                      r"(?P<msg>\S.*)$", re.IGNORECASE)
+_ERRORISH = re.compile(r"\b(?:error|errno|exception|fail(?:ed|ure)?|fatal|cannot|can't|could not|couldn't"
+                       r"|unable|refused|denied|not found|no such|not defined|undefined|invalid|missing"
+                       r"|timed? ?out|exceeded|not allowed|unknown|unexpected|panic)\b", re.IGNORECASE)
+_PYTEST_E = re.compile(r"^E(?:\s{1,}(?P<body>.*))?$")
+_PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)| (?P<exc>[\w.]+))?\s*$")
+_PYTEST_SECTION = re.compile(r"^_{3,} (?P<name>.+?) _{3,}$")
+_PYTEST_RULE = re.compile(r"^={3,} (?P<title>.+?) ={3,}$")
+_PYTEST_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<nodeid>\S+?)(?: - (?P<msg>.*))?$")
+_SKIP_IN_TB = re.compile(r"^\s*(?:\[Previous line repeated \d+ more times?\]|-+ ?<?snip>? ?-+|\.\.\.|…|\^+|~+)\s*$")
+
+# --- decoration --------------------------------------------------------------------------
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_FENCE = re.compile(r"^\s*(?:```|~~~)\S*\s*$")
+_COMPOSE = re.compile(r"^[\w.\-]+(?:_\d+)?\s*\|\s?(?=\S|\s)")
+_GROUP_BAR = re.compile(r"^(\s*[|+](?:-[-+]*(?: \d+ -+| \.\.\. -+)?)?)+ ?")
+_TIMESTAMP = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"
+                        r"(?:\[?\w+\]?\s*)?(?:[:\-|]\s*)?")
+_LEVEL = re.compile(r"^\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\]?(?::[\w.]*:|\s*[:\-|])?\s*(?=\S)")
+
+
+def _clean(raw: str) -> str:
+    """The line without markdown quotes, backticks, fences and tool prefixes."""
+    line = raw[:MAX_LINE].rstrip("\r\n").expandtabs(4).rstrip()
+    if _FENCE.match(line):
+        return ""
+    line = _QUOTE.sub("", line)
+    if "`" in line:
+        stripped = line.strip()
+        if stripped.startswith("`") or stripped.endswith("`"):
+            line = line.replace("```", "").strip("`").rstrip()
+            if line.startswith(" ") is False:
+                line = line.lstrip("`")
+    em = _EMPHASIS.match(line.strip())
+    if em:
+        line = em.group("body")
+    if "|" in line:
+        m = _COMPOSE.match(line)
+        if m and not line.lstrip().startswith("|"):
+            line = line[m.end():]
+        line = _GROUP_BAR.sub(lambda m: " " * 0, line) if _GROUP_BAR.match(line) else line
+    return line
+
+
+def _strip_log_prefix(line: str) -> str:
+    out = _TIMESTAMP.sub("", line, count=1)
+    return _LEVEL.sub("", out, count=1)
+
+
+# --- scanner ---------------------------------------------------------------------------
+@dataclass
+class _Event:
+    exc_type: str
+    message: str
+    frames: list[Frame]
+    language: str
+    kind: str
+    """traceback | node | pytest | summary | bare | generic"""
+    lines: list[str]
+    code: str | None = None
+    chain: list[str] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+    location: Frame | None = None
+    test: str | None = None
+
+
+def _cap_frames(frames: list[Frame]) -> list[Frame]:
+    if len(frames) <= MAX_FRAMES:
+        return frames
+    keep_head = MAX_FRAMES // 4
+    return frames[:keep_head] + frames[-(MAX_FRAMES - keep_head):]
+
+
+def _iter_lines(text: str) -> Iterator[str]:
+    start = 0
+    n = len(text)
+    while start < n:
+        end = text.find("\n", start)
+        if end < 0:
+            end = n
+        yield text[start:min(end, start + MAX_LINE)]
+        start = end + 1
+
+
+class _Scanner:
+    """Feeds lines, collects error events. All state is bounded."""
+
+    def __init__(self, root: Path | None):
+        self.root = root
+        self.events: list[_Event] = []
+        self.sections: dict[str, _Event] = {}
+        self.summary: list[_Event] = []
+        self._reset_tb()
+        self.node: _Event | None = None
+        self.node_gap = 0
+        self.pending_chain: list[str] = []
+        self.after_exc: _Event | None = None
+        self.section: str | None = None
+        self.section_frames: list[Frame] = []
+        self.section_lines: list[str] = []
+        self.e_block: list[str] = []
+        self.e_last: list[str] = []
+        self.in_summary = False
+        self.prev_blank = True
+
+    def _reset_tb(self) -> None:
+        self.tb_active = False
+        self.tb_frames: list[Frame] = []
+        self.tb_lines: list[str] = []
+        self.tb_noise = 0
+        self.tb_prefix = ""
+        self.tb_expect_code = False
+        self.tb_last_code = ""
+
+    # -- helpers
+    def _emit(self, ev: _Event) -> None:
+        if len(self.events) >= MAX_ERRORS:
+            self.events.pop(0)
+        self.events.append(ev)
+
+    def _frame(self, path: str, line: str | None, func: str | None) -> Frame:
+        return make_frame(path, int(line) if line else None, func, self.root)
+
+    # -- main entry
+    def feed(self, raw: str) -> None:
+        line = _clean(raw)
+        if self.tb_prefix and line.startswith(self.tb_prefix):
+            line = line[len(self.tb_prefix):]
+        stripped = line.strip()
+
+        if self._pytest(line, stripped):
+            return
+
+        # Python traceback header: remember the decoration in front of it (log prefixes).
+        header = _TB_HEADER.search(line)
+        if header:
+            prefix = line[:header.start()]
+            self._start_tb(prefix if prefix.strip() else "")
+            self.tb_lines.append(line[header.start():])
+            return
+
+        frame = _PY_FRAME.search(line)
+        if frame and (line.lstrip().startswith("File ") or self.tb_active):
+            if not self.tb_active:
+                self._start_tb("")
+            self.tb_frames.append(self._frame(frame.group("path"), frame.group("line"), frame.group("func")))
+            if len(self.tb_frames) > MAX_FRAMES * 2:
+                self.tb_frames = _cap_frames(self.tb_frames)
+            self._tb_line(line)
+            self.tb_expect_code = True
+            return
+
+        if self.node is not None and self._node_line(line, stripped):
+            return
+
+        if self.tb_active and self._tb_body(line, stripped):
+            return
+
+        if self.after_exc is not None:
+            if _CHAIN.match(stripped):
+                self.pending_chain = ([*self.after_exc.chain, _headline(self.after_exc)])[-5:]
+                self.after_exc = None
+                return
+            if not stripped:
+                self.prev_blank = True
+                return
+            if not self.after_exc.message and not _looks_structural(stripped):
+                self.after_exc.message = stripped
+                self.after_exc.lines.append(line)
+                return
+            if (raw[:1] in (" ", "\t") or _is_continuation(stripped)) and not _looks_structural(stripped) \
+                    and len(self.after_exc.detail) < MAX_DETAIL_LINES:
+                self.after_exc.detail.append(stripped)
+                self.after_exc.lines.append(line)
+                return
+            self.after_exc = None
+            self.pending_chain = []
+
+        self._bare(line, stripped)
+        self.prev_blank = not stripped
+
+    # -- Python tracebacks
+    def _flush_incomplete_tb(self) -> None:
+        """A traceback excerpt that stops before its exception line: keep its frames, and the
+        exception when the last source line is ``raise Name("message")``."""
+        if not (self.tb_active and self.tb_frames):
+            return
+        exc_type, message = "error", ""
+        m = _RAISE.match(self.tb_last_code)
+        if m:
+            exc_type, message = m.group("type"), m.group("msg") or ""
+        self._finish_tb(exc_type, message)
+
+    def _start_tb(self, prefix: str) -> None:
+        self._flush_incomplete_tb()
+        self._reset_tb()
+        self.tb_active = True
+        self.tb_prefix = prefix
+        self.node = None
+
+    def _tb_line(self, line: str) -> None:
+        if len(self.tb_lines) < MAX_BLOCK_LINES:
+            self.tb_lines.append(line)
+
+    def _tb_body(self, line: str, stripped: str) -> bool:
+        if not stripped:
+            return True
+        if _SKIP_IN_TB.match(line) or _CHAIN.match(stripped):
+            self._tb_line(line)
+            return True
+        indented = line[:1] in (" ", "\t")
+        if indented and not _BARE_EXC.match(stripped):
+            # source line, caret markers, or a wrapped piece of the previous line
+            self._tb_line(line)
+            if self.tb_expect_code:
+                self.tb_last_code = stripped
+            self.tb_expect_code = False
+            return True
+        candidate = _strip_log_prefix(stripped) if not _PY_EXC.match(stripped) else stripped
+        m = _PY_EXC.match(candidate)
+        if m and m.group("type") and (m.group("msg") is not None or _looks_like_exc_name(m.group("type"))):
+            exc_type = m.group("type")
+            msg = (m.group("msg") or "").strip()
+            self._tb_line(line)
+            self._finish_tb(exc_type, msg)
+            return True
+        bare = _BARE_EXC.search(stripped)
+        if bare:
+            self._tb_line(line)
+            self._finish_tb(bare.group("type"), bare.group("msg").strip(), bare.group("code"))
+            return True
+        if self.tb_expect_code:  # unindented source line of an excerpt
+            self.tb_expect_code = False
+            self.tb_last_code = stripped
+            self._tb_line(line)
+            return True
+        self.tb_noise += 1
+        if self.tb_noise > 30:
+            self._flush_incomplete_tb()
+            self._reset_tb()
+            return False
+        self._tb_line(line)
+        return True
+
+    def _finish_tb(self, exc_type: str, message: str, code: str | None = None) -> None:
+        frames = _cap_frames(self.tb_frames)
+        location = None
+        if exc_type.rsplit(".", 1)[-1] in ("SyntaxError", "IndentationError", "TabError") and frames \
+                and frames[-1].function is None:
+            location = frames[-1]
+            frames = frames[:-1]
+        ev = _Event(exc_type, message, frames, "python", "traceback", list(self.tb_lines),
+                    code=code, chain=list(self.pending_chain), location=location)
+        self._emit(ev)
+        self.pending_chain = []
+        self._reset_tb()
+        self.after_exc = ev
+        self.prev_blank = False
+
+    # -- Node / TypeScript
+    def _node_line(self, line: str, stripped: str) -> bool:
+        """Attach ``at ...`` lines to the last JS error; False when the line is not part of it."""
+        ev = self.node
+        assert ev is not None
+        at = _NODE_AT.match(line)
+        if at:
+            loc = at.group("loc") or at.group("bare") or ""
+            lm = _LOC.match(loc)
+            if lm and len(ev.frames) < MAX_FRAMES:
+                ev.frames.append(self._frame(lm.group("path"), lm.group("line"), at.group("func")))
+            ev.kind = "node"
+            ev.language = "javascript"
+            if len(ev.lines) < MAX_BLOCK_LINES:
+                ev.lines.append(line)
+            self.after_exc = None
+            return True
+        if ev.kind == "node" or self.node_gap >= 12:  # the stack ended, or never came
+            self._end_node()
+            return False
+        self.node_gap += 1  # message continuation between the error line and its stack
+        return False
+
+    def _end_node(self) -> None:
+        if self.node is not None and self.node.kind == "node":
+            self.node.frames.reverse()  # Node prints innermost first
+        self.node = None
+
+    # -- bare lines
+    def _bare(self, line: str, stripped: str) -> None:
+        if not stripped:
+            return
+        text = _strip_log_prefix(stripped)
+        found = match_exception_line(text)
+        if found:
+            exc_type, code, msg = found
+            ev = _Event(exc_type, msg, [], _lang_of(exc_type), "bare", [line], code=code,
+                        chain=list(self.pending_chain))
+            self.pending_chain = []
+            self._emit(ev)
+            self._end_node()
+            if "." not in exc_type:
+                self.node = ev
+                self.node_gap = 0
+            self.after_exc = ev
+            return
+        gm = _GENERIC.match(text)
+        if gm:
+            self._emit(_Event("error", gm.group("msg").strip(), [], "generic", "generic", [line]))
+
+    # -- pytest
+    def _pytest(self, line: str, stripped: str) -> bool:
+        rule = _PYTEST_RULE.match(stripped)
+        if rule:
+            self._close_section()
+            self.in_summary = "short test summary" in rule.group("title")
+            return True
+        if self.in_summary:
+            sm = _PYTEST_SUMMARY.match(stripped)
+            if sm:
+                self.summary.append(self._summary_event(sm, line))
+                return True
+            return False
+        sec = _PYTEST_SECTION.match(stripped)
+        if sec:
+            self._close_section()
+            self.section = sec.group("name")
+            return True
+        if self.section is None:
+            return False
+        if len(self.section_lines) < MAX_BLOCK_LINES:
+            self.section_lines.append(line)
+        em = _PYTEST_E.match(line)
+        if em:
+            self.e_block.append((em.group("body") or "").strip())
+            return True
+        if self.e_block:
+            self.e_last = self.e_block
+            self.e_block = []
+        fm = _PYTEST_FRAME.match(stripped)
+        if fm:
+            self.section_frames.append(self._frame(fm.group("path"), fm.group("line"), fm.group("func")))
+            if len(self.section_frames) > MAX_FRAMES * 2:
+                self.section_frames = _cap_frames(self.section_frames)
+            return True
+        return False
+
+    def _close_section(self) -> None:
+        if self.section is None:
+            return
+        if self.e_block:
+            self.e_last = self.e_block
+        if self.e_last:
+            exc_type, message, detail = _from_e_lines(self.e_last)
+            frames = [f for f in self.section_frames if f.function is not None] or self.section_frames
+            ev = _Event(exc_type, message, _cap_frames(frames), "python", "pytest",
+                        self.section_lines[:MAX_BLOCK_LINES], detail=detail, test=self.section)
+            self.sections[self.section] = ev
+        self.section = None
+        self.section_frames = []
+        self.section_lines = []
+        self.e_block = []
+        self.e_last = []
+        self._reset_tb()
+        self.after_exc = None
+
+    def _summary_event(self, sm: re.Match[str], line: str) -> _Event:
+        nodeid = sm.group("nodeid")
+        path, _, name = nodeid.partition("::")
+        test_key = name.replace("::", ".")
+        section = self.sections.get(test_key) or self.sections.get(name.split("::")[-1])
+        if section is None and not name:
+            section = next((s for k, s in self.sections.items() if path in k or k.endswith(path)), None)
+        msg = (sm.group("msg") or "").strip()
+        exc_type, message = "", ""
+        if msg:
+            bm = _PY_EXC.match(msg) if ": " in msg or _looks_like_exc_name(msg) else None
+            if bm and (_looks_like_exc_name(bm.group("type")) or bm.group("msg") is not None):
+                exc_type, message = bm.group("type"), (bm.group("msg") or "").strip()
+            else:
+                exc_type, message = ("AssertionError", msg) if msg.startswith("assert") else ("error", msg)
+        frames: list[Frame] = []
+        lines = [line]
+        detail: list[str] = []
+        if section is not None:
+            frames = section.frames
+            lines = [*section.lines, line]
+            detail = section.detail
+            if not exc_type or (message and section.message.startswith(message.rstrip(".")) and
+                                len(section.message) > len(message)):
+                exc_type, message = section.exc_type, section.message
+        if not frames and path:
+            func = name.split("::")[-1].split("[")[0] if name else None
+            frames = [self._frame(path, None, func)]
+        return _Event(exc_type or "error", message, frames, "python", "summary", lines, detail=detail,
+                      test=nodeid)
+
+    def finish(self) -> list[_Event]:
+        self._close_section()
+        self._flush_incomplete_tb()
+        self._end_node()
+        return self.events
+
+
+def match_exception_line(text: str) -> tuple[str, str | None, str] | None:
+    """(type, code, message) when one line reads like an error; unwraps ``Wrapper: Error: msg``."""
+    for _ in range(3):
+        found = _match_once(text)
+        if found is None:
+            return None
+        exc_type, code, msg = found
+        inner = _match_once(msg, anchored=True)
+        if inner is None:
+            return exc_type, code, msg
+        text = msg
+    return found
+
+
+def _match_once(text: str, anchored: bool = False) -> tuple[str, str | None, str] | None:
+    m = _NODE_EXC.match(text)
+    if m and m.group("msg") is not None:
+        return m.group("type"), m.group("code"), m.group("msg").strip()
+    m = _PAREN_EXC.match(text)
+    if m:
+        return m.group("type"), None, m.group("msg").strip()
+    m = _BARE_EXC.search(text)
+    if m and (not anchored or m.start() == 0):
+        return m.group("type"), m.group("code"), m.group("msg").strip()
+    if anchored:
+        return None
+    m = _ANY_JS_EXC.search(text)
+    if m:
+        return m.group("type"), m.group("code"), m.group("msg").strip()
+    m = _REPR_EXC.search(text)
+    if m:
+        return m.group("type"), None, m.group("msg").strip()
+    return None
+
+
+def _headline(ev: _Event) -> str:
+    head = f"{ev.exc_type} [{ev.code}]" if ev.code else ev.exc_type
+    return f"{head}: {ev.message}" if ev.message else head
+
+
+def _looks_like_exc_name(name: str) -> bool:
+    return re.fullmatch(_EXC_NAME, name) is not None
+
+
+def _looks_structural(stripped: str) -> bool:
+    return bool(_TB_HEADER.search(stripped) or _PY_FRAME.search(stripped) or _NODE_AT.match(stripped)
+                or _BARE_EXC.search(stripped) or _PYTEST_RULE.match(stripped) or _CHAIN.match(stripped))
+
+
+def _is_continuation(stripped: str) -> bool:
+    return stripped.startswith(("[", "(", "-", "HINT", "DETAIL", "Is the server", "Require stack"))
+
+
+def _lang_of(exc_type: str) -> str:
+    return "python" if "." in exc_type or exc_type.endswith(("Exception", "Warning")) else "generic"
+
+
+def _from_e_lines(lines: list[str]) -> tuple[str, str, list[str]]:
+    for i, body in enumerate(lines):
+        m = _PY_EXC.match(body)
+        if m and m.group("msg") is not None and _looks_like_exc_name(m.group("type")):
+            return m.group("type"), m.group("msg").strip(), lines[i + 1:i + 1 + MAX_DETAIL_LINES]
+    first = lines[0] if lines else ""
+    if first.startswith("assert"):
+        return "AssertionError", first, lines[1:1 + MAX_DETAIL_LINES]
+    m = _PY_EXC.match(first)
+    if m and _looks_like_exc_name(m.group("type")):
+        return m.group("type"), (m.group("msg") or "").strip(), lines[1:1 + MAX_DETAIL_LINES]
+    return "error", first, lines[1:1 + MAX_DETAIL_LINES]
+
+
+# --- public API --------------------------------------------------------------------------
+_STRUCTURED = ("traceback", "node", "summary", "pytest")
+
+
+def _to_parsed(ev: _Event, text: str | None) -> ParsedError:
+    body = text if text is not None else "\n".join(ev.lines)
+    lang = ev.language
+    if ev.kind == "node" or any(f.path.endswith((".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")) for f in ev.frames):
+        lang = "javascript" if lang != "python" or ev.kind == "node" else lang
+    elif ev.frames and all(f.path.endswith((".py", ".pyx")) or f.path.startswith("<") for f in ev.frames):
+        lang = "python"
+    return ParsedError(
+        exc_type=ev.exc_type,
+        message=redact(ev.message),
+        frames=list(ev.frames),
+        language=lang,
+        text=redact(body[-MAX_TEXT:]),
+        code=ev.code,
+        chain=[redact(c) for c in ev.chain],
+        detail=redact("\n".join(ev.detail)),
+        location=ev.location,
+    )
+
+
+def _scan(text: str, root: Path | None) -> _Scanner:
+    scanner = _Scanner(root)
+    for raw in _iter_lines(text):
+        scanner.feed(raw)
+    scanner.finish()
+    return scanner
+
+
+def _fallback_line(text: str) -> str | None:
+    """The most error-looking non-empty line, else the last one."""
+    last = None
+    errorish = None
+    for raw in _iter_lines(text):
+        line = _strip_log_prefix(_clean(raw).strip())
+        if line:
+            last = line
+            if _ERRORISH.search(line):
+                errorish = line
+    return errorish or last
 
 
 def parse_error(text: str, workspace_root: Path | None = None) -> ParsedError | None:
-    text = redact(text)
-    for line in reversed(text.splitlines()):
-        m = _FINAL.match(line)
-        if m:
-            return ParsedError(m.group(1), m.group(2).strip(), [], "python", text)
-    stripped = text.strip().splitlines()
-    if not stripped:
+    """The main error in ``text`` (the last one of a chain or log), or None for empty text."""
+    if not text or not text.strip():
         return None
-    return ParsedError("error", stripped[-1].strip(), [], "generic", text)
+    text = redact(text)
+    scanner = _scan(text, workspace_root)
+    events = scanner.summary or scanner.events
+    pick = _pick_main(events) if events else None
+    if pick is None and scanner.sections:
+        pick = list(scanner.sections.values())[-1]
+    if pick is not None:
+        if not pick.frames and pick.kind == "bare":
+            pick = _adopt_dangling_frames(pick, scanner)
+        return _to_parsed(pick, text)
+    line = _fallback_line(text)
+    if not line:
+        return None
+    return ParsedError("error", line, [], "generic", text[-MAX_TEXT:])
+
+
+def _adopt_dangling_frames(ev: _Event, scanner: _Scanner) -> _Event:
+    """An excerpt whose frames are followed by a decorated exception line."""
+    if scanner.tb_frames:
+        ev.frames = _cap_frames(scanner.tb_frames)
+    return ev
+
+
+def _pick_main(events: list[_Event]) -> _Event | None:
+    for kinds in (_STRUCTURED, ("bare",), ("generic",)):
+        for ev in reversed(events):
+            if ev.kind in kinds:
+                return ev
+    return None
 
 
 def extract_errors(output: str, workspace_root: Path | None = None) -> list[ParsedError]:
-    err = parse_error(output, workspace_root)
-    return [err] if err else []
+    """Every distinct error in a command's output, in order of appearance.
+
+    pytest output gives one error per failing test; a traceback (with its chained causes)
+    gives one; bare error lines count only when the output holds nothing more structured.
+    """
+    if not output or not output.strip():
+        return []
+    scanner = _scan(output, workspace_root)
+    if scanner.summary:
+        events = scanner.summary
+    elif scanner.sections:
+        events = list(scanner.sections.values())
+    else:
+        structured = [e for e in scanner.events if e.kind in _STRUCTURED]
+        events = structured or [e for e in scanner.events if e.kind in ("bare",)] \
+            or [e for e in scanner.events if e.kind == "generic"]
+    chained = {c for e in events for c in e.chain}
+    out: list[ParsedError] = []
+    seen: set[tuple[str, str, str]] = set()
+    for ev in events:
+        if ev.kind in ("bare", "generic") and _headline(ev) in chained:
+            continue
+        inner = next((f for f in reversed(ev.frames) if f.kind == "app"), None)
+        key = (ev.exc_type, ev.message, f"{inner.path}:{inner.function}" if inner else (ev.test or ""))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_to_parsed(ev, None))
+    return out

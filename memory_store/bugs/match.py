@@ -1,0 +1,302 @@
+"""Match a new error against remembered bugs.
+
+Scoring follows what error-grouping systems learned: the exception type, the message
+template (volatile values masked, identifiers kept; words weighted by how rare they are
+in this memory) and the frames (library and in-app functions, never line numbers).
+Candidates come from an exact-fingerprint map and posting lists of the query's rarest
+words, so a query never scans every record; rapidfuzz adds a wording similarity.
+
+A wrong fix shown with confidence costs more than no answer. A match is *confident* only
+when its score reaches the calibrated threshold **and** the memory does not hold an
+equally good match with a different fix (then the error alone cannot tell which cause
+applies, and all candidates are shown as weak).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from memory_store.bugs.index import (
+    Entry,
+    ErrorFeatures,
+    TokenIndex,
+    features_of,
+    normalize_fix,
+    parsed_from_record,
+)
+from memory_store.errors import ParsedError, parse_error
+
+DEFAULT_THRESHOLD = 0.72
+"""Calibrated on real errors (bench/match_quality.py); below it the answer is "no match"."""
+TIE_MARGIN = 0.06
+"""Candidates this close to the best are treated as equally good when fixes disagree."""
+FIX_AGREEMENT = 75.0
+"""rapidfuzz token_set_ratio above which two fix texts are taken to describe one fix."""
+MAX_CANDIDATE_GROUPS = 48
+MAX_RECORDS_PER_GROUP = 200
+
+# Python's built-in exception hierarchy (general language knowledge, not tuned to any data):
+# child -> parent.
+_PARENT = {
+    "modulenotfounderror": "importerror",
+    "connectionrefusederror": "connectionerror", "connectionreseterror": "connectionerror",
+    "connectionabortederror": "connectionerror", "brokenpipeerror": "connectionerror",
+    "connectionerror": "oserror", "filenotfounderror": "oserror", "permissionerror": "oserror",
+    "timeouterror": "oserror", "isadirectoryerror": "oserror", "notadirectoryerror": "oserror",
+    "fileexistserror": "oserror", "blockingioerror": "oserror", "interruptederror": "oserror",
+    "childprocesserror": "oserror", "processlookuperror": "oserror", "ioerror": "oserror",
+    "environmenterror": "oserror", "unicodedecodeerror": "unicodeerror", "unicodeencodeerror": "unicodeerror",
+    "unicodeerror": "valueerror", "keyerror": "lookuperror", "indexerror": "lookuperror",
+    "recursionerror": "runtimeerror", "notimplementederror": "runtimeerror",
+    "zerodivisionerror": "arithmeticerror", "overflowerror": "arithmeticerror",
+    "floatingpointerror": "arithmeticerror", "indentationerror": "syntaxerror", "taberror": "indentationerror",
+}
+_ROOTS = {"exception", "baseexception", "error"}
+
+
+def _ancestors(t: str) -> list[str]:
+    out = []
+    while t in _PARENT and len(out) < 6:
+        t = _PARENT[t]
+        out.append(t)
+    return out
+
+
+def type_similarity(a: str, b: str) -> float | None:
+    """1 same type, 0.7 parent/child, 0.4 siblings, 0 unrelated, None when one is unknown."""
+    if not a or not b:
+        return None
+    if a == b:
+        return 1.0
+    anc_a, anc_b = _ancestors(a), _ancestors(b)
+    if b in anc_a or a in anc_b:
+        return 0.7
+    if set(anc_a) & set(anc_b) - _ROOTS:
+        return 0.4
+    return 0.0
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+@dataclass
+class Match:
+    record: dict[str, Any]
+    score: float
+    reasons: list[str]
+    confident: bool
+
+    def to_json(self) -> dict[str, Any]:
+        error = self.record.get("error") or {}
+        return {
+            "id": self.record.get("id"),
+            "score": round(self.score, 3),
+            "fix": self.record.get("fix", ""),
+            "root_cause": self.record.get("root_cause", ""),
+            "error_type": error.get("type", ""),
+            "message": error.get("message", ""),
+            "reasons": list(self.reasons),
+            "confident": self.confident,
+        }
+
+
+@dataclass
+class _Scored:
+    entry: Entry
+    score: float
+    reasons: list[str]
+
+
+class BugIndex:
+    """In-memory index over bug records; cheap to update, safe to read while another thread adds."""
+
+    def __init__(self, records: Iterable[dict[str, Any]] = (), threshold: float = DEFAULT_THRESHOLD):
+        self.threshold = threshold
+        self._lock = threading.RLock()
+        self._entries: dict[str, Entry] = {}
+        self._tokens = TokenIndex()
+        for rec in records:
+            self.add(rec)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._entries
+
+    def add(self, record: dict[str, Any]) -> bool:
+        """Index ``record`` (replacing one with the same id). False when it holds no usable error."""
+        rid = record.get("id")
+        if not isinstance(rid, str) or not rid:
+            return False
+        try:
+            parsed = parsed_from_record(record)
+        except (ValueError, TypeError):
+            return False
+        entry = Entry(rid, record, features_of(parsed), normalize_fix(str(record.get("fix") or "")))
+        with self._lock:
+            old = self._entries.pop(rid, None)
+            if old is not None:
+                self._tokens.remove(old)
+            self._entries[rid] = entry
+            self._tokens.add(entry)
+        return True
+
+    def remove(self, record_id: str) -> bool:
+        with self._lock:
+            entry = self._entries.pop(record_id, None)
+            if entry is None:
+                return False
+            self._tokens.remove(entry)
+            return True
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        entry = self._entries.get(record_id)
+        return entry.record if entry else None
+
+    # -- matching -------------------------------------------------------------------------
+    def match(self, error: str | ParsedError, limit: int = 5, include_weak: bool = False,
+              workspace_root: Path | None = None) -> list[Match]:
+        """Past records for ``error``, best first. Only confident ones unless ``include_weak``."""
+        parsed = parse_error(error, workspace_root) if isinstance(error, str) else error
+        if parsed is None or limit <= 0:
+            return []
+        query = features_of(parsed)
+        with self._lock:
+            scored = self._score_all(query)
+        if not scored:
+            return []
+        scored.sort(key=lambda s: (-s.score, s.entry.id))
+        ranked, ambiguous = _resolve_ties(scored)
+        out: list[Match] = []
+        for i, s in enumerate(ranked):
+            confident = i == 0 and not ambiguous and s.score >= self.threshold
+            if i > 0 and out and out[0].confident and s.score >= self.threshold:
+                confident = _agrees(s.entry, ranked[0].entry)
+            reasons = list(s.reasons)
+            if ambiguous and s.score >= self.threshold:
+                reasons.append("memory holds different fixes for this error: not sure which applies")
+            if not confident and not include_weak:
+                continue
+            out.append(Match(s.entry.record, s.score, reasons, confident))
+            if len(out) >= limit:
+                break
+        return out
+
+    def _score_all(self, query: ErrorFeatures) -> list[_Scored]:
+        out: list[_Scored] = []
+        for fp in self._tokens.candidates(query, MAX_CANDIDATE_GROUPS):
+            group = self._tokens.groups[fp]
+            base, reasons = self._message_score(query, group.features)
+            if base <= 0.05:
+                continue
+            for n, rid in enumerate(group.ids):
+                if n >= MAX_RECORDS_PER_GROUP:
+                    break
+                entry = self._entries[rid]
+                score, extra = _frame_score(query, entry.features, base)
+                out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra))
+        return out
+
+    def _message_score(self, q: ErrorFeatures, c: ErrorFeatures) -> tuple[float, list[str]]:
+        reasons: list[str] = []
+        idf = self._tokens.idf
+        if q.fingerprint == c.fingerprint:
+            msg = 1.0
+        else:
+            qt, ct = set(q.tokens), set(c.tokens)
+            shared = sum(idf(t) for t in qt & ct)
+            total = sum(idf(t) for t in qt) + sum(idf(t) for t in ct)
+            dice = 2.0 * shared / total if total else 0.0
+            wording = Indel.normalized_similarity(q.template, c.template)
+            msg = 0.8 * dice + 0.2 * wording
+            if q.context_tokens or c.context_tokens:
+                extra = (q.context_tokens & ct) | (c.context_tokens & qt)
+                msg = min(1.0, msg + 0.02 * len(extra))
+        tsim = type_similarity(q.stype, c.stype)
+        if tsim is None:
+            score = 0.93 * msg
+        else:
+            score = 0.2 * tsim + 0.8 * msg
+            if tsim == 0.0:
+                score *= 0.7
+        if q.code and c.code and q.code != c.code:
+            score *= 0.6
+        if q.fingerprint == c.fingerprint:
+            reasons.append("same exception and message template" if q.stype else "same message template")
+        else:
+            if tsim == 1.0:
+                reasons.append("same exception type")
+            elif tsim:
+                reasons.append("related exception type")
+            wording = fuzz.token_set_ratio(q.template, c.template) / 100.0
+            reasons.append(f"similar wording ({wording:.2f})")
+        return score, reasons
+
+
+def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float, list[str]]:
+    if not (q.has_frames and c.has_frames):
+        return base, []
+    reasons: list[str] = []
+    lib = _overlap(q.lib_frames, c.lib_frames)
+    app = _overlap(q.app_frames, c.app_frames)
+    pkg = _overlap(q.packages, c.packages)
+    shared = sorted((q.lib_frames & c.lib_frames) | (q.app_frames & c.app_frames))
+    if shared:
+        reasons.append("shared frames: " + ", ".join(s.replace(":", ".") for s in shared[:3]))
+    if q.packages & c.packages:
+        reasons.append("same library: " + ", ".join(sorted(q.packages & c.packages)[:3]))
+    evidence = max(lib, app, 0.6 * pkg)
+    score = base + (1.0 - base) * 0.35 * evidence
+    if q.packages and c.packages and not q.packages & c.packages and not shared:
+        score *= 0.92
+    return score, reasons
+
+
+def _agrees(a: Entry, b: Entry) -> bool:
+    if not a.fix_norm or not b.fix_norm or a.fix_norm == b.fix_norm:
+        return True
+    return fuzz.token_set_ratio(a.fix_norm, b.fix_norm) >= FIX_AGREEMENT
+
+
+def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
+    """Among near-equal best candidates, put the fix most of them agree on first; report
+    whether they disagree (then no answer is confident)."""
+    top = scored[0].score
+    tied = [s for s in scored if s.score >= top - TIE_MARGIN and s.entry.fix_norm]
+    if len(tied) <= 1:
+        return scored, False
+    support = {id(s): sum(1 for o in tied if _agrees(s.entry, o.entry)) for s in tied}
+    ambiguous = any(not _agrees(tied[0].entry, o.entry) for o in tied[1:])
+    if not ambiguous:
+        return scored, False
+    tied_ids = {id(s) for s in tied}
+    head = sorted(tied, key=lambda s: (-support[id(s)], -s.score, s.entry.id))
+    rest = [s for s in scored if id(s) not in tied_ids]
+    return head + rest, True
+
+
+
+def fix_time_stats(matches: Iterable[Match]) -> dict[str, Any] | None:
+    """Median and range of the recorded minutes of the matched fixes, None when none recorded."""
+    minutes = []
+    for m in matches:
+        value = m.record.get("minutes")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            minutes.append(float(value))
+    if not minutes:
+        return None
+    med = statistics.median(minutes)
+    return {"median": int(med) if med == int(med) else round(med, 1), "min": min(minutes), "max": max(minutes),
+            "n": len(minutes)}
