@@ -18,6 +18,7 @@ from memory_store.errors import fingerprint, message_template, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
+from memory_store.sync.hooks import on_record_written
 from memory_store.workspace import Workspace
 
 KIND = "bug"
@@ -121,6 +122,7 @@ class BugStore:
                 except MemoryFileError:
                     raise
             self.files.write(rec)
+        on_record_written(KIND, {**rec, "schema": self.files.schema}, self.workspace)
         return rec, True
 
     def add(self, error_text: str, fix: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:

@@ -1,0 +1,71 @@
+"""Writing records that arrived from the stream into the local memory.
+
+Each kind goes through its own store, so the file is exactly what a local write would
+produce and every check a local read applies is applied first. Writing is idempotent:
+an existing record with the same id is left alone (ids are content-derived), so replays
+after a reconnect or a second delivery change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from memory_store.jsonio import MemoryFileError
+from memory_store.sync.events import BadEvent, Event
+from memory_store.sync.hooks import applying_remote
+from memory_store.workspace import Workspace
+
+Applier = Callable[[Workspace, dict[str, Any]], bool]
+"""Writes one record; returns True when a file was written, False when it was already there."""
+
+APPLIERS: dict[str, Applier] = {}
+
+
+def register_applier(kind: str, applier: Applier) -> None:
+    APPLIERS[kind] = applier
+
+
+def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
+    from memory_store.bugs.records import BugStore, validate_bug
+
+    store = BugStore(workspace)
+    path = store.files.path_for(record["id"])
+    store.files.validate(path, record)
+    validate_bug(path, record)
+    _, created = store.save(record)
+    return created
+
+
+def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
+    from memory_store.recordfiles import RecordDir
+
+    files = RecordDir(workspace.store / "security" / "decisions", "decision", 1,
+                      lock_dir=workspace.cache / "locks")
+    path = files.path_for(record["id"])
+    files.validate(path, record)
+    workspace.ensure_store()
+    with files.locked():
+        if files.exists(record["id"]):
+            return False
+        files.write(record)
+    return True
+
+
+register_applier("bug", _apply_bug)
+register_applier("decision", _apply_decision)
+
+
+def apply_event(workspace: Workspace, event: Event) -> bool:
+    """Write ``event``'s record locally; True when a new file was written.
+
+    Raises :class:`BadEvent` for a record that fails the store's checks.
+    """
+    applier = APPLIERS.get(event.kind)
+    if applier is None:
+        raise BadEvent(f"no store for record kind {event.kind!r}")
+    try:
+        with applying_remote():
+            return applier(workspace, event.record)
+    except MemoryFileError as exc:
+        raise BadEvent(exc.problem.reason) from None

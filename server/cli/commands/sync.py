@@ -1,0 +1,142 @@
+"""``teamlore sync status|push|pull|run``: live sharing of new records over Redis Streams."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from typing import Any
+
+from server.cli.common import CliError, Context, non_negative_float
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="share new records with teammates over Redis (optional)")
+    verbs = p.add_subparsers(dest="sync_command", metavar="VERB", required=True)
+
+    s = verbs.add_parser("status", help="connection, lag behind the stream, outbox size")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=run_status)
+
+    push = verbs.add_parser("push", help="send the waiting outbox once")
+    push.add_argument("--all", action="store_true", help="first queue every readable local record")
+    push.add_argument("--json", action="store_true", help="machine-readable output")
+    push.set_defaults(func=run_push)
+
+    pull = verbs.add_parser("pull", help="write records published since the last pull, once")
+    pull.add_argument("--json", action="store_true", help="machine-readable output")
+    pull.set_defaults(func=run_pull)
+
+    follow = verbs.add_parser("run", help="keep syncing until interrupted")
+    follow.add_argument("--seconds", type=non_negative_float, default=None,
+                        help="stop after this many seconds (default: run until Ctrl-C)")
+    follow.set_defaults(func=run_follow)
+
+
+def _config(ctx: Context) -> Any:
+    from memory_store.sync.stream import SyncUnavailable, require_config
+
+    try:
+        return require_config(ctx.workspace)
+    except SyncUnavailable as exc:
+        raise CliError(str(exc)) from None
+
+
+def run_status(ctx: Context) -> int:
+    from memory_store.sync.status import sync_status
+
+    report = sync_status(ctx.workspace)
+    if ctx.json:
+        ctx.emit_json(report)
+    else:
+        state = "not configured" if not report["configured"] else (
+            "connected" if report["connected"] else "disconnected")
+        rows = [("state", state), ("redis", report["url"]), ("stream", report["stream"]),
+                ("outbox (waiting to send)", report["outbox"]), ("last applied id", report["last_id"]),
+                ("stream length", report["stream_length"]), ("lag (entries not applied here)", report["lag"]),
+                ("server version", report["server_version"])]
+        ctx.table("sync", ["", "value"], rows)
+        if report["error"]:
+            ctx.err.print(f"teamlore: {report['error']}")
+    failed = (report["configured"] and not report["connected"]) or report["error"]
+    return 1 if failed else 0
+
+
+def _queue_all(ctx: Context) -> int:
+    from memory_store.sync.outbox import Outbox, local_records
+
+    outbox = Outbox(ctx.workspace)
+    events = list(local_records(ctx.workspace))
+    for event in ctx.progress(events, "queueing records"):
+        outbox.put(event)
+    return len(events)
+
+
+def run_push(ctx: Context) -> int:
+    from memory_store.sync.stream import Publisher, SyncUnavailable, open_client
+
+    config = _config(ctx)
+    queued = _queue_all(ctx) if ctx.args.all else 0
+    try:
+        client = open_client(ctx.workspace, config)
+        try:
+            result = Publisher(ctx.workspace, config, client).drain()
+        finally:
+            client.close()
+    except SyncUnavailable as exc:
+        raise CliError(f"{exc} (events stay in the outbox)") from None
+    if ctx.json:
+        ctx.emit_json({"queued": queued, "sent": result.sent, "duplicates": result.duplicates,
+                       "remaining": result.remaining, "stream": config.stream})
+    else:
+        ctx.out.print(f"sent {result.sent} event(s) to {config.stream}"
+                      + (f" ({result.duplicates} already there)" if result.duplicates else ""))
+    return 0
+
+
+def run_pull(ctx: Context) -> int:
+    from memory_store.sync.stream import Consumer, SyncUnavailable, open_client
+
+    config = _config(ctx)
+    try:
+        client = open_client(ctx.workspace, config)
+        try:
+            result = Consumer(ctx.workspace, config, client).pull()
+        finally:
+            client.close()
+    except SyncUnavailable as exc:
+        raise CliError(str(exc)) from None
+    if ctx.json:
+        ctx.emit_json({"written": result.written, "existing": result.existing,
+                       "rejected": result.rejected, "last_id": result.last_id, "stream": config.stream})
+    else:
+        ctx.out.print(f"{result.written} new record(s) written, {result.existing} already present"
+                      + (f", {len(result.rejected)} rejected" if result.rejected else ""))
+        for line in result.rejected:
+            ctx.err.print(f"rejected {line}")
+    return 0
+
+
+def run_follow(ctx: Context) -> int:
+    from memory_store.sync.events import Event
+    from memory_store.sync.stream import Follower
+
+    config = _config(ctx)
+
+    def show(event: Event, written: bool) -> None:
+        if written:
+            ctx.out.print(f"received {event.kind} {event.record_id}")
+
+    follower = Follower(ctx.workspace, on_record=show).run_in_thread()
+    ctx.err.print(f"syncing {ctx.workspace.store} with {config.display_url()} stream {config.stream} "
+                  "(Ctrl-C to stop)")
+    deadline = None if ctx.args.seconds is None else time.monotonic() + ctx.args.seconds
+    stop = threading.Event()
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            stop.wait(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        follower.stop()
+    return 0
