@@ -27,6 +27,7 @@ from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json,
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
+from memory_store.sync.hooks import on_record_written
 from memory_store.workspace import Workspace
 
 KIND = "security"
@@ -183,6 +184,7 @@ class DecisionStore:
                     merged["updated"] = rec.get("date")
                     merged["date"] = old["date"] if old.get("decision") == rec.get("decision") else rec["date"]
             self.files.write(merged)
+        on_record_written("decision", {**merged, "schema": self.files.schema}, self.workspace)
         return merged
 
     def decide(self, findings: Iterable[Finding], decision: str, reason: str, *, author: str | None = None,
@@ -248,7 +250,9 @@ class DecisionStore:
             return rec
 
         self.workspace.ensure_store()
-        return self.files.update(record_id, apply)
+        updated = self.files.update(record_id, apply)
+        on_record_written("decision", updated, self.workspace)
+        return updated
 
     def confirm(self, record_id: str, author: str | None = None, paths: str | None = None) -> dict[str, Any]:
         """A person confirms a proposal (optionally narrowing a proposed policy's path glob)."""

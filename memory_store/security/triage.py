@@ -32,7 +32,7 @@ POLICY_SUGGESTION_MIN = 3
 """Instance decisions sharing tool, rule and a directory before a policy is suggested."""
 
 
-@dataclass
+@dataclass(slots=True)
 class FindingStatus:
     """A finding and what the memory says about it."""
 
@@ -215,13 +215,17 @@ class Triage:
         pending: list[FindingStatus] = []
 
         # 1. exact instance matches, one finding per decision
+        exact_get = exact.get
         for s in statuses:
-            for d in exact.get(s.finding.fingerprint, ()):
-                if d["id"] in used:
-                    continue
-                used.add(d["id"])
-                self._apply_decision(s, d, via="rename" if d["path"] in renamed else "decision")
-                break
+            ds = exact_get(s.finding.fingerprint)
+            if ds is not None:
+                for d in ds:
+                    if d["id"] not in used:
+                        used.add(d["id"])
+                        self._apply_decision(s, d, via="rename" if d["path"] in renamed else "decision")
+                        break
+                else:
+                    pending.append(s)
             else:
                 pending.append(s)
 
@@ -263,8 +267,11 @@ class Triage:
                     path = renamed.get(d["path"], d["path"])
                     by_place[(d["tool"], d["rule"], path, d.get("scope", ""))].append(d)
             if by_place:
+                place_paths = {key[2] for key in by_place}
                 for s in rest:
                     f = s.finding
+                    if f.path not in place_paths:
+                        continue
                     cands = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
                              if d["id"] not in used and d["statement_hash"] != f.statement_hash]
                     if not cands:
@@ -280,21 +287,26 @@ class Triage:
         # 4. suggestions for what is still active
         expired_by_fp = {d["fingerprint"]: d for d in self.expired}
         proposed_by_fp = {d["fingerprint"]: d for d in self.proposed}
+        by_statement = self.by_statement
+        near_text: dict[str, str] = {}
         for s in statuses:
             if s.status != "active" or s.suggestion:
                 continue
             f = s.finding
-            if (d := expired_by_fp.get(f.fingerprint)) is not None:
+            if expired_by_fp and (d := expired_by_fp.get(f.fingerprint)) is not None:
                 s.suggestion = (f"the decision {d['id']} ({d['decision']}: {d.get('reason')}) "
                                 f"expired on {d.get('expires')}; re-review")
-            elif (d := proposed_by_fp.get(f.fingerprint)) is not None:
+            elif proposed_by_fp and (d := proposed_by_fp.get(f.fingerprint)) is not None:
                 s.suggestion = (f"proposed by {d.get('author')}: {d['decision']} ({d.get('reason')}); "
                                 f"awaiting confirmation: teamlore security confirm {d['id']}")
                 s.suggested_decision = d["id"]
-            elif (near := self.by_statement.get((f.tool, f.rule, f.statement_hash))):
+            elif (near := by_statement.get((f.tool, f.rule, f.statement_hash))):
                 d = near[0]
-                s.suggestion = (f"looks like the decision made for {_where(d)} "
-                                f"({d['decision']}: {d.get('reason')}) — apply?")
+                text = near_text.get(d["id"])
+                if text is None:
+                    text = near_text[d["id"]] = (f"looks like the decision made for {_where(d)} "
+                                                 f"({d['decision']}: {d.get('reason')}) — apply?")
+                s.suggestion = text
                 s.suggested_decision = d["id"]
         unseen = [d for d in self.decisions if d["id"] not in used
                   and renamed.get(d["path"], d["path"]) in seen_paths]
