@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
+from rich.text import Text
+
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author
 from memory_store.workspace import UnsafePathError, check_relative
@@ -141,15 +144,19 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
                       + ("" if ctx.args.all else " (--all shows weaker candidates)"))
         if not matches:
             return
-    rows = []
+    first = _match_json(matches[0])
+    table = Table(title=f"past fixes for {first.get('error_type')}", header_style="bold", expand=True, show_lines=True)
+    table.add_column("score", no_wrap=True, width=7)
+    table.add_column("fix", ratio=3, overflow="fold")
+    table.add_column("root cause", ratio=2, overflow="fold")
+    table.add_column("why it matched", ratio=2, overflow="fold")
     for m in matches:
         data = _match_json(m)
-        fix = data.get("fix") or "(open: no fix recorded yet)"
-        score = f"{data['score']:.2f}" + ("" if data.get("confident") else " weak")
-        rows.append((score, fix, data.get("root_cause") or "",
-                     f"{data.get('error_type')}: {data.get('message')}", "; ".join(data.get("reasons") or []),
-                     data["id"]))
-    ctx.table("past fixes", ["score", "fix", "root cause", "error", "why", "id"], rows)
+        fix = Text(data.get("fix") or "(open: no fix recorded yet)")
+        fix.append(f"\n{data['id']}", style="dim")
+        score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
+        table.add_row(score, fix, data.get("root_cause") or "", "; ".join(data.get("reasons") or []))
+    ctx.out.print(table)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
         ctx.out.print(f"past fixes of this pattern took {format_minutes(stats['median'])} (median; range "
