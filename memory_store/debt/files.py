@@ -59,7 +59,9 @@ def skip_content(data: bytes) -> bool:
 
 def count_blob(path: str, data: bytes, markers: Sequence[str]) -> list[Marker]:
     """Markers in one file's content after the content rules (binary, generated)."""
-    if len(data) > MAX_FILE_BYTES or skip_content(data):
+    if len(data) > MAX_FILE_BYTES or not any(m.encode() in data for m in markers):
+        return []
+    if skip_content(data):
         return []
     return count_bytes(path, data, markers)
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from memory_store.debt.backfill import backfill, parse_since
+from memory_store.debt.chart import ChartUnavailable, write_chart
 from memory_store.debt.config import DebtConfigError, load_config
 from memory_store.debt.files import GitError, head_commit, is_git_repo, scan_tree
+from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
+from memory_store.debt.report import NoHistory, backtest_error, build_report
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
-from server.cli.common import CliError, Context, positive_int
+from server.cli.common import CliError, Context, positive_int, read_text_arg
 
 TOP_FILES = 10
 
@@ -24,6 +30,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--json", action="store_true", help="machine-readable output")
     scan.add_argument("--top", type=positive_int, default=TOP_FILES, help="files to list")
     scan.set_defaults(func=run_scan)
+
+    back = dsub.add_parser("backfill", help="snapshots of past commits, straight from git objects")
+    back.add_argument("--since", default="24m", help="how far back: 24m, 52w, 90d, 2y or a date (default 24m)")
+    back.add_argument("--every", choices=("month", "week"), default="month", help="snapshot spacing")
+    back.add_argument("--json", action="store_true", help="machine-readable output")
+    back.set_defaults(func=run_backfill)
+
+    imp = dsub.add_parser("import", help="import debt history: the seed's debt_history.json "
+                                         "or CSV date,count[,MARKER...]")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--json", action="store_true", help="machine-readable output")
+    imp.set_defaults(func=run_import)
+
+    rep = dsub.add_parser("report", help="trajectory, backtested forecast, growing files, oldest markers")
+    rep.add_argument("--horizon", type=positive_int, metavar="DAYS", help="forecast horizon (default 30/90/180)")
+    rep.add_argument("--json", action="store_true", help="machine-readable output")
+    rep.add_argument("--chart", metavar="FILE", help="also draw a chart (.svg or .png; needs teamlore[charts])")
+    rep.add_argument("--no-blame", action="store_true", help="date the oldest markers by snapshots only")
+    rep.set_defaults(func=run_report)
 
 
 def _markers(ctx: Context) -> tuple[str, ...]:
@@ -75,3 +100,114 @@ def _count_markers(items: list) -> dict[str, int]:
     for m in items:
         counts[m.marker] = counts.get(m.marker, 0) + 1
     return counts
+
+
+def run_backfill(ctx: Context) -> int:
+    markers = _markers(ctx)
+    now = datetime.now(timezone.utc)
+    try:
+        since = parse_since(ctx.args.since, now)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if not is_git_repo(ctx.workspace.root):
+        raise CliError(f"backfill needs a git repository: {ctx.workspace.root}")
+    try:
+        summary = backfill(ctx.workspace, markers, since=since, every=ctx.args.every, now=now,
+                           progress=ctx.progress)
+    except GitError as exc:
+        raise CliError(str(exc)) from None
+    if ctx.json:
+        ctx.emit_json(summary)
+    else:
+        ctx.out.print(f"{summary['added']} snapshot(s) added, {summary['existing']} already there "
+                      f"({summary['planned']} planned since {since.date()}, every {ctx.args.every}; "
+                      f"{summary['blobs_read']} file versions read)")
+    return 0
+
+
+def run_import(ctx: Context) -> int:
+    text = read_text_arg(ctx.args.file, "debt history")
+    name = ctx.args.file
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise CliError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            summary = import_empathy_history(ctx.workspace, data)
+        else:
+            summary = import_csv(ctx.workspace, text, name)
+    except ImportFormatError as exc:
+        raise CliError(f"{name}: {exc}" if not str(exc).startswith(name) else str(exc)) from None
+    if ctx.json:
+        ctx.emit_json(summary)
+    else:
+        ctx.out.print(f"{summary['imported']} snapshot(s) imported, {summary['existing']} already there, "
+                      f"{len(summary['skipped'])} skipped")
+        for s in summary["skipped"]:
+            ctx.out.print(f"  skipped entry {s['index']}: {s['reason']}")
+    return 0
+
+
+def run_report(ctx: Context) -> int:
+    try:
+        report = build_report(ctx.workspace, horizon=ctx.args.horizon, blame=not ctx.args.no_blame)
+    except NoHistory as exc:
+        raise CliError(str(exc)) from None
+    if ctx.args.chart:
+        try:
+            report["chart"] = str(write_chart(report, Path(ctx.args.chart)))
+        except (ChartUnavailable, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"cannot write chart {ctx.args.chart}: {exc.strerror or exc}") from None
+    if ctx.json:
+        ctx.emit_json(report)
+        return 0
+    _print_report(ctx, report)
+    return 0
+
+
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:+.1f}"
+
+
+def _print_report(ctx: Context, r: dict[str, Any]) -> None:
+    by = ", ".join(f"{k} {v}" for k, v in r["by_marker"].items())
+    ctx.out.print(f"[bold]{r['current']}[/bold] markers as of {r['as_of'][:10]} ({by})")
+    ctx.out.print(f"{r['sparkline']}  {r['snapshots']} snapshot(s) since {r['first'][:10]}")
+    ctx.out.print(f"change per month: {_num(r['monthly_change'])} recent (90 days), "
+                  f"{_num(r['monthly_change_long_run'])} long-run")
+    ctx.out.print(f"method: {r['method']} - {r['note']}")
+    if not r["insufficient_history"]:
+        ctx.out.print(f"backtest error: {backtest_error(r)}")
+    ctx.table("forecast (80% prediction interval)", ["in", "forecast", "low", "high"],
+              [(f"{f['days']} days", f"{f['value']:.0f}", f"{f['low']:.0f}", f"{f['high']:.0f}")
+               for f in r["forecast"]])
+    ctx.out.print(f"doubling: {r['doubling']}")
+    cands = r["backtest"].get("candidates") or []
+    if cands:
+        days = list(cands[0]["mae"])
+        ctx.table("backtest (mean absolute error by horizon; relative to no change)",
+                  ["method", *[f"MAE {d} d" for d in days], "relative", "80% coverage"],
+                  [(c["method"] + (" (chosen)" if c["method"] == r["method"] else "")
+                    + ("" if c["selectable"] else " (reference)"),
+                    *[c["mae"][d] for d in days], c["relative_mae"],
+                    ", ".join(str(v) for v in c["coverage_80"].values())) for c in cands])
+    g = r["growing_files"]
+    if g["files"]:
+        ctx.table(f"growing fastest since {(g['since'] or '')[:10]}", ["file", "before", "now", "change"],
+                  [(f["path"], f["before"], f["now"], f"{f['change']:+d}") for f in g["files"]])
+    sp = r["since_previous"]
+    if sp["previous"]:
+        ctx.out.print(f"since the previous snapshot ({sp['previous'][:10]}): "
+                      f"{sp['added']} added, {sp['resolved']} resolved")
+        rows = [("added", i["path"], i["text"]) for i in sp["added_items"][:10]]
+        rows += [("resolved", i["path"], i["text"]) for i in sp["resolved_items"][:10]]
+        if rows:
+            ctx.table(None, ["", "file", "marker"], rows)
+    if r["oldest"]:
+        ctx.table("oldest markers", ["since", "file", "line", "marker", "dated by"],
+                  [(o["since"][:10], o["path"], o["line"], o["text"], o["dated_by"]) for o in r["oldest"]])
+    if r.get("chart"):
+        ctx.out.print(f"chart written: {r['chart']}")
