@@ -244,3 +244,7 @@ def run(ctx: Context) -> int:
     where = "deleted" if ctx.args.clean else f"kept at {root} (look at .teamlore/; remove it with rm -rf)"
     ctx.out.print(f"demo finished in {time.monotonic() - started:.1f} s; workspace {where}", markup=False)
     return 0
+
+from server.cli.commands.security import demo_step as step_security_triage  # noqa: E402
+
+STEPS.append(step_security_triage)
