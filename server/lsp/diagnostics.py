@@ -1,0 +1,131 @@
+"""One store of diagnostics keyed by ``(source, uri)``, merged at publish time.
+
+Sources are strings such as ``forwarded`` (other tools' diagnostics sent by the editor:
+kept for hover and code actions, never republished as is), ``known:forwarded`` (what
+teamlore adds on top of them), ``findings:forwarded`` / ``findings:scan`` (security
+findings with their triage state) and ``terminal:<command>`` (errors of a terminal run).
+
+What a code action needs travels in ``Diagnostic.data`` under ``"teamlore"``:
+``{"teamlore": "error", "error": text, "matches": [ids], "folder": uri}`` for an error,
+``{"teamlore": "finding", "fingerprint": ..., "status": ..., ...}`` for a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lsprotocol import types
+
+FORWARDED = "forwarded"
+KNOWN_FORWARDED = "known:forwarded"
+FINDINGS_FORWARDED = "findings:forwarded"
+FINDINGS_SCAN = "findings:scan"
+TERMINAL_PREFIX = "terminal:"
+SOURCE = "teamlore"
+SECURITY_TOOLS = ("bandit", "semgrep", "ruff", "codeql")
+
+
+def data_of(diag: types.Diagnostic) -> dict[str, Any]:
+    data = diag.data
+    return data if isinstance(data, dict) and isinstance(data.get("teamlore"), str) else {}
+
+
+def is_finding(diag: types.Diagnostic) -> bool:
+    """A security finding: teamlore's own, or forwarded from a security scanner."""
+    if data_of(diag).get("teamlore") == "finding":
+        return True
+    source = (diag.source or "").lower()
+    if source == "ruff":  # ruff carries style rules too; only its S (bandit) rules are security
+        return str(diag.code or "").startswith("S")
+    return source in SECURITY_TOOLS
+
+
+def is_error_like(diag: types.Diagnostic) -> bool:
+    """A diagnostic worth looking up in the bug memory."""
+    data = data_of(diag)
+    if data:
+        return data.get("teamlore") == "error"
+    if is_finding(diag) or (diag.source or "") == SOURCE:
+        return False
+    return diag.severity in (None, types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning)
+
+
+def error_text(diag: types.Diagnostic) -> str:
+    return str(data_of(diag).get("error") or diag.message)
+
+
+def _key(p: types.Position) -> tuple[int, int]:
+    return (p.line, p.character)
+
+
+def contains(rng: types.Range, pos: types.Position) -> bool:
+    return _key(rng.start) <= _key(pos) <= _key(rng.end)
+
+
+def overlaps(a: types.Range, b: types.Range) -> bool:
+    return _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end)
+
+
+class DiagnosticStore:
+    """All diagnostics the server knows, by source and document; positions in client units."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], list[types.Diagnostic]] = {}
+
+    def set(self, source: str, uri: str, diagnostics: Iterable[types.Diagnostic]) -> None:
+        diags = list(diagnostics)
+        if diags:
+            self._entries[(source, uri)] = diags
+        else:
+            self._entries.pop((source, uri), None)
+
+    def get(self, source: str, uri: str) -> list[types.Diagnostic]:
+        return list(self._entries.get((source, uri), ()))
+
+    def clear_source(self, source: str) -> set[str]:
+        """Drop every diagnostic of ``source``; returns the uris that changed."""
+        keys = [k for k in self._entries if k[0] == source]
+        for k in keys:
+            del self._entries[k]
+        return {uri for _, uri in keys}
+
+    def clear_uri(self, uri: str, sources: Iterable[str]) -> None:
+        for source in sources:
+            self._entries.pop((source, uri), None)
+
+    def uris(self, source_prefix: str = "") -> set[str]:
+        return {uri for source, uri in self._entries if source.startswith(source_prefix)}
+
+    def all_for(self, uri: str) -> list[tuple[str, types.Diagnostic]]:
+        return [(source, d) for (source, u), diags in self._entries.items() if u == uri for d in diags]
+
+    def at(self, uri: str, position: types.Position) -> list[types.Diagnostic]:
+        return [d for _, d in self.all_for(uri) if contains(d.range, position)]
+
+    def overlapping(self, uri: str, rng: types.Range) -> list[types.Diagnostic]:
+        return [d for _, d in self.all_for(uri) if overlaps(d.range, rng)]
+
+    def merged(self, uri: str, *, show_suppressed: bool = False) -> list[types.Diagnostic]:
+        """What teamlore publishes for ``uri``: everything but the raw forwarded copies,
+        suppressed findings dropped (or kept as hints with the reason), duplicates removed."""
+        out: list[types.Diagnostic] = []
+        seen: set[tuple[Any, ...]] = set()
+        for source, diag in sorted(self.all_for(uri), key=lambda e: e[0]):
+            if source == FORWARDED:
+                continue
+            data = data_of(diag)
+            if data.get("teamlore") == "finding" and data.get("status") == "suppressed":
+                if not show_suppressed:
+                    continue
+                reason = data.get("reason") or "decision recorded"
+                diag = types.Diagnostic(range=diag.range, message=f"{diag.message} (suppressed: {reason})",
+                                        severity=types.DiagnosticSeverity.Hint, code=diag.code,
+                                        code_description=diag.code_description, source=diag.source,
+                                        tags=[types.DiagnosticTag.Unnecessary], data=diag.data)
+            key = (_key(diag.range.start), _key(diag.range.end), diag.source, str(diag.code), diag.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(diag)
+        return out

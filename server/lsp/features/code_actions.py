@@ -1,0 +1,162 @@
+"""Code actions on errors (record, show and apply past fixes) and on security findings
+(mark as false positive, accept risk). Built from ``Diagnostic.data`` where teamlore put
+the match ids and fingerprints, so no re-matching is needed for its own diagnostics."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from server.lsp import security
+from server.lsp.diagnostics import data_of, error_text, is_error_like, is_finding
+from server.lsp.memory import FolderMemory
+from server.lsp.positions import client_column, line_of_file
+from server.lsp.render import _one_line
+from server.lsp.server import TeamloreServer
+
+log = logging.getLogger(__name__)
+
+QUICK_REASONS = ("test fixture", "not security relevant")
+MAX_APPLY_ACTIONS = 3
+
+
+def _diag_key(d: types.Diagnostic) -> tuple[Any, ...]:
+    return (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
+            d.source, str(d.code), d.message)
+
+
+def _error_actions(ls: TeamloreServer, uri: str, diag: types.Diagnostic, ids: list[str]) -> list[types.CodeAction]:
+    text = error_text(diag)
+    arg = {"error": text, "uri": uri, "line": diag.range.start.line}
+    actions = [types.CodeAction(
+        title="Record fix for this error", kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+        command=types.Command(title="Record fix for this error", command="teamlore.recordFix", arguments=[arg]))]
+    if ids:
+        n = len(ids)
+        title = f"Show {n} past fix{'es' if n != 1 else ''}"
+        actions.append(types.CodeAction(
+            title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+            command=types.Command(title=title, command="teamlore.showMatches",
+                                  arguments=[{"error": text, "uri": uri, "ids": ids}])))
+    return actions
+
+
+def _finding_actions(uri: str, diag: types.Diagnostic, info: dict[str, Any]) -> list[types.CodeAction]:
+    finding = {k: info.get(k) for k in ("fingerprint", "tool", "rule", "path", "line", "message", "severity")}
+    rule = f" ({info.get('rule')})" if info.get("rule") else ""
+    specs = [(f"Mark as false positive: {reason}{rule}", "teamlore.markFalsePositive", reason)
+             for reason in QUICK_REASONS]
+    specs += [(f"Mark as false positive…{rule}", "teamlore.markFalsePositive", None),
+              (f"Accept risk…{rule}", "teamlore.acceptRisk", None)]
+    actions = []
+    for title, command, reason in specs:
+        arg: dict[str, Any] = {"findings": [finding], "uri": uri}
+        if reason:
+            arg["reason"] = reason
+        actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                                        command=types.Command(title=title, command=command, arguments=[arg])))
+    return actions
+
+
+def _apply_actions(ls: TeamloreServer, mem: FolderMemory, diag: types.Diagnostic,
+                   ids: list[str]) -> list[types.CodeAction]:
+    """"Apply remembered fix" for records holding edits that apply to the workspace now."""
+    try:
+        from memory_store.bugs.edits import applicable_edits
+    except ImportError:
+        return []
+    codec = ls.workspace.position_codec
+    actions = []
+    for record_id in ids:
+        rec = mem.record(record_id)
+        if rec is None:
+            continue
+        try:
+            edits = applicable_edits(rec, mem.workspace)
+        except Exception as exc:
+            log.warning("remembered edits of %s cannot be used: %s", record_id, exc)
+            continue
+        changes: dict[str, list[types.TextEdit]] = {}
+        for edit in edits:
+            try:
+                path = mem.workspace.resolve(edit["path"])
+            except Exception:
+                continue
+            line_at = functools.partial(line_of_file, path)  # applicable_edits reads the disk too
+
+            def pos(p: dict[str, int], line_at: Any = line_at) -> types.Position:
+                return types.Position(line=p["line"], character=client_column(codec, line_at(p["line"]),
+                                                                              p["character"]))
+
+            rng = edit["range"]
+            changes.setdefault(from_fs_path(str(path)), []).append(types.TextEdit(
+                range=types.Range(start=pos(rng["start"]), end=pos(rng["end"])), new_text=edit["new_text"]))
+        if changes:
+            title = f"Apply remembered fix: {_one_line(rec.get('fix') or record_id, 80)}"
+            actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                                            edit=types.WorkspaceEdit(changes=changes)))
+        if len(actions) >= MAX_APPLY_ACTIONS:
+            break
+    return actions
+
+
+def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
+           diags: list[types.Diagnostic]) -> list[types.CodeAction]:
+    actions: list[types.CodeAction] = []
+    done_errors: set[str] = set()
+    done_findings: set[tuple[Any, ...]] = set()
+    rel = None
+    path = to_fs_path(uri)
+    if path is not None and mem.workspace.contains(path):
+        rel = mem.workspace.relative(path)
+    # teamlore's own diagnostics first: they carry ids and fingerprints
+    for diag in sorted(diags, key=lambda d: not data_of(d)):
+        data = data_of(diag)
+        if is_error_like(diag):
+            text = error_text(diag)
+            if text in done_errors:
+                continue
+            done_errors.add(text)
+            ids = data.get("matches")
+            if not isinstance(ids, list):
+                ids = [m.record["id"] for m in mem.match(text)]
+            actions += _error_actions(ls, uri, diag, [str(i) for i in ids])
+            actions += _apply_actions(ls, mem, diag, [str(i) for i in ids])
+        elif is_finding(diag) and security.available() and rel is not None:
+            info = data if data.get("teamlore") == "finding" else security.finding_info(diag, rel)
+            if info.get("status") == "suppressed":
+                continue
+            key = (info.get("tool"), info.get("rule"), info.get("line"))
+            if key in done_findings:
+                continue
+            done_findings.add(key)
+            actions += _finding_actions(uri, diag, info)
+    return actions
+
+
+def register(server: TeamloreServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    async def code_action(ls: TeamloreServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        only = params.context.only
+        if only and not any(str(k).startswith(types.CodeActionKind.QuickFix) for k in only):
+            return None
+        uri = params.text_document.uri
+        mem = ls.memory_for(uri)
+        if mem is None or not await ls.wait_ready(mem):
+            return None
+        seen: set[tuple[Any, ...]] = set()
+        diags = []
+        for d in [*params.context.diagnostics, *ls.store.overlapping(uri, params.range)]:
+            key = _diag_key(d)
+            if key not in seen:
+                seen.add(key)
+                diags.append(d)
+        if not diags:
+            return None
+        return await asyncio.to_thread(_build, ls, mem, uri, diags) or None

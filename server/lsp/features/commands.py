@@ -1,0 +1,226 @@
+"""``workspace/executeCommand`` handlers: ``teamlore.<verb>``.
+
+Every command takes one object argument (field names in camelCase or snake_case). Text
+a person has to type (the fix, a reason) comes in the arguments: the editor extensions
+prompt for it before sending the command (VS Code input box, Neovim ``vim.ui.input``).
+Bad arguments are answered with an InvalidParams error naming the field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+from memory_store.bugs.records import EmptyErrorText
+from memory_store.jsonio import MemoryFileError
+from memory_store.workspace import UnsafePathError
+from server.lsp import security
+from server.lsp.memory import FolderMemory, match_dict
+from server.lsp.render import _one_line
+from server.lsp.server import TeamloreServer
+from server.lsp.settings import snake
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 200_000
+
+
+def invalid(command: str, message: str) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(message=f"{command}: {message}")
+
+
+def one_object(command: str, args: tuple[Any, ...], positional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The command's argument object, keys in snake_case; positional strings are accepted too."""
+    if len(args) == 1 and isinstance(args[0], dict):
+        return {snake(str(k)): v for k, v in args[0].items()}
+    if positional and 0 < len(args) <= len(positional) and all(isinstance(a, str) for a in args):
+        return dict(zip(positional, args, strict=False))
+    if not args:
+        return {}
+    raise invalid(command, "expected one object argument, e.g. "
+                  + "{" + ", ".join(f'"{p}": ...' for p in positional or ("...",)) + "}")
+
+
+def text_field(command: str, obj: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = obj.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise invalid(command, f"missing field '{name}'")
+        return None
+    if not isinstance(value, str):
+        raise invalid(command, f"field '{name}' must be a string, got {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        raise invalid(command, f"field '{name}' is too long ({len(value)} characters)")
+    return value
+
+
+def memory_of(ls: TeamloreServer, command: str, obj: dict[str, Any]) -> FolderMemory:
+    uri = obj.get("uri") or obj.get("folder")
+    if uri is not None and not isinstance(uri, str):
+        raise invalid(command, "field 'uri' must be a string")
+    mem = ls.memory_for(uri) if uri else ls.any_memory()
+    if mem is None:
+        raise invalid(command, f"no workspace folder holds {uri}" if uri else "no workspace folder is open")
+    return mem
+
+
+async def record_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.recordFix"
+    obj = one_object(cmd, args, ("error", "fix"))
+    error = text_field(cmd, obj, "error")
+    fix = text_field(cmd, obj, "fix")
+    root_cause = text_field(cmd, obj, "root_cause", required=False) or ""
+    author = text_field(cmd, obj, "author", required=False)
+    file = text_field(cmd, obj, "file", required=False)
+    minutes = obj.get("minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0):
+        raise invalid(cmd, f"field 'minutes' must be a number >= 0, got {minutes!r}")
+    mem = memory_of(ls, cmd, obj)
+    await ls.wait_ready(mem)
+
+    def write() -> tuple[dict[str, Any], bool]:
+        rec, created = mem.bugs.add(error, fix, root_cause=root_cause, file=file, minutes=minutes,
+                                    author=author, source="lsp")
+        mem.add_record(rec)
+        return rec, created
+
+    try:
+        rec, created = await asyncio.to_thread(write)
+    except (EmptyErrorText, UnsafePathError) as exc:
+        raise invalid(cmd, str(exc)) from None
+    except MemoryFileError as exc:
+        raise JsonRpcInternalError(message=f"{cmd}: unreadable memory file: {exc}") from None
+    await ls.notify_memory(mem)
+    log.info("recorded fix %s for %s", rec["id"], _one_line(error, 80))
+    return {"id": rec["id"], "created": created,
+            "path": mem.bugs.files.path_for(rec["id"]).relative_to(mem.workspace.root).as_posix()}
+
+
+async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.showMatches"
+    obj = one_object(cmd, args, ("error",))
+    error = text_field(cmd, obj, "error")
+    mem = memory_of(ls, cmd, obj)
+    await ls.wait_ready(mem)
+    include_weak = bool(obj.get("all") or obj.get("include_weak"))
+    matches = await asyncio.to_thread(mem.match, error, include_weak=include_weak)
+    result = {"matches": [m.to_json() if hasattr(m, "to_json") else match_dict(m) for m in matches]}
+    if matches:
+        best = matches[0].record
+        message = (f"teamlore: {len(matches)} past fix{'es' if len(matches) != 1 else ''} for "
+                   f"{_one_line(error.strip().splitlines()[-1], 80)}. Best: {_one_line(best.get('fix') or '', 160)}")
+    else:
+        message = f"teamlore: no past fix recorded for {_one_line(error.strip().splitlines()[-1], 80)}"
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+    return result
+
+
+async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    obj = one_object(cmd, args, ("fingerprint", "reason"))
+    reason = text_field(cmd, obj, "reason")
+    author = text_field(cmd, obj, "author", required=False)
+    findings = obj.get("findings")
+    if findings is None and obj.get("fingerprint"):
+        findings = [{"fingerprint": obj["fingerprint"]}]
+    if findings is None and obj.get("fingerprints"):
+        findings = [{"fingerprint": f} for f in obj["fingerprints"]]
+    if not isinstance(findings, list) or not findings or not all(isinstance(f, dict) for f in findings):
+        raise invalid(cmd, "field 'findings' must be a non-empty list of objects (or give 'fingerprint')")
+    if not security.available():
+        raise invalid(cmd, "security triage is not available in this installation")
+    mem = memory_of(ls, cmd, obj)
+    try:
+        ids = await asyncio.to_thread(security.decide, mem, findings, decision, reason, author)
+    except (ValueError, UnsafePathError, KeyError) as exc:
+        raise invalid(cmd, str(exc)) from None
+    for listener in ls.findings_listeners:
+        await listener(mem)
+    return {"decisions": ids}
+
+
+async def mark_false_positive(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    return await _decide(ls, "teamlore.markFalsePositive", "false_positive", args)
+
+
+async def accept_risk(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    return await _decide(ls, "teamlore.acceptRisk", "accepted_risk", args)
+
+
+async def pending_fixes(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.pendingFixes"
+    obj = one_object(cmd, args)
+    mem = memory_of(ls, cmd, obj)
+    from memory_store.bugs import capture
+
+    proposals = await asyncio.to_thread(capture.pending, mem.workspace)
+    return {"proposals": [{"id": p["id"], "error": p.get("headline") or p.get("error"),
+                           "summary": p.get("summary"), "diff": p.get("diff"), "minutes": p.get("minutes"),
+                           "files": p.get("files") or []} for p in proposals]}
+
+
+async def accept_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.acceptFix"
+    obj = one_object(cmd, args, ("id", "fix"))
+    proposal_id = text_field(cmd, obj, "id")
+    fix = text_field(cmd, obj, "fix", required=False)
+    mem = memory_of(ls, cmd, obj)
+    from memory_store.bugs import capture
+
+    def accept() -> dict[str, Any]:
+        rec = capture.accept(mem.workspace, proposal_id, fix)
+        mem.add_record(rec)
+        return rec
+
+    try:
+        rec = await asyncio.to_thread(accept)
+    except (KeyError, UnsafePathError) as exc:
+        raise invalid(cmd, f"unknown proposal {proposal_id!r} ({exc})") from None
+    await ls.notify_memory(mem)
+    return {"id": rec["id"]}
+
+
+async def dismiss_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.dismissFix"
+    obj = one_object(cmd, args, ("id",))
+    proposal_id = text_field(cmd, obj, "id")
+    mem = memory_of(ls, cmd, obj)
+    from memory_store.bugs import capture
+
+    try:
+        await asyncio.to_thread(capture.dismiss, mem.workspace, proposal_id)
+    except (KeyError, UnsafePathError) as exc:
+        raise invalid(cmd, f"unknown proposal {proposal_id!r} ({exc})") from None
+    return {"dismissed": proposal_id}
+
+
+async def debt_report(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.debtReport"
+    obj = one_object(cmd, args)
+    mem = memory_of(ls, cmd, obj)
+    try:
+        from memory_store.debt.report import report_markdown
+    except ImportError:
+        raise invalid(cmd, "the debt report is not available in this installation") from None
+    markdown = await asyncio.to_thread(report_markdown, mem.workspace)
+    return {"markdown": markdown}
+
+
+COMMANDS = {
+    "teamlore.recordFix": record_fix,
+    "teamlore.showMatches": show_matches,
+    "teamlore.markFalsePositive": mark_false_positive,
+    "teamlore.acceptRisk": accept_risk,
+    "teamlore.pendingFixes": pending_fixes,
+    "teamlore.acceptFix": accept_fix,
+    "teamlore.dismissFix": dismiss_fix,
+    "teamlore.debtReport": debt_report,
+}
+
+
+def register(server: TeamloreServer) -> None:
+    for name, func in COMMANDS.items():
+        server.command(name)(func)

@@ -1,0 +1,139 @@
+"""Other tools' diagnostics, forwarded by the editor with ``teamlore/didChangeDiagnostics``.
+
+LSP gives a server no view of other servers' diagnostics, so the editor extensions send
+them: ``{"uri": ..., "diagnostics": [Diagnostic, ...]}`` (the full current list for that
+document, in the negotiated position encoding). teamlore keeps them for hover and code
+actions, publishes "seen before" diagnostics for the errors its memory knows, and
+republishes security findings with their triage state applied. Editors must not forward
+teamlore's own diagnostics; any that carry teamlore's ``data`` or source are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import cattrs
+from lsprotocol import types
+from lsprotocol.converters import get_converter
+
+from server.lsp import security
+from server.lsp.diagnostics import (
+    FINDINGS_FORWARDED,
+    FORWARDED,
+    KNOWN_FORWARDED,
+    SOURCE,
+    data_of,
+    is_error_like,
+    is_finding,
+)
+from server.lsp.memory import FolderMemory
+from server.lsp.render import _one_line
+from server.lsp.server import TeamloreServer
+
+log = logging.getLogger(__name__)
+
+METHOD = "teamlore/didChangeDiagnostics"
+_CONVERTER = get_converter()
+MAX_FORWARDED = 2000
+"""Per document; more than this is truncated with a warning (a runaway linter)."""
+
+
+def parse_params(ls: TeamloreServer, params: Any) -> tuple[str, list[types.Diagnostic]]:
+    if not isinstance(params, dict):
+        raise ValueError(f"expected an object {{uri, diagnostics}}, got {type(params).__name__}")
+    uri = params.get("uri")
+    raw = params.get("diagnostics")
+    if not isinstance(uri, str) or not uri:
+        raise ValueError("field 'uri' must be a non-empty string")
+    if not isinstance(raw, list):
+        raise ValueError("field 'diagnostics' must be a list")
+    if len(raw) > MAX_FORWARDED:
+        log.warning("%s: %d forwarded diagnostics, keeping the first %d", uri, len(raw), MAX_FORWARDED)
+        raw = raw[:MAX_FORWARDED]
+    diags: list[types.Diagnostic] = []
+    bad = 0
+    for item in raw:
+        try:
+            diag = _CONVERTER.structure(item, types.Diagnostic)
+        except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError):
+            bad += 1
+            continue
+        if data_of(diag) or diag.source == SOURCE:
+            continue  # teamlore's own diagnostics echoed back
+        diags.append(diag)
+    if bad:
+        log.warning("%s: ignored %d malformed forwarded diagnostic(s)", uri, bad)
+    return uri, diags
+
+
+def known_errors(mem: FolderMemory, diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
+    """A "seen before" diagnostic for each forwarded error the memory has confident fixes for."""
+    out = []
+    for diag in diags:
+        if not is_error_like(diag):
+            continue
+        matches = mem.match(diag.message)
+        if not matches:
+            continue
+        best = matches[0].record
+        n = len(matches)
+        out.append(types.Diagnostic(
+            range=diag.range, severity=types.DiagnosticSeverity.Information, source=SOURCE,
+            code="seen-before",
+            message=f"seen before: {n} fix{'es' if n != 1 else ''} — {_one_line(best.get('fix') or '', 120)}",
+            data={"teamlore": "error", "error": diag.message, "matches": [m.record["id"] for m in matches],
+                  "folder": mem.folder_uri}))
+    return out
+
+
+class Forwarded:
+    """Keeps the derived diagnostics of every forwarded document up to date."""
+
+    def __init__(self, ls: TeamloreServer):
+        self.ls = ls
+        self._versions: dict[str, int] = {}
+
+    def received(self, uri: str, diags: list[types.Diagnostic]) -> None:
+        self.ls.store.set(FORWARDED, uri, diags)
+        self._versions[uri] = self._versions.get(uri, 0) + 1
+        self.ls.spawn(self.refresh(uri), f"diagnostics of {uri}")
+
+    async def refresh(self, uri: str) -> None:
+        version = self._versions.get(uri, 0)
+        forwarded = self.ls.store.get(FORWARDED, uri)
+        mem = self.ls.memory_for(uri)
+        known: list[types.Diagnostic] = []
+        findings: list[types.Diagnostic] = []
+        if mem is not None and await self.ls.wait_ready(mem):
+            known = await asyncio.to_thread(known_errors, mem, forwarded)
+            raw_findings = [d for d in forwarded if is_finding(d)]
+            if raw_findings:
+                findings = await security.finding_diagnostics(mem, uri, raw_findings)
+        if self._versions.get(uri, 0) != version:
+            return  # a newer list arrived meanwhile; its refresh publishes
+        self.ls.store.set(KNOWN_FORWARDED, uri, known)
+        self.ls.store.set(FINDINGS_FORWARDED, uri, findings)
+        self.ls.publish(uri)
+
+    async def memory_changed(self, mem: FolderMemory) -> None:
+        for uri in self.ls.store.uris(FORWARDED):
+            if self.ls.memory_for(uri) is mem:
+                await self.refresh(uri)
+
+
+def register(server: TeamloreServer) -> None:
+    forwarded = Forwarded(server)
+    server.forwarded = forwarded  # type: ignore[attr-defined]
+    server.memory_listeners.append(forwarded.memory_changed)
+    server.findings_listeners.append(forwarded.memory_changed)
+
+    @server.feature(METHOD)
+    def did_change_diagnostics(ls: TeamloreServer, params: Any) -> None:
+        try:
+            uri, diags = parse_params(ls, params)
+        except ValueError as exc:
+            log.warning("ignored %s: %s", METHOD, exc)
+            return
+        forwarded.received(uri, diags)

@@ -1,0 +1,58 @@
+"""Hover over an error the server knows about: the team's best past fixes.
+
+Only ranges carrying an error diagnostic (forwarded, or from the terminal) answer;
+anywhere else the answer is null after a dictionary lookup, without touching the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from server.lsp.diagnostics import data_of, error_text, is_error_like
+from server.lsp.memory import FolderMemory, match_dict
+from server.lsp.render import hover_markdown
+from server.lsp.server import TeamloreServer
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_PER_HOVER = 3
+
+
+def _markdown_supported(ls: TeamloreServer) -> bool:
+    td = ls.client_capabilities.text_document
+    formats = td.hover.content_format if td and td.hover else None
+    return not formats or types.MarkupKind.Markdown in formats
+
+
+def _render(mem: FolderMemory, errors: list[str]) -> str:
+    parts = []
+    for text in errors:
+        matches = mem.match(text)
+        stats = mem.fix_time_stats(matches) if matches else None
+        parts.append(hover_markdown(text, [match_dict(m) for m in matches], stats))
+    return "\n---\n\n".join(parts)
+
+
+def register(server: TeamloreServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: TeamloreServer, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        here = [d for d in ls.store.at(uri, params.position) if is_error_like(d)]
+        if not here:
+            return None
+        mem = ls.memory_for(uri)
+        if mem is None or not await ls.wait_ready(mem):
+            return None
+        # teamlore's own diagnostic first: it carries the full error text (traceback)
+        here.sort(key=lambda d: not data_of(d))
+        errors: list[str] = []
+        for diag in here:
+            text = error_text(diag)
+            if text not in errors:
+                errors.append(text)
+        value = await asyncio.to_thread(_render, mem, errors[:MAX_ERRORS_PER_HOVER])
+        kind = types.MarkupKind.Markdown if _markdown_supported(ls) else types.MarkupKind.PlainText
+        return types.Hover(contents=types.MarkupContent(kind=kind, value=value), range=here[0].range)

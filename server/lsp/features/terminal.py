@@ -1,0 +1,198 @@
+"""Errors from the terminal: ``teamlore run`` events in ``.teamlore/.inbox/`` and the
+``teamlore/terminalOutput`` notification ``{command, cwd, exitCode, output}``.
+
+Each error of a failed run becomes a diagnostic (source ``teamlore``) on the line of the
+innermost in-app frame of its traceback; the message says how many fixes the memory has
+for it. The latest run of a command decides: a later success clears its diagnostics.
+A passing run may also leave fix proposals, offered with ``window/showMessageRequest``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from memory_store.errors import ParsedError
+from memory_store.workspace import UnsafePathError
+from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX
+from server.lsp.memory import FolderMemory
+from server.lsp.positions import line_of_file, line_range
+from server.lsp.render import _one_line
+from server.lsp.server import TeamloreServer
+
+log = logging.getLogger(__name__)
+
+METHOD = "teamlore/terminalOutput"
+MAX_OUTPUT_CHARS = 50_000_000
+SAVE = "Save"
+DISMISS = "Dismiss"
+
+
+def command_key(event: dict[str, Any]) -> str:
+    return f"{TERMINAL_PREFIX}{event.get('cwd') or '.'}:{event.get('command') or ''}"
+
+
+def _message(parsed: ParsedError, n_matches: int) -> str:
+    text = _one_line(parsed.headline, 300)
+    if n_matches:
+        text += f"\nseen before: {n_matches} fix{'es' if n_matches != 1 else ''} (hover for details)"
+    return text
+
+
+class Terminal:
+    def __init__(self, ls: TeamloreServer):
+        self.ls = ls
+        self.cursors: dict[str, int] = {}
+        self.latest: dict[str, dict[str, dict[str, Any]]] = {}
+        """folder uri -> command key -> latest run event."""
+        self.asked: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    # -- building diagnostics (worker thread) --------------------------------------------
+    def _diagnostics(self, mem: FolderMemory, event: dict[str, Any]) -> dict[str, list[types.Diagnostic]]:
+        """uri -> diagnostics for one failed run."""
+        codec = self.ls.workspace.position_codec
+        out: dict[str, list[types.Diagnostic]] = {}
+        for raw in event.get("errors") or []:
+            if not isinstance(raw, dict):
+                continue
+            parsed = ParsedError.from_json(raw)
+            frame = parsed.innermost_app_frame()
+            if frame is None or not frame.path or not isinstance(frame.line, int) or frame.line < 1:
+                continue
+            try:
+                path = mem.workspace.resolve(frame.path)
+            except UnsafePathError:
+                continue
+            uri = from_fs_path(str(path))
+            line = frame.line - 1
+            text = line_of_file(path, line)  # the file the traceback's line numbers refer to
+            error = parsed.text or parsed.headline
+            matches = mem.match(error)
+            out.setdefault(uri, []).append(types.Diagnostic(
+                range=line_range(codec, line, text), severity=types.DiagnosticSeverity.Error,
+                source=SOURCE, code="terminal", message=_message(parsed, len(matches)),
+                data={"teamlore": "error", "error": error, "matches": [m.record["id"] for m in matches],
+                      "folder": mem.folder_uri, "command": event.get("command")}))
+        return out
+
+    # -- applying events -----------------------------------------------------------------
+    async def apply(self, mem: FolderMemory, events: list[dict[str, Any]]) -> None:
+        """Take the latest event per command and (re)publish their diagnostics."""
+        latest = self.latest.setdefault(mem.folder_uri, {})
+        changed: dict[str, dict[str, Any]] = {}
+        for event in events:
+            if isinstance(event, dict) and isinstance(event.get("command"), str):
+                key = command_key(event)
+                latest[key] = changed[key] = event
+        if not changed:
+            return
+        await self.rebuild(mem, changed)
+        if any(e.get("exit_code") == 0 or e.get("proposals") for e in changed.values()):
+            self.ls.spawn(self.offer_proposals(mem), "offer fix proposals")
+
+    async def rebuild(self, mem: FolderMemory, events: dict[str, dict[str, Any]]) -> None:
+        built = {}
+        for key, event in events.items():
+            failed = event.get("exit_code") not in (0, None)
+            built[key] = await asyncio.to_thread(self._diagnostics, mem, event) if failed else {}
+        touched: set[str] = set()
+        for key, by_uri in built.items():
+            touched |= self.ls.store.clear_source(key)
+            for uri, diags in by_uri.items():
+                self.ls.store.set(key, uri, diags)
+                touched.add(uri)
+        self.ls.publish_all(touched)
+
+    async def inbox_changed(self, mem: FolderMemory) -> None:
+        try:
+            from memory_store.inbox import Inbox
+        except ImportError:
+            return
+        async with self._lock:
+            inbox = Inbox(mem.workspace)
+            cursor = self.cursors.get(mem.folder_uri)
+            events, new_cursor = await asyncio.to_thread(inbox.events_since, cursor)
+            self.cursors[mem.folder_uri] = new_cursor
+        await self.apply(mem, events)
+
+    async def memory_changed(self, mem: FolderMemory) -> None:
+        """Recount "seen before" for the terminal errors of this folder."""
+        events = self.latest.get(mem.folder_uri, {})
+        if events:
+            await self.rebuild(mem, dict(events))
+
+    async def terminal_output(self, params: dict[str, Any]) -> None:
+        command, cwd, code, output = (params.get("command"), params.get("cwd"), params.get("exitCode"),
+                                      params.get("output"))
+        if not isinstance(command, str) or not isinstance(output, str) or \
+                isinstance(code, bool) or not isinstance(code, int):
+            log.warning("ignored %s: needs command (string), exitCode (integer) and output (string)", METHOD)
+            return
+        if cwd is not None and not isinstance(cwd, str):
+            log.warning("ignored %s: cwd must be a string", METHOD)
+            return
+        if len(output) > MAX_OUTPUT_CHARS:
+            output = output[-MAX_OUTPUT_CHARS:]
+        mem = self.ls.memory_for_path(Path(cwd)) if cwd else None
+        mem = mem or self.ls.any_memory()
+        if mem is None:
+            log.info("%s outside any workspace folder ignored", METHOD)
+            return
+        from memory_store.inbox import Inbox
+
+        event = await asyncio.to_thread(Inbox(mem.workspace).record_run, command, cwd or str(mem.workspace.root),
+                                        code, output)
+        await self.apply(mem, [event])
+
+    # -- fix proposals -------------------------------------------------------------------
+    async def offer_proposals(self, mem: FolderMemory) -> None:
+        try:
+            from memory_store.bugs import capture
+        except ImportError:
+            return
+        window = self.ls.client_capabilities.window
+        if window is None or window.show_message is None:
+            return
+        proposals = await asyncio.to_thread(capture.pending, mem.workspace)
+        for proposal in proposals:
+            pid = proposal["id"]
+            if pid in self.asked:
+                continue
+            self.asked.add(pid)
+            error = _one_line(proposal.get("headline") or proposal.get("error") or pid, 120)
+            summary = _one_line(proposal.get("summary") or "", 160)
+            message = f"Save how you fixed `{error}`?" + (f" ({summary})" if summary else "")
+            answer = await self.ls.window_show_message_request_async(types.ShowMessageRequestParams(
+                type=types.MessageType.Info, message=message,
+                actions=[types.MessageActionItem(title=SAVE), types.MessageActionItem(title=DISMISS)]))
+            title = getattr(answer, "title", None)
+            try:
+                if title == SAVE:
+                    rec = await asyncio.to_thread(capture.accept, mem.workspace, pid)
+                    await asyncio.to_thread(mem.add_record, rec)
+                    await self.ls.notify_memory(mem)
+                    log.info("saved fix %s from proposal %s", rec["id"], pid)
+                elif title == DISMISS:
+                    await asyncio.to_thread(capture.dismiss, mem.workspace, pid)
+            except Exception as exc:
+                log.warning("fix proposal %s: %s", pid, exc)
+
+
+def register(server: TeamloreServer) -> None:
+    terminal = Terminal(server)
+    server.terminal = terminal  # type: ignore[attr-defined]
+    server.inbox_listeners.append(terminal.inbox_changed)
+    server.memory_listeners.append(terminal.memory_changed)
+
+    @server.feature(METHOD)
+    async def terminal_output(ls: TeamloreServer, params: Any) -> None:
+        if not isinstance(params, dict):
+            log.warning("ignored %s: expected an object", METHOD)
+            return
+        await terminal.terminal_output(params)

@@ -1,0 +1,88 @@
+"""Start-up, settings and workspace folders: one memory per folder, settings kept live."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from lsprotocol import types
+
+from server.lsp.server import TeamloreServer
+from server.lsp.settings import SECTION, section_of
+
+log = logging.getLogger(__name__)
+
+CONFIG_TIMEOUT = 5.0
+
+
+def _supports_configuration(ls: TeamloreServer) -> bool:
+    ws = ls.client_capabilities.workspace
+    return bool(ws and ws.configuration)
+
+
+async def pull_configuration(ls: TeamloreServer) -> None:
+    """Ask the client for the ``teamlore`` section, per folder (VS Code) or once (Neovim)."""
+    if not _supports_configuration(ls):
+        return
+    scopes = ls.folder_uris() or [None]
+    items = [types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in scopes]
+    try:
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(types.ConfigurationParams(items=items)), CONFIG_TIMEOUT)
+    except Exception as exc:  # the client may not answer; settings then come from elsewhere
+        log.warning("workspace/configuration failed: %s", exc)
+        return
+    for uri, value in zip(scopes, result or [], strict=False):
+        if isinstance(value, dict):
+            ls.client_settings[uri or ""] = section_of({SECTION: value})
+
+
+def register(server: TeamloreServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TeamloreServer, params: types.InitializeParams) -> None:
+        ls.loop = asyncio.get_running_loop()
+        ls.loop_thread = threading.get_ident()
+        ls.init_options = section_of(params.initialization_options)
+        log.info("teamlore language server starting (position encoding %s)",
+                 ls.workspace.position_encoding)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: TeamloreServer, params: types.InitializedParams) -> None:
+        ls.start_watching()
+        await pull_configuration(ls)
+        await asyncio.gather(*(ls.open_folder(uri) for uri in ls.folder_uris()))
+        caps = ls.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if watched and watched.dynamic_registration:
+            options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                types.FileSystemWatcher(glob_pattern="**/.teamlore/**")])
+            try:
+                await asyncio.wait_for(ls.client_register_capability_async(types.RegistrationParams(
+                    registrations=[types.Registration(id="teamlore-watched-files",
+                                                      method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                                      register_options=options)])), CONFIG_TIMEOUT)
+            except Exception as exc:
+                log.info("client did not register file watchers (%s); watchdog covers it", exc)
+        log.info("teamlore ready: %d workspace folder(s)", len(ls.folders))
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: TeamloreServer, params: Any) -> None:
+        ls.stop_background()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def folders_changed(ls: TeamloreServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for folder in params.event.removed:
+            await ls.close_folder(folder.uri)
+        await pull_configuration(ls)
+        for folder in params.event.added:
+            await ls.open_folder(folder.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def configuration_changed(ls: TeamloreServer, params: types.DidChangeConfigurationParams) -> None:
+        pushed = section_of(params.settings)
+        if pushed or (isinstance(params.settings, dict) and SECTION in params.settings):
+            ls.client_settings = {"": pushed}
+        await pull_configuration(ls)
+        await ls.apply_settings()

@@ -1,0 +1,228 @@
+"""Per-workspace-folder memory: the bug records, their index, and a watch on ``.teamlore/``.
+
+Everything here is blocking (file reads, index builds, matching) and runs in worker
+threads; the language server only awaits it. A lock guards the index, because a reload
+after a file change and a hover can run in two threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from memory_store.bugs.records import BugStore, validate_bug
+from memory_store.errors import ParsedError
+from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.workspace import STORE_DIRNAME, Workspace
+from server.lsp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MATCH_LIMIT = 5
+_CACHE_SIZE = 512
+
+
+def _matcher() -> Any:
+    from memory_store.bugs import match
+
+    return match
+
+
+def match_dict(match: Any) -> dict[str, Any]:
+    """A matcher result as a plain dict: record, score, reasons, confident."""
+    return {"record": match.record, "score": float(match.score), "reasons": list(match.reasons),
+            "confident": bool(getattr(match, "confident", True))}
+
+
+class FolderMemory:
+    """The memory of one workspace folder."""
+
+    def __init__(self, folder_uri: str, folder: Path, settings: Settings):
+        self.folder_uri = folder_uri
+        self.folder = folder
+        self.settings = settings
+        store_root = Path(settings.store_root).expanduser() if settings.store_root else None
+        if store_root is not None and not store_root.is_absolute():
+            store_root = folder / store_root
+        self.workspace = Workspace((store_root or folder).resolve())
+        self.bugs = BugStore(self.workspace)
+        self.records: dict[str, dict[str, Any]] = {}
+        self.problems: dict[Path, FileProblem] = {}
+        self.generation = 0
+        self._index: Any = None
+        self._lock = threading.RLock()
+        self._cache: dict[str, list[Any]] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)read every bug record and rebuild the index."""
+        result = self.bugs.load()
+        match = _matcher()
+        kwargs = {} if self.settings.match_threshold is None else {"threshold": self.settings.match_threshold}
+        index = match.BugIndex(list(result.records.values()), **kwargs)
+        with self._lock:
+            self.records = dict(result.records)
+            self.problems = {p.path: p for p in result.problems}
+            self._index = index
+            self._changed()
+        for problem in result.problems:
+            log.warning("skipped unreadable memory file %s", problem)
+        log.info("%s: %d bug records loaded", self.workspace.store, len(self.records))
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self._cache.clear()
+
+    def is_bug_file(self, path: Path) -> bool:
+        return path.parent == self.bugs.files.directory and path.suffix == ".json" \
+            and not path.name.startswith(".")
+
+    def apply_changes(self, paths: set[Path]) -> bool:
+        """Re-read the changed record files; returns whether the index changed."""
+        if self._index is None:
+            self.load()
+            return True
+        changed = False
+        for path in sorted(paths):
+            if not self.is_bug_file(path):
+                continue
+            changed |= self._apply_one(path)
+        return changed
+
+    def _apply_one(self, path: Path) -> bool:
+        record_id = path.stem
+        rec: dict[str, Any] | None = None
+        problem: FileProblem | None = None
+        if path.exists():
+            try:
+                rec = self.bugs.files.read_path(path)
+                validate_bug(path, rec)
+            except MemoryFileError as exc:
+                problem = exc.problem
+                rec = None
+        with self._lock:
+            old = self.records.get(record_id)
+            if problem is not None:
+                if self.problems.get(path) != problem:
+                    log.warning("skipped unreadable memory file %s", problem)
+                self.problems[path] = problem
+            else:
+                self.problems.pop(path, None)
+            if rec is None and old is None:
+                return False
+            if rec is not None and rec == old:
+                return False
+            if old is not None:
+                self._index.remove(record_id)
+                del self.records[record_id]
+            if rec is not None:
+                self._index.add(rec)
+                self.records[record_id] = rec
+            self._changed()
+            return True
+
+    def add_record(self, rec: dict[str, Any]) -> None:
+        """A record this server just wrote: index it without waiting for the watcher."""
+        self._apply_one(self.bugs.files.path_for(rec["id"]))
+
+    # -- matching ------------------------------------------------------------------------
+    def match(self, error: str | ParsedError, *, limit: int = MATCH_LIMIT,
+              include_weak: bool = False) -> list[Any]:
+        """Confident matches for ``error`` (cached until the memory changes)."""
+        key = error if isinstance(error, str) else (error.text or error.headline)
+        key = f"{int(include_weak)}:{limit}:{key}"
+        with self._lock:
+            if self._index is None:
+                return []
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            matches = self._index.match(error, limit=limit, include_weak=include_weak,
+                                        workspace_root=self.workspace.root)
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = matches
+            return matches
+
+    def fix_time_stats(self, matches: list[Any]) -> Any:
+        return _matcher().fix_time_stats(matches)
+
+    def record(self, record_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self.records.get(record_id)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, callback: Callable[[Path], None]):
+        self.callback = callback
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw:
+                path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+                if not path.name.endswith((".tmp", ".lock")):
+                    self.callback(path)
+
+
+class StoreWatcher:
+    """watchdog on each folder's ``.teamlore/``; reports changed paths to ``callback``.
+
+    When ``.teamlore/`` does not exist yet, the folder itself is watched (not recursively)
+    until it appears. Callbacks run on watchdog's thread.
+    """
+
+    def __init__(self, callback: Callable[[Path], None]):
+        self.callback = callback
+        self._observer = Observer()
+        self._observer.daemon = True
+        self._watches: dict[Path, list[Any]] = {}
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        if not self._started:
+            self._observer.start()
+            self._started = True
+
+    def watch(self, root: Path) -> None:
+        with self._lock:
+            for w in self._watches.pop(root, []):
+                self._observer.unschedule(w)
+            store = root / STORE_DIRNAME
+            handler = _Handler(lambda p: self._seen(root, p))
+            watches = []
+            try:
+                if store.is_dir():
+                    watches.append(self._observer.schedule(handler, str(store), recursive=True))
+                else:
+                    watches.append(self._observer.schedule(handler, str(root), recursive=False))
+            except OSError as exc:
+                log.warning("cannot watch %s: %s; changes need a reload", store, exc)
+            self._watches[root] = watches
+
+    def _seen(self, root: Path, path: Path) -> None:
+        store = root / STORE_DIRNAME
+        if path == store and len(self._watches.get(root, [])) == 1 and store.is_dir():
+            watch = self._watches[root][0]
+            if Path(watch.path) == root:
+                self.watch(root)  # .teamlore/ appeared: watch it recursively instead
+        if path == store or store in path.parents:
+            self.callback(path)
+
+    def unwatch(self, root: Path) -> None:
+        with self._lock:
+            for w in self._watches.pop(root, []):
+                self._observer.unschedule(w)
+
+    def stop(self) -> None:
+        if self._started:
+            self._observer.stop()
+            self._observer.join(timeout=2)

@@ -1,0 +1,104 @@
+"""Markdown for hovers and messages, from match results (no LSP types here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_FIXES_SHOWN = 3
+RECORD_HINT = ("Record one with the code action **Record fix for this error**, "
+               "or `teamlore bugs add --error FILE --fix TEXT`.")
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _code(text: str) -> str:
+    text = _one_line(text, 200).replace("`", "'")
+    return f"`{text}`"
+
+
+def _minutes(value: Any) -> str:
+    try:
+        m = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if m < 60:
+        return f"{m:g} min"
+    return f"{m / 60:.1f} h"
+
+
+def _date(value: Any) -> str:
+    return str(value)[:10] if value else ""
+
+
+def _stats_line(stats: Any) -> str:
+    """``fix_time_stats`` result -> "took 20 min (median), 5 min – 1.0 h over 3 fixes"."""
+    if not isinstance(stats, dict):
+        stats = getattr(stats, "__dict__", None) or {}
+    median = stats.get("median")
+    if median is None:
+        return ""
+    low, high, n = stats.get("min"), stats.get("max"), stats.get("count") or stats.get("n")
+    line = f"Past fixes of this pattern took {_minutes(median)} (median)"
+    if low is not None and high is not None and low != high:
+        line += f", {_minutes(low)} – {_minutes(high)}"
+    if n:
+        line += f" over {n} fix{'es' if n != 1 else ''}"
+    return line + "."
+
+
+def _commit(rec: dict[str, Any]) -> str:
+    url = rec.get("commit_url")
+    commit = rec.get("commit") or rec.get("fix_commit")
+    if isinstance(commit, dict):
+        url = url or commit.get("url")
+        commit = commit.get("sha") or commit.get("id")
+    if not commit and not url:
+        return ""
+    label = f"commit {str(commit)[:10]}" if commit else "commit"
+    return f"[{label}]({url})" if url else label
+
+
+def match_markdown(match: dict[str, Any], n: int) -> str:
+    """One past fix: ``match`` is a record dict plus ``score`` and ``reasons``."""
+    rec = match["record"]
+    lines = [f"**{n}. Fix:** {_one_line(rec.get('fix') or '(no fix text)', 400)}"]
+    if rec.get("root_cause"):
+        lines.append(f"   *Root cause:* {_one_line(rec['root_cause'], 300)}")
+    who = rec.get("author") or "unknown"
+    meta = [f"by {who}"]
+    if str(who).startswith("agent:"):
+        meta.append("**agent-written**")
+    if _date(rec.get("created")):
+        meta.append(_date(rec.get("created")))
+    if rec.get("minutes") is not None and _minutes(rec.get("minutes")):
+        meta.append(f"took {_minutes(rec['minutes'])}")
+    commit = _commit(rec)
+    if commit:
+        meta.append(commit)
+    lines.append("   " + " · ".join(meta))
+    reasons = ", ".join(str(r) for r in match.get("reasons") or [])
+    score = f"score {float(match.get('score') or 0):.2f}"
+    lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · `{rec.get('id')}`")
+    return "\n".join(lines)
+
+
+def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None) -> str:
+    """The hover over a known error: its best past fixes, or an honest "none"."""
+    head = f"**teamlore** · {_code(error.strip().splitlines()[-1] if error.strip() else error)}"
+    if not matches:
+        return f"{head}\n\nNo past fix recorded for this error. {RECORD_HINT}"
+    count = len(matches)
+    parts = [head, "", f"**Seen before:** {count} past fix{'es' if count != 1 else ''}."]
+    stats_line = _stats_line(stats)
+    if stats_line:
+        parts.append(stats_line)
+    parts.append("")
+    for n, m in enumerate(matches[:MAX_FIXES_SHOWN], 1):
+        parts.append(match_markdown(m, n))
+        parts.append("")
+    if count > MAX_FIXES_SHOWN:
+        parts.append(f"…and {count - MAX_FIXES_SHOWN} more (code action **Show {count} past fixes**).")
+    return "\n".join(parts).rstrip() + "\n"

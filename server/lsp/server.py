@@ -1,0 +1,393 @@
+"""The teamlore language server: shared state and plumbing; features live in ``features/``.
+
+Each module in :mod:`server.lsp.features` has ``register(server)`` adding its handlers.
+The server holds one :class:`FolderMemory` per workspace folder, the diagnostics store,
+the layered settings, a watchdog watcher and the background tasks it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.json_rpc import JsonRPCNotification
+from pygls.uris import from_fs_path, to_fs_path
+
+from memory_store import __version__
+from server.lsp import features
+from server.lsp.diagnostics import DiagnosticStore
+from server.lsp.memory import FolderMemory, StoreWatcher
+from server.lsp.settings import Resolved, Settings, read_project_file, resolve
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 0.15
+"""Quiet time after the last file event of a burst before the memory is re-read."""
+
+MemoryListener = Callable[[FolderMemory], Awaitable[None]]
+
+
+def make_converter():
+    """pygls' converter, but custom notifications keep their params as plain dicts
+    (pygls would turn them into namedtuples, which lose keys that are not identifiers)."""
+    conv = default_converter()
+    conv.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    return conv
+
+
+class _Ignored:
+    """Stands for a message already answered with an error while it was decoded."""
+
+    jsonrpc = "ignored"
+
+
+class TeamloreProtocol(LanguageServerProtocol):
+    """Answers a request whose params cannot be decoded with an error response.
+
+    pygls logs such a message and drops it, which would leave the client waiting forever.
+    """
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                cause = exc.__cause__ or exc
+                error = JsonRpcInvalidParams(message=f"invalid params for {data['method']}: {cause}")
+                self._send_response(data["id"], None, error.to_response_error())
+                return _Ignored()
+            raise
+
+    def handle_message(self, message):
+        if isinstance(message, _Ignored):
+            return None
+        return super().handle_message(message)
+
+
+class ClientLogHandler(logging.Handler):
+    """Forwards teamlore's log records to the editor as ``window/logMessage``."""
+
+    _LEVELS: ClassVar[dict[int, types.MessageType]] = {
+        logging.ERROR: types.MessageType.Error, logging.WARNING: types.MessageType.Warning,
+        logging.INFO: types.MessageType.Info}
+
+    def __init__(self, server: TeamloreServer):
+        super().__init__(logging.INFO)
+        self.server = server
+        self._local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        loop = self.server.loop
+        if loop is None or loop.is_closed() or getattr(self._local, "busy", False):
+            return
+        kind = types.MessageType.Log
+        for level, mtype in self._LEVELS.items():
+            if record.levelno >= level:
+                kind = mtype
+                break
+        try:
+            params = types.LogMessageParams(type=kind, message=self.format(record))
+        except Exception:  # a log record that cannot be formatted must not break anything
+            return
+        if threading.get_ident() == self.server.loop_thread:
+            self._send(params)
+        else:
+            loop.call_soon_threadsafe(self._send, params)
+
+    def _send(self, params: types.LogMessageParams) -> None:
+        self._local.busy = True
+        try:
+            self.server.window_log_message(params)
+        except Exception:
+            pass
+        finally:
+            self._local.busy = False
+
+
+class TeamloreServer(LanguageServer):
+    def __init__(self, default_root: Path | None = None):
+        # No change sync: teamlore reads files as they are on disk (what a traceback's line
+        # numbers refer to), so editing a huge document costs the server nothing.
+        super().__init__("teamlore", __version__, protocol_cls=TeamloreProtocol,
+                         converter_factory=make_converter, max_workers=4,
+                         text_document_sync_kind=types.TextDocumentSyncKind.None_)
+        self.default_root = default_root
+        self.store = DiagnosticStore()
+        self.folders: dict[str, FolderMemory] = {}
+        self.ready: dict[str, asyncio.Event] = {}
+        self.init_options: dict[str, Any] = {}
+        self.client_settings: dict[str, dict[str, Any]] = {}
+        """``workspace/configuration`` answers per folder uri ("" = pushed for all)."""
+        self.watcher: StoreWatcher | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.loop_thread: int | None = None
+        self.memory_listeners: list[MemoryListener] = []
+        self.inbox_listeners: list[Callable[[FolderMemory], Awaitable[None]]] = []
+        self.findings_listeners: list[MemoryListener] = []
+        """Called after a triage decision, so findings are re-evaluated."""
+        self.settings_listeners: list[Callable[[FolderMemory, Settings, Settings], Awaitable[None]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending: dict[str, set[Path]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._reported: set[str] = set()
+        self._published: dict[str, str] = {}
+
+    # -- background work -----------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background; its failure is logged, never lost."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(what)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("%s failed: %s", task.get_name(), exc, exc_info=exc)
+
+    # -- settings ------------------------------------------------------------------------
+    def resolve_settings(self, folder_uri: str | None, store: Path | None) -> Resolved:
+        toml: dict[str, Any] = {}
+        if store is not None:
+            toml, problem = read_project_file(store)
+            if problem:
+                self.report_once(f"teamlore: cannot read {problem}; its settings are ignored")
+        client = self.client_settings.get(folder_uri or "") or self.client_settings.get("", {})
+        resolved = resolve([("config.toml", toml), ("workspace/configuration", client),
+                            ("initializationOptions", self.init_options)])
+        for problem in resolved.problems:
+            self.report_once(str(problem))
+        for name in resolved.unknown:
+            log.warning("unknown teamlore setting %s ignored", name)
+        return resolved
+
+    def report_once(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """Tell the user about something they can fix (once per message), and log it."""
+        log.warning("%s", message)
+        if message in self._reported or self.loop is None:
+            return
+        self._reported.add(message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def settings_for(self, uri: str | None) -> Settings:
+        mem = self.memory_for(uri) if uri else None
+        if mem is not None:
+            return mem.settings
+        return self.resolve_settings(None, None).settings
+
+    # -- folders and memories ------------------------------------------------------------
+    def folder_uris(self) -> list[str]:
+        uris = [f.uri for f in self.workspace.folders.values()]
+        if not uris and self.workspace.root_uri:
+            uris = [self.workspace.root_uri]
+        if not uris and self.default_root is not None:
+            uris = [from_fs_path(str(self.default_root))]
+        return uris
+
+    def memory_for(self, uri: str | None) -> FolderMemory | None:
+        """The memory of the folder holding ``uri`` (innermost folder), or None outside."""
+        if not uri:
+            return None
+        path = to_fs_path(uri)
+        if path is None:
+            return None
+        p = Path(path)
+        best: FolderMemory | None = None
+        for mem in self.folders.values():
+            if (p == mem.folder or mem.folder in p.parents) and \
+                    (best is None or len(mem.folder.parts) > len(best.folder.parts)):
+                best = mem
+        return best
+
+    def memory_for_path(self, path: Path) -> FolderMemory | None:
+        return self.memory_for(from_fs_path(str(path)))
+
+    def any_memory(self) -> FolderMemory | None:
+        return next(iter(self.folders.values()), None)
+
+    async def wait_ready(self, mem: FolderMemory, timeout: float = 10.0) -> bool:
+        event = self.ready.get(mem.folder_uri)
+        if event is None:
+            return False
+        if event.is_set():
+            return True
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def open_folder(self, folder_uri: str) -> None:
+        path = to_fs_path(folder_uri)
+        if path is None:
+            log.warning("workspace folder %s is not a local directory; no memory for it", folder_uri)
+            return
+        folder = Path(path).resolve()
+        provisional = FolderMemory(folder_uri, folder, Settings())
+        settings = await asyncio.to_thread(
+            lambda: self.resolve_settings(folder_uri, provisional.workspace.store).settings)
+        mem = FolderMemory(folder_uri, folder, settings)
+        self.folders[folder_uri] = mem
+        self.ready[folder_uri] = event = asyncio.Event()
+        if self.watcher is not None:  # before loading, so no file written meanwhile is missed
+            await asyncio.to_thread(self.watcher.watch, mem.workspace.root)
+        try:
+            await asyncio.to_thread(mem.load)
+        except Exception as exc:
+            log.error("cannot load the memory of %s: %s", folder, exc, exc_info=exc)
+        finally:
+            event.set()
+        await self.notify_memory(mem)  # requests that arrived during the load see the memory now
+        await self.notify_inbox(mem)
+
+    async def close_folder(self, folder_uri: str) -> None:
+        mem = self.folders.pop(folder_uri, None)
+        self.ready.pop(folder_uri, None)
+        if mem is not None and self.watcher is not None:
+            await asyncio.to_thread(self.watcher.unwatch, mem.workspace.root)
+
+    async def apply_settings(self) -> None:
+        """Re-resolve every folder's settings and tell the features whose settings changed."""
+        for mem in list(self.folders.values()):
+            new = (await asyncio.to_thread(self.resolve_settings, mem.folder_uri, mem.workspace.store)).settings
+            old = mem.settings
+            if new == old:
+                continue
+            log.info("settings of %s changed", mem.folder)
+            if (new.store_root, new.match_threshold) != (old.store_root, old.match_threshold):
+                await self.close_folder(mem.folder_uri)
+                await self.open_folder(mem.folder_uri)
+                fresh = self.folders.get(mem.folder_uri)
+                if fresh is not None:
+                    await self.notify_memory(fresh)
+                    mem = fresh
+            else:
+                mem.settings = new
+            for listener in self.settings_listeners:
+                await listener(mem, old, new)
+
+    # -- live memory ---------------------------------------------------------------------
+    def start_watching(self) -> None:
+        self.watcher = StoreWatcher(self._file_event_threadsafe)
+        try:
+            self.watcher.start()
+        except Exception as exc:  # e.g. inotify limits
+            log.warning("cannot start the file watcher (%s); memory changes need a reload", exc)
+            self.watcher = None
+
+    def _file_event_threadsafe(self, path: Path) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.file_changed, path)
+
+    def file_changed(self, path: Path) -> None:
+        """A path under some ``.teamlore/`` changed: re-read it after the burst settles."""
+        for mem in self.folders.values():
+            store = mem.workspace.store
+            if path == store or store in path.parents:
+                self._pending.setdefault(mem.folder_uri, set()).add(path)
+                timer = self._timers.pop(mem.folder_uri, None)
+                if timer is not None:
+                    timer.cancel()
+                assert self.loop is not None
+                self._timers[mem.folder_uri] = self.loop.call_later(
+                    DEBOUNCE_SECONDS, self._flush, mem.folder_uri)
+
+    def _flush(self, folder_uri: str) -> None:
+        self._timers.pop(folder_uri, None)
+        paths = self._pending.pop(folder_uri, set())
+        mem = self.folders.get(folder_uri)
+        if mem is not None and paths:
+            self.spawn(self._reload(mem, paths), f"reload memory of {mem.folder}")
+
+    async def _reload(self, mem: FolderMemory, paths: set[Path]) -> None:
+        store = mem.workspace.store
+        if store in paths or any(p.name == "config.toml" and p.parent == store for p in paths):
+            await self.apply_settings()
+            mem = self.folders.get(mem.folder_uri, mem)
+        if await asyncio.to_thread(mem.apply_changes, paths):
+            await self.notify_memory(mem)
+        if any(p == mem.workspace.inbox or mem.workspace.inbox in p.parents for p in paths):
+            await self.notify_inbox(mem)
+
+    async def notify_memory(self, mem: FolderMemory) -> None:
+        for listener in self.memory_listeners:
+            await listener(mem)
+
+    async def notify_inbox(self, mem: FolderMemory) -> None:
+        for listener in self.inbox_listeners:
+            await listener(mem)
+
+    # -- diagnostics ---------------------------------------------------------------------
+    def publish(self, uri: str) -> None:
+        """Publish the merged diagnostics of ``uri`` when they differ from the last ones sent
+        (editors that forward diagnostics would otherwise echo them back and forth)."""
+        settings = self.settings_for(uri)
+        diags = self.store.merged(uri, show_suppressed=settings.show_suppressed)
+        key = repr(diags)
+        if self._published.get(uri) == key:
+            return
+        if diags:
+            self._published[uri] = key
+        else:
+            self._published.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+
+    def publish_all(self, uris: set[str]) -> None:
+        for uri in sorted(uris):
+            self.publish(uri)
+
+    # -- shutdown ------------------------------------------------------------------------
+    def stop_background(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+
+
+def build_server(default_root: Path | None = None) -> TeamloreServer:
+    server = TeamloreServer(default_root)
+    for info in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{features.__name__}.{info.name}")
+        module.register(server)
+    return server
+
+
+def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -> int:
+    """Run the server over stdio (or TCP for debugging). Logs go to stderr and the editor."""
+    server = build_server(default_root)
+    handler = ClientLogHandler(server)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("server", "memory_store"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+    if not logging.getLogger().handlers:
+        logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    try:
+        if tcp is not None:
+            server.start_tcp(*tcp)
+        else:
+            server.start_io()
+    finally:
+        server.stop_background()
+    return 0

@@ -1,0 +1,71 @@
+"""Settings: layering, camelCase/snake_case, validation with the field named, defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.lsp.settings import Settings, camel, read_project_file, resolve, section_of, snake
+
+
+def test_defaults_need_no_settings():
+    resolved = resolve([("initializationOptions", None)])
+    assert resolved.settings == Settings()
+    assert not resolved.problems and not resolved.unknown
+
+
+def test_layers_later_wins_and_names_convert():
+    resolved = resolve([
+        ("config.toml", {"match_threshold": 0.5, "debt_hints": True, "scanners_on_save": ["ruff"]}),
+        ("workspace/configuration", {"matchThreshold": 0.6, "showSuppressed": True}),
+        ("initializationOptions", {"matchThreshold": 0.8}),
+    ])
+    s = resolved.settings
+    assert (s.match_threshold, s.debt_hints, s.show_suppressed, s.scanners_on_save) == (0.8, True, True, ("ruff",))
+    assert camel("scanners_on_save") == "scannersOnSave" and snake("scannersOnSave") == "scanners_on_save"
+    assert s.to_json()["scannersOnSave"] == ["ruff"]
+
+
+@pytest.mark.parametrize(("key", "value", "field"), [
+    pytest.param("matchThreshold", 1.5, "matchThreshold", id="threshold-out-of-range"),
+    pytest.param("matchThreshold", "high", "matchThreshold", id="threshold-not-number"),
+    pytest.param("scannersOnSave", ["bandit", "nosuch"], "scannersOnSave", id="unknown-scanner"),
+    pytest.param("debtHints", "yes", "debtHints", id="bool-as-string"),
+    pytest.param("redisUrl", "http://example.org", "redisUrl", id="redis-scheme"),
+    pytest.param("logLevel", "loud", "logLevel", id="log-level"),
+])
+def test_bad_value_named_and_default_kept(key, value, field):
+    resolved = resolve([("initializationOptions", {key: value})])
+    assert resolved.settings == Settings()
+    (problem,) = resolved.problems
+    assert problem.field == field and problem.layer == "initializationOptions"
+    assert f"'{field}'" in str(problem) and "using the default" in str(problem)
+
+
+def test_bad_value_in_higher_layer_falls_back_to_default_not_lower_layer():
+    resolved = resolve([("config.toml", {"match_threshold": 0.5}), ("initializationOptions", {"matchThreshold": -1})])
+    assert resolved.settings.match_threshold is None and resolved.problems
+
+
+def test_unknown_keys_reported():
+    resolved = resolve([("workspace/configuration", {"matchThreshhold": 0.5})])
+    assert resolved.unknown == ["matchThreshhold (workspace/configuration)"]
+
+
+def test_section_of_accepts_nested_or_flat():
+    assert section_of({"teamlore": {"debtHints": True}}) == {"debtHints": True}
+    assert section_of({"debtHints": True, "python": {}}) == {"debtHints": True}
+    assert section_of(None) == {} and section_of([1]) == {}
+
+
+def test_project_file(tmp_path: Path):
+    store = tmp_path / ".teamlore"
+    store.mkdir()
+    assert read_project_file(store) == ({}, None)
+    (store / "config.toml").write_text('[lsp]\nmatch_threshold = 0.9\n[sync]\nredis_url = "redis://h:6379"\n')
+    values, problem = read_project_file(store)
+    assert problem is None and values == {"match_threshold": 0.9, "redis_url": "redis://h:6379"}
+    (store / "config.toml").write_text("[lsp\n")
+    values, problem = read_project_file(store)
+    assert values == {} and "config.toml" in problem
