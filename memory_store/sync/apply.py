@@ -14,7 +14,7 @@ from typing import Any
 from memory_store.jsonio import MemoryFileError
 from memory_store.sync.events import BadEvent, Event
 from memory_store.sync.hooks import applying_remote
-from memory_store.workspace import Workspace
+from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 Applier = Callable[[Workspace, dict[str, Any]], bool]
 """Writes one record; returns True when a file was written, False when it was already there."""
@@ -26,6 +26,19 @@ def register_applier(kind: str, applier: Applier) -> None:
     APPLIERS[kind] = applier
 
 
+def _check_paths(record: dict[str, Any]) -> None:
+    """Paths in a record are workspace-relative; refuse anything that would escape."""
+    for name in ("file", "path"):
+        value = record.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise BadEvent(f"field {name!r} must be a string")
+            try:
+                check_relative(value)
+            except UnsafePathError as exc:
+                raise BadEvent(str(exc)) from None
+
+
 def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
     from memory_store.bugs.records import BugStore, validate_bug
 
@@ -33,21 +46,35 @@ def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
     path = store.files.path_for(record["id"])
     store.files.validate(path, record)
     validate_bug(path, record)
+    _check_paths(record)
     _, created = store.save(record)
     return created
 
 
-def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
-    from memory_store.recordfiles import RecordDir
+_STAMP_FIELDS = ("date", "updated", "confirmed_at", "rejected_at", "needs_review_at", "proposed_at")
 
-    files = RecordDir(workspace.store / "security" / "decisions", "decision", 1,
-                      lock_dir=workspace.cache / "locks")
+
+def _stamp(record: dict[str, Any]) -> str:
+    """When a decision last changed (ISO strings compare in time order)."""
+    return max((v for k in _STAMP_FIELDS if isinstance(v := record.get(k), str)), default="")
+
+
+def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
+    """Decisions change (confirm, reject, re-decide): the newer version of a record wins."""
+    from memory_store.security.decisions import DecisionStore, validate_record
+
+    store = DecisionStore(workspace)
+    files = store.files
     path = files.path_for(record["id"])
     files.validate(path, record)
+    validate_record(path, record)
+    _check_paths(record)
     workspace.ensure_store()
     with files.locked():
         if files.exists(record["id"]):
-            return False
+            current = files.read(record["id"])
+            if current == record or _stamp(record) < _stamp(current):
+                return False
         files.write(record)
     return True
 

@@ -77,10 +77,9 @@ class Outbox:
 def local_records(workspace: Workspace) -> Iterator[Event]:
     """Every readable record of the local memory, as events (for a full re-publish)."""
     from memory_store.bugs.records import BugStore
-    from memory_store.recordfiles import RecordDir
+    from memory_store.security.decisions import DecisionStore
 
     for rec in BugStore(workspace).load().records.values():
         yield make_event("bug", rec)
-    decisions = RecordDir(workspace.store / "security" / "decisions", "decision", 1)
-    for rec in decisions.load_all().records.values():
+    for rec in DecisionStore(workspace).load().records.values():
         yield make_event("decision", rec)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from memory_store.jsonio import atomic_write_text
 from memory_store.workspace import Workspace
@@ -52,11 +53,14 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
+            client = redis.Redis(port=self.port, password=self.password, socket_timeout=1)
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                if client.ping():  # not before the append-only file is loaded
                     return
-            except OSError:
+            except (redis.exceptions.ConnectionError, redis.exceptions.BusyLoadingError):
                 time.sleep(0.02)
+            finally:
+                client.close()
         raise RuntimeError("redis-server did not start")
 
     def kill(self) -> None:

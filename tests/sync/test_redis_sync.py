@@ -233,3 +233,52 @@ def test_status_when_redis_is_down(tmp_path: Path, redis_server: RedisServer) ->
     assert out.returncode == 1
     assert report["connected"] is False and report["outbox"] == 1
     assert "cannot reach redis" in report["error"]
+
+
+def test_decisions_and_their_later_changes_are_shared(tmp_path: Path, redis_server: RedisServer) -> None:
+    from memory_store.security.decisions import DecisionStore
+
+    a = make_workspace(tmp_path, "a", redis_server.url)
+    b = make_workspace(tmp_path, "b", redis_server.url)
+    config = load_config(b)
+    assert config is not None
+    policy = DecisionStore(a).add_policy(["B101"], "tests/**", "asserts are how tests check", author="ann")
+    flush_outbox(a)
+    assert Consumer(b, config).pull().written == 1
+    path_a = DecisionStore(a).files.path_for(policy["id"])
+    path_b = DecisionStore(b).files.path_for(policy["id"])
+    assert path_b.read_bytes() == path_a.read_bytes()
+
+    DecisionStore(a).reject(policy["id"], author="bob")
+    flush_outbox(a)
+    assert Consumer(b, config).pull().written == 1
+    assert DecisionStore(b).get(policy["id"])["status"] == "rejected"
+    assert path_b.read_bytes() == path_a.read_bytes()
+    assert len(Outbox(b)) == 0
+
+
+def test_records_with_escaping_paths_or_ids_are_rejected_by_the_consumer(
+        tmp_path: Path, redis_server: RedisServer) -> None:
+    b = make_workspace(tmp_path, "b", redis_server.url)
+    config = load_config(b)
+    assert config is not None
+    src = make_workspace(tmp_path, "src")
+    record = BugStore(src).get(add(src, 1))
+    client = redis.Redis.from_url(redis_server.url)
+    hostile = [
+        {**record, "file": "../../etc/passwd"},
+        {**record, "file": "/etc/passwd"},
+        {**record, "id": "../../escape"},
+        {**record, "error": "not an object"},
+        {**record, "schema": "teamlore.bug/99"},
+    ]
+    for rec in hostile:
+        client.xadd(STREAM, {"v": "1", "event": "x", "kind": "bug", "id": str(rec["id"]),
+                             "record": json.dumps(rec)})
+    client.xadd(STREAM, {"v": "1", "event": "y", "kind": "bug", "id": record["id"], "record": json.dumps(record)})
+    client.close()
+    result = Consumer(b, config).pull()
+    assert len(result.rejected) == len(hostile)
+    assert result.written == 1
+    assert set(bug_files(b)) == {record["id"]}
+    assert not (tmp_path / "etc").exists()
