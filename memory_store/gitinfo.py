@@ -109,8 +109,9 @@ def has_object(root: Path, oid: str) -> bool:
 
 def diff(root: Path, old_tree: str, new_tree: str, paths: list[str] | None = None,
          context: int = 3) -> str:
-    """Unified diff between two trees (optionally only ``paths``); binary files summarized."""
-    args = ["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+    """Unified diff between two trees (optionally only ``paths``), paths relative to ``root``
+    (which may be a subdirectory of the repository); binary files summarized."""
+    args = ["-c", "core.quotepath=off", "diff", "--relative", "--no-color", "--no-ext-diff", "--no-textconv",
             f"-U{context}", old_tree, new_tree]
     if paths:
         args += ["--", *paths]
@@ -119,7 +120,7 @@ def diff(root: Path, old_tree: str, new_tree: str, paths: list[str] | None = Non
 
 def changed_files(root: Path, old_tree: str, new_tree: str) -> list[tuple[str, int | None, int | None]]:
     """``(path, added, removed)`` per changed file; counts are None for binary files."""
-    out = _git(root, "-c", "core.quotepath=off", "diff", "--numstat", "--no-renames", "-z",
+    out = _git(root, "-c", "core.quotepath=off", "diff", "--relative", "--numstat", "--no-renames", "-z",
                old_tree, new_tree).stdout
     rows: list[tuple[str, int | None, int | None]] = []
     for item in out.split("\0"):

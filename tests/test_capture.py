@@ -334,3 +334,38 @@ def test_import_rename_edit_and_path_filter(workspace: Workspace) -> None:
     assert applicable_edits({"edits": edits}, workspace, path="requirements.txt") == []
     assert applicable_edits({"edits": [{"kind": "rename-import", "file": "../x.py", "old": "a", "new": "b"}]},
                             workspace) == []
+
+
+def test_logged_traceback_in_a_successful_run_is_not_a_failure(repo: Workspace) -> None:
+    t0 = time.time() - 60
+    run(repo, 0, traceback_for(repo), t0)  # exit 0: e.g. a handled, logged exception
+    run(repo, 0, "ok\n", t0 + 30)
+    assert capture.pending(repo) == []
+
+
+def test_same_error_fixed_under_two_commands_is_proposed_once(repo: Workspace) -> None:
+    t0 = time.time() - 600
+    run(repo, 1, traceback_for(repo), t0, command="python app.py")
+    run(repo, 1, traceback_for(repo), t0 + 10, command="pytest -q")
+    add_structlog(repo)
+    run(repo, 0, "ok\n", t0 + 60, command="python app.py")
+    run(repo, 0, "1 passed\n", t0 + 70, command="pytest -q")
+    assert len(capture.pending(repo)) == 1
+
+
+def test_workspace_in_a_subdirectory_of_the_repository(repo: Workspace) -> None:
+    sub = repo.root / "services" / "api"
+    sub.mkdir(parents=True)
+    (sub / "requirements.txt").write_text("flask\n")
+    (repo.root / "requirements.txt").write_text("requests>=2.31\nunrelated\n")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "api service")
+    ws = Workspace(sub)
+    t0 = time.time() - 60
+    Inbox(ws).record_run("python -m api", str(sub), 1, "ModuleNotFoundError: No module named 'structlog'\n", t0, t0)
+    (sub / "requirements.txt").write_text("flask\nstructlog\n")
+    (repo.root / "requirements.txt").write_text("requests>=2.31\n")  # outside the workspace: not shown
+    Inbox(ws).record_run("python -m api", str(sub), 0, "ok\n", t0 + 30, t0 + 31)
+    [p] = capture.pending(ws)
+    assert p["files"] == ["requirements.txt"]
+    assert "+structlog" in p["diff"] and "unrelated" not in p["diff"]

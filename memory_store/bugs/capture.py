@@ -77,15 +77,14 @@ class _Snapshots:
 
     def __init__(self, root: Path):
         self.root = root
-        self.git = gitinfo.is_repo(root)
         self._tree: str | None = None
         self._taken = False
 
     def tree(self) -> str | None:
-        if not self.git:
-            return None
         if not self._taken:
             self._taken = True
+            if not gitinfo.is_repo(self.root):
+                return None
             try:
                 self._tree = gitinfo.snapshot(self.root)
             except gitinfo.GitError as exc:
@@ -116,11 +115,15 @@ def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float |
                 resolved.append(fp)
                 if fp in proposed:
                     continue  # proposed before: flaky or already handled, never twice
+                if fp in _pending_fingerprints(workspace):
+                    proposed[fp] = {"proposal": None, "at": iso(ended), "flaky": False}
+                    continue  # the same error's fix is already waiting (seen through another command)
                 proposal = _make_proposal(workspace, state, entry, snaps.tree(), started)
                 _proposals(workspace).write(proposal)
                 proposed[fp] = {"proposal": proposal["id"], "at": iso(ended), "flaky": False}
                 created.append(proposal["id"])
-        for fp, err in current.items():
+        # Only a failing run opens errors: a traceback logged by a successful run is not a failure.
+        for fp, err in (current.items() if event["exit_code"] != 0 else ()):
             if fp in opened:
                 opened[fp]["last_failed"] = started
                 opened[fp]["runs"] = int(opened[fp].get("runs", 1)) + 1
@@ -133,6 +136,10 @@ def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float |
         state["last_run"] = {"exit_code": event["exit_code"], "ended": iso(ended)}
         atomic_write_json(path, state)
     return {"proposals": created, "resolved": resolved}
+
+
+def _pending_fingerprints(workspace: Workspace) -> set[str]:
+    return {p.get("fingerprint") for p in load(workspace).records.values()}
 
 
 def _mark_flaky(workspace: Workspace, proposal_id: str | None) -> None:
