@@ -30,9 +30,9 @@ from memory_store.workspace import UnsafePathError, Workspace
 log = logging.getLogger(__name__)
 
 RUN_SCHEMA = "teamlore.run/1"
-MAX_OUTPUT_CHARS = 4_000_000
+MAX_OUTPUT_CHARS = 2_000_000
 """Output kept for error extraction: the start and the end of longer outputs."""
-HEAD_CHARS = 500_000
+HEAD_CHARS = 256_000
 MAX_ERRORS = 50
 MAX_TRACEBACK_CHARS = 16_000
 ROTATE_BYTES = 8 * 1024 * 1024

@@ -22,8 +22,8 @@ from typing import IO, Any
 from memory_store.inbox import Inbox
 from server.cli.common import CliError, Context
 
-HEAD_BYTES = 512 * 1024
-TAIL_BYTES = 4 * 1024 * 1024
+HEAD_BYTES = 256 * 1024
+TAIL_BYTES = 1536 * 1024
 READ_CHUNK = 64 * 1024
 
 
