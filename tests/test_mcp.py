@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -69,11 +69,83 @@ def server_log(tmp_path: Path) -> Path:
     return tmp_path / "mcp-server.log"
 
 
+CONTRACT_TOOLS = {"match_error", "record_fix", "list_findings", "triage_finding", "debt_report",
+                  "pending_fixes", "accept_fix"}
+
+SERVICE = """\
+import subprocess
+
+
+def restart(name):
+    subprocess.call("systemctl restart " + name, shell=True)
+
+
+def status(name):
+    subprocess.call("systemctl status " + name, shell=True)
+"""
+
+
+def ingest_bandit(root: Path) -> list[dict[str, Any]]:
+    """Two B602 findings in service.py, from a hand-written bandit report, ingested by the CLI."""
+    (root / "service.py").write_text(SERVICE, encoding="utf-8")
+    results = [{"filename": "service.py", "test_id": "B602", "test_name": "subprocess_popen_with_shell_equals_true",
+                "line_number": line, "issue_severity": "HIGH", "issue_confidence": "HIGH",
+                "issue_text": "subprocess call with shell=True identified, security issue.",
+                "code": SERVICE.splitlines()[line - 1]} for line in (5, 9)]
+    report = root.parent / "bandit.json"
+    report.write_text(json.dumps({"errors": [], "results": results}), encoding="utf-8")
+    done = run_cli("security", "ingest", str(report), "--json", root=root)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["findings"]
+
+
+async def test_lists_the_contract_tools_and_resources(workspace: Workspace, server_log: Path) -> None:
+    async with mcp_session(workspace.root, server_log) as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        templates = {t.uri_template for t in (await session.list_resource_templates()).resource_templates}
+        static = {str(r.uri) for r in (await session.list_resources()).resources}
+    assert set(tools) == CONTRACT_TOOLS
+    assert set(tools["record_fix"].input_schema["required"]) == {"error_text", "fix"}
+    assert set(tools["triage_finding"].input_schema["required"]) == {"fingerprint", "decision", "reason"}
+    assert all(tools[name].description for name in CONTRACT_TOOLS)
+    assert templates == {"teamlore://bugs/{id}", "teamlore://decisions/{id}"}
+    assert static == {"teamlore://bugs", "teamlore://decisions"}
+
+
+async def test_record_fix_then_match_error_finds_it_marked_as_agent_written(workspace: Workspace,
+                                                                            server_log: Path) -> None:
+    async with mcp_session(workspace.root, server_log) as session:
+        stored = await call_ok(session, "record_fix", {
+            "error_text": KEYERROR,
+            "fix": "read the id with session.get('user_id') and redirect to login; "
+                   "token=ghp_abcdefghijklmnopqrstuvwxyz0123456789AB",
+            "root_cause": "the session expired before the handler ran",
+            "file": "app/handlers.py",
+            "minutes": 25,
+        })
+        other_place = ('Traceback (most recent call last):\n  File "app/api/profile.py", line 12, in show\n'
+                       '    uid = request.session["user_id"]\nKeyError: \'user_id\'\n')
+        found = await call_ok(session, "match_error", {"error_text": other_place})
+
+    assert [m["id"] for m in found["matches"]][:1] == [stored["id"]]
+    best = found["matches"][0]
+    assert 0 < best["score"] <= 1 and best["reasons"]
+    assert "session.get('user_id')" in best["fix"]
+    rec = BugStore(workspace).get(stored["id"])
+    assert rec["author"] == f"agent:{AGENT}" and rec["source"] == "mcp"
+    assert "ghp_" not in rec["fix"] and "<redacted:" in rec["fix"]
+    assert rec["file"] == "app/handlers.py" and rec["minutes"] == 25
+
+
 async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(workspace: Workspace,
                                                                             server_log: Path) -> None:
     async with mcp_session(workspace.root, server_log) as session:
         assert "fix" in await call_error(session, "record_fix", {"error_text": KEYERROR})
         assert "error_text" in await call_error(session, "record_fix", {"error_text": 42, "fix": "x"})
+        assert "limit" in await call_error(session, "match_error", {"error_text": KEYERROR, "limit": 0})
+        assert "error_text" in await call_error(session, "match_error", {})
+        assert "decision" in await call_error(session, "triage_finding",
+                                              {"fingerprint": "x", "decision": "ignore", "reason": "r"})
         assert "blank" in await call_error(session, "record_fix", {"error_text": KEYERROR, "fix": "   "})
         assert "escapes the workspace" in await call_error(
             session, "record_fix", {"error_text": KEYERROR, "fix": "x", "file": "../outside.py"})
@@ -83,7 +155,7 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(work
             session, "record_fix", {"error_text": KEYERROR, "fix": "x", "minutes": -5})
         assert "Unknown tool" in await call_error(session, "no_such_tool", {})
         # nothing was written by the rejected calls, and the server still answers
-        assert not (workspace.store / "bugs").exists() or not list((workspace.store / "bugs").glob("*.json"))
+        assert (await call_ok(session, "match_error", {"error_text": KEYERROR}))["matches"] == []
         assert (await call_ok(session, "record_fix", {"error_text": KEYERROR, "fix": "x"}))["created"]
 
 
@@ -106,9 +178,11 @@ async def test_corrupt_memory_file_is_reported_and_left_untouched(workspace: Wor
     bad.write_text('{"schema": "teamlore.bug/1", "id": ', encoding="utf-8")
     before = bad.read_bytes()
     async with mcp_session(workspace.root, server_log) as session:
+        found = await call_ok(session, "match_error", {"error_text": KEYERROR})
         with pytest.raises(MCPError, match="invalid JSON"):
             await session.read_resource("teamlore://bugs/bug-badbadbadbadbad0")
         listing = json.loads((await session.read_resource("teamlore://bugs")).contents[0].text)
+    assert len(found["matches"]) == 1
     assert [p["path"] for p in listing["problems"]] == [".teamlore/bugs/bug-badbadbadbadbad0.json"]
     assert bad.read_bytes() == before
 
@@ -143,3 +217,100 @@ async def test_pending_fix_is_listed_and_accepted_by_the_agent(workspace: Worksp
     rec = BugStore(workspace).get(accepted["id"])
     assert rec["fix"] == "guard the session lookup" and rec["source"] == "capture"
     assert rec["accepted_by"] == f"agent:{AGENT}"
+
+
+async def test_agent_triage_becomes_a_proposal_not_a_suppression(workspace: Workspace, server_log: Path) -> None:
+    root = workspace.root
+    first, second = ingest_bandit(root)
+    async with mcp_session(root, server_log) as session:
+        listed = await call_ok(session, "list_findings", {})
+        assert "unknown fingerprint" in await call_error(
+            session, "triage_finding", {"fingerprint": "0" * 16, "decision": "false_positive", "reason": "x"})
+        assert "reason" in await call_error(
+            session, "triage_finding", {"fingerprint": first["fingerprint"], "decision": "false_positive",
+                                        "reason": "  "})
+        made = await call_ok(session, "triage_finding", {"fingerprint": first["fingerprint"],
+                                                        "decision": "false_positive", "reason": "name is a constant"})
+        after = await call_ok(session, "list_findings", {"path": "service.py"})
+        elsewhere = await call_ok(session, "list_findings", {"path": "tests"})
+        assert "escapes the workspace" in await call_error(session, "list_findings", {"path": "../x"})
+        [proposal_id] = made["decisions"]
+        proposal = json.loads((await session.read_resource(f"teamlore://decisions/{proposal_id}")).contents[0].text)
+
+        confirm = run_cli("security", "confirm", proposal_id, "--author", "dana", root=root)
+        assert confirm.returncode == 0, confirm.stderr
+        confirmed = await call_ok(session, "list_findings", {})
+
+    assert listed["summary"]["active"] == 2 and {f["status"] for f in listed["findings"]} == {"active"}
+    assert made["proposed"] is True and proposal_id in made["note"]
+    assert after["summary"] == listed["summary"] and {f["status"] for f in after["findings"]} == {"active"}
+    assert elsewhere["findings"] == [] and elsewhere["summary"]["total"] == 0
+    assert proposal["status"] == "proposed" and proposal["author"] == f"agent:{AGENT}"
+    assert proposal["fingerprint"] == first["fingerprint"] and proposal["reason"] == "name is a constant"
+    status = {f["fingerprint"]: f["status"] for f in confirmed["findings"]}
+    assert status == {first["fingerprint"]: "suppressed", second["fingerprint"]: "active"}
+
+
+@pytest.mark.parametrize("how", ["env", "config"])
+async def test_setting_lets_agents_decide_directly(workspace: Workspace, server_log: Path, how: str) -> None:
+    root = workspace.root
+    first, _ = ingest_bandit(root)
+    env = None
+    if how == "env":
+        env = {"TEAMLORE_AGENTS_MAY_DECIDE": "1"}
+    else:
+        (workspace.store / "config.toml").write_text("[agents]\nmay_decide = true\n", encoding="utf-8")
+    async with mcp_session(root, server_log, env=env) as session:
+        made = await call_ok(session, "triage_finding", {"fingerprint": first["fingerprint"],
+                                                        "decision": "accepted_risk", "reason": "internal tool"})
+        listed = await call_ok(session, "list_findings", {})
+    assert made["proposed"] is False
+    assert listed["summary"]["suppressed"] == 1 and listed["summary"]["active"] == 1
+    rec = json.loads((workspace.store / "security" / "decisions" / f"{made['decisions'][0]}.json").read_text())
+    assert rec["status"] == "confirmed" and rec["author"] == f"agent:{AGENT}"
+
+
+async def test_debt_report_has_the_cli_shape(workspace: Workspace, server_log: Path) -> None:
+    root = workspace.root
+    async with mcp_session(root, server_log) as session:
+        assert "no debt snapshots" in await call_error(session, "debt_report", {})
+        (root / "app.py").write_text("# TODO: split\nx = 1  # FIXME later\ns = 'TODO in a string'\n")
+        saved = run_cli("debt", "scan", "--save", root=root)
+        assert saved.returncode == 0, saved.stderr
+        report = await call_ok(session, "debt_report", {})
+    cli = json.loads(run_cli("debt", "report", "--json", root=root).stdout)
+    assert report["current"] == cli["current"] == 2
+    assert set(report) == set(cli)
+
+
+def test_malformed_protocol_lines_do_not_stop_the_server(workspace: Workspace) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "server", "mcp", "--root", str(workspace.root)], cwd=REPO,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def send(line: str) -> None:
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+
+    def request(req_id: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        send(json.dumps({"jsonrpc": "2.0", "id": req_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(proc.stdout.readline())
+            if msg.get("id") == req_id:
+                return msg
+
+    try:
+        init = request(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                         "clientInfo": {"name": "raw", "version": "0"}})
+        assert init["result"]["serverInfo"]["name"] == "teamlore"
+        send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        send("this is not JSON")
+        send('{"jsonrpc": "2.0", "id": 2, "method": ')
+        bad = request(3, "tools/call", {"name": "record_fix", "arguments": "not an object"})
+        assert "error" in bad
+        listed = request(4, "tools/list", {})
+        assert {t["name"] for t in listed["result"]["tools"]} == CONTRACT_TOOLS
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from mcp.server.mcpserver import MCPServer
 
 from memory_store import __version__
 from memory_store.workspace import Workspace
-from server.mcp import bug_tools, resources
+from server.mcp import bug_tools, capture_tools, debt_tools, resources, security_tools
 
 log = logging.getLogger(__name__)
 
@@ -18,25 +17,17 @@ teamlore is this repository's team memory. Before guessing at an error, call mat
 with the traceback or error line: it returns past fixes with a score and the reasons they
 matched (an empty list means nothing confident is known). After fixing an error, call
 record_fix so the next person finds it. Records you write are marked as agent-written.
+Security decisions you make with triage_finding are proposals a person confirms, unless
+this repository allows agents to decide.
 """
 
 
-def _has(module: str) -> bool:
-    """Whether a part of memory_store is present (parts are optional and land separately)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def build_server(workspace: Workspace) -> MCPServer:
-    app = MCPServer("teamlore", version=__version__, instructions=INSTRUCTIONS,
-                    log_level="WARNING")
-    bug_tools.register(app, workspace, can_match=_has("memory_store.bugs.match"))
-    if _has("memory_store.bugs.capture"):
-        from server.mcp import capture_tools
-
-        capture_tools.register(app, workspace)
+    app = MCPServer("teamlore", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
+    bug_tools.register(app, workspace)
+    capture_tools.register(app, workspace)
+    security_tools.register(app, workspace)
+    debt_tools.register(app, workspace)
     resources.register(app, workspace)
     return app
 

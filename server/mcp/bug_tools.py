@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 from server.mcp.agent import agent_author
@@ -37,7 +38,7 @@ class MatchIndex:
         self.store = BugStore(workspace)
         self._lock = threading.Lock()
         self._key: tuple[int, int] | None = None
-        self._index: Any = None
+        self._index: BugIndex | None = None
 
     def _signature(self) -> tuple[int, int]:
         directory = self.store.files.directory
@@ -47,9 +48,7 @@ class MatchIndex:
             return (0, 0)
         return (st.st_mtime_ns, st.st_ino)
 
-    def get(self) -> Any:
-        from memory_store.bugs.match import BugIndex
-
+    def get(self) -> BugIndex:
         with self._lock:
             key = self._signature()
             if self._index is None or key != self._key:
@@ -58,14 +57,7 @@ class MatchIndex:
             return self._index
 
 
-def match_json(match: Any) -> dict[str, Any]:
-    """One entry of ``teamlore bugs match --json``."""
-    data = match.to_json()
-    data.setdefault("confident", bool(getattr(match, "confident", True)))
-    return data
-
-
-def register(app: MCPServer, workspace: Workspace, *, can_match: bool) -> None:
+def register(app: MCPServer, workspace: Workspace) -> None:
     store = BugStore(workspace)
 
     @app.tool(name="record_fix", description=(
@@ -86,19 +78,15 @@ def register(app: MCPServer, workspace: Workspace, *, can_match: bool) -> None:
                                       minutes=minutes, author=agent_author(ctx), source="mcp")
         return {"id": rec["id"], "created": created}
 
-    if can_match:
-        index = MatchIndex(workspace)
+    index = MatchIndex(workspace)
 
-        @app.tool(name="match_error", description=(
-            "Ask the team's memory before guessing: past fixes of this error, best first, each with "
-            "a score in [0, 1] and the reasons it matched. An empty list means nothing confident is "
-            "known. Same shape as `teamlore bugs match --json`."))
-        async def match_error(
-            error_text: ErrorText,
-            limit: Limit = 5,
-        ) -> dict[str, Any]:
-            def work() -> dict[str, Any]:
-                matches = index.get().match(error_text, limit=limit, workspace_root=workspace.root)
-                return {"matches": [match_json(m) for m in matches]}
+    @app.tool(name="match_error", description=(
+        "Ask the team's memory before guessing: past fixes of this error, best first, each with "
+        "a score in [0, 1] and the reasons it matched. An empty list means nothing confident is "
+        "known. Same shape as `teamlore bugs match --json`."))
+    async def match_error(error_text: ErrorText, limit: Limit = 5) -> dict[str, Any]:
+        def work() -> dict[str, Any]:
+            matches = index.get().match(error_text, limit=limit, workspace_root=workspace.root)
+            return {"matches": [m.to_json() for m in matches]}
 
-            return await off_loop(work)
+        return await off_loop(work)

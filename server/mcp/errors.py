@@ -32,13 +32,14 @@ def as_tool_error(exc: BaseException) -> ToolError | None:
         return ToolError(f"rejected: {exc}")
     if isinstance(exc, MemoryFileError):
         return ToolError(f"unreadable memory file (left untouched; see `teamlore doctor`): {exc}")
-    if isinstance(exc, UnknownId):
-        return ToolError(str(exc))
+    if isinstance(exc, LookupError):
+        # the library's "not found" errors (unknown proposal, no debt history, ...) say what
+        # is missing; a bare KeyError is a bug in this code and goes the crash path
+        is_bare = isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__
+        return None if is_bare else ToolError(str(exc))
     if isinstance(exc, EmptyErrorText):
         return ToolError(f"error_text: {exc}")
-    if isinstance(exc, KeyError) and type(exc).__str__ is KeyError.__str__:
-        return ToolError(f"invalid request: {exc.args[0] if exc.args else exc}")
-    if isinstance(exc, (ValueError, LookupError)):
+    if isinstance(exc, ValueError):
         return ToolError(f"invalid request: {exc}")
     return None
 

@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from memory_store.bugs.records import BugStore
 from memory_store.jsonio import MemoryFileError
+from memory_store.security.decisions import DecisionStore
 from memory_store.workspace import UnsafePathError, Workspace, check_id
 
 JSON = "application/json"
@@ -42,7 +43,7 @@ def bug_summary(rec: dict[str, Any]) -> dict[str, Any]:
             "source": rec.get("source"), "created": rec.get("created")}
 
 
-def register(app: MCPServer, workspace: Workspace) -> None:
+def _register_bugs(app: MCPServer, workspace: Workspace) -> None:
     store = BugStore(workspace)
 
     @app.resource("teamlore://bugs", name="bugs", mime_type=JSON,
@@ -65,3 +66,32 @@ def register(app: MCPServer, workspace: Workspace) -> None:
             return _dump(store.get(id))
 
         return await _read(work, "bug record", id)
+
+
+def register(app: MCPServer, workspace: Workspace) -> None:
+    _register_bugs(app, workspace)
+    _register_decisions(app, workspace)
+
+
+def _register_decisions(app: MCPServer, workspace: Workspace) -> None:
+    store = DecisionStore(workspace)
+
+    @app.resource("teamlore://decisions", name="decisions", mime_type=JSON,
+                  description="Every security triage decision, proposal and policy; unreadable files under problems.")
+    async def decision_list() -> str:
+        def work() -> str:
+            loaded = store.load()
+            records = sorted(loaded.records.values(), key=lambda r: (r.get("date") or "", r["id"]))
+            return _dump({"decisions": records, "problems": [p.to_json(workspace.root) for p in loaded.problems]})
+
+        return await anyio.to_thread.run_sync(work)
+
+    @app.resource("teamlore://decisions/{id}", name="decision", mime_type=JSON,
+                  description="One security decision, proposal or policy, as stored in .teamlore/security/decisions/.")
+    async def decision(id: str) -> str:
+        def work() -> str:
+            if not store.files.exists(id):
+                raise FileNotFoundError(id)
+            return _dump(store.get(id))
+
+        return await _read(work, "decision", id)
