@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -64,32 +65,40 @@ def _statuses(mem: FolderMemory, infos: list[dict[str, Any]]) -> list[tuple[Any,
     sec = security_memory(mem)
     if sec is None:
         return [(None, None) for _ in infos]
-    findings = [sec.finding_from_diagnostic(i["tool"], i["rule"], i["path"], i["line"], i["message"],
-                                            i["severity"]) for i in infos]
+    findings = sec.findings_from_diagnostics(infos)  # together, so identical statements count right
     return list(zip(findings, sec.status(findings), strict=False))
+
+
+STALE_NOTE = " (teamlore: the decision for this finding is stale; please re-review)"
 
 
 def _diagnostic(diag: types.Diagnostic, info: dict[str, Any], finding: Any, status: Any) -> types.Diagnostic:
     data = {"teamlore": "finding", **info, "status": "active", "fingerprint": None, "decision": None,
-            "reason": None}
+            "reason": None, "suggestion": None}
     if finding is not None:
-        data["fingerprint"] = getattr(finding, "fingerprint", None)
+        data["fingerprint"] = getattr(finding, "fingerprint", None) or None
     if status is not None:
         data["status"] = getattr(status, "status", "active")
         data["decision"] = getattr(status, "decision", None)
         data["reason"] = getattr(status, "reason", None)
+        data["suggestion"] = getattr(status, "suggestion", None)
         data["fingerprint"] = getattr(status, "fingerprint", None) or data["fingerprint"]
-    message = diag.message
+    message = diag.message.replace(STALE_NOTE, "")
     if data["status"] == "stale":
-        message += " (teamlore: the decision for this finding is stale; please re-review)"
+        message += STALE_NOTE
+    code_description = diag.code_description
+    url = getattr(finding, "rule_url", None)
+    if code_description is None and isinstance(url, str) and url.startswith(("http://", "https://")):
+        code_description = types.CodeDescription(href=url)
     return types.Diagnostic(range=diag.range, message=message, severity=diag.severity,
-                            code=diag.code, code_description=diag.code_description,
+                            code=diag.code, code_description=code_description,
                             source=diag.source or info["tool"], data=data)
 
 
-def _build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
+def build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
+    """Findings of one document with their triage state (blocking)."""
     rel = _rel_path(mem, uri)
-    if rel is None:
+    if rel is None or not diags:
         return []
     infos = [finding_info(d, rel) for d in diags]
     try:
@@ -102,46 +111,57 @@ def _build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic]) -> list[t
 
 async def finding_diagnostics(mem: FolderMemory, uri: str,
                               diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
-    return await asyncio.to_thread(_build, mem, uri, diags)
+    return await asyncio.to_thread(build, mem, uri, diags)
 
 
-def scan_diagnostics(mem: FolderMemory, uri: str, codec_units: Any) -> list[types.Diagnostic] | None:
-    """Run the installed scanners on one file; None when the security part is missing."""
+def scan(mem: FolderMemory, uri: str, tools: tuple[str, ...],
+         line_end: Callable[[int], int]) -> list[types.Diagnostic] | None:
+    """Run the chosen installed scanners on one saved file (blocking); None when the
+    security part or every chosen scanner is missing. ``line_end(line)``: end column."""
     sec = security_memory(mem)
-    path = to_fs_path(uri)
-    if sec is None or path is None:
+    rel = _rel_path(mem, uri)
+    if sec is None or rel is None:
         return None
-    findings = sec.scan_file(path)
+    from memory_store.security.scanners import available, run_scanner
+
+    have = set(available(mem.workspace))
+    chosen = [t for t in tools if t in have]
+    if not chosen:
+        return None
+    found = []
+    for tool in chosen:
+        result = run_scanner(tool, mem.workspace, [rel], timeout=120)
+        found += [f for f in result.findings if f.path == rel]
+    findings = sec.fingerprint(found)
     statuses = sec.status(findings) if findings else []
     out = []
     for finding, status in zip(findings, statuses, strict=False):
-        line = max(0, int(getattr(finding, "line", 1) or 1) - 1)
-        end = codec_units(line)
+        line = max(0, int(finding.line or 1) - 1)
         info = {"tool": finding.tool, "rule": finding.rule, "path": finding.path, "line": line + 1,
-                "message": finding.message, "severity": getattr(finding, "severity", None)}
+                "message": finding.message, "severity": finding.severity}
         raw = types.Diagnostic(
             range=types.Range(start=types.Position(line=line, character=0),
-                              end=types.Position(line=line, character=end)),
+                              end=types.Position(line=line, character=line_end(line))),
             message=f"{finding.rule}: {finding.message}", source=finding.tool, code=finding.rule,
-            severity=_TO_LSP.get(str(info["severity"]).lower(), types.DiagnosticSeverity.Warning))
+            severity=_TO_LSP.get(str(finding.severity).lower(), types.DiagnosticSeverity.Warning))
         out.append(_diagnostic(raw, info, finding, status))
     return out
 
 
 def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, reason: str,
            author: str | None) -> list[str]:
-    """Record a decision for findings given as data dicts (fingerprint or tool/rule/path/line)."""
+    """Record a decision for findings given as data dicts (tool/rule/path/line, or fingerprint)."""
     sec = security_memory(mem)
     if sec is None:
         raise RuntimeError("security triage is not available in this installation")
-    targets: list[Any] = []
-    for f in findings:
-        if f.get("path") and f.get("tool"):
-            targets.append(sec.finding_from_diagnostic(str(f["tool"]), str(f.get("rule") or ""), str(f["path"]),
-                                                       int(f.get("line") or 1), str(f.get("message") or ""),
-                                                       f.get("severity")))
-        elif f.get("fingerprint"):
-            targets.append(str(f["fingerprint"]))
-        else:
-            raise ValueError("each finding needs 'fingerprint' or 'tool' and 'path'")
-    return list(sec.decide(targets, decision, reason, author))
+    located = [f for f in findings if f.get("path") and f.get("tool")]
+    targets: list[Any] = [f["fingerprint"] for f in findings
+                          if not (f.get("path") and f.get("tool")) and f.get("fingerprint")]
+    if len(located) + len(targets) != len(findings):
+        raise ValueError("each finding needs 'tool' and 'path' (and 'rule', 'line'), or a 'fingerprint'")
+    if located:
+        targets += sec.findings_from_diagnostics([
+            {"tool": str(f["tool"]), "rule": str(f.get("rule") or ""), "path": str(f["path"]),
+             "line": int(f.get("line") or 1), "message": str(f.get("message") or ""),
+             "severity": f.get("severity")} for f in located])
+    return list(sec.decide(targets, decision, reason, author, source="lsp"))

@@ -280,6 +280,7 @@ class TeamloreServer(LanguageServer):
                 mem.settings = new
             for listener in self.settings_listeners:
                 await listener(mem, old, new)
+            self.publish_all({uri for uri in self.store.uris() if self.memory_for(uri) is mem})
 
     # -- live memory ---------------------------------------------------------------------
     def start_watching(self) -> None:
@@ -322,6 +323,10 @@ class TeamloreServer(LanguageServer):
             mem = self.folders.get(mem.folder_uri, mem)
         if await asyncio.to_thread(mem.apply_changes, paths):
             await self.notify_memory(mem)
+        decisions = store / "security"
+        if any(p == decisions or decisions in p.parents for p in paths):
+            for listener in self.findings_listeners:
+                await listener(mem)
         if any(p == mem.workspace.inbox or mem.workspace.inbox in p.parents for p in paths):
             await self.notify_inbox(mem)
 

@@ -1,0 +1,76 @@
+"""Security scans of a saved file, in the background, with triage decisions applied.
+
+A save starts the scanners chosen in ``scannersOnSave`` (when installed) in a worker
+thread; a newer save of the same file makes the older result obsolete. Hover, code
+actions and everything else keep answering while a scan runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from server.lsp import security
+from server.lsp.diagnostics import FINDINGS_SCAN
+from server.lsp.memory import FolderMemory
+from server.lsp.positions import line_of_file
+from server.lsp.server import TeamloreServer
+
+log = logging.getLogger(__name__)
+
+SCANNED_SUFFIXES = (".py", ".pyi")
+
+
+class Scans:
+    def __init__(self, ls: TeamloreServer):
+        self.ls = ls
+        self._generation: dict[str, int] = {}
+
+    def saved(self, uri: str) -> None:
+        mem = self.ls.memory_for(uri)
+        path = to_fs_path(uri)
+        if mem is None or path is None or not path.endswith(SCANNED_SUFFIXES):
+            return
+        if not mem.settings.scanners_on_save or not security.available():
+            return
+        self._generation[uri] = gen = self._generation.get(uri, 0) + 1
+        self.ls.spawn(self.scan(mem, uri, Path(path), gen), f"security scan of {uri}")
+
+    async def scan(self, mem: FolderMemory, uri: str, path: Path, gen: int) -> None:
+        codec = self.ls.workspace.position_codec
+
+        def line_end(line: int) -> int:
+            return codec.client_num_units(line_of_file(path, line).rstrip())
+
+        try:
+            diags = await asyncio.to_thread(security.scan, mem, uri, mem.settings.scanners_on_save, line_end)
+        except Exception as exc:
+            log.warning("security scan of %s failed: %s", path.name, exc)
+            return
+        if diags is None or self._generation.get(uri) != gen:
+            return
+        self.ls.store.set(FINDINGS_SCAN, uri, diags)
+        self.ls.publish(uri)
+
+    async def findings_changed(self, mem: FolderMemory) -> None:
+        """After a decision: re-evaluate the stored scan findings of this folder."""
+        for uri in sorted(self.ls.store.uris(FINDINGS_SCAN)):
+            if self.ls.memory_for(uri) is not mem:
+                continue
+            current = self.ls.store.get(FINDINGS_SCAN, uri)
+            rebuilt = await asyncio.to_thread(security.build, mem, uri, current)
+            self.ls.store.set(FINDINGS_SCAN, uri, rebuilt)
+            self.ls.publish(uri)
+
+
+def register(server: TeamloreServer) -> None:
+    scans = Scans(server)
+    server.findings_listeners.append(scans.findings_changed)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: TeamloreServer, params: types.DidSaveTextDocumentParams) -> None:
+        scans.saved(params.text_document.uri)

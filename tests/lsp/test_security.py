@@ -1,0 +1,120 @@
+"""Security findings in the editor: forwarded scanner diagnostics and on-save bandit scans
+get triage code actions; a decision is written and the finding leaves the published
+diagnostics at once. Real server over stdio, VS Code and Neovim capabilities."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from tests.lsp.conftest import CONFIG, PRESETS, WAIT, make_workspace, start_session, wait_until
+from tests.lsp.test_server import code_actions, diag_json, execute, forward, open_doc, root_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+SOURCE = textwrap.dedent("""\
+    import subprocess
+
+
+    def run(cmd):
+        return subprocess.call(cmd, shell=True)
+
+
+    def run_again(cmd):
+        return subprocess.call(cmd, shell=True)
+    """)
+
+
+@pytest_lsp.fixture(config=CONFIG, params=PRESETS, scope="module")
+async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient,
+                 tmp_path_factory: pytest.TempPathFactory):
+    root = make_workspace(tmp_path_factory, f"sec-{request.param}")
+    await start_session(lsp_client, request.param, root, init_options={"scannersOnSave": ["bandit"]})
+    yield
+    await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
+
+
+def findings(client: LanguageClient, uri: str, rule: str) -> list[types.Diagnostic]:
+    return [d for d in client.diagnostics.get(uri, [])
+            if d.code == rule and isinstance(d.data, dict) and d.data.get("teamlore") == "finding"]
+
+
+def decision_files(root: Path) -> list[dict]:
+    directory = root / ".teamlore" / "security" / "decisions"
+    return [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))] if directory.is_dir() else []
+
+
+async def test_forwarded_finding_marked_false_positive_disappears(client: LanguageClient):
+    root = root_of(client)
+    uri = open_doc(client, root / "tools" / "shell.py", SOURCE)
+    forward(client, uri, [diag_json(4, 11, 43, "subprocess call with shell=True identified", source="bandit",
+                                    code="B602", severity=2),
+                          diag_json(8, 11, 43, "subprocess call with shell=True identified", source="bandit",
+                                    code="B602", severity=2)])
+    published = await wait_until(lambda: len(findings(client, uri, "B602")) == 2 and findings(client, uri, "B602"),
+                                 what="both findings republished with their triage state")
+    assert all(d.data["status"] == "active" and d.data["fingerprint"] for d in published)
+    assert published[0].data["fingerprint"] != published[1].data["fingerprint"]
+    actions = await code_actions(client, uri, 4)
+    titles = [a.title for a in actions]
+    assert "Mark as false positive: test fixture (B602)" in titles
+    assert "Mark as false positive: not security relevant (B602)" in titles
+    assert any(t.startswith("Mark as false positive…") for t in titles)
+    assert any(t.startswith("Accept risk…") for t in titles)
+    action = next(a for a in actions if a.title == "Mark as false positive: not security relevant (B602)")
+    result = await execute(client, action.command.command, action.command.arguments)
+    assert len(result["decisions"]) == 1
+    (decision,) = decision_files(root)
+    assert decision["reason"] == "not security relevant" and decision["decision"] == "false_positive"
+    # republished without the suppressed finding; the other one (same rule, same file) stays
+    remaining = await wait_until(lambda: len(findings(client, uri, "B602")) == 1 and findings(client, uri, "B602"),
+                                 what="the suppressed finding removed")
+    assert remaining[0].range.start.line == 8
+    # free-text reason through the command's arguments (the editor prompts for it)
+    free = next(a for a in await code_actions(client, uri, 8) if a.title.startswith("Accept risk…"))
+    with pytest.raises(JsonRpcException, match="missing field 'reason'"):
+        await execute(client, free.command.command, free.command.arguments)
+    args = [{**free.command.arguments[0], "reason": "only admins reach this code path"}]
+    await execute(client, free.command.command, args)
+    await wait_until(lambda: not findings(client, uri, "B602"), what="both findings suppressed")
+    assert sorted(d["decision"] for d in decision_files(root)) == ["accepted_risk", "false_positive"]
+
+
+async def test_on_save_scan_publishes_findings_and_decisions_apply(client: LanguageClient):
+    root = root_of(client)
+    path = root / "jobs" / "cleanup.py"
+    uri = open_doc(client, path, "import os\n\n\ndef clean(p):\n    os.system('rm -rf ' + p)\n")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    found = await wait_until(lambda: findings(client, uri, "B605"), timeout=60, what="bandit finding after save")
+    diag = found[0]
+    assert diag.source == "bandit" and diag.range.start.line == 4 and diag.data["status"] == "active"
+    action = next(a for a in await code_actions(client, uri, 4)
+                  if a.title == "Mark as false positive: test fixture (B605)")
+    await execute(client, action.command.command, action.command.arguments)
+    await wait_until(lambda: not findings(client, uri, "B605"), what="scan finding suppressed")
+
+
+async def test_show_suppressed_setting_shows_hints_with_reason(client: LanguageClient):
+    root = root_of(client)
+    uri = open_doc(client, root / "tools" / "hints.py", SOURCE)
+    forward(client, uri, [diag_json(4, 11, 43, "subprocess call with shell=True identified", source="bandit",
+                                    code="B602", severity=2)])
+    (active,) = await wait_until(lambda: findings(client, uri, "B602"), what="finding")
+    await execute(client, "teamlore.markFalsePositive", [{"findings": [active.data], "uri": uri,
+                                                          "reason": "commands come from our own config"}])
+    await wait_until(lambda: not findings(client, uri, "B602"), what="suppressed")
+    client.set_configuration({"showSuppressed": True}, section="teamlore")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"teamlore": {"showSuppressed": True}}))
+    (hint,) = await wait_until(lambda: findings(client, uri, "B602"), what="suppressed finding shown as hint")
+    assert hint.severity == types.DiagnosticSeverity.Hint
+    assert "commands come from our own config" in hint.message
