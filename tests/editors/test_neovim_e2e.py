@@ -130,3 +130,34 @@ def test_checkhealth_passes(tmp_path: Path) -> None:
                for line in ok_lines), text
     assert any("client" in line and "running for" in line for line in ok_lines), text
     assert any(line.strip().endswith("bandit") or "bandit:" in line for line in ok_lines), text
+
+
+CONFIG_APP = """\
+import pathlib
+
+
+def user_id(settings):
+    return settings["user_id"]
+
+
+settings = {"user_id": 7} if pathlib.Path("fixed.txt").exists() else {}
+print(user_id(settings))
+"""
+
+
+def test_failed_terminal_command_becomes_diagnostic_and_clears_on_success(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": CONFIG_APP})
+    fix = "Set user_id in settings before calling user_id()"
+    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin="KeyError: 'user_id'\n")
+    assert added.returncode == 0, added.stderr
+
+    result = run_nvim("terminal.lua", ws, tmp_path, "app.py",
+                      TEAMLORE_TEST_COMMAND=f"{sys.executable} app.py",
+                      TEAMLORE_TEST_FIXED=str(ws / "fixed.txt"))
+
+    [error] = result["after_failure"]
+    assert error["lnum"] == 4  # `return settings["user_id"]`, the innermost in-app frame
+    assert "KeyError" in error["message"] and "user_id" in error["message"]
+    assert "seen before" in error["message"]
+    assert fix in result["hover"]
+    assert result["after_success"] == []

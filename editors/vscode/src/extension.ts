@@ -23,7 +23,7 @@ import { discoverServer } from "./core/discovery";
 import { DiagnosticForwarder, foreignDiagnostics } from "./core/forwarding";
 import { type LspDiagnostic, SOURCE, ServerCommands } from "./core/protocol";
 import { RestartPolicy } from "./core/restart";
-import { needsRestart, readSettings, serverSettings, type TeamloreSettings } from "./core/settings";
+import { needsRestart, readSettings, serverSection, serverSettings, type TeamloreSettings } from "./core/settings";
 import { parseStatus, renderStatus } from "./core/status";
 import { TerminalCapture } from "./core/terminal";
 
@@ -157,6 +157,13 @@ class TeamloreExtension {
       },
       middleware: {
         executeCommand: (command, args) => this.runner.run(command, args),
+        workspace: {
+          configuration: async (params, token, next) => {
+            const result = await next(params, token);
+            if (!Array.isArray(result)) return result;
+            return result.map((value, i) => (params.items[i]?.section === SOURCE ? serverSection(value) : value));
+          },
+        },
       },
     };
     const client = new LanguageClient("teamlore", "teamlore", serverOptions, clientOptions);

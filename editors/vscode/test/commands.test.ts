@@ -187,6 +187,9 @@ describe("resultMarkdown", () => {
   it("says so when there are no matches", () => {
     expect(resultMarkdown({ matches: [] })).toMatch(/No past fix/);
   });
+  it("reads matches nested under record", () => {
+    expect(resultMarkdown({ matches: [{ record: { fix: "use .get()" }, score: 0.9 }] })).toContain("**use .get()** (score 0.90)");
+  });
   it("shows unknown shapes as JSON", () => {
     expect(resultMarkdown({ a: 1 })).toContain('"a": 1');
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ServerCommands } from "../src/core/protocol";
-import { needsRestart, readSettings, SETTING_DEFAULTS, serverSettings } from "../src/core/settings";
+import { needsRestart, readSettings, SETTING_DEFAULTS, serverSection, serverSettings } from "../src/core/settings";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -41,6 +41,11 @@ describe("settings", () => {
     expect(s.scannersOnSave).toEqual(["bandit"]);
     expect(warnings.join("\n")).toContain("teamlore.matchThreshold");
     expect(warnings.join("\n")).toContain("teamlore.scannersOnSave");
+  });
+
+  it("answers the server's workspace/configuration without client-only or unset keys", () => {
+    const section = { serverPath: "/x", trace: { server: "off" }, matchThreshold: null, redisUrl: "", debtHints: true };
+    expect(serverSection(section)).toEqual({ debtHints: true });
   });
 
   it("only a new serverPath needs a restart", () => {

@@ -66,9 +66,11 @@ export function resultMarkdown(result: unknown): string {
       return result.matches
         .map((m, i) => {
           const o = isObject(m) ? m : {};
+          // CLI shape {fix, root_cause, score} or matcher shape {record: {...}, score}
+          const r = isObject(o.record) ? o.record : o;
           const score = typeof o.score === "number" ? ` (score ${o.score.toFixed(2)})` : "";
-          const cause = filled(o.root_cause) ? `\n   root cause: ${o.root_cause}` : "";
-          return `${i + 1}. **${String(o.fix ?? "")}**${score}${cause}`;
+          const cause = filled(r.root_cause) ? `\n   root cause: ${r.root_cause}` : "";
+          return `${i + 1}. **${String(r.fix ?? "")}**${score}${cause}`;
         })
         .join("\n");
     }

@@ -104,3 +104,17 @@ export function serverSettings(s: TeamloreSettings): Record<string, unknown> {
 export function needsRestart(before: TeamloreSettings, after: TeamloreSettings): boolean {
   return before.serverPath !== after.serverPath;
 }
+
+/**
+ * The `teamlore` section as VS Code answers `workspace/configuration`, minus what only
+ * the client uses (serverPath, trace) and unset values, so the server sees no unknown keys.
+ */
+export function serverSection(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === "serverPath" || key === "trace" || v === null || v === "") continue;
+    out[key] = v;
+  }
+  return out;
+}
