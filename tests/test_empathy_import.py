@@ -34,7 +34,11 @@ def test_cli_imports_the_fixture_tree(workspace: Workspace, patterns: Path) -> N
     assert skipped["file"] == "debugging/bug_20250401_deadbeef.json" and "invalid JSON" in skipped["reason"]
     assert report["totals"]["skipped"] >= 1
     for part in ("security", "debt"):
-        assert report[part]["status"] in ("imported", "pending"), report[part]
+        assert report[part]["status"] == "imported", report[part]
+        assert report[part]["counts"]["imported"] == 3
+    assert report["totals"]["pending"] == []
+    pending_dir = workspace.inbox / "empathy-pending"
+    assert not pending_dir.exists() or not any(pending_dir.iterdir())
     records = {r["empathy"]["bug_id"]: r for r in BugStore(workspace).load().records.values()}
     assert set(records) == {"bug_20250114_3f2a9c1d", "bug_20250203_b71e0a44", "bug_20250310_0c9d5e12"}
 
@@ -125,6 +129,12 @@ def test_failing_importer_keeps_the_file(workspace: Workspace, patterns: Path,
     report = empathy.import_patterns(workspace, patterns)
     assert report["security"]["status"] == "pending" and "schema mismatch" in report["security"]["reason"]
     assert (workspace.root / report["security"]["kept"]).exists()
+
+
+def test_real_importers_are_wired() -> None:
+    """The security and debt parts expose the functions import-empathy hands files to."""
+    for part in empathy.PARTS:
+        assert empathy._importer(part) is not None, f"{part.module}.{part.function} missing"
 
 
 def test_review_flags(workspace: Workspace, tmp_path: Path) -> None:
