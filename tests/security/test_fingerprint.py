@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from memory_store.security.findings import Finding
 from memory_store.security.fingerprint import Fingerprinter, PythonIndex, TextIndex
@@ -79,3 +81,21 @@ def test_hit_index_separates_two_findings_on_one_statement(workspace):
 def test_missing_file_falls_back_to_line(workspace):
     [f] = Fingerprinter(workspace).apply([Finding("bandit", "B101", "gone.py", 4)])
     assert f.statement == "<line 4>" and f.extra["located"] is False and f.fingerprint
+
+
+TOKENS = ["subprocess", ".", "call", "(", "'systemctl restart '", "+", "name", ",", "shell", "=", "True", ")"]
+
+
+@given(st.lists(st.sampled_from(["", " ", "  ", "\n        "]), min_size=len(TOKENS), max_size=len(TOKENS)),
+       st.sampled_from(["", "  # noqa", "  # restart it"]), st.integers(0, 5))
+@settings(max_examples=60, deadline=None)
+def test_reformatting_and_moving_never_change_the_fingerprint(gaps, comment, blank_lines_above):
+    call, depth = "", 0
+    for tok, gap in zip(TOKENS, gaps, strict=True):
+        # Line breaks are only legal inside the parentheses.
+        call += (gap if depth > 0 or "\n" not in gap else " ") + tok
+        depth += {"(": 1, ")": -1}.get(tok, 0)
+    base = "class D:\n    def restart(self, name):\n        x = 1\n        {}\n        return x\n"
+    original = locate(4, base.format("subprocess.call('systemctl restart ' + name, shell=True)"))
+    text = "\n" * blank_lines_above + base.format(call.strip() + comment)
+    assert locate(4 + blank_lines_above, text) == original
