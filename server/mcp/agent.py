@@ -23,17 +23,17 @@ MAY_DECIDE_ENV = "TEAMLORE_AGENTS_MAY_DECIDE"
 _UNSAFE_NAME = re.compile(r"[^\w .@+:-]+")
 
 
-def client_name(ctx: Context) -> str:
-    """The name the client gave in ``initialize`` (clientInfo.name), cleaned for storage."""
-    params = ctx.session.client_params
-    raw = params.client_info.name if params is not None and params.client_info is not None else ""
-    name = _UNSAFE_NAME.sub("-", " ".join(redact(raw or "").split())).strip(" -")[:64]
+def clean_client_name(raw: str | None) -> str:
+    """A client name fit for the ``author`` field: redacted, one line, short, never empty."""
+    name = _UNSAFE_NAME.sub("-", " ".join(redact(raw or "").split())).strip(" -")[:64].rstrip(" -")
     return name or "unknown"
 
 
 def agent_author(ctx: Context) -> str:
-    """Author string of everything an agent writes: ``agent:<client name>``."""
-    return f"agent:{client_name(ctx)}"
+    """Author string of everything an agent writes: ``agent:<clientInfo.name from initialize>``."""
+    params = ctx.session.client_params
+    raw = params.client_info.name if params is not None and params.client_info is not None else None
+    return f"agent:{clean_client_name(raw)}"
 
 
 def agents_may_decide(workspace: Workspace) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -31,8 +32,11 @@ class MatchIndex:
     """The bug index of one workspace, rebuilt only when ``.teamlore/bugs/`` changed.
 
     Records are written with an atomic rename, so any added, replaced or deleted file
-    changes the directory's modification time.
+    changes the directory's modification time. A time too recent to be trusted (another
+    write could land within the same clock tick) is not cached: the next query rebuilds.
     """
+
+    SETTLED_NS = 2_000_000_000
 
     def __init__(self, workspace: Workspace):
         self.store = BugStore(workspace)
@@ -40,18 +44,19 @@ class MatchIndex:
         self._key: tuple[int, int] | None = None
         self._index: BugIndex | None = None
 
-    def _signature(self) -> tuple[int, int]:
-        directory = self.store.files.directory
+    def _signature(self) -> tuple[int, int] | None:
         try:
-            st = directory.stat()
+            st = self.store.files.directory.stat()
         except FileNotFoundError:
             return (0, 0)
+        if time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
+            return None
         return (st.st_mtime_ns, st.st_ino)
 
     def get(self) -> BugIndex:
         with self._lock:
             key = self._signature()
-            if self._index is None or key != self._key:
+            if self._index is None or key is None or key != self._key:
                 self._index = BugIndex(list(self.store.load().records.values()))
                 self._key = key
             return self._index
