@@ -184,3 +184,11 @@ def test_clip_output_keeps_the_end() -> None:
     clipped = clip_output(text, limit=200, head=50)
     assert clipped.endswith("KeyError: 'x'\n") and len(clipped) < 300
     assert clip_output("short") == "short"
+
+
+def test_background_child_holding_the_pipe_does_not_block(ws: Workspace) -> None:
+    t0 = time.monotonic()
+    out = run_cli("run", "--", "sh", "-c", "echo started; sleep 8 & exit 4",
+                  root=ws.root, timeout=25)
+    assert out.returncode == 4 and out.stdout == "started\n"
+    assert time.monotonic() - t0 < 6

@@ -25,6 +25,7 @@ from server.cli.common import CliError, Context
 HEAD_BYTES = 256 * 1024
 TAIL_BYTES = 1536 * 1024
 READ_CHUNK = 64 * 1024
+DRAIN_SECONDS = 2.0
 
 
 class BoundedOutput:
@@ -120,8 +121,10 @@ def execute(cmd: list[str]) -> tuple[int, str, float, float]:
     forward = signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
     try:
         rc = proc.wait()
+        # A background grandchild may keep the pipes open: drain for a moment, then go on.
+        deadline = time.monotonic() + DRAIN_SECONDS
         for t in threads:
-            t.join()
+            t.join(max(0.0, deadline - time.monotonic()))
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, forward)
