@@ -150,7 +150,11 @@ def _import_bugs(workspace: Workspace, directory: Path,
         stored, created = store.save(rec)
         if not created:
             report["existing"] += 1
-            report["skipped"].append({"file": name, "reason": f"already imported as {stored['id']}"})
+            if _merge_duplicate(store, stored, obj):
+                report["skipped"].append({"file": name, "reason": f"same error and fix as {stored['id']}: "
+                                          "kept there under 'empathy_also' and counted as a recurrence"})
+            else:
+                report["skipped"].append({"file": name, "reason": f"already imported as {stored['id']}"})
             continue
         report["imported"] += 1
         report["ids"].append(stored["id"])
@@ -159,6 +163,21 @@ def _import_bugs(workspace: Workspace, directory: Path,
         if review:
             report["review"].append({"id": stored["id"], "file": name, "reasons": review})
     return report
+
+
+def _merge_duplicate(store: BugStore, stored: dict[str, Any], obj: dict[str, Any]) -> bool:
+    """Keep a second seed bug with the same error and fix on the existing record."""
+    known = [stored.get("empathy"), *(stored.get("empathy_also") or [])]
+    if obj in known:
+        return False
+
+    def change(rec: dict[str, Any]) -> dict[str, Any]:
+        rec["empathy_also"] = [*(rec.get("empathy_also") or []), obj]
+        rec["occurrences"] = int(rec.get("occurrences") or 1) + 1
+        return rec
+
+    store.files.update(stored["id"], change)
+    return True
 
 
 def _importer(part: Part) -> Callable[[Workspace, dict[str, Any]], dict[str, Any]] | None:

@@ -165,3 +165,16 @@ def test_bad_source_exits_2(workspace: Workspace, tmp_path: Path, make: Any, mes
     out = run_cli("import-empathy", str(make(tmp_path / "empty")), root=workspace.root)
     assert out.returncode == 2 and message in out.stderr
     assert not workspace.store.exists()
+
+
+def test_duplicate_seed_bug_is_kept_on_the_existing_record(workspace: Workspace, patterns: Path) -> None:
+    original = json.loads((patterns / "debugging" / "bug_20250114_3f2a9c1d.json").read_text())
+    twin = {**original, "bug_id": "bug_20250601_0a0a0a0a", "date": "2025-06-01T09:00:00", "resolved_by": "omar"}
+    (patterns / "debugging" / "bug_20250601_0a0a0a0a.json").write_text(json.dumps(twin))
+    report = empathy.import_patterns(workspace, patterns)
+    assert report["bugs"]["imported"] == 3
+    [rec] = [r for r in BugStore(workspace).load().records.values() if r["empathy"]["bug_id"] == original["bug_id"]]
+    assert rec["empathy_also"] == [twin] and rec["occurrences"] == 2
+    again = empathy.import_patterns(workspace, patterns)
+    assert BugStore(workspace).get(rec["id"])["occurrences"] == 2, "re-import adds nothing"
+    assert again["bugs"]["imported"] == 0

@@ -25,7 +25,7 @@ from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 from server.cli.commands.bugs import format_minutes
-from server.cli.common import Context
+from server.cli.common import CliError, Context
 
 DEMO_AUTHOR = "Dana Demo"
 
@@ -234,6 +234,10 @@ def run(ctx: Context) -> int:
         demo.git("commit", "-qm", "Initial commit")
         for step in STEPS:
             step(demo)
+    except FileNotFoundError as exc:
+        if exc.filename == "git":
+            raise CliError("the demo needs git on the PATH") from None
+        raise
     finally:
         if env_root is not None:
             os.environ["TEAMLORE_ROOT"] = env_root
