@@ -161,3 +161,19 @@ def test_failed_terminal_command_becomes_diagnostic_and_clears_on_success(tmp_pa
     assert "seen before" in error["message"]
     assert fix in result["hover"]
     assert result["after_success"] == []
+
+
+def test_teamlore_record_asks_for_fix_and_hover_shows_it(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": APP})
+    fix = "pip install structlog (it was missing from the lock file)"
+
+    result = run_nvim("record.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_LINE="2",
+                      TEAMLORE_TEST_MESSAGE=STRUCTLOG, TEAMLORE_TEST_FIX=fix,
+                      TEAMLORE_TEST_BUGS=str(ws / ".teamlore" / "bugs"))
+
+    assert "no past fix recorded" in result["hover_before"].lower()
+    assert len(result["prompts"]) == 1 and "How was it fixed?" in result["prompts"][0]
+    assert fix in result["hover_after"]
+    [record_file] = (ws / ".teamlore" / "bugs").glob("*.json")
+    record = json.loads(record_file.read_text())
+    assert record["fix"] == fix
