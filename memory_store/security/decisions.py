@@ -16,6 +16,7 @@ import; waits for a person, never suppresses) or ``rejected``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
 from memory_store.sync.hooks import on_record_written
-from memory_store.workspace import Workspace
+from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 KIND = "security"
 VERSION = 1
@@ -78,14 +79,27 @@ def validate_record(path: Path, rec: dict[str, Any]) -> None:
         for name in ("fingerprint", "tool", "rule", "path", "statement_hash"):
             _require_str(path, rec, name)
         _require_str(path, rec, "scope", allow_empty=True)
-        for name in ("occurrence", "hit"):
-            if not isinstance(rec.get(name, 0), int) or isinstance(rec.get(name, 0), bool):
-                raise _problem(path, f"field '{name}' must be an integer")
+        for name in ("occurrence", "hit", "line"):
+            value = rec.get(name, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _problem(path, f"field '{name}' must be a whole number >= 0")
+        try:
+            check_relative(rec["path"])
+        except UnsafePathError as exc:
+            raise _problem(path, f"field 'path': {exc}") from None
     else:
         rules = rec.get("rules")
         if not isinstance(rules, list) or not rules or not all(isinstance(r, str) and r for r in rules):
             raise _problem(path, "field 'rules' must be a non-empty list of strings")
         _require_str(path, rec, "paths")
+        if rec.get("tool") is not None and not isinstance(rec.get("tool"), str):
+            raise _problem(path, "field 'tool' must be a string or null")
+        from memory_store.security.triage import glob_regex
+
+        try:
+            glob_regex(rec["paths"])
+        except re.error as exc:
+            raise _problem(path, f"field 'paths' is not a valid glob: {exc}") from None
 
 
 def check_decision(decision: str) -> str:
@@ -210,6 +224,12 @@ class DecisionStore:
             raise DecisionError("a policy needs at least one rule")
         if not paths or not paths.strip():
             raise DecisionError("a policy needs a path glob")
+        from memory_store.security.triage import glob_regex
+
+        try:
+            glob_regex(paths.strip())
+        except re.error as exc:
+            raise DecisionError(f"--paths: not a valid glob: {exc}") from None
         decision = check_decision(decision)
         if decision not in SUPPRESSING:
             raise DecisionError("a policy suppresses findings: use false_positive or accepted_risk")

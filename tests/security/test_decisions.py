@@ -126,3 +126,25 @@ def test_corrupt_decision_file_is_reported_and_left_alone(mem):
     assert [p.path.name for p in report.problems] == ["sd-broken.json"]
     assert [s.status for s in mem.status(findings)] == ["suppressed", "active"]
     assert bad.read_text().endswith('"decision"') and rid
+
+
+@pytest.mark.parametrize("change, reason", [
+    pytest.param({"path": "../outside.py"}, "escapes the workspace", id="path-escape"),
+    pytest.param({"line": "seven"}, "'line' must be a whole number", id="line-type"),
+    pytest.param({"reason": ""}, "'reason' must be a non-empty string", id="empty-reason"),
+    pytest.param({"decision": "ignore"}, "'decision' must be one of", id="decision-kind"),
+    pytest.param({"expires": "soon"}, "'expires' is not a date", id="expires"),
+    pytest.param({"type": "policy", "rules": ["B101"], "paths": "[z-a]"}, "not a valid glob", id="bad-glob"),
+])
+def test_hand_edited_bad_records_are_reported(mem, change, reason):
+    import json
+
+    f = asserts(mem, "src/app.py")[0]
+    [rid] = mem.decide([f], "false_positive", "fine")
+    path = mem.workspace.store / "security" / "decisions" / f"{rid}.json"
+    rec = json.loads(path.read_text())
+    rec.update(change)
+    path.write_text(json.dumps(rec))
+    [problem] = check_memory(mem.workspace).problems
+    assert problem.path == path and reason in problem.reason
+    assert mem.status([f])[0].status == "active"  # a record that cannot be trusted suppresses nothing
