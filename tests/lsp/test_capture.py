@@ -1,0 +1,93 @@
+"""Fix capture through the editor: a command fails, the code is fixed, the command passes;
+the server asks "Save how you fixed ...?" and saving writes a bug record that hover then
+shows. Also: two workspace folders keep two separate memories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient
+
+from memory_store.bugs.records import BugStore
+from memory_store.workspace import Workspace
+from tests.conftest import run_cli
+from tests.lsp.conftest import CONFIG, PRESETS, WAIT, wait_until
+from tests.lsp.test_server import diag_json, forward, hover_text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "Dana", "GIT_AUTHOR_EMAIL": "dana@example.org",
+                        "GIT_COMMITTER_NAME": "Dana", "GIT_COMMITTER_EMAIL": "dana@example.org",
+                        "HOME": str(root), "PATH": "/usr/bin:/bin"})
+
+
+@pytest_lsp.fixture(config=CONFIG, params=PRESETS, scope="module")
+async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient,
+                 tmp_path_factory: pytest.TempPathFactory):
+    base = tmp_path_factory.mktemp(f"capture-{request.param}").resolve()
+    roots = [base / "service", base / "website"]
+    folders = []
+    for root in roots:
+        (root / ".teamlore" / "bugs").mkdir(parents=True)
+        folders.append(types.WorkspaceFolder(uri=from_fs_path(str(root)), name=root.name))
+    await asyncio.wait_for(lsp_client.initialize_session(types.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities(request.param), root_uri=folders[0].uri,
+        workspace_folders=folders)), WAIT)
+    lsp_client.roots = roots  # type: ignore[attr-defined]
+    yield
+    await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
+
+
+async def test_passing_run_offers_to_save_the_fix(client: LanguageClient):
+    root = client.roots[0]  # type: ignore[attr-defined]
+    (root / "app.py").write_text("import settings\n\nprint(settings.TIMEOUT)\n", encoding="utf-8")
+    (root / "settings.py").write_text("DEBUG = False\n", encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "app.py", "settings.py")
+    git(root, "commit", "-q", "-m", "start")
+    client.answer_title = "Save"  # type: ignore[attr-defined]
+    failed = await asyncio.to_thread(run_cli, "run", "--", sys.executable, "app.py", root=root, cwd=root)
+    assert failed.returncode == 1
+    uri = from_fs_path(str(root / "app.py"))
+    await wait_until(lambda: client.diagnostics.get(uri), what="terminal diagnostic of the failing run")
+    (root / "settings.py").write_text("DEBUG = False\nTIMEOUT = 30\n", encoding="utf-8")
+    passed = await asyncio.to_thread(run_cli, "run", "--", sys.executable, "app.py", root=root, cwd=root)
+    assert passed.returncode == 0, passed.stderr
+    asked = await wait_until(lambda: client.message_requests, what="showMessageRequest")  # type: ignore[attr-defined]
+    assert "Save how you fixed `AttributeError: module 'settings' has no attribute 'TIMEOUT'`?" in asked[0].message
+    assert [a.title for a in asked[0].actions] == ["Save", "Dismiss"]
+    records = await wait_until(lambda: list((root / ".teamlore" / "bugs").glob("*.json")), what="saved record")
+    saved = json.loads(records[0].read_text(encoding="utf-8"))
+    assert saved["error"]["type"] == "AttributeError" and "settings.py" in saved["fix"]
+    assert not client.diagnostics.get(uri)  # the passing run cleared the terminal diagnostic
+    pending = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="teamlore.pendingFixes", arguments=[{"uri": from_fs_path(str(root))}])), WAIT)
+    assert pending == {"proposals": []}
+
+
+async def test_each_workspace_folder_has_its_own_memory(client: LanguageClient):
+    service, website = client.roots  # type: ignore[attr-defined]
+    error = "ModuleNotFoundError: No module named 'payments_sdk'"
+    BugStore(Workspace(service)).add(error, "pip install -e ./vendor/payments_sdk", author="erin")
+    uris = [from_fs_path(str(r / "handler.py")) for r in (service, website)]
+    for uri in uris:
+        forward(client, uri, [diag_json(0, 0, 5, error)])
+
+    async def service_knows() -> bool:
+        text = await hover_text(client, uris[0], 0, 1)
+        return bool(text and "vendor/payments_sdk" in text)
+
+    await wait_until(service_knows, what="hover in the folder holding the record")
+    text = await hover_text(client, uris[1], 0, 1)
+    assert text is not None and "No past fix recorded" in text
