@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -49,20 +50,34 @@ def test_agents_may_decide(workspace: Workspace, monkeypatch: pytest.MonkeyPatch
     assert agents_may_decide(workspace) is expected
 
 
-def test_match_index_is_reused_until_the_bugs_directory_changes(workspace: Workspace) -> None:
-    store = BugStore(workspace)
-    store.add(KEYERROR, "use .get", author="ana")
-    bugs = store.files.directory
-    settled = os.stat(bugs).st_mtime_ns - 10 * MatchIndex.SETTLED_NS
-    os.utime(bugs, ns=(settled, settled))
-    cache = MatchIndex(workspace)
-    first = cache.get()
-    assert cache.get() is first and len(first) == 1
+def _age(path: Path, ns: int) -> None:
+    """Pretend ``path`` was last changed long enough ago to be trusted."""
+    os.utime(path, ns=(ns, ns))
 
-    store.add("ModuleNotFoundError: No module named 'structlog'", "add structlog", author="ana")
-    second = cache.get()  # directory changed (and too recently to trust): rebuilt
-    assert second is not first and len(second) == 2
-    assert cache.get() is not second  # still too recent to cache
-    os.utime(bugs, ns=(settled + 1, settled + 1))
-    third = cache.get()
-    assert cache.get() is third
+
+def test_match_index_reads_only_what_changed(workspace: Workspace) -> None:
+    store = BugStore(workspace)
+    old = os.stat(workspace.root).st_mtime_ns - 10 * MatchIndex.SETTLED_NS
+    first, _ = store.add(KEYERROR, "use .get", author="ana")
+    for path in [store.files.path_for(first["id"]), store.files.directory]:
+        _age(path, old)
+    cache = MatchIndex(workspace)
+    index = cache.get()
+    assert len(index) == 1 and cache.reads == 1
+    assert cache.get() is index and cache.reads == 1  # nothing changed: nothing read
+
+    second, _ = store.add("ModuleNotFoundError: No module named 'structlog'", "add structlog", author="ana")
+    assert cache.get().match("ModuleNotFoundError: No module named 'structlog'")[0].record["id"] == second["id"]
+    assert cache.reads == 2  # only the new file
+    cache.get()
+    assert cache.reads == 3  # written too recently to trust its time: looked at again
+    _age(store.files.path_for(second["id"]), old)
+    _age(store.files.directory, old + 1)
+    cache.get()
+    reads = cache.reads
+    assert cache.get() is index and cache.reads == reads  # settled: reused as is
+
+    store.files.delete(first["id"])
+    (store.files.directory / "bug-corrupt0000000000.json").write_text("{", encoding="utf-8")
+    assert [r.record["id"] for r in cache.get().match(KEYERROR)] == []
+    assert len(cache.get()) == 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -11,10 +13,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from memory_store.bugs.match import BugIndex
-from memory_store.bugs.records import BugStore
+from memory_store.bugs.records import BugStore, validate_bug
+from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import Workspace
 from server.mcp.agent import agent_author
 from server.mcp.errors import off_loop
+
+log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 1_000_000
 """A traceback is rarely more than a few kilobytes; far beyond this is a mistake."""
@@ -29,11 +34,13 @@ Limit = Annotated[int, Field(ge=1, le=50, description="at most this many matches
 
 
 class MatchIndex:
-    """The bug index of one workspace, rebuilt only when ``.teamlore/bugs/`` changed.
+    """The bug index of one workspace, kept in step with ``.teamlore/bugs/`` between queries.
 
     Records are written with an atomic rename, so any added, replaced or deleted file
-    changes the directory's modification time. A time too recent to be trusted (another
-    write could land within the same clock tick) is not cached: the next query rebuilds.
+    changes the directory's modification time: while it is unchanged the index is reused
+    as is. When it changed, only files whose (mtime, size) changed are read again. A time
+    too recent to be trusted (another write could land within the same clock tick) is not
+    remembered, so the next query looks again.
     """
 
     SETTLED_NS = 2_000_000_000
@@ -41,24 +48,52 @@ class MatchIndex:
     def __init__(self, workspace: Workspace):
         self.store = BugStore(workspace)
         self._lock = threading.Lock()
-        self._key: tuple[int, int] | None = None
-        self._index: BugIndex | None = None
+        self._dir_key: tuple[int, int] | None = None
+        self._files: dict[Path, tuple[int, int] | None] = {}
+        self._index = BugIndex()
+        self.reads = 0
+        """Record files read so far (for tests and benchmarks)."""
 
-    def _signature(self) -> tuple[int, int] | None:
+    def _settled(self, mtime_ns: int) -> bool:
+        return time.time_ns() - mtime_ns >= self.SETTLED_NS
+
+    def _dir_signature(self) -> tuple[int, int] | None:
         try:
             st = self.store.files.directory.stat()
         except FileNotFoundError:
             return (0, 0)
-        if time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
-            return None
-        return (st.st_mtime_ns, st.st_ino)
+        return (st.st_mtime_ns, st.st_ino) if self._settled(st.st_mtime_ns) else None
+
+    def _refresh(self) -> None:
+        seen: dict[Path, tuple[int, int] | None] = {}
+        for path in self.store.files.paths():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            seen[path] = (st.st_mtime_ns, st.st_size) if self._settled(st.st_mtime_ns) else None
+        for gone in self._files.keys() - seen.keys():
+            self._index.remove(gone.stem)
+        for path, signature in seen.items():
+            if signature is not None and self._files.get(path) == signature:
+                continue
+            self._index.remove(path.stem)
+            self.reads += 1
+            try:
+                rec = self.store.files.read_path(path)
+                validate_bug(path, rec)
+            except MemoryFileError as exc:  # reported by doctor and the bugs resource; never touched
+                log.warning("skipped unreadable memory file %s", exc.problem)
+                continue
+            self._index.add(rec)
+        self._files = seen
 
     def get(self) -> BugIndex:
         with self._lock:
-            key = self._signature()
-            if self._index is None or key is None or key != self._key:
-                self._index = BugIndex(list(self.store.load().records.values()))
-                self._key = key
+            key = self._dir_signature()
+            if key is None or key != self._dir_key:
+                self._refresh()
+                self._dir_key = key
             return self._index
 
 
