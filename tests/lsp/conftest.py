@@ -10,7 +10,6 @@ Where the lsprotocol/pytest-lsp client needs help, it is done here (and marked):
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -30,12 +29,7 @@ WAIT = 15.0
 
 
 def server_command() -> list[str]:
-    if importlib.util.find_spec("memory_store.bugs.match") is not None:
-        return [sys.executable, "-m", "server", "lsp"]
-    # the matcher is not part of this tree yet: run the server with an exact-match stand-in
-    code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); import tests.lsp.matcher_stand_in as s; "
-            "s.install(); from server.cli.main import main; sys.exit(main(['lsp']))")
-    return [sys.executable, "-c", code]
+    return [sys.executable, "-m", "server", "lsp"]
 
 
 def fixed_converter():
