@@ -35,6 +35,9 @@ MAX_OUTPUT_CHARS = 2_000_000
 HEAD_CHARS = 256_000
 MAX_ERRORS = 50
 MAX_TRACEBACK_CHARS = 16_000
+ERROR_WORDS = ("error", "exception", "traceback", "failed", "fatal", "panic", "warning", "exit", "interrupt",
+               "abort", "stopiteration")
+"""Cheap pre-check: output without any of these words (any case) holds no error; parsing is skipped."""
 ROTATE_BYTES = 8 * 1024 * 1024
 """When the runs log grows past this, it is moved to ``runs.1.jsonl`` and restarted."""
 
@@ -45,6 +48,11 @@ def clip_output(output: str, limit: int = MAX_OUTPUT_CHARS, head: int = HEAD_CHA
         return output
     omitted = len(output) - limit
     return f"{output[:head]}\n[... {omitted} characters omitted ...]\n{output[-(limit - head):]}"
+
+
+def may_hold_errors(output: str) -> bool:
+    low = output.lower()
+    return any(word in low for word in ERROR_WORDS)
 
 
 def iso(ts: float) -> str:
@@ -110,7 +118,8 @@ class Inbox:
         ended = time.time() if ended is None else ended
         started = ended if started is None else started
         output = clip_output(output or "")
-        errors = [error_json(e) for e in extract_errors(output, self.workspace.root)[:MAX_ERRORS]]
+        parsed = extract_errors(output, self.workspace.root) if may_hold_errors(output) else []
+        errors = [error_json(e) for e in parsed[:MAX_ERRORS]]
         event: dict[str, Any] = {
             "schema": RUN_SCHEMA,
             "id": f"run-{uuid.uuid4().hex[:16]}",
