@@ -157,7 +157,7 @@ def step_record_fix(demo: Demo) -> None:
 
 
 def step_match_new_occurrence(demo: Demo) -> None:
-    demo.heading("2. Weeks later Li meets the same error, worded differently, from another file")
+    demo.heading("2. Li meets the same error, worded differently, in another file")
     demo.say(NEW_OCCURRENCE.rstrip())
     demo.say("\n$ teamlore bugs match --error traceback.txt")
     matches = demo.show_matches(NEW_OCCURRENCE)
