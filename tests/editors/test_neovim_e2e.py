@@ -94,23 +94,27 @@ def test_forwarded_error_shows_past_fix_on_hover(tmp_path: Path) -> None:
 
 
 def test_mark_false_positive_writes_decision_and_hides_finding(tmp_path: Path) -> None:
-    ws = git_workspace(tmp_path, {"settings.py": 'USER = "admin"\nPASSWORD = "hunter2"\n'})
+    ws = git_workspace(tmp_path, {"settings.py": 'CACHE = "/tmp/cache"\nPASSWORD = "hunter2"\n'})
     reason = "fixture credentials for the local test database"
 
     result = run_nvim("falsepositive.lua", ws, tmp_path, "settings.py", TEAMLORE_TEST_LINE="1",
-                      TEAMLORE_TEST_REASON=reason)
+                      TEAMLORE_TEST_REASON=reason, TEAMLORE_TEST_RISK_LINE="0",
+                      TEAMLORE_TEST_RISK_REASON="single-user dev container")
 
     assert result["finding"]["status"] == "active"
     assert result["finding"]["rule"] == "B105"
     assert any(t.startswith("Mark as false positive: test fixture") for t in result["titles"])
     assert result["prompts"] and "false positive" in result["prompts"][0]
-    assert result["other_source_kept"] == 1  # the other tool's own diagnostic is not teamlore's to remove
-    decisions = list((ws / ".teamlore" / "security" / "decisions").glob("*.json"))
-    assert len(decisions) == 1
-    decision = json.loads(decisions[0].read_text())
-    assert decision["decision"] == "false_positive"
-    assert decision["reason"] == reason
-    assert decision["rule"] == "B105"
+    assert result["other_source_kept"] == 2  # the other tool's own diagnostics are not teamlore's to remove
+    assert result["risk_still_shown"]  # one decision hides one finding, not its neighbour
+    assert result["prompts_total"] == 1  # `:Teamlore acceptrisk REASON` did not ask
+    decisions = [json.loads(p.read_text()) for p in (ws / ".teamlore" / "security" / "decisions").glob("*.json")]
+    by_rule = {d["rule"]: d for d in decisions}
+    assert len(decisions) == 2 and set(by_rule) == {"B105", "B108"}
+    assert by_rule["B105"]["decision"] == "false_positive"
+    assert by_rule["B105"]["reason"] == reason
+    assert by_rule["B108"]["decision"] == "accepted_risk"
+    assert by_rule["B108"]["reason"] == "single-user dev container"
 
 
 def test_checkhealth_passes(tmp_path: Path) -> None:
