@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 from tests.conftest import run_cli
 
@@ -40,21 +41,17 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def add(root: Path, error: str, fix: str, *extra: str) -> str:
-    src = write(root.parent / "err.txt", error)
-    out = run_cli("bugs", "add", "--error", str(src), "--fix", fix, "--json", *extra, root=root)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)["id"]
-
-
 @pytest.fixture
 def seeded(workspace: Workspace) -> tuple[Workspace, dict[str, str]]:
+    """Three records written through the library (the CLI's add is tested on its own)."""
+    store = BugStore(workspace)
     ids = {
-        "structlog": add(workspace.root, STRUCTLOG, "add structlog to requirements.txt", "--minutes", "12",
-                         "--root-cause", "dependency never declared", "--author", "dana"),
-        "structlog2": add(workspace.root, STRUCTLOG, "add structlog to requirements.txt and reinstall",
-                          "--minutes", "40"),
-        "keyerror": add(workspace.root, KEYERROR, "use payload.get('user_id') and return 400", "--minutes", "8"),
+        "structlog": store.add(STRUCTLOG, "add structlog to requirements.txt", minutes=12,
+                               root_cause="dependency never declared", author="dana")[0]["id"],
+        "structlog2": store.add(STRUCTLOG, "add structlog to requirements.txt and reinstall", minutes=40,
+                                author="li")[0]["id"],
+        "keyerror": store.add(KEYERROR, "use payload.get('user_id') and return 400", minutes=8,
+                              author="li")[0]["id"],
     }
     return workspace, ids
 
