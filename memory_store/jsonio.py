@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,20 +113,32 @@ def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MA
         return MemoryFileError(FileProblem(path, reason, line))
 
     if confine_to is not None:
-        real = path.resolve()
-        base = confine_to.resolve()
+        try:
+            real = path.resolve()
+            base = confine_to.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop (Python < 3.13)
+            raise fail(f"cannot resolve the path: {exc}") from None
         if real != base and base not in real.parents:
             raise fail(f"points outside the memory directory ({real})")
     try:
-        size = path.stat().st_size
+        # O_NONBLOCK: opening a FIFO planted in the memory must not hang the reader.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
-    if size > max_bytes:
-        raise fail(f"too large ({size} bytes > {max_bytes}); not read")
     try:
-        raw = path.read_bytes()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("not a regular file; not read")
+        if info.st_size > max_bytes:
+            raise fail(f"too large ({info.st_size} bytes > {max_bytes}); not read")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise fail(f"too large (more than {max_bytes} bytes); not read")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
