@@ -369,3 +369,15 @@ def test_workspace_in_a_subdirectory_of_the_repository(repo: Workspace) -> None:
     [p] = capture.pending(ws)
     assert p["files"] == ["requirements.txt"]
     assert "+structlog" in p["diff"] and "unrelated" not in p["diff"]
+
+
+def test_unreadable_capture_state_is_set_aside_not_overwritten(repo: Workspace) -> None:
+    t0 = time.time() - 60
+    run(repo, 1, traceback_for(repo), t0)
+    [state] = list((repo.inbox / "capture" / "commands").glob("*.json"))
+    state.write_text("{ truncated")
+    run(repo, 1, traceback_for(repo), t0 + 10)
+    [aside] = list(state.parent.glob("*.unreadable-*"))
+    assert aside.read_text() == "{ truncated"
+    add_structlog(repo)
+    assert run(repo, 0, "ok\n", t0 + 20)["proposals"], "capture starts over from the next failing run"

@@ -17,6 +17,7 @@ never proposed again for that command.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -65,10 +66,14 @@ def _load_state(path: Path, command: str, cwd: str | None) -> dict[str, Any]:
             state.setdefault("open", {})
             state.setdefault("proposed", {})
             return state
-        log.warning("capture state %s has an unexpected shape; starting over", path)
+        reason = "unexpected shape"
     except MemoryFileError as exc:
-        if path.exists():
-            log.warning("capture state unreadable, starting over: %s", exc)
+        if not path.exists():
+            return {"schema": STATE_SCHEMA, "command": command, "cwd": cwd, "open": {}, "proposed": {}}
+        reason = exc.problem.reason
+    aside = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
+    os.replace(path, aside)  # kept for inspection, never overwritten
+    log.warning("capture state %s unreadable (%s); moved to %s and starting over", path, reason, aside.name)
     return {"schema": STATE_SCHEMA, "command": command, "cwd": cwd, "open": {}, "proposed": {}}
 
 
