@@ -38,7 +38,7 @@ from memory_store.workspace import Workspace  # noqa: E402
 DEFAULT_DATA = Path("/work/shared/data/dev-tracebacks.jsonl")
 SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", "/work/helpers/empathy-venv/bin/python"))
 RESULTS = REPO / "bench" / "results" / "match_quality.json"
-THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9, 0.95)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 0.98)
 MODES = ("full", "line")
 
 

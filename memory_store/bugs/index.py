@@ -17,7 +17,9 @@ from memory_store.errors.normalize import (
     STOPWORDS,
     fingerprint,
     frame_key,
+    is_specific,
     message_template,
+    quoted_values,
     short_type,
     template_tokens,
     type_tokens,
@@ -42,6 +44,10 @@ class ErrorFeatures:
     lib_frames: frozenset[str]
     app_frames: frozenset[str]
     packages: frozenset[str]
+    specific: bool = True
+    """False for a built-in exception whose message names nothing particular."""
+    quoted: frozenset[str] = frozenset()
+    """Quoted identifiers of the message (``'cv2'``): a different one means a different thing failed."""
     context_tokens: frozenset[str] = frozenset()
     """Words of chained causes and message continuation lines (weaker evidence)."""
 
@@ -69,7 +75,8 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
         if key is None:
             continue
         if frame.kind == "app":
-            app.add(key)
+            if ":" in key:  # module-level code of a script says little: keep named functions only
+                app.add(key)
         else:
             lib.add(key)
             pkg = package_of(frame)
@@ -83,6 +90,7 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
         fingerprint=fingerprint(parsed), stype=stype, full_type=parsed.exc_type.lower(),
         code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens),
         lib_frames=frozenset(lib), app_frames=frozenset(app), packages=frozenset(packages),
+        quoted=quoted_values(template), specific=is_specific(parsed.exc_type, template),
         context_tokens=frozenset(context) - set(tokens))
 
 

@@ -34,12 +34,20 @@ from memory_store.bugs.index import (
 )
 from memory_store.errors import ParsedError, parse_error
 
-DEFAULT_THRESHOLD = 0.72
+DEFAULT_THRESHOLD = 0.9
 """Calibrated on real errors (bench/match_quality.py); below it the answer is "no match"."""
-TIE_MARGIN = 0.06
+TIE_MARGIN = 0.1
 """Candidates this close to the best are treated as equally good when fixes disagree."""
 FIX_AGREEMENT = 75.0
 """rapidfuzz token_set_ratio above which two fix texts are taken to describe one fix."""
+SUBSTITUTION_WEIGHT = 2.0
+EXTRA_WEIGHT = 0.4
+QUOTED_MISMATCH = 0.7
+GENERIC_FACTOR = 0.85
+"""Factor when a built-in exception's message names nothing particular (``maximum recursion
+depth exceeded``) and no frame confirms the match: such messages have many causes."""
+"""Factor on message similarity when both messages quote identifiers and share none
+(``No module named 'cv2'`` vs ``'dotenv'``): the thing that failed is a different one."""
 MAX_CANDIDATE_GROUPS = 48
 MAX_RECORDS_PER_GROUP = 200
 
@@ -116,6 +124,8 @@ class _Scored:
     entry: Entry
     score: float
     reasons: list[str]
+    raw: float = 0.0
+    """Uncapped score, used only to order candidates that all reach 1.0."""
 
 
 class BugIndex:
@@ -177,7 +187,7 @@ class BugIndex:
             scored = self._score_all(query)
         if not scored:
             return []
-        scored.sort(key=lambda s: (-s.score, s.entry.id))
+        scored.sort(key=lambda s: (-s.raw, s.entry.id))
         ranked, ambiguous = _resolve_ties(scored)
         out: list[Match] = []
         for i, s in enumerate(ranked):
@@ -206,21 +216,28 @@ class BugIndex:
                     break
                 entry = self._entries[rid]
                 score, extra = _frame_score(query, entry.features, base)
-                out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra))
+                out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra, score))
         return out
 
     def _message_score(self, q: ErrorFeatures, c: ErrorFeatures) -> tuple[float, list[str]]:
         reasons: list[str] = []
         idf = self._tokens.idf
         if q.fingerprint == c.fingerprint:
-            msg = 1.0
+            msg = 1.0 if q.template == c.template else 0.99
         else:
             qt, ct = set(q.tokens), set(c.tokens)
             shared = sum(idf(t) for t in qt & ct)
-            total = sum(idf(t) for t in qt) + sum(idf(t) for t in ct)
-            dice = 2.0 * shared / total if total else 0.0
+            only_q = sum(idf(t) for t in qt - ct)
+            only_c = sum(idf(t) for t in ct - qt)
+            # Words present on one side only are extra detail or a cut-off line; words missing
+            # on both sides are a substitution (another setting, module, host): weigh those more.
+            substituted = min(only_q, only_c)
+            denom = shared + SUBSTITUTION_WEIGHT * substituted + EXTRA_WEIGHT * abs(only_q - only_c)
+            words = shared / denom if denom else 0.0
             wording = Indel.normalized_similarity(q.template, c.template)
-            msg = 0.8 * dice + 0.2 * wording
+            msg = 0.8 * words + 0.2 * wording
+            if q.quoted and c.quoted and not q.quoted & c.quoted:
+                msg *= QUOTED_MISMATCH
             if q.context_tokens or c.context_tokens:
                 extra = (q.context_tokens & ct) | (c.context_tokens & qt)
                 msg = min(1.0, msg + 0.02 * len(extra))
@@ -246,8 +263,9 @@ class BugIndex:
 
 
 def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float, list[str]]:
+    generic = not (q.specific and c.specific)
     if not (q.has_frames and c.has_frames):
-        return base, []
+        return (base * GENERIC_FACTOR, ["generic message, no shared frames"]) if generic else (base, [])
     reasons: list[str] = []
     lib = _overlap(q.lib_frames, c.lib_frames)
     app = _overlap(q.app_frames, c.app_frames)
@@ -258,6 +276,9 @@ def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float
     if q.packages & c.packages:
         reasons.append("same library: " + ", ".join(sorted(q.packages & c.packages)[:3]))
     evidence = max(lib, app, 0.6 * pkg)
+    if generic and not shared:
+        base *= GENERIC_FACTOR
+        reasons.append("generic message, no shared frames")
     score = base + (1.0 - base) * 0.35 * evidence
     if q.packages and c.packages and not q.packages & c.packages and not shared:
         score *= 0.92
@@ -282,7 +303,7 @@ def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     if not ambiguous:
         return scored, False
     tied_ids = {id(s) for s in tied}
-    head = sorted(tied, key=lambda s: (-support[id(s)], -s.score, s.entry.id))
+    head = sorted(tied, key=lambda s: (-support[id(s)], -s.raw, s.entry.id))
     rest = [s for s in scored if id(s) not in tied_ids]
     return head + rest, True
 

@@ -18,6 +18,7 @@ from memory_store.errors.model import Frame, ParsedError
 _WS = re.compile(r"\s+")
 _URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s'\"<>]*@)?([^/\s:'\"<>]+)(?::\d+)?(/[^\s'\"<>]*)?", re.IGNORECASE)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
+_CHAR_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2})")
 _HEX_ADDR = re.compile(r"\b0x[0-9a-f]+\b", re.IGNORECASE)
 _LONG_HEX = re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.IGNORECASE)
 _TIMESTAMP = re.compile(
@@ -28,7 +29,7 @@ _WIN_PATH = re.compile(r"\b[A-Za-z]:[\\/][^\s'\"<>|:*?]*")
 _POSIX_PATH = re.compile(r"(?<![\w.:/<>-])(?:~|\.{1,2})?/[^\s'\"<>:,;()]*[^\s'\"<>:,;().]")
 _LIB_IN_PATH = re.compile(r"(?:^|/)(site-packages|dist-packages|node_modules)/(.+)$")
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)-?\d+(?:[.,]\d+)*(?:ms|s|kb|mb|gb|b|px|%)?(?![\w])", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"<(?:n|hex|uuid|time|ip|path|url|redacted:[\w-]+)>")
+_PLACEHOLDER = re.compile(r"<(?:n|hex|chr|uuid|time|ip|path|url|redacted:[\w-]+)>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+[A-Za-z_][A-Za-z0-9_]*")
 _CONTRACTION = re.compile(r"([A-Za-z])'([a-z]{1,2})\b")
 _QUOTED = re.compile(r"'([^'\s]{1,80})'|\"([^\"\s]{1,80})\"|`([^`\s]{1,80})`")
@@ -72,6 +73,7 @@ def message_template(exc_type: str, message: str) -> str:
     text = _TIMESTAMP.sub("<time>", text)
     text = _IP.sub("<ip>", text)
     text = _HEX_ADDR.sub("<hex>", text)
+    text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _WIN_PATH.sub(lambda m: _mask_path(m.group(0)), text)
     text = _POSIX_PATH.sub(lambda m: _mask_path(m.group(0)) if m.group(0).count("/") >= 2 or
                            m.group(0).startswith(("~", "/")) else m.group(0), text)
@@ -100,6 +102,43 @@ def template_tokens(template: str) -> tuple[str, ...]:
     for t in tokens:
         seen.setdefault(t, None)
     return tuple(seen)
+
+
+def quoted_values(template: str) -> frozenset[str]:
+    """Quoted identifiers of a template (``'cv2'``, ``'user_id'``): the names an error is about."""
+    out = set()
+    for m in _QUOTED.finditer(template):
+        value = (m.group(1) or m.group(2) or m.group(3) or "").lower().rstrip(".,;:")
+        if value and not _PLACEHOLDER.fullmatch(value) and not value.startswith("<path>"):
+            out.add(value)
+    return frozenset(out)
+
+
+# Exception types every program can raise (Python and JavaScript built-ins): general language
+# knowledge. A message of such a type that names no identifier has many possible causes.
+_BUILTIN_NAMES = (
+    "Exception BaseException ArithmeticError AssertionError AttributeError BlockingIOError BrokenPipeError "
+    "BufferError ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError "
+    "ConnectionResetError EOFError EnvironmentError FileExistsError FileNotFoundError FloatingPointError "
+    "GeneratorExit IOError ImportError IndentationError IndexError InterruptedError IsADirectoryError KeyError "
+    "KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError "
+    "NotImplementedError OSError OverflowError PermissionError ProcessLookupError RecursionError "
+    "ReferenceError RuntimeError StopIteration SyntaxError SystemError SystemExit TabError TimeoutError "
+    "TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError ValueError "
+    "ZeroDivisionError Error RangeError EvalError URIError AggregateError error")
+BUILTIN_TYPES = frozenset(_BUILTIN_NAMES.lower().split())
+_IDENTIFIER = re.compile(r"\b(?:[A-Za-z]+_[A-Za-z0-9_]*|_[A-Za-z0-9_]+|[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
+                         r"|[a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+[A-Z]\w*|[A-Z][A-Z0-9]{2,}|[A-Za-z]+\d+[A-Za-z0-9]*)\b")
+
+
+def is_specific(exc_type: str, template: str) -> bool:
+    """Does the error name something particular: a library's own exception type, a quoted
+    value, or a code identifier (``SECRET_KEY``, ``cv2``, ``os.path``) in its message?"""
+    if short_type(exc_type).lower() not in BUILTIN_TYPES:
+        return True
+    if quoted_values(template):
+        return True
+    return _IDENTIFIER.search(_PLACEHOLDER.sub(" ", template)) is not None
 
 
 def type_tokens(exc_type: str) -> tuple[str, ...]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from memory_store.errors.frames import make_frame
 from memory_store.errors.model import Frame, ParsedError
+from memory_store.errors.normalize import fingerprint
 from memory_store.redact import redact
 
 MAX_LINE = 4000
@@ -32,7 +33,7 @@ _PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<f
 _CHAIN = re.compile(r"^(During handling of the above exception, another exception occurred:"
                     r"|The above exception was the direct cause of the following exception:)")
 _PY_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::\s?(?P<msg>.*))?$")
-_NODE_AT = re.compile(r"^\s*at (?:async )?(?:(?P<func>.+?) \((?P<loc>[^()]*)\)|(?P<bare>\S+))\s*$")
+_NODE_AT = re.compile(r"^\s*at (?:async )?(?:(?P<func>.+?) \((?P<loc>[^()]*)\)|(?P<bare>\S+))\s*\{?\s*$")
 _LOC = re.compile(r"^(?P<path>.*?):(?P<line>\d+)(?::\d+)?$")
 _NODE_EXC = re.compile(r"^(?:Uncaught (?:\(in promise\) )?)?(?P<type>[A-Z]\w*(?:Error|Exception)|Error)"
                        r"(?: \[(?P<code>[A-Z][A-Z0-9_]+)\])?(?::\s?(?P<msg>.*))?$")
@@ -48,7 +49,7 @@ _ANY_JS_EXC = re.compile(r"(?:^|(?<=\s))(?:Uncaught (?:\(in promise\) )?)?(?P<ty
 _REPR_EXC = re.compile(r"(?:^|(?<=[\s:(\[]))(?P<type>" + _EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*)(?P=q),?\)")
 _RAISE = re.compile(r"^raise (?P<type>[A-Za-z_][\w.]*)\((?:(?P<q>['\"])(?P<msg>.*)(?P=q))?.*\)\s*$")
 _EMPHASIS = re.compile(r"^([_*]{1,2})(?=\S)(?P<body>.*\S)\1\.?$")
-_GENERIC = re.compile(r"^(?:[\w.\-\[\]/ ]{0,40}?\s)?(?P<type>error|fatal|err!|panic|failure|failed)\b\s*[:!\-]\s*"
+_GENERIC = re.compile(r"^(?:[\w.\-\[\]/ ]{0,40}?\s)?(?P<type>error|fatal|err|panic|failure|failed)\b\s*[:!\-]\s*"
                       r"(?P<msg>\S.*)$", re.IGNORECASE)
 _ERRORISH = re.compile(r"\b(?:error|errno|exception|fail(?:ed|ure)?|fatal|cannot|can't|could not|couldn't"
                        r"|unable|refused|denied|not found|no such|not defined|undefined|invalid|missing"
@@ -59,6 +60,19 @@ _PYTEST_SECTION = re.compile(r"^_{3,} (?P<name>.+?) _{3,}$")
 _PYTEST_RULE = re.compile(r"^={3,} (?P<title>.+?) ={3,}$")
 _PYTEST_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<nodeid>\S+?)(?: - (?P<msg>.*))?$")
 _SKIP_IN_TB = re.compile(r"^\s*(?:\[Previous line repeated \d+ more times?\]|-+ ?<?snip>? ?-+|\.\.\.|…|\^+|~+)\s*$")
+
+_KEYS = ("err", "Err", "ERR", "xception", "XCEPTION", "arning", "ARNING", "ail", "AIL", "raceback", 'File "',
+         "atal", "ATAL", "anic", "efused", "enied", "imeout", "xit", "nterrupt", "NotReady", "onfigured",
+         "NotFound", "DoesNotExist", "nvalid", "navailable", "Iteration", "ancel", "bort", "ault", "___", "===",
+         "exc")
+"""Substrings of every line a recogniser can start on. Lines without any of them are skipped
+while no error block is open (most lines of a long log), found with fast ``str.find``."""
+_KEY_RX = re.compile("|".join(re.escape(k) for k in _KEYS))
+_DIGITS = re.compile(r"\d+")
+
+
+def _interesting(line: str) -> bool:
+    return any(k in line for k in _KEYS)
 
 # --- decoration --------------------------------------------------------------------------
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
@@ -85,7 +99,7 @@ def _clean(raw: str) -> str:
     em = _EMPHASIS.match(line.strip())
     if em:
         line = em.group("body")
-    if "|" in line:
+    if "|" in line or "+-" in line:
         m = _COMPOSE.match(line)
         if m and not line.lstrip().startswith("|"):
             line = line[m.end():]
@@ -113,6 +127,9 @@ class _Event:
     detail: list[str] = field(default_factory=list)
     location: Frame | None = None
     test: str | None = None
+    superseded: bool = False
+    """A cause printed before the exception that was raised from it, or an exception group
+    whose sub-exceptions follow: reported through the later error's ``chain``."""
 
 
 def _cap_frames(frames: list[Frame]) -> list[Frame]:
@@ -146,13 +163,15 @@ class _Scanner:
         self.node_gap = 0
         self.pending_chain: list[str] = []
         self.after_exc: _Event | None = None
+        self.after_lines = 0
+        self._emitted = 0
+        self._dup_shapes: set[str] = set()
         self.section: str | None = None
         self.section_frames: list[Frame] = []
         self.section_lines: list[str] = []
         self.e_block: list[str] = []
         self.e_last: list[str] = []
         self.in_summary = False
-        self.prev_blank = True
 
     def _reset_tb(self) -> None:
         self.tb_active = False
@@ -165,6 +184,7 @@ class _Scanner:
 
     # -- helpers
     def _emit(self, ev: _Event) -> None:
+        self._emitted += 1
         if len(self.events) >= MAX_ERRORS:
             self.events.pop(0)
         self.events.append(ev)
@@ -172,8 +192,33 @@ class _Scanner:
     def _frame(self, path: str, line: str | None, func: str | None) -> Frame:
         return make_frame(path, int(line) if line else None, func, self.root)
 
+    @property
+    def busy(self) -> bool:
+        """Inside a block whose every line matters (traceback, stack, test section, summary)."""
+        return (self.tb_active or self.node is not None or self.after_exc is not None or self.section is not None
+                or self.in_summary)
+
     # -- main entry
     def feed(self, raw: str) -> None:
+        light = not (self.tb_active or self.node is not None or self.section is not None or self.in_summary)
+        if light and self.after_exc is None and not _interesting(raw):
+            return
+        shape = ""
+        if light:
+            # A log repeating one error line (numbers aside) is one error: skip the repeats.
+            shape = _DIGITS.sub("", raw[:300])
+            if shape in self._dup_shapes:
+                self.after_exc = None
+                self.pending_chain = []
+                return
+        emitted = self._emitted
+        self._feed(raw)
+        if shape and self._emitted != emitted and self.events and self.events[-1].kind in ("bare", "generic"):
+            if len(self._dup_shapes) >= 20_000:
+                self._dup_shapes.clear()
+            self._dup_shapes.add(shape)
+
+    def _feed(self, raw: str) -> None:
         line = _clean(raw)
         if self.tb_prefix and line.startswith(self.tb_prefix):
             line = line[len(self.tb_prefix):]
@@ -208,27 +253,31 @@ class _Scanner:
             return
 
         if self.after_exc is not None:
+            ev = self.after_exc
             if _CHAIN.match(stripped):
-                self.pending_chain = ([*self.after_exc.chain, _headline(self.after_exc)])[-5:]
+                self.pending_chain = ([*ev.chain, _headline(ev)])[-5:]
+                ev.superseded = True
                 self.after_exc = None
                 return
             if not stripped:
-                self.prev_blank = True
+                        return
+            structural = _looks_structural(stripped)
+            if not ev.message and not structural:
+                ev.message = stripped
+                ev.lines.append(line)
                 return
-            if not self.after_exc.message and not _looks_structural(stripped):
-                self.after_exc.message = stripped
-                self.after_exc.lines.append(line)
-                return
-            if (raw[:1] in (" ", "\t") or _is_continuation(stripped)) and not _looks_structural(stripped) \
-                    and len(self.after_exc.detail) < MAX_DETAIL_LINES:
-                self.after_exc.detail.append(stripped)
-                self.after_exc.lines.append(line)
+            self.after_lines += 1
+            if not structural and self.after_lines <= 12 and not _TIMESTAMP.match(stripped):
+                # message continuation (SQL, hints, carets) until the next structure or log line
+                if len(ev.detail) < MAX_DETAIL_LINES and not _SKIP_IN_TB.match(stripped):
+                    ev.detail.append(stripped)
+                if len(ev.lines) < MAX_BLOCK_LINES:
+                    ev.lines.append(line)
                 return
             self.after_exc = None
             self.pending_chain = []
 
         self._bare(line, stripped)
-        self.prev_blank = not stripped
 
     # -- Python tracebacks
     def _flush_incomplete_tb(self) -> None:
@@ -306,7 +355,11 @@ class _Scanner:
         self.pending_chain = []
         self._reset_tb()
         self.after_exc = ev
-        self.prev_blank = False
+        self.after_lines = 0
+        if ev.exc_type.rsplit('.', 1)[-1] in ('ExceptionGroup', 'BaseExceptionGroup'):
+            ev.superseded = True
+            self.pending_chain = [_headline(ev)]
+            self.after_exc = None
 
     # -- Node / TypeScript
     def _node_line(self, line: str, stripped: str) -> bool:
@@ -353,6 +406,7 @@ class _Scanner:
                 self.node = ev
                 self.node_gap = 0
             self.after_exc = ev
+            self.after_lines = 0
             return
         gm = _GENERIC.match(text)
         if gm:
@@ -402,7 +456,11 @@ class _Scanner:
             self.e_last = self.e_block
         if self.e_last:
             exc_type, message, detail = _from_e_lines(self.e_last)
-            frames = [f for f in self.section_frames if f.function is not None] or self.section_frames
+            frames = list(self.section_frames)
+            if frames and frames[0].function is None:
+                # the first frame of a failure section is the test function itself
+                test_func = self.section.rsplit(".", 1)[-1].split("[")[0]
+                frames[0] = replace(frames[0], function=test_func)
             ev = _Event(exc_type, message, _cap_frames(frames), "python", "pytest",
                         self.section_lines[:MAX_BLOCK_LINES], detail=detail, test=self.section)
             self.sections[self.section] = ev
@@ -549,10 +607,28 @@ def _to_parsed(ev: _Event, text: str | None) -> ParsedError:
 
 def _scan(text: str, root: Path | None) -> _Scanner:
     scanner = _Scanner(root)
-    for raw in _iter_lines(text):
+    for raw in _candidate_lines(text, scanner):
         scanner.feed(raw)
     scanner.finish()
     return scanner
+
+
+def _candidate_lines(text: str, scanner: _Scanner) -> Iterator[str]:
+    """The lines the scanner needs: every line while it is inside a block, otherwise only
+    lines holding one of :data:`_KEYS`, found by one regular-expression search in C so that
+    the quiet stretches of a 50 MB log cost no Python step per line."""
+    n = len(text)
+    cur = 0
+    while cur < n:
+        if not scanner.busy:
+            m = _KEY_RX.search(text, cur)
+            if m is None:
+                return
+            cur = text.rfind("\n", cur, m.start()) + 1 or cur
+        nl = text.find("\n", cur)
+        stop = n if nl < 0 else nl
+        yield text[cur:min(stop, cur + MAX_LINE)]
+        cur = stop + 1
 
 
 def _fallback_line(text: str) -> str | None:
@@ -570,7 +646,7 @@ def _fallback_line(text: str) -> str | None:
 
 def parse_error(text: str, workspace_root: Path | None = None) -> ParsedError | None:
     """The main error in ``text`` (the last one of a chain or log), or None for empty text."""
-    if not text or not text.strip():
+    if not text or text.isspace():
         return None
     text = redact(text)
     scanner = _scan(text, workspace_root)
@@ -609,7 +685,7 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
     pytest output gives one error per failing test; a traceback (with its chained causes)
     gives one; bare error lines count only when the output holds nothing more structured.
     """
-    if not output or not output.strip():
+    if not output or output.isspace():
         return []
     scanner = _scan(output, workspace_root)
     if scanner.summary:
@@ -624,12 +700,13 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
     out: list[ParsedError] = []
     seen: set[tuple[str, str, str]] = set()
     for ev in events:
-        if ev.kind in ("bare", "generic") and _headline(ev) in chained:
+        if ev.superseded or (ev.kind in ("bare", "generic") and _headline(ev) in chained):
             continue
-        inner = next((f for f in reversed(ev.frames) if f.kind == "app"), None)
-        key = (ev.exc_type, ev.message, f"{inner.path}:{inner.function}" if inner else (ev.test or ""))
+        parsed = _to_parsed(ev, None)
+        inner = parsed.innermost_app_frame()
+        key = (fingerprint(parsed), f"{inner.path}:{inner.function}" if inner else (ev.test or ""))
         if key in seen:
             continue
         seen.add(key)
-        out.append(_to_parsed(ev, None))
+        out.append(parsed)
     return out
