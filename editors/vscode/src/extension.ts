@@ -3,6 +3,7 @@
  * the protocol does not cover (other tools' diagnostics, the terminal, input boxes,
  * the status bar). All decisions live in `core/`, which does not import `vscode`.
  */
+import { execFile } from "node:child_process";
 import { constants as fsConstants, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
@@ -19,12 +20,12 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { CommandRunner, type CursorDiagnostic, diagnosticsAt, type Ui } from "./core/commands";
-import { discoverServer } from "./core/discovery";
+import { discoverServer, type ServerLaunch } from "./core/discovery";
 import { DiagnosticForwarder, foreignDiagnostics } from "./core/forwarding";
 import { type LspDiagnostic, SOURCE, ServerCommands } from "./core/protocol";
 import { RestartPolicy } from "./core/restart";
 import { needsRestart, readSettings, serverSection, serverSettings, type TeamloreSettings } from "./core/settings";
-import { parseStatus, renderStatus } from "./core/status";
+import { parseStatus, renderStatus, type ServerStatus, statusFromCli } from "./core/status";
 import { TerminalCapture } from "./core/terminal";
 
 let extension: TeamloreExtension | undefined;
@@ -49,6 +50,10 @@ class TeamloreExtension {
   private readonly terminal: TerminalCapture;
   private readonly runner: CommandRunner;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  private launch: ServerLaunch | undefined;
+  /** Suppressed findings and debt trend, refreshed when the memory changes. */
+  private reports: ServerStatus | undefined;
 
   constructor(context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel("teamlore", { log: true });
@@ -76,8 +81,10 @@ class TeamloreExtension {
       onError: logError,
     });
     this.runner = new CommandRunner(this.ui(), { diagnosticsAtCursor: () => this.diagnosticsAtCursor() }, (command, args) =>
-      this.execute(command, args),
+      this.execute(command, args).finally(() => this.scheduleReports()),
     );
+    const memoryWatcher = vscode.workspace.createFileSystemWatcher("**/.teamlore/{security,debt}/**");
+    const periodic = setInterval(() => this.scheduleReports(), 10 * 60_000);
 
     context.subscriptions.push(
       this.output,
@@ -99,6 +106,11 @@ class TeamloreExtension {
       vscode.commands.registerCommand("teamlore.restartServer", () => this.restart()),
       vscode.commands.registerCommand("teamlore.showOutput", () => this.output.show()),
       vscode.commands.registerCommand("teamlore.menu", () => this.menu()),
+      memoryWatcher,
+      memoryWatcher.onDidChange(() => this.scheduleReports()),
+      memoryWatcher.onDidCreate(() => this.scheduleReports()),
+      memoryWatcher.onDidDelete(() => this.scheduleReports()),
+      { dispose: () => clearInterval(periodic) },
     );
   }
 
@@ -131,6 +143,7 @@ class TeamloreExtension {
       return;
     }
     this.output.info(`starting ${found.launch.command} ${found.launch.args.join(" ")} (found via ${found.launch.origin})`);
+    this.launch = found.launch;
 
     const serverOptions: ServerOptions = {
       command: found.launch.command,
@@ -175,7 +188,7 @@ class TeamloreExtension {
         // A (re)started server knows nothing yet: send every current diagnostic.
         this.forwarder.reset();
         this.forwarder.changed(vscode.languages.getDiagnostics().map(([uri]) => uri.toString()));
-        this.scheduleStatus();
+        this.scheduleReports();
       }
     });
     this.statusItem.show();
@@ -273,6 +286,46 @@ class TeamloreExtension {
     this.statusTimer = setTimeout(() => void this.refreshStatus(), 1000);
   }
 
+  /** Re-reads the security and debt reports (server command, else the CLI), then the status. */
+  private scheduleReports(): void {
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => {
+      void this.refreshReports().then(() => this.refreshStatus());
+    }, 2000);
+  }
+
+  private async refreshReports(): Promise<void> {
+    const client = this.client;
+    const offered = client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+    try {
+      if (offered.includes(ServerCommands.status)) {
+        this.reports = parseStatus(await this.execute(ServerCommands.status, []));
+      } else if (this.launch) {
+        this.reports = await statusFromCli((args) => this.runCli(args));
+      }
+    } catch (error) {
+      this.output.warn(`could not read the status: ${String(error)}`);
+    }
+  }
+
+  private runCli(args: string[]): Promise<{ code: number; stdout: string }> {
+    const launch = this.launch;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!launch || !folder) return Promise.resolve({ code: -1, stdout: "" });
+    const prefix = launch.args.filter((a) => a !== "lsp");
+    return new Promise((resolve) => {
+      execFile(
+        launch.command,
+        [...prefix, "--root", folder, ...args],
+        { cwd: folder, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout) => {
+          const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+          resolve({ code, stdout: String(stdout) });
+        },
+      );
+    });
+  }
+
   private async refreshStatus(): Promise<void> {
     const client = this.client;
     if (!client || client.state !== State.Running) return;
@@ -284,16 +337,7 @@ class TeamloreExtension {
         else findings += 1;
       }
     });
-    let status;
-    const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
-    if (offered.includes(ServerCommands.status)) {
-      try {
-        status = parseStatus(await this.execute(ServerCommands.status, []));
-      } catch (error) {
-        this.output.warn(`teamlore.status failed: ${String(error)}`);
-      }
-    }
-    const view = renderStatus(status, { knownErrors, findings });
+    const view = renderStatus(this.reports, { knownErrors, findings });
     this.statusItem.text = view.text;
     this.statusItem.tooltip = view.tooltip;
   }

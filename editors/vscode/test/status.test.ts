@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RestartPolicy } from "../src/core/restart";
-import { parseStatus, renderStatus } from "../src/core/status";
+import { parseStatus, renderStatus, statusFromCli } from "../src/core/status";
 
 describe("status bar", () => {
   it("shows suppressed findings and the debt trend from teamlore.status", () => {
@@ -40,5 +40,33 @@ describe("RestartPolicy", () => {
     policy.crashed();
     now += 61_000;
     expect(policy.crashed().restart).toBe(true);
+  });
+});
+
+describe("statusFromCli", () => {
+  it("reads the security and debt reports' JSON", async () => {
+    const calls: string[][] = [];
+    const status = await statusFromCli(async (args) => {
+      calls.push(args);
+      if (args[0] === "security") {
+        return { code: 0, stdout: JSON.stringify({ summary: { total: 9, suppressed: 6, active: 2, stale: 1 } }) };
+      }
+      return { code: 0, stdout: JSON.stringify({ current: 88, monthly_change: -1.5, method: "drift" }) };
+    });
+    expect(calls.map((a) => a.slice(0, 2).join(" ")).sort()).toEqual(["debt report", "security report"]);
+    expect(calls.every((a) => a.includes("--json"))).toBe(true);
+    expect(status).toEqual({ findings: { active: 2, suppressed: 6, stale: 1 }, debt: { current: 88, monthly_change: -1.5 } });
+    expect(renderStatus(status, { knownErrors: 0, findings: 2 }).text).toBe(
+      "teamlore $(shield) 6 suppressed $(warning) 1 stale $(checklist) 88↓",
+    );
+  });
+
+  it("leaves out what the CLI could not report (no debt snapshot yet, CLI missing)", async () => {
+    const status = await statusFromCli(async (args) => {
+      if (args[0] === "debt") return { code: 2, stdout: "" };
+      return { code: 0, stdout: JSON.stringify({ summary: { suppressed: 0, active: 0, stale: 0 } }) };
+    });
+    expect(status).toEqual({ findings: { active: 0, suppressed: 0, stale: 0 } });
+    expect(await statusFromCli(async () => Promise.reject(new Error("ENOENT")))).toBeUndefined();
   });
 });

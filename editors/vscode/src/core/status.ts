@@ -1,6 +1,7 @@
 /**
- * The status bar item: suppressed findings and debt trend when the server offers
- * `teamlore.status`, otherwise what the client can count from the server's diagnostics.
+ * The status bar item: suppressed findings, stale decisions and the debt trend (from
+ * the server's `teamlore.status` when it offers one, else from the CLI's JSON reports),
+ * plus what the client counts in the server's diagnostics.
  */
 
 export interface ServerStatus {
@@ -84,4 +85,34 @@ export function renderStatus(status: ServerStatus | undefined, counts: Diagnosti
     text: parts.length ? `teamlore ${parts.join(" ")}` : "teamlore",
     tooltip: tips.length ? tips.join("\n") : "teamlore: no findings or known errors",
   };
+}
+
+/** Runs the teamlore CLI with these arguments; resolves with its exit code and stdout. */
+export type RunCli = (args: string[]) => Promise<{ code: number; stdout: string }>;
+
+function parseJson(stdout: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(stdout);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The status from the CLI's JSON contracts, for servers without `teamlore.status`:
+ * `security report --json` (summary: suppressed, active, stale) and `debt report --json`
+ * (current, monthly_change; fails until a snapshot exists, then debt is left out).
+ */
+export async function statusFromCli(run: RunCli): Promise<ServerStatus | undefined> {
+  const [security, debt] = await Promise.all([
+    run(["security", "report", "--json"]).catch(() => undefined),
+    run(["debt", "report", "--json", "--no-blame"]).catch(() => undefined),
+  ]);
+  const out: Record<string, unknown> = {};
+  const sec = security?.code === 0 ? parseJson(security.stdout) : undefined;
+  if (sec && typeof sec.summary === "object") out.findings = sec.summary;
+  const d = debt?.code === 0 ? parseJson(debt.stdout) : undefined;
+  if (d) out.debt = { current: d.current, monthly_change: d.monthly_change };
+  return parseStatus(out);
 }
