@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from mcp.server.mcpserver import MCPServer
 
@@ -22,9 +23,13 @@ this repository allows agents to decide.
 """
 
 
-def build_server(workspace: Workspace) -> MCPServer:
+def build_server(workspace: Workspace, *, warm: bool = False) -> MCPServer:
+    """The server with every tool and resource; ``warm``: read the bug memory in the background
+    right away, so the first ``match_error`` does not wait for thousands of files."""
     app = MCPServer("teamlore", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
-    bug_tools.register(app, workspace)
+    index = bug_tools.register(app, workspace)
+    if warm:
+        threading.Thread(target=_warm, args=(index,), name="teamlore-index", daemon=True).start()
     capture_tools.register(app, workspace)
     security_tools.register(app, workspace)
     debt_tools.register(app, workspace)
@@ -32,7 +37,14 @@ def build_server(workspace: Workspace) -> MCPServer:
     return app
 
 
+def _warm(index: bug_tools.MatchIndex) -> None:
+    try:
+        index.get()
+    except Exception:  # the first query will try again and report the problem
+        log.exception("could not read the bug memory")
+
+
 def serve(workspace: Workspace) -> None:
     """Serve over stdio until the client closes the connection."""
     log.info("teamlore MCP server for %s", workspace.root)
-    build_server(workspace).run("stdio")
+    build_server(workspace, warm=True).run("stdio")

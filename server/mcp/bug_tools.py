@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -49,7 +49,7 @@ class MatchIndex:
         self.store = BugStore(workspace)
         self._lock = threading.Lock()
         self._dir_key: tuple[int, int] | None = None
-        self._files: dict[Path, tuple[int, int] | None] = {}
+        self._files: dict[str, tuple[int, int] | None] = {}
         self._index = BugIndex()
         self.reads = 0
         """Record files read so far (for tests and benchmarks)."""
@@ -64,19 +64,31 @@ class MatchIndex:
             return (0, 0)
         return (st.st_mtime_ns, st.st_ino) if self._settled(st.st_mtime_ns) else None
 
+    def _listing(self) -> dict[str, tuple[int, int] | None]:
+        """``{file name: (mtime, size) or None when too recent}`` of the record files."""
+        seen: dict[str, tuple[int, int] | None] = {}
+        try:
+            with os.scandir(self.store.files.directory) as entries:
+                for entry in entries:
+                    if not entry.name.endswith(".json") or entry.name.startswith("."):
+                        continue
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    seen[entry.name] = (st.st_mtime_ns, st.st_size) if self._settled(st.st_mtime_ns) else None
+        except FileNotFoundError:
+            pass
+        return seen
+
     def _refresh(self) -> None:
-        seen: dict[Path, tuple[int, int] | None] = {}
-        for path in self.store.files.paths():
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            seen[path] = (st.st_mtime_ns, st.st_size) if self._settled(st.st_mtime_ns) else None
+        seen = self._listing()
         for gone in self._files.keys() - seen.keys():
-            self._index.remove(gone.stem)
-        for path, signature in seen.items():
-            if signature is not None and self._files.get(path) == signature:
+            self._index.remove(gone[: -len(".json")])
+        for name, signature in seen.items():
+            if signature is not None and self._files.get(name) == signature:
                 continue
+            path = self.store.files.directory / name
             self._index.remove(path.stem)
             self.reads += 1
             try:
@@ -97,7 +109,8 @@ class MatchIndex:
             return self._index
 
 
-def register(app: MCPServer, workspace: Workspace) -> None:
+def register(app: MCPServer, workspace: Workspace) -> MatchIndex:
+    """Add ``record_fix`` and ``match_error``; returns the match index they share."""
     store = BugStore(workspace)
 
     @app.tool(name="record_fix", description=(
@@ -130,3 +143,5 @@ def register(app: MCPServer, workspace: Workspace) -> None:
             return {"matches": [m.to_json() for m in matches]}
 
         return await off_loop(work)
+
+    return index
