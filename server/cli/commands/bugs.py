@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from server.cli.common import CliError, Context, non_negative_float, positive_in
 
 IMPORT_FIELDS = {"error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
 REQUIRED_IMPORT_FIELDS = ("error", "fix")
+IMPORT_WRITERS = 8
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -278,18 +280,26 @@ def cmd_import(ctx: Context) -> int:
         raise CliError(f"{len(problems)} problem(s) in {ctx.args.file}; nothing imported")
     if not rows:
         raise CliError(f"{ctx.args.file}: no records to import")
-    created = 0
-    ids = []
-    for _, rec in ctx.progress(rows, "importing"):
-        stored, new = store.save(rec)
-        created += int(new)
-        ids.append(stored["id"])
+    ids = [rec["id"] for _, rec in rows]
+    created = _write_new(ctx, store, [rec for _, rec in rows])
     existing = len(rows) - created
     if ctx.json:
         ctx.emit_json({"imported": created, "existing": existing, "ids": ids})
     else:
         ctx.out.print(f"imported {created} record(s)" + (f", {existing} already stored" if existing else ""))
     return 0
+
+
+def _write_new(ctx: Context, store: BugStore, records: list[dict[str, Any]]) -> int:
+    """Write the records not stored yet, under one lock; the atomic writes (each fsynced)
+    run on a few threads because they wait on the disk. Returns how many were written."""
+    store.workspace.ensure_store()
+    with store.files.locked():
+        fresh = list({rec["id"]: rec for rec in records if not store.files.exists(rec["id"])}.values())
+        with ThreadPoolExecutor(max_workers=IMPORT_WRITERS) as pool:
+            for _ in ctx.progress(pool.map(store.files.write, fresh), "importing", total=len(fresh)):
+                pass
+    return len(fresh)
 
 
 # --- list / show -----------------------------------------------------------------------
