@@ -34,11 +34,11 @@ KeyError: 'user_id'
 
 
 @asynccontextmanager
-async def mcp_session(root: Path, log: Path, *, env: dict[str, str] | None = None,
+async def mcp_session(root: Path | None, log: Path, *, env: dict[str, str] | None = None,
                       name: str = AGENT) -> AsyncIterator[ClientSession]:
-    """A real ``teamlore mcp`` process and an initialized SDK client session."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "server", "mcp", "--root", str(root)],
-                                   cwd=str(REPO), env=env)
+    """A real ``teamlore mcp [--root ROOT]`` process and an initialized SDK client session."""
+    args = ["-m", "server", "mcp"] + (["--root", str(root)] if root is not None else [])
+    params = StdioServerParameters(command=sys.executable, args=args, cwd=str(REPO), env=env)
     with log.open("a", encoding="utf-8") as errlog, anyio.fail_after(60):
         async with stdio_client(params, errlog=errlog) as (read, write), \
                 ClientSession(read, write, client_info=types.Implementation(name=name, version="1.0")) as session:
@@ -135,6 +135,13 @@ async def test_record_fix_then_match_error_finds_it_marked_as_agent_written(work
     assert rec["author"] == f"agent:{AGENT}" and rec["source"] == "mcp"
     assert "ghp_" not in rec["fix"] and "<redacted:" in rec["fix"]
     assert rec["file"] == "app/handlers.py" and rec["minutes"] == 25
+
+
+async def test_workspace_from_teamlore_root(workspace: Workspace, server_log: Path) -> None:
+    async with mcp_session(None, server_log, env={"TEAMLORE_ROOT": str(workspace.root)},
+                           name="Other Agent") as session:
+        stored = await call_ok(session, "record_fix", {"error_text": KEYERROR, "fix": "use session.get"})
+    assert BugStore(workspace).get(stored["id"])["author"] == "agent:Other Agent"
 
 
 async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(workspace: Workspace,
