@@ -25,6 +25,7 @@ from server.lsp.settings import Settings
 log = logging.getLogger(__name__)
 
 MATCH_LIMIT = 5
+MAX_PROBLEMS_LOGGED = 20
 _CACHE_SIZE = 512
 
 
@@ -71,8 +72,11 @@ class FolderMemory:
             self.problems = {p.path: p for p in result.problems}
             self._index = index
             self._changed()
-        for problem in result.problems:
+        for problem in result.problems[:MAX_PROBLEMS_LOGGED]:
             log.warning("skipped unreadable memory file %s", problem)
+        if len(result.problems) > MAX_PROBLEMS_LOGGED:
+            log.warning("... and %d more unreadable memory files (run `teamlore doctor` for the list)",
+                        len(result.problems) - MAX_PROBLEMS_LOGGED)
         log.info("%s: %d bug records loaded", self.workspace.store, len(self.records))
 
     def _changed(self) -> None:

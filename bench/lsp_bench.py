@@ -1,0 +1,254 @@
+"""Language server benchmark through a real stdio client (pytest-lsp's LanguageClient).
+
+Measures, with N bug records (default 10,000) in the workspace memory:
+
+- start: process start to the ``initialize`` answer, and to the first hover that shows a
+  past fix (the memory of N records loaded and indexed);
+- hover latency p50/p95/max over forwarded errors: cold (first hover of each distinct
+  error: the matcher runs), warm (the same errors again), and "elsewhere" (no error at
+  the position: null). Target: p95 < 50 ms;
+- live memory: a new record file written on disk by another process -> the hover shows
+  it (polled every 5 ms). Target: < 1 s;
+- resident memory (VmRSS) of the server with the N records loaded.
+
+Prints a table and saves ``bench/results/lsp_bench.json``.
+
+    .venv/bin/python bench/lsp_bench.py [--records 10000] [--errors 200] [--live 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pytest_lsp  # noqa: E402
+from lsprotocol import types  # noqa: E402
+from pygls.uris import from_fs_path  # noqa: E402
+
+from memory_store.bugs.records import BugStore  # noqa: E402
+from memory_store.jsonio import atomic_write_json, dumps  # noqa: E402
+from memory_store.workspace import Workspace  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "lsp_bench.json"
+
+FIELDS = ["user_id", "tenant_id", "invoice_total", "order_id", "email", "created_at", "payload", "token_type",
+          "region", "currency", "sku", "quantity", "price", "discount", "address", "zip_code", "country",
+          "session", "account", "plan", "seats", "owner", "status", "retries", "deadline", "locale"]
+PACKAGES = ["structlog", "redis", "celery", "boto3", "pydantic", "httpx", "sqlalchemy", "psycopg2", "numpy",
+            "pandas", "yaml", "jwt", "stripe", "sentry_sdk", "orjson", "uvicorn", "fastapi", "django",
+            "flask", "attrs", "click", "rich", "tenacity", "aiohttp", "grpc", "kafka", "elasticsearch"]
+TYPES = ["User", "Order", "Invoice", "Session", "Tenant", "Config", "Response", "NoneType", "Account", "Plan"]
+ATTRS = ["name", "id", "items", "json", "status_code", "owner", "total", "lines", "created", "email"]
+MODULES = ["billing", "accounts", "orders", "search", "notify", "reports", "auth", "sync", "export", "api"]
+FUNCS = ["handle", "load", "save", "render", "compute", "fetch", "parse", "validate", "send", "apply"]
+LIBS = [("requests/sessions.py", "request"), ("sqlalchemy/engine/base.py", "execute"),
+        ("django/db/models/query.py", "get"), ("celery/app/task.py", "__call__"), ("json/decoder.py", "decode")]
+
+
+def traceback_text(rng: random.Random, suffix: int) -> str:
+    kind = rng.randrange(6)
+    mod, func = rng.choice(MODULES), rng.choice(FUNCS)
+    frames = [f'  File "app/{mod}/views.py", line {rng.randint(10, 400)}, in {func}\n    result = {func}(obj)\n']
+    if rng.random() < 0.5:
+        lib, lfunc = rng.choice(LIBS)
+        frames.append(f'  File "/usr/lib/python3.11/site-packages/{lib}", line {rng.randint(10, 900)}, '
+                      f'in {lfunc}\n    return self._inner(*args)\n')
+    frames.append(f'  File "app/{mod}/service_{suffix % 97}.py", line {rng.randint(5, 300)}, in '
+                  f'{func}_{suffix % 53}\n    value = data[key]\n')
+    if kind == 0:
+        last = f"KeyError: '{rng.choice(FIELDS)}_{suffix}'"
+    elif kind == 1:
+        last = f"ModuleNotFoundError: No module named '{rng.choice(PACKAGES)}_{suffix}'"
+    elif kind == 2:
+        last = f"AttributeError: '{rng.choice(TYPES)}{suffix}' object has no attribute '{rng.choice(ATTRS)}'"
+    elif kind == 3:
+        last = f"TypeError: {func}_{suffix}() missing 1 required positional argument: '{rng.choice(FIELDS)}'"
+    elif kind == 4:
+        last = f"ValueError: invalid {rng.choice(FIELDS)} for {rng.choice(TYPES)}{suffix}: expected a number"
+    else:
+        last = f"FileNotFoundError: [Errno 2] No such file or directory: 'config/{rng.choice(MODULES)}_{suffix}.yaml'"
+    return "Traceback (most recent call last):\n" + "".join(frames) + last + "\n"
+
+
+def make_store(root: Path, n: int, seed: int = 7) -> list[str]:
+    """N records as files (written plainly for speed: this is fixture data); returns the errors."""
+    rng = random.Random(seed)
+    store = BugStore(Workspace(root))
+    store.workspace.ensure_store()
+    store.files.directory.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for i in range(n):
+        text = traceback_text(rng, i)
+        rec = store.build(text, f"fix #{i}: {rng.choice(['guard', 'pin', 'rename', 'retry', 'default'])} "
+                                f"{rng.choice(FIELDS)} in {rng.choice(MODULES)}",
+                          root_cause=f"cause {i % 50}", minutes=rng.randint(2, 240), author=rng.choice(
+                              ["alice", "bob", "chen", "agent:claude-code"]))
+        rec["schema"] = store.files.schema
+        (store.files.directory / f"{rec['id']}.json").write_text(dumps(rec), encoding="utf-8")
+        errors.append(text)
+    return errors
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+async def hover(client: Any, uri: str, line: int, character: int = 1) -> tuple[float, str | None]:
+    start = time.perf_counter()
+    result = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character))),
+        30)
+    elapsed = (time.perf_counter() - start) * 1000
+    return elapsed, (result.contents.value if result is not None else None)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="teamlore-lsp-bench-")).resolve()
+    t0 = time.perf_counter()
+    errors = make_store(tmp, args.records)
+    setup_s = time.perf_counter() - t0
+    rng = random.Random(11)
+    known = rng.sample(errors, min(args.errors, len(errors)))
+    last_lines = [e.strip().splitlines()[-1] for e in known]
+
+    client = pytest_lsp.LanguageClient()
+    pytest_lsp.client.register_lsp_features(client)
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda params: None)  # not provided by pytest-lsp
+    start = time.perf_counter()
+    await client.start_io(sys.executable, "-m", "server", "lsp")
+    folder = types.WorkspaceFolder(uri=from_fs_path(str(tmp)), name="bench")
+    await asyncio.wait_for(client.initialize_session(types.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=folder.uri,
+        workspace_folders=[folder])), 60)
+    init_ms = (time.perf_counter() - start) * 1000
+
+    uri = from_fs_path(str(tmp / "app" / "bench.py"))
+    diags = [{"range": {"start": {"line": i, "character": 0}, "end": {"line": i, "character": 40}},
+              "message": text, "source": "pytest", "severity": 1} for i, text in enumerate(last_lines)]
+    client.protocol.notify("teamlore/didChangeDiagnostics", {"uri": uri, "diagnostics": diags})
+    while True:  # first hover that shows a past fix: memory loaded and indexed
+        _, text = await hover(client, uri, 0)
+        if text and "Fix:" in text:
+            break
+        if time.perf_counter() - start > 60:
+            raise SystemExit("the server never showed a past fix")
+        await asyncio.sleep(0.005)
+    first_fix_ms = (time.perf_counter() - start) * 1000
+
+    cold, warm, elsewhere, shown = [], [], [], 0
+    for line in range(1, len(last_lines)):
+        ms, text = await hover(client, uri, line)
+        cold.append(ms)
+        shown += bool(text and "Fix:" in text)
+    for line in range(len(last_lines)):
+        warm.append((await hover(client, uri, line))[0])
+    for line in range(len(last_lines), len(last_lines) + 200):
+        elsewhere.append((await hover(client, uri, line))[0])
+
+    # live memory: a record for an error the memory does not know, written by "another process"
+    live = []
+    for i in range(args.live):
+        error = f"KeyError: 'fresh_field_{i}_{rng.randrange(10**9)}'"
+        line = len(last_lines) + 300 + i
+        diags.append({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 30}},
+                      "message": error, "source": "pytest", "severity": 1})
+        client.protocol.notify("teamlore/didChangeDiagnostics", {"uri": uri, "diagnostics": diags})
+        while True:
+            _, text = await hover(client, uri, line)
+            if text:
+                break
+        rec = BugStore(Workspace(tmp)).build(error, f"live fix {i}", author="bench")
+        t_write = time.perf_counter()
+        atomic_write_json(BugStore(Workspace(tmp)).files.path_for(rec["id"]), rec | {"schema": "teamlore.bug/1"})
+        while True:
+            _, text = await hover(client, uri, line)
+            if text and f"live fix {i}" in text:
+                break
+            if time.perf_counter() - t_write > 10:
+                raise SystemExit("a new record never reached the hover")
+            await asyncio.sleep(0.005)
+        live.append((time.perf_counter() - t_write) * 1000)
+
+    pid = client._server.pid if client._server else None  # the server process (pygls keeps it here)
+    rss = rss_kib(pid) if pid else None
+    await asyncio.wait_for(client.shutdown_session(), 30)
+    await client.stop()
+    return {
+        "records": args.records, "distinct_errors_hovered": len(last_lines), "fixture_setup_s": round(setup_s, 2),
+        "start_to_initialize_ms": round(init_ms, 1), "start_to_first_fix_hover_ms": round(first_fix_ms, 1),
+        "hover_cold_ms": {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "max": round(max(cold), 2)},
+        "hover_warm_ms": {"p50": round(pct(warm, 50), 2), "p95": round(pct(warm, 95), 2), "max": round(max(warm), 2)},
+        "hover_elsewhere_ms": {"p50": round(pct(elsewhere, 50), 2), "p95": round(pct(elsewhere, 95), 2),
+                               "max": round(max(elsewhere), 2)},
+        "hovers_showing_a_fix": f"{shown + 1}/{len(last_lines)}",
+        "new_record_to_hover_ms": {"median": round(statistics.median(live), 1), "max": round(max(live), 1),
+                                   "n": len(live)},
+        "server_rss_mib": round(rss / 1024, 1) if rss else None,
+        "python": sys.version.split()[0],
+    }
+
+
+def table(r: dict[str, Any]) -> str:
+    rows = [
+        ("records in memory", f"{r['records']:,}", ""),
+        ("start -> initialize answered", f"{r['start_to_initialize_ms']:.0f} ms", ""),
+        ("start -> first hover with a past fix", f"{r['start_to_first_fix_hover_ms']:.0f} ms", ""),
+        ("hover, cold (matcher runs) p50 / p95",
+         f"{r['hover_cold_ms']['p50']:.1f} / {r['hover_cold_ms']['p95']:.1f} ms", "p95 < 50 ms"),
+        ("hover, warm p50 / p95", f"{r['hover_warm_ms']['p50']:.1f} / {r['hover_warm_ms']['p95']:.1f} ms",
+         "p95 < 50 ms"),
+        ("hover elsewhere (null) p50 / p95",
+         f"{r['hover_elsewhere_ms']['p50']:.1f} / {r['hover_elsewhere_ms']['p95']:.1f} ms", ""),
+        ("hovers that showed the right kind of fix", r["hovers_showing_a_fix"], ""),
+        ("new record file -> hover shows it (median / max)",
+         f"{r['new_record_to_hover_ms']['median']:.0f} / {r['new_record_to_hover_ms']['max']:.0f} ms", "< 1 s"),
+        ("server resident memory", f"{r['server_rss_mib']} MiB" if r["server_rss_mib"] else "n/a", ""),
+    ]
+    w0 = max(len(a) for a, _, _ in rows)
+    w1 = max(len(b) for _, b, _ in rows)
+    lines = [f"{'measure':<{w0}}  {'value':>{w1}}  target", "-" * (w0 + w1 + 10)]
+    lines += [f"{a:<{w0}}  {b:>{w1}}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--errors", type=int, default=200, help="distinct known errors hovered")
+    parser.add_argument("--live", type=int, default=10, help="new-record-to-hover samples")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(table(result))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
