@@ -16,7 +16,9 @@ import; waits for a person, never suppresses) or ``rejected``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -159,6 +161,10 @@ def decision_from_finding(f: Finding, decision: str, reason: str, *, author: str
     }
 
 
+_LOAD_LOCK = threading.Lock()
+_LOAD_CACHE: dict[str, tuple[tuple[int, int, int], dict[str, Any] | FileProblem]] = {}
+
+
 class DecisionStore:
     """Reads and writes the security decisions of one workspace."""
 
@@ -168,7 +174,49 @@ class DecisionStore:
                                lock_dir=workspace.cache / "locks")
 
     def load(self) -> LoadResult:
-        return self.files.load_all(validate_record)
+        """Every readable record and every unreadable file (as a problem).
+
+        Files unchanged since the last load (same mtime and size) are not parsed again:
+        an editor asks for the status of findings on every diagnostics change.
+        """
+        result = LoadResult()
+        seen: set[str] = set()
+        try:
+            entries = sorted((e for e in os.scandir(self.files.directory)
+                              if e.name.endswith(".json") and not e.name.startswith(".")), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            entries = []
+        for entry in entries:
+            key = entry.path
+            seen.add(key)
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            with _LOAD_LOCK:
+                cached = _LOAD_CACHE.get(key)
+            if cached is not None and cached[0] == stamp:
+                outcome = cached[1]
+            else:
+                path = Path(entry.path)
+                try:
+                    rec = self.files.read_path(path)
+                    validate_record(path, rec)
+                    outcome = rec
+                except MemoryFileError as exc:
+                    outcome = exc.problem
+                with _LOAD_LOCK:
+                    _LOAD_CACHE[key] = (stamp, outcome)
+            if isinstance(outcome, FileProblem):
+                result.problems.append(outcome)
+            else:
+                result.records[outcome["id"]] = dict(outcome)
+        prefix = str(self.files.directory)
+        with _LOAD_LOCK:
+            for key in [k for k in _LOAD_CACHE if k.startswith(prefix) and k not in seen]:
+                del _LOAD_CACHE[key]
+        return result
 
     def records(self) -> list[dict[str, Any]]:
         return list(self.load().records.values())

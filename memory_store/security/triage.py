@@ -201,13 +201,13 @@ class Triage:
         seen_paths = {f.path for f in findings}
         # Decisions whose file is gone: follow git renames.
         renamed: dict[str, str] = {}
-        if self.path_exists is not None:
-            missing = {d["path"] for d in self.decisions if d["path"] not in seen_paths
-                       and not self.path_exists(d["path"])}
+        missing: set[str] = set()
+        decided_paths = {d["path"] for d in self.decisions}
+        # Only a finding in a file no decision names can be a renamed file's finding.
+        if self.path_exists is not None and not seen_paths <= decided_paths:
+            missing = {p for p in decided_paths - seen_paths if not self.path_exists(p)}
             if missing and self.renames is not None:
                 renamed = self.renames(missing)
-        else:
-            missing = set()
         exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for d in self.decisions:
             exact[_effective_fp(d, renamed.get(d["path"], d["path"]))].append(d)

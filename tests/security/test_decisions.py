@@ -148,3 +148,18 @@ def test_hand_edited_bad_records_are_reported(mem, change, reason):
     [problem] = check_memory(mem.workspace).problems
     assert problem.path == path and reason in problem.reason
     assert mem.status([f])[0].status == "active"  # a record that cannot be trusted suppresses nothing
+
+
+def test_changes_by_other_processes_are_seen(mem):
+    import json
+
+    findings = asserts(mem, "src/app.py")
+    [rid] = mem.decide([findings[0]], "false_positive", "first reason")
+    assert mem.status(findings)[0].reason == "first reason"
+    path = mem.workspace.store / "security" / "decisions" / f"{rid}.json"
+    rec = json.loads(path.read_text())
+    rec["reason"] = "edited in review"
+    path.write_text(json.dumps(rec))  # same size class, in place: the cache must still notice
+    assert mem.status(findings)[0].reason == "edited in review"
+    path.unlink()
+    assert mem.status(findings)[0].status == "active"
