@@ -381,3 +381,28 @@ def test_unreadable_capture_state_is_set_aside_not_overwritten(repo: Workspace) 
     assert aside.read_text() == "{ truncated"
     add_structlog(repo)
     assert run(repo, 0, "ok\n", t0 + 20)["proposals"], "capture starts over from the next failing run"
+
+
+@pytest.mark.parametrize("line, expected", [
+    pytest.param('dependencies = ["uvicorn[standard]", "requests"]',
+                 'dependencies = ["uvicorn[standard]", "requests", "structlog>=24.1"]', id="one-line-with-extras"),
+    pytest.param('dependencies = []', 'dependencies = ["structlog>=24.1"]', id="empty"),
+])
+def test_dependency_edit_in_one_line_pyproject_array(workspace: Workspace, line: str, expected: str) -> None:
+    (workspace.root / "pyproject.toml").write_text(f'[project]\nname = "x"\n{line}\n')
+    record = {"edits": [{"kind": "add-dependency", "file": "pyproject.toml", "package": "structlog",
+                         "requirement": "structlog>=24.1"}]}
+    [edit] = applicable_edits(record, workspace)
+    col = edit["range"]["start"]["character"]
+    assert edit["range"]["start"]["line"] == 2
+    assert line[:col] + edit["new_text"] + line[col:] == expected
+
+
+def test_dependency_edit_multiline_array_opening_with_extras(workspace: Workspace) -> None:
+    (workspace.root / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["uvicorn[standard]",\n    "requests",\n]\n')
+    record = {"edits": [{"kind": "add-dependency", "file": "pyproject.toml", "package": "structlog",
+                         "requirement": "structlog>=24.1"}]}
+    [edit] = applicable_edits(record, workspace)
+    assert edit["range"]["start"] == {"line": 3, "character": 0}
+    assert edit["new_text"] == '    "structlog>=24.1",\n'

@@ -114,6 +114,29 @@ def _requirements_edit(workspace: Workspace, edit: dict[str, Any], target: str) 
             "title": f"add {edit['requirement']} to {target}"}
 
 
+def _closing_bracket(line: str, start: int) -> int:
+    """Index of the ``]`` closing the array opened at ``start`` on this line, or -1
+    (brackets inside strings, such as extras ``"pkg[extra]"``, do not count)."""
+    depth = 0
+    quote = ""
+    for i in range(start, len(line)):
+        ch = line[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return -1
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
 def _pyproject_edit(workspace: Workspace, edit: dict[str, Any], target: str) -> dict[str, Any] | None:
     text = _read(workspace, target)
     if text is None:
@@ -139,7 +162,7 @@ def _pyproject_edit(workspace: Workspace, edit: dict[str, Any], target: str) -> 
             continue
         requirement = f'"{edit["requirement"]}"'
         title = f"add {edit['requirement']} to {target}"
-        close = line.find("]", line.index("["))
+        close = _closing_bracket(line, line.index("["))
         if close >= 0:  # one-line array
             inner = line[line.index("[") + 1: close].strip()
             new_text = f", {requirement}" if inner and not inner.endswith(",") else (
