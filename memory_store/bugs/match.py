@@ -195,7 +195,7 @@ class BugIndex:
             if i > 0 and out and out[0].confident and s.score >= self.threshold:
                 confident = _agrees(s.entry, ranked[0].entry)
             reasons = list(s.reasons)
-            if ambiguous and s.score >= self.threshold:
+            if ambiguous and s.score >= ranked[0].score - TIE_MARGIN:
                 reasons.append("memory holds different fixes for this error: not sure which applies")
             if not confident and not include_weak:
                 continue

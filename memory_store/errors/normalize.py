@@ -73,10 +73,10 @@ def message_template(exc_type: str, message: str) -> str:
     text = _TIMESTAMP.sub("<time>", text)
     text = _IP.sub("<ip>", text)
     text = _HEX_ADDR.sub("<hex>", text)
-    text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _WIN_PATH.sub(lambda m: _mask_path(m.group(0)), text)
     text = _POSIX_PATH.sub(lambda m: _mask_path(m.group(0)) if m.group(0).count("/") >= 2 or
                            m.group(0).startswith(("~", "/")) else m.group(0), text)
+    text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _LONG_HEX.sub("<hex>", text)
     text = _NUMBER.sub("<n>", text)
     return text
