@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 class UnknownId(LookupError):
-    """A record, decision, finding or proposal id that does not exist."""
+    """An id (of a record, decision or proposal) that does not exist."""
 
 
 def as_tool_error(exc: BaseException) -> ToolError | None:
@@ -39,8 +39,8 @@ def as_tool_error(exc: BaseException) -> ToolError | None:
         return None if is_bare else ToolError(str(exc))
     if isinstance(exc, EmptyErrorText):
         return ToolError(f"error_text: {exc}")
-    if isinstance(exc, ValueError):
-        return ToolError(f"invalid request: {exc}")
+    if isinstance(exc, ValueError):  # the library's validation errors name the field or value
+        return ToolError(str(exc))
     return None
 
 

@@ -68,11 +68,6 @@ def _register_bugs(app: MCPServer, workspace: Workspace) -> None:
         return await _read(work, "bug record", id)
 
 
-def register(app: MCPServer, workspace: Workspace) -> None:
-    _register_bugs(app, workspace)
-    _register_decisions(app, workspace)
-
-
 def _register_decisions(app: MCPServer, workspace: Workspace) -> None:
     store = DecisionStore(workspace)
 
@@ -95,3 +90,8 @@ def _register_decisions(app: MCPServer, workspace: Workspace) -> None:
             return _dump(store.get(id))
 
         return await _read(work, "decision", id)
+
+
+def register(app: MCPServer, workspace: Workspace) -> None:
+    _register_bugs(app, workspace)
+    _register_decisions(app, workspace)

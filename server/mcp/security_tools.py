@@ -54,8 +54,6 @@ def register(app: MCPServer, workspace: Workspace) -> None:
         "{\"decisions\": [id], \"proposed\": bool}."))
     async def triage_finding(fingerprint: Fingerprint, decision: Decision, reason: Reason,
                              ctx: Context) -> dict[str, Any]:
-        if not reason.strip():
-            raise ToolError("reason: must not be blank")
         author = agent_author(ctx)
 
         def work() -> dict[str, Any]:
