@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from memory_store.security.empathy_import import SEED_TYPES, seed_pattern_hash
 from memory_store.security.findings import Finding, normalize_severity, read_report
 from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
 from memory_store.security.sarif_out import to_sarif
-from memory_store.security.scanners import ScanResult, available, run_scanner, scan
+from memory_store.security.scanners import ScanResult, available, default_tools, run_scanner, scan
 from memory_store.security.triage import FindingStatus, Triage, TriageResult, suggest_policies
 from memory_store.workspace import Workspace
 
@@ -90,10 +90,21 @@ class SecurityMemory:
         self.cache.save(findings)
         return self.triage(findings, fingerprinter=fp)
 
-    def scan(self, paths: Sequence[str] | None = None, tools: Sequence[str] | None = None
-             ) -> tuple[TriageResult, ScanResult]:
+    def scan(self, paths: Sequence[str] | None = None, tools: Sequence[str] | None = None,
+             progress: Callable[[list[str]], Iterable[str]] | None = None) -> tuple[TriageResult, ScanResult]:
+        """Run scanners (default: :func:`scanners.default_tools`), fingerprint, cache, triage.
+
+        ``progress`` wraps the list of scanners being run (e.g. a progress bar).
+        """
         rel = [self.workspace.relative(p) or "." for p in (paths or ["."])]
-        result = scan(self.workspace, rel, tools)
+        chosen = list(tools) if tools is not None else default_tools(self.workspace)
+        result = ScanResult()
+        for tool in (progress(chosen) if progress else chosen):
+            part = scan(self.workspace, rel, [tool])
+            result.findings += part.findings
+            result.ran += part.ran
+            result.errors += part.errors
+            result.skipped += part.skipped
         fp = Fingerprinter(self.workspace)
         findings = self.fingerprint(result.findings, fingerprinter=fp)
         self.cache.save(findings)

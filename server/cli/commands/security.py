@@ -124,12 +124,22 @@ def run_ingest(ctx: Context) -> int:
     return 0
 
 
+def _cli_path(ctx: Context, path: str) -> str:
+    """A PATHS argument: relative to the current directory when it exists there, else to the root."""
+    here = Path(path).resolve()
+    if here.exists() and ctx.workspace.contains(here):
+        return ctx.workspace.relative(here) or "."
+    rel = ctx.workspace.relative(path)
+    if not (ctx.workspace.root / rel).exists():
+        raise CliError(f"path not found in the workspace: {path}")
+    return rel or "."
+
+
 def run_scan(ctx: Context) -> int:
     mem = _memory(ctx)
-    for path in ctx.args.paths:
-        if not (ctx.workspace.root / ctx.workspace.relative(path)).exists():
-            raise CliError(f"path not found: {path}")
-    result, scan = mem.scan(ctx.args.paths or None, ctx.args.tool)
+    paths = [_cli_path(ctx, p) for p in ctx.args.paths]
+    result, scan = mem.scan(paths or None, ctx.args.tool,
+                            progress=lambda tools: ctx.progress(tools, "scanning"))
     if not scan.ran and not scan.errors:
         raise CliError("no scanner installed: install bandit (pip install 'teamlore[security]'), "
                        "ruff, or semgrep with a local .semgrep.yml")
@@ -211,6 +221,8 @@ def run_report(ctx: Context) -> int:
         ctx.emit_json(report)
         return 0
     s = report["summary"]
+    if not mem.cache.path.exists():
+        ctx.out.print("no findings yet: run `teamlore security scan` or `teamlore security ingest REPORT`")
     ctx.table("totals", ["total", "active", "stale", "suppressed", "noise reduction"],
               [(s["total"], s["active"], s["stale"], s["suppressed"], f"{s['noise_reduction_pct']}%")])
     if report["suppressed_by_reason"]:
