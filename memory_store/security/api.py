@@ -188,6 +188,21 @@ class SecurityMemory:
                                  proposed=proposed, source=source)
         return [r["id"] for r in recs]
 
+    def apply_suggestion(self, findings_or_fingerprints: Iterable[Finding | str], record_id: str,
+                         author: str | None = None, proposed: bool = False, source: str = "cli") -> list[str]:
+        """A person accepts "looks like the decision made for X — apply?": the same decision and
+        reason become new instance decisions for these findings (noting where they came from)."""
+        rec = self.store.get(record_id)
+        decision = rec.get("decision")
+        if rec.get("type") == "policy" or decision is None:
+            raise DecisionError(f"{record_id} is not an instance decision")
+        findings = self.resolve(findings_or_fingerprints)
+        recs = self.store.decide(findings, decision, rec["reason"], author=author, expires=rec.get("expires"),
+                                 proposed=proposed, source=source)
+        for r in recs:
+            self.store.files.update(r["id"], lambda d: {**d, "applied_from": record_id})
+        return [r["id"] for r in recs]
+
     def add_policy(self, rules: list[str] | str, paths: str, reason: str, **kwargs: Any) -> dict[str, Any]:
         return self.store.add_policy([rules] if isinstance(rules, str) else rules, paths, reason, **kwargs)
 

@@ -54,7 +54,7 @@ class FindingStatus:
             "fingerprint": f.fingerprint, "tool": f.tool, "rule": f.rule, "path": f.path,
             "line": f.line, "severity": f.severity, "message": f.message, "status": self.status,
             "decision": self.decision, "reason": self.reason, "suggestion": self.suggestion,
-            "scope": f.scope, "rule_url": f.rule_url,
+            "suggested_decision": self.suggested_decision, "scope": f.scope, "rule_url": f.rule_url,
         }
 
 

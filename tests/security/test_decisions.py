@@ -163,3 +163,15 @@ def test_changes_by_other_processes_are_seen(mem):
     assert mem.status(findings)[0].reason == "edited in review"
     path.unlink()
     assert mem.status(findings)[0].status == "active"
+
+
+def test_a_person_applies_a_near_miss_suggestion(mem):
+    [src] = asserts(mem, "src/app.py")[:1]
+    [rid] = mem.decide([src], "false_positive", "guarded upstream")
+    [copy] = asserts(mem, "tests/test_api.py")[:1]
+    [s] = mem.status([copy])
+    [new] = mem.apply_suggestion([copy], s.suggested_decision, author="dana")
+    assert new != rid
+    [after] = mem.status([copy])
+    assert (after.status, after.decision, after.reason) == ("suppressed", new, "guarded upstream")
+    assert mem.store.get(new)["applied_from"] == rid
