@@ -137,6 +137,11 @@ class TeamloreServer(LanguageServer):
         self.findings_listeners: list[MemoryListener] = []
         """Called after a triage decision, so findings are re-evaluated."""
         self.settings_listeners: list[Callable[[FolderMemory, Settings, Settings], Awaitable[None]]] = []
+        self.open_listeners: list[Callable[[str], None]] = []
+        self.save_listeners: list[Callable[[str], None]] = []
+        self.close_listeners: list[Callable[[str], None]] = []
+        """Document notifications by uri (see ``features/documents.py``)."""
+        self.log_handler: logging.Handler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pending: dict[str, set[Path]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -183,6 +188,16 @@ class TeamloreServer(LanguageServer):
             return
         self._reported.add(message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def update_log_level(self) -> None:
+        """The editor's log gets the most detailed ``logLevel`` of the open folders."""
+        levels = [mem.settings.log_level for mem in self.folders.values()] or \
+            [self.resolve_settings(None, None).settings.log_level]
+        level = min(logging.getLevelName(name.upper()) for name in levels)
+        if self.log_handler is not None:
+            self.log_handler.setLevel(level)
+        for name in ("server", "memory_store"):
+            logging.getLogger(name).setLevel(min(level, logging.INFO))
 
     def settings_for(self, uri: str | None) -> Settings:
         mem = self.memory_for(uri) if uri else None
@@ -252,6 +267,7 @@ class TeamloreServer(LanguageServer):
             log.error("cannot load the memory of %s: %s", folder, exc, exc_info=exc)
         finally:
             event.set()
+        self.update_log_level()
         await self.notify_memory(mem)  # requests that arrived during the load see the memory now
         await self.notify_inbox(mem)
 
@@ -281,6 +297,7 @@ class TeamloreServer(LanguageServer):
             for listener in self.settings_listeners:
                 await listener(mem, old, new)
             self.publish_all({uri for uri in self.store.uris() if self.memory_for(uri) is mem})
+        self.update_log_level()
 
     # -- live memory ---------------------------------------------------------------------
     def start_watching(self) -> None:
@@ -381,7 +398,8 @@ def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -
     """Run the server over stdio (or TCP for debugging). Logs go to stderr and the editor."""
     server = build_server(default_root)
     handler = ClientLogHandler(server)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    server.log_handler = handler
     for name in ("server", "memory_store"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)

@@ -11,7 +11,6 @@ import asyncio
 import logging
 from pathlib import Path
 
-from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from server.lsp import security
@@ -71,6 +70,4 @@ def register(server: TeamloreServer) -> None:
     scans = Scans(server)
     server.findings_listeners.append(scans.findings_changed)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
-    def did_save(ls: TeamloreServer, params: types.DidSaveTextDocumentParams) -> None:
-        scans.saved(params.text_document.uri)
+    server.save_listeners.append(scans.saved)
