@@ -19,7 +19,7 @@ from typing import Any
 
 from memory_store.security.decisions import DecisionError, DecisionStore, FindingCache
 from memory_store.security.empathy_import import SEED_TYPES, seed_pattern_hash
-from memory_store.security.findings import Finding, normalize_severity, read_report
+from memory_store.security.findings import Finding, default_rule_url, normalize_severity, read_report
 from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
 from memory_store.security.sarif_out import to_sarif
 from memory_store.security.scanners import ScanResult, available, default_tools, run_scanner, scan
@@ -59,6 +59,7 @@ class SecurityMemory:
         rel = self.workspace.relative(path)
         f = Finding(tool=tool.strip().lower(), rule=str(rule), path=rel, line=max(1, int(line)),
                     message=message, severity=normalize_severity(severity) if severity else "medium")
+        f.rule_url = default_rule_url(f.tool, f.rule)
         sources = {rel: source_text} if source_text is not None else None
         Fingerprinter(self.workspace).apply([f], sources)
         return f
@@ -69,8 +70,9 @@ class SecurityMemory:
         findings = []
         for d in items:
             rel = self.workspace.relative(d["path"])
-            findings.append(Finding(tool=str(d["tool"]).strip().lower(), rule=str(d["rule"]), path=rel,
-                                    line=max(1, int(d["line"])), message=str(d.get("message", "")),
+            tool, rule = str(d["tool"]).strip().lower(), str(d["rule"])
+            findings.append(Finding(tool=tool, rule=rule, path=rel, line=max(1, int(d["line"])),
+                                    message=str(d.get("message", "")), rule_url=default_rule_url(tool, rule),
                                     severity=normalize_severity(d.get("severity"))))
         sources = ({f.path: source_text for f in findings} if source_text is not None else None)
         return Fingerprinter(self.workspace).apply(findings, sources)

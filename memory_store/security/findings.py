@@ -8,6 +8,7 @@ include in its report.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +54,24 @@ class Finding:
     def from_json(cls, data: dict[str, Any]) -> Finding:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@functools.lru_cache(maxsize=512)
+def default_rule_url(tool: str, rule: str) -> str | None:
+    """A link to the rule's documentation when the report did not carry one."""
+    tool = tool.lower()
+    if tool == "semgrep" and rule:
+        return f"https://semgrep.dev/r/{rule}"
+    if tool == "bandit" and rule[:1] == "B" and rule[1:].isdigit():
+        try:
+            from bandit.core import docs_utils
+        except ImportError:
+            return "https://bandit.readthedocs.io/en/latest/plugins/index.html"
+        url = docs_utils.get_url(rule)
+        return url if isinstance(url, str) else None
+    if tool == "ruff" and rule:
+        return "https://docs.astral.sh/ruff/rules/"  # per-rule pages are named, not numbered
+    return None
 
 
 def normalize_severity(value: Any) -> str:

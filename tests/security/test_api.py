@@ -20,6 +20,7 @@ def test_scan_file_and_unsaved_buffer(code_ws):
     diag = mem.finding_from_diagnostic("bandit", "B602", "service.py", restart.line + 2,
                                        "subprocess call with shell=True", "high", source_text=buffer)
     assert diag.fingerprint == restart.fingerprint
+    assert diag.rule_url and "b602" in diag.rule_url  # a link to the rule's docs for the diagnostic
     [status] = mem.status([diag])
     assert status.status == "suppressed" and status.to_json()["reason"] == "constant prefix"
     on_disk = mem.finding_from_diagnostic("bandit", "B602", "service.py", restart.line, "x")
