@@ -181,3 +181,28 @@ def test_teamlore_record_asks_for_fix_and_hover_shows_it(tmp_path: Path) -> None
     [record_file] = (ws / ".teamlore" / "bugs").glob("*.json")
     record = json.loads(record_file.read_text())
     assert record["fix"] == fix
+
+
+def test_matches_in_a_float_and_debt_report_in_a_split(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": APP})
+    fix = "Add structlog to requirements.txt"
+    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin=STRUCTLOG + "\n")
+    assert added.returncode == 0, added.stderr
+
+    result = run_nvim("views.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_LINE="2",
+                      TEAMLORE_TEST_MESSAGE=STRUCTLOG)
+
+    assert any(fix in line for line in result["matches"]), result["matches"]
+    assert result["debt"][0] == "# Technical debt"
+    assert result["debt_name"].startswith("teamlore://")
+
+
+def test_teamlore_run_puts_the_error_on_its_line(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": CONFIG_APP})
+
+    result = run_nvim("run.lua", ws, tmp_path, "app.py")
+
+    assert result["exit_status"] == 1  # `teamlore run` passes the command's exit code through
+    assert result["marked_as_cli_run"]  # so the :terminal capture does not send it a second time
+    assert result["diagnostic"]["lnum"] == 4
+    assert "KeyError" in result["diagnostic"]["message"]

@@ -66,6 +66,19 @@ describe("CommandRunner", () => {
     expect(server.executed[0].args[0].error).toBe("TypeError: bad operand");
   });
 
+  it("recordFix from the palette: the error and teamlore's note on it count as one", async () => {
+    const error = "ModuleNotFoundError: No module named 'structlog'";
+    editor.atCursor = [
+      { uri: URI, diagnostic: diag(2, error, "Pylance"), own: false },
+      { uri: URI, diagnostic: diag(2, "seen before: 1 fix", "teamlore", { data: { teamlore: "error", error, matches: ["b1"] } }), own: true },
+      { uri: URI, diagnostic: diag(2, "B404 subprocess", "bandit", { data: { teamlore: "finding" } }), own: true },
+    ];
+    ui.inputAnswers = ["pip install structlog"];
+    await runner.run(ServerCommands.recordFix, []);
+    expect(ui.picks).toHaveLength(0);
+    expect(server.executed[0].args[0].error).toBe(error);
+  });
+
   it("recordFix from the palette with nothing at the cursor: asks for the error text too", async () => {
     ui.inputAnswers = ["ValueError: invalid literal for int()", "strip the input"];
     await runner.run(ServerCommands.recordFix, []);

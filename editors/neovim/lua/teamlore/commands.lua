@@ -100,10 +100,27 @@ local function with_error(arg, bufnr, title, callback)
   if filled(arg.error) then
     return callback(arg)
   end
-  local candidates = util.diagnostics_at_cursor(bufnr)
-  table.sort(candidates, function(a, b)
+  -- One candidate per error: teamlore's "seen before" diagnostic repeats the error of
+  -- the diagnostic it annotates, and carries the full text in its data.
+  local candidates, by_text = {}, {}
+  local all = util.diagnostics_at_cursor(bufnr)
+  table.sort(all, function(a, b)
+    local da, db = util.teamlore_data(a) and 0 or 1, util.teamlore_data(b) and 0 or 1
+    if da ~= db then
+      return da < db
+    end
     return (a.severity or 9) < (b.severity or 9)
   end)
+  for _, d in ipairs(all) do
+    local data = util.teamlore_data(d)
+    if not (data and data.teamlore == "finding") then
+      local text = (data and data.error) or d.message
+      if not by_text[text] then
+        by_text[text] = true
+        table.insert(candidates, d)
+      end
+    end
+  end
   choose(candidates, title, function(d)
     if d then
       local data = util.teamlore_data(d)
@@ -290,6 +307,8 @@ function M.run_in_terminal(cmdline, config)
     vim.list_extend(argv, vim.split(vim.trim(cmdline), "%s+"))
   end
   vim.cmd("botright new")
+  -- The CLI captures this run itself; the TermClose capture skips the buffer.
+  vim.b.teamlore_run = true
   if util.has_011 then
     vim.fn.jobstart(argv, { term = true, cwd = root, env = config.cmd_env })
   else

@@ -53,6 +53,9 @@ end
 ---@param status integer exit status
 ---@return table? params what was sent
 function M.closed(bufnr, status)
+  if vim.b[bufnr].teamlore_run then
+    return nil
+  end
   local cwd, cmd = M.parse_name(vim.api.nvim_buf_get_name(bufnr))
   if not cmd or cmd == "" or M.ignored(cmd) then
     return nil

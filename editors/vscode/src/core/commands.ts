@@ -247,9 +247,9 @@ export class CommandRunner {
   private async withError(args: unknown[], title: string): Promise<Args | undefined> {
     const arg: Args = isObject(args[0]) ? { ...args[0] } : {};
     if (filled(arg.error)) return arg;
-    const chosen = await this.choose(await this.editor.diagnosticsAtCursor(), title);
+    const chosen = await this.choose(errorCandidates(await this.editor.diagnosticsAtCursor()), title);
     if (chosen) {
-      arg.error = chosen.diagnostic.message;
+      arg.error = errorText(chosen.diagnostic);
       arg.uri ??= chosen.uri;
       arg.range ??= chosen.diagnostic.range;
       return arg;
@@ -277,6 +277,35 @@ export class CommandRunner {
       { title: `teamlore: ${title.toLowerCase()}`, placeHolder: "Which diagnostic?" },
     );
   }
+}
+
+function teamloreData(d: LspDiagnostic): Args | undefined {
+  return isObject(d.data) && typeof d.data.teamlore === "string" ? d.data : undefined;
+}
+
+/** The error a diagnostic stands for: teamlore keeps the full text in its data. */
+export function errorText(d: LspDiagnostic): string {
+  const data = teamloreData(d);
+  return data && filled(data.error) ? data.error : d.message;
+}
+
+/**
+ * Diagnostics that can be looked up as errors, one per error text: teamlore's "seen
+ * before" diagnostic repeats the error of the diagnostic it annotates (it is preferred,
+ * since it carries the full text); security findings are left out.
+ */
+export function errorCandidates(items: CursorDiagnostic[]): CursorDiagnostic[] {
+  const ordered = [...items].sort((a, b) => Number(!teamloreData(a.diagnostic)) - Number(!teamloreData(b.diagnostic)));
+  const seen = new Set<string>();
+  const out: CursorDiagnostic[] = [];
+  for (const c of ordered) {
+    if (teamloreData(c.diagnostic)?.teamlore === "finding") continue;
+    const text = errorText(c.diagnostic);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    out.push(c);
+  }
+  return out;
 }
 
 function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
