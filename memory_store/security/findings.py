@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,13 @@ def default_rule_url(tool: str, rule: str) -> str | None:
     if tool == "semgrep" and rule:
         return f"https://semgrep.dev/r/{rule}"
     if tool == "bandit" and rule[:1] == "B" and rule[1:].isdigit():
-        try:
-            from bandit.core import docs_utils
-        except ImportError:
-            return "https://bandit.readthedocs.io/en/latest/plugins/index.html"
-        url = docs_utils.get_url(rule)
+        with warnings.catch_warnings():  # bandit's plugin loader warns about its own stevedore use
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                from bandit.core import docs_utils
+            except ImportError:
+                return "https://bandit.readthedocs.io/en/latest/plugins/index.html"
+            url = docs_utils.get_url(rule)
         return url if isinstance(url, str) else None
     if tool == "ruff" and rule:
         return "https://docs.astral.sh/ruff/rules/"  # per-rule pages are named, not numbered
