@@ -110,7 +110,13 @@ class TeamloreExtension {
       memoryWatcher.onDidChange(() => this.scheduleReports()),
       memoryWatcher.onDidCreate(() => this.scheduleReports()),
       memoryWatcher.onDidDelete(() => this.scheduleReports()),
-      { dispose: () => clearInterval(periodic) },
+      {
+        dispose: () => {
+          clearInterval(periodic);
+          clearTimeout(this.statusTimer);
+          clearTimeout(this.reportTimer);
+        },
+      },
     );
   }
 
