@@ -180,18 +180,25 @@ async def test_resources_list_and_read_records(workspace: Workspace, server_log:
 
 
 async def test_corrupt_memory_file_is_reported_and_left_untouched(workspace: Workspace, server_log: Path) -> None:
-    BugStore(workspace).add(KEYERROR, "use session.get", author="ana")
+    store = BugStore(workspace)
+    store.add(KEYERROR, "use session.get", author="ana")
     bad = workspace.store / "bugs" / "bug-badbadbadbadbad0.json"
     bad.write_text('{"schema": "teamlore.bug/1", "id": ', encoding="utf-8")
-    before = bad.read_bytes()
+    # the file the next record_fix would land in is corrupt too: it must not be overwritten
+    clash = store.files.path_for(store.build(KEYERROR, "restart the worker")["id"])
+    clash.write_bytes(b"\xff\xfe not json")
+    before = {path: path.read_bytes() for path in (bad, clash)}
     async with mcp_session(workspace.root, server_log) as session:
         found = await call_ok(session, "match_error", {"error_text": KEYERROR})
+        refused = await call_error(session, "record_fix", {"error_text": KEYERROR, "fix": "restart the worker"})
         with pytest.raises(MCPError, match="invalid JSON"):
             await session.read_resource("teamlore://bugs/bug-badbadbadbadbad0")
         listing = json.loads((await session.read_resource("teamlore://bugs")).contents[0].text)
     assert len(found["matches"]) == 1
-    assert [p["path"] for p in listing["problems"]] == [".teamlore/bugs/bug-badbadbadbadbad0.json"]
-    assert bad.read_bytes() == before
+    assert "unreadable memory file" in refused and clash.name in refused and "UTF-8" in refused
+    assert sorted(p["path"] for p in listing["problems"]) == sorted(
+        f".teamlore/bugs/{path.name}" for path in (bad, clash))
+    assert {path: path.read_bytes() for path in (bad, clash)} == before
 
 
 def test_missing_sdk_gives_install_hint(workspace: Workspace) -> None:
