@@ -249,8 +249,8 @@ def test_a_query_scores_only_a_bounded_candidate_set(store: BugStore, monkeypatc
     scored: list[int] = []
     original = BugIndex._score_all
 
-    def counting(self: BugIndex, query: Any) -> list[Any]:
-        out = original(self, query)
+    def counting(self: BugIndex, query: Any, limit: int) -> list[Any]:
+        out = original(self, query, limit)
         scored.append(len(out))
         return out
 

@@ -7,6 +7,7 @@ counted over groups, so a bug recorded fifty times does not make its words look 
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,8 @@ from memory_store.errors.normalize import (
 )
 
 GENERIC_TYPES = frozenset({"error", "exception", ""})
-MAX_POSTING_FOR_BLOCKING = 4000
-"""Posting lists longer than this are not used to find candidates (the word is too common)."""
+POSTING_BUDGET = 3000
+"""Posting-list entries walked per query to find candidates (rarest words first)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ErrorFeatures:
     code: str
     template: str
     tokens: tuple[str, ...]
+    token_set: frozenset[str]
     lib_frames: frozenset[str]
     app_frames: frozenset[str]
     packages: frozenset[str]
@@ -54,6 +56,7 @@ class ErrorFeatures:
     @property
     def has_frames(self) -> bool:
         return bool(self.lib_frames or self.app_frames)
+
 
 
 def features_of(parsed: ParsedError) -> ErrorFeatures:
@@ -88,7 +91,7 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
             context.update(template_tokens(message_template("", extra)))
     return ErrorFeatures(
         fingerprint=fingerprint(parsed), stype=stype, full_type=parsed.exc_type.lower(),
-        code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens),
+        code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens), token_set=frozenset(tokens),
         lib_frames=frozenset(lib), app_frames=frozenset(app), packages=frozenset(packages),
         quoted=quoted_values(template), specific=is_specific(parsed.exc_type, template),
         context_tokens=frozenset(context) - set(tokens))
@@ -106,11 +109,42 @@ class Entry:
 
 @dataclass
 class Group:
-    """Records sharing one fingerprint."""
+    """Records sharing one fingerprint, bucketed by their (normalized) fix text."""
 
     features: ErrorFeatures
     ids: dict[str, None] = field(default_factory=dict)
     """Insertion-ordered set of record ids."""
+    by_fix: dict[str, dict[str, None]] = field(default_factory=dict)
+
+    def add(self, entry: Entry) -> None:
+        self.ids[entry.id] = None
+        self.by_fix.setdefault(entry.fix_norm, {})[entry.id] = None
+
+    def remove(self, entry: Entry) -> None:
+        self.ids.pop(entry.id, None)
+        bucket = self.by_fix.get(entry.fix_norm)
+        if bucket is not None:
+            bucket.pop(entry.id, None)
+            if not bucket:
+                del self.by_fix[entry.fix_norm]
+
+    def sample(self, n: int) -> list[str]:
+        """Up to ``n`` record ids, round-robin over the distinct fixes so every fix is seen."""
+        if len(self.ids) <= n:
+            return list(self.ids)
+        out: list[str] = []
+        iters = [iter(bucket) for bucket in self.by_fix.values()]
+        while iters and len(out) < n:
+            alive = []
+            for it in iters:
+                rid = next(it, None)
+                if rid is not None:
+                    out.append(rid)
+                    alive.append(it)
+                    if len(out) >= n:
+                        break
+            iters = alive
+        return out
 
 
 def normalize_fix(text: str) -> str:
@@ -131,6 +165,8 @@ class TokenIndex:
         self.groups: dict[str, Group] = {}
         self.postings: dict[str, set[str]] = {}
         self.by_type: dict[str, set[str]] = {}
+        self._idf: dict[str, float] = {}
+        self._idf_n = 0
 
     def add(self, entry: Entry) -> None:
         f = entry.features
@@ -140,19 +176,21 @@ class TokenIndex:
             self.groups[f.fingerprint] = group
             for tok in f.tokens:
                 self.postings.setdefault(tok, set()).add(f.fingerprint)
+                self._idf.pop(tok, None)
             self.by_type.setdefault(f.stype, set()).add(f.fingerprint)
-        group.ids[entry.id] = None
+        group.add(entry)
 
     def remove(self, entry: Entry) -> None:
         f = entry.features
         group = self.groups.get(f.fingerprint)
         if group is None:
             return
-        group.ids.pop(entry.id, None)
+        group.remove(entry)
         if group.ids:
             return
         del self.groups[f.fingerprint]
         for tok in group.features.tokens:
+            self._idf.pop(tok, None)
             posting = self.postings.get(tok)
             if posting is not None:
                 posting.discard(f.fingerprint)
@@ -165,33 +203,47 @@ class TokenIndex:
                 del self.by_type[f.stype]
 
     def idf(self, token: str) -> float:
-        """Inverse document frequency over groups; English function words count little."""
-        n = len(self.groups) + 1
-        df = len(self.postings.get(token, ()))
-        value = math.log(1.0 + n / (df + 0.5))
-        return value * 0.25 if token in STOPWORDS or len(token) == 1 else value
+        """Inverse document frequency over groups; English function words count little.
+        Cached; the cache is dropped for a token when its posting list changes and
+        entirely when the number of groups has grown or shrunk by a tenth."""
+        n = len(self.groups)
+        if abs(n - self._idf_n) * 10 > self._idf_n:
+            self._idf.clear()
+            self._idf_n = n
+        value = self._idf.get(token)
+        if value is None:
+            df = len(self.postings.get(token, ()))
+            value = math.log(1.0 + (self._idf_n + 1) / (df + 0.5))
+            if token in STOPWORDS or len(token) == 1:
+                value *= 0.25
+            self._idf[token] = value
+        return value
 
     def candidates(self, query: ErrorFeatures, limit: int) -> list[str]:
-        """Fingerprints of groups worth scoring: the exact group, then groups sharing the
-        query's rarest words (weighted by idf), then the same exception type when the
-        message offers nothing selective."""
+        """Fingerprints of groups worth scoring, best first: the exact group, then groups
+        sharing the query's rarest words (weighted by idf), then the same exception type.
+        Posting lists are walked rarest first within a fixed budget, so a query costs the
+        same at 1k or 100k records."""
         scores: dict[str, float] = {}
-        if query.fingerprint in self.groups:
-            scores[query.fingerprint] = float("inf")
+        exact = query.fingerprint in self.groups
+        budget = POSTING_BUDGET
         toks = sorted(set(query.tokens), key=lambda t: len(self.postings.get(t, ())))
         for tok in toks:
             posting = self.postings.get(tok)
             if not posting:
                 continue
-            if len(posting) > MAX_POSTING_FOR_BLOCKING:
+            if len(posting) > budget:
                 break
+            budget -= len(posting)
             w = self.idf(tok)
             for fp in posting:
                 scores[fp] = scores.get(fp, 0.0) + w
         typed = self.by_type.get(query.stype) if query.stype else None
-        if typed and len(typed) <= MAX_POSTING_FOR_BLOCKING:
+        if typed and len(typed) <= budget:
             for fp in typed:
                 scores[fp] = scores.get(fp, 0.0) + 0.5
+        if exact:
+            scores[query.fingerprint] = float("inf")
         if len(scores) <= limit:
-            return list(scores)
-        return sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
+            return sorted(scores, key=scores.__getitem__, reverse=True)
+        return heapq.nlargest(limit, scores, key=scores.__getitem__)

@@ -39,6 +39,7 @@ DEFAULT_THRESHOLD = 0.9
 TIE_MARGIN = 0.1
 """Candidates this close to the best are treated as equally good when fixes disagree."""
 FIX_AGREEMENT = 75.0
+MAX_DISTINCT_FIXES = 12
 """rapidfuzz token_set_ratio above which two fix texts are taken to describe one fix."""
 SUBSTITUTION_WEIGHT = 2.0
 EXTRA_WEIGHT = 0.4
@@ -48,8 +49,9 @@ GENERIC_FACTOR = 0.85
 depth exceeded``) and no frame confirms the match: such messages have many causes."""
 """Factor on message similarity when both messages quote identifiers and share none
 (``No module named 'cv2'`` vs ``'dotenv'``): the thing that failed is a different one."""
-MAX_CANDIDATE_GROUPS = 48
-MAX_RECORDS_PER_GROUP = 200
+MAX_CANDIDATE_GROUPS = 24
+MAX_RECORDS_PER_GROUP = 32
+FRAME_BONUS = 0.35
 
 # Python's built-in exception hierarchy (general language knowledge, not tuned to any data):
 # child -> parent.
@@ -179,12 +181,12 @@ class BugIndex:
     def match(self, error: str | ParsedError, limit: int = 5, include_weak: bool = False,
               workspace_root: Path | None = None) -> list[Match]:
         """Past records for ``error``, best first. Only confident ones unless ``include_weak``."""
-        parsed = parse_error(error, workspace_root) if isinstance(error, str) else error
+        parsed = parse_error(error, workspace_root, redact_secrets=False) if isinstance(error, str) else error
         if parsed is None or limit <= 0:
             return []
         query = features_of(parsed)
         with self._lock:
-            scored = self._score_all(query)
+            scored = self._score_all(query, limit)
         if not scored:
             return []
         scored.sort(key=lambda s: (-s.raw, s.entry.id))
@@ -204,16 +206,24 @@ class BugIndex:
                 break
         return out
 
-    def _score_all(self, query: ErrorFeatures) -> list[_Scored]:
-        out: list[_Scored] = []
+    def _score_all(self, query: ErrorFeatures, limit: int) -> list[_Scored]:
+        groups = []
         for fp in self._tokens.candidates(query, MAX_CANDIDATE_GROUPS):
             group = self._tokens.groups[fp]
             base, reasons = self._message_score(query, group.features)
-            if base <= 0.05:
-                continue
-            for n, rid in enumerate(group.ids):
-                if n >= MAX_RECORDS_PER_GROUP:
-                    break
+            if base > 0.05:
+                groups.append((base, group, reasons))
+        if not groups:
+            return []
+        best = max(g[0] for g in groups)
+        per_group = max(limit, 4) + 8
+        out: list[_Scored] = []
+        for base, group, reasons in groups:
+            if base + (1.0 - base) * FRAME_BONUS < best - TIE_MARGIN:
+                n = 1  # cannot come near the best: one representative for --all listings
+            else:
+                n = MAX_RECORDS_PER_GROUP if query.has_frames else per_group
+            for rid in group.sample(n):
                 entry = self._entries[rid]
                 score, extra = _frame_score(query, entry.features, base)
                 out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra, score))
@@ -225,7 +235,7 @@ class BugIndex:
         if q.fingerprint == c.fingerprint:
             msg = 1.0 if q.template == c.template else 0.99
         else:
-            qt, ct = set(q.tokens), set(c.tokens)
+            qt, ct = q.token_set, c.token_set
             shared = sum(idf(t) for t in qt & ct)
             only_q = sum(idf(t) for t in qt - ct)
             only_c = sum(idf(t) for t in ct - qt)
@@ -279,16 +289,20 @@ def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float
     if generic and not shared:
         base *= GENERIC_FACTOR
         reasons.append("generic message, no shared frames")
-    score = base + (1.0 - base) * 0.35 * evidence
+    score = base + (1.0 - base) * FRAME_BONUS * evidence
     if q.packages and c.packages and not q.packages & c.packages and not shared:
         score *= 0.92
     return score, reasons
 
 
-def _agrees(a: Entry, b: Entry) -> bool:
-    if not a.fix_norm or not b.fix_norm or a.fix_norm == b.fix_norm:
+def _fixes_agree(a: str, b: str) -> bool:
+    if not a or not b or a == b:
         return True
-    return fuzz.token_set_ratio(a.fix_norm, b.fix_norm) >= FIX_AGREEMENT
+    return fuzz.token_set_ratio(a, b) >= FIX_AGREEMENT
+
+
+def _agrees(a: Entry, b: Entry) -> bool:
+    return _fixes_agree(a.fix_norm, b.fix_norm)
 
 
 def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
@@ -296,17 +310,22 @@ def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     whether they disagree (then no answer is confident)."""
     top = scored[0].score
     tied = [s for s in scored if s.score >= top - TIE_MARGIN and s.entry.fix_norm]
-    if len(tied) <= 1:
+    by_fix: dict[str, list[_Scored]] = {}
+    for s in tied:
+        by_fix.setdefault(s.entry.fix_norm, []).append(s)
+    if len(by_fix) <= 1:
         return scored, False
-    support = {id(s): sum(1 for o in tied if _agrees(s.entry, o.entry)) for s in tied}
-    ambiguous = any(not _agrees(tied[0].entry, o.entry) for o in tied[1:])
+    fixes = list(by_fix)[:MAX_DISTINCT_FIXES]
+    agree = {(a, b): _fixes_agree(a, b) for a in fixes for b in fixes}
+    lead = scored[0].entry.fix_norm or fixes[0]
+    ambiguous = any(not _fixes_agree(lead, f) for f in fixes)
     if not ambiguous:
         return scored, False
-    tied_ids = {id(s) for s in tied}
-    head = sorted(tied, key=lambda s: (-support[id(s)], -s.raw, s.entry.id))
-    rest = [s for s in scored if id(s) not in tied_ids]
-    return head + rest, True
-
+    support = {f: sum(len(by_fix[g]) for g in fixes if agree[(f, g)]) for f in fixes}
+    head = sorted((s for s in tied if s.entry.fix_norm in support),
+                  key=lambda s: (-support[s.entry.fix_norm], -s.raw, s.entry.id))
+    placed = {id(s) for s in head}
+    return head + [s for s in scored if id(s) not in placed], True
 
 
 def fix_time_stats(matches: Iterable[Match]) -> dict[str, Any] | None:

@@ -585,7 +585,9 @@ def _from_e_lines(lines: list[str]) -> tuple[str, str, list[str]]:
 _STRUCTURED = ("traceback", "node", "summary", "pytest")
 
 
-def _to_parsed(ev: _Event, text: str | None) -> ParsedError:
+def _to_parsed(ev: _Event, text: str | None, redact_secrets: bool = True) -> ParsedError:
+    """``redact_secrets=False`` when the text was redacted (or must not be) already."""
+    clean = redact if redact_secrets else _same
     body = text if text is not None else "\n".join(ev.lines)
     lang = ev.language
     if ev.kind == "node" or any(f.path.endswith((".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")) for f in ev.frames):
@@ -594,15 +596,19 @@ def _to_parsed(ev: _Event, text: str | None) -> ParsedError:
         lang = "python"
     return ParsedError(
         exc_type=ev.exc_type,
-        message=redact(ev.message),
+        message=clean(ev.message),
         frames=list(ev.frames),
         language=lang,
-        text=redact(body[-MAX_TEXT:]),
+        text=clean(body[-MAX_TEXT:]),
         code=ev.code,
-        chain=[redact(c) for c in ev.chain],
-        detail=redact("\n".join(ev.detail)),
+        chain=[clean(c) for c in ev.chain],
+        detail=clean("\n".join(ev.detail)),
         location=ev.location,
     )
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _scan(text: str, root: Path | None) -> _Scanner:
@@ -644,11 +650,15 @@ def _fallback_line(text: str) -> str | None:
     return errorish or last
 
 
-def parse_error(text: str, workspace_root: Path | None = None) -> ParsedError | None:
-    """The main error in ``text`` (the last one of a chain or log), or None for empty text."""
+def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets: bool = True) -> ParsedError | None:
+    """The main error in ``text`` (the last one of a chain or log), or None for empty text.
+
+    Secrets are redacted first. ``redact_secrets=False`` is for callers that neither store
+    nor show the result (a match query), where redaction would only cost time."""
     if not text or text.isspace():
         return None
-    text = redact(text)
+    if redact_secrets:
+        text = redact(text)
     scanner = _scan(text, workspace_root)
     events = scanner.summary or scanner.events
     pick = _pick_main(events) if events else None
@@ -657,7 +667,7 @@ def parse_error(text: str, workspace_root: Path | None = None) -> ParsedError | 
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
-        return _to_parsed(pick, text)
+        return _to_parsed(pick, text, redact_secrets=False)
     line = _fallback_line(text)
     if not line:
         return None
