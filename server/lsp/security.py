@@ -82,6 +82,7 @@ def _diagnostic(diag: types.Diagnostic, info: dict[str, Any], finding: Any, stat
         data["decision"] = getattr(status, "decision", None)
         data["reason"] = getattr(status, "reason", None)
         data["suggestion"] = getattr(status, "suggestion", None)
+        data["suggested_decision"] = getattr(status, "suggested_decision", None)
         data["fingerprint"] = getattr(status, "fingerprint", None) or data["fingerprint"]
     message = diag.message.replace(STALE_NOTE, "")
     if data["status"] == "stale":
@@ -165,3 +166,34 @@ def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, rea
              "line": int(f.get("line") or 1), "message": str(f.get("message") or ""),
              "severity": f.get("severity")} for f in located])
     return list(sec.decide(targets, decision, reason, author, source="lsp"))
+
+
+def policy_suggestions(mem: FolderMemory, finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """Suggested policies (rule x path glob, from several similar decisions) covering this finding."""
+    sec = security_memory(mem)
+    if sec is None or not finding.get("path"):
+        return []
+    from memory_store.security.triage import glob_regex
+
+    out = []
+    for s in sec.suggestions():
+        if s.get("rule") == finding.get("rule") and s.get("tool") == finding.get("tool") \
+                and glob_regex(s["paths"]).match(str(finding["path"])):
+            out.append(s)
+    return out
+
+
+def add_policy(mem: FolderMemory, rules: list[str], paths: str, reason: str, tool: str | None,
+               decision: str, author: str | None) -> str:
+    sec = security_memory(mem)
+    if sec is None:
+        raise RuntimeError("security triage is not available in this installation")
+    rec = sec.add_policy(rules, paths, reason, tool=tool, decision=decision, author=author, source="lsp")
+    return str(rec["id"])
+
+
+def earlier_decision(mem: FolderMemory, decision_id: str) -> dict[str, Any]:
+    sec = security_memory(mem)
+    if sec is None:
+        raise RuntimeError("security triage is not available in this installation")
+    return sec.store.get(decision_id)

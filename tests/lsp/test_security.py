@@ -42,9 +42,11 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient,
     await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
 
 
-def findings(client: LanguageClient, uri: str, rule: str) -> list[types.Diagnostic]:
+def findings(client: LanguageClient, uri: str, rule: str, status: str = "active") -> list[types.Diagnostic]:
+    """Published findings of ``rule`` (suppressed ones appear only with ``showSuppressed``)."""
     return [d for d in client.diagnostics.get(uri, [])
-            if d.code == rule and isinstance(d.data, dict) and d.data.get("teamlore") == "finding"]
+            if d.code == rule and isinstance(d.data, dict) and d.data.get("teamlore") == "finding"
+            and d.data.get("status") == status]
 
 
 def decision_files(root: Path) -> list[dict]:
@@ -78,6 +80,7 @@ async def test_forwarded_finding_marked_false_positive_disappears(client: Langua
     remaining = await wait_until(lambda: len(findings(client, uri, "B602")) == 1 and findings(client, uri, "B602"),
                                  what="the suppressed finding removed")
     assert remaining[0].range.start.line == 8
+    assert not [d for d in client.diagnostics[uri] if d.range.start.line == 4]  # gone, not just relabelled
     # free-text reason through the command's arguments (the editor prompts for it)
     free = next(a for a in await code_actions(client, uri, 8) if a.title.startswith("Accept risk…"))
     with pytest.raises(JsonRpcException, match="missing field 'reason'"):
@@ -115,6 +118,27 @@ async def test_show_suppressed_setting_shows_hints_with_reason(client: LanguageC
     client.set_configuration({"showSuppressed": True}, section="teamlore")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"teamlore": {"showSuppressed": True}}))
-    (hint,) = await wait_until(lambda: findings(client, uri, "B602"), what="suppressed finding shown as hint")
+    (hint,) = await wait_until(lambda: findings(client, uri, "B602", "suppressed"),
+                               what="suppressed finding shown as hint")
     assert hint.severity == types.DiagnosticSeverity.Hint
     assert "commands come from our own config" in hint.message
+
+
+async def test_policy_suggested_after_similar_decisions_and_applied(client: LanguageClient):
+    root = root_of(client)
+    uris = []
+    for i in range(4):
+        uri = open_doc(client, root / "tests" / f"test_mod{i}.py", f"def test_{i}(x):\n    assert x == {i}\n")
+        forward(client, uri, [diag_json(1, 4, 19, "Use of assert detected.", source="bandit", code="B101",
+                                        severity=3)])
+        uris.append(uri)
+    for uri in uris[:3]:
+        (finding,) = await wait_until(lambda uri=uri: findings(client, uri, "B101"), what="assert finding")
+        await execute(client, "teamlore.markFalsePositive",
+                      [{"findings": [finding.data], "uri": uri, "reason": "asserts are how tests check"}])
+    policy = next(a for a in await code_actions(client, uris[3], 1) if a.title.startswith("Apply policy"))
+    assert policy.title.startswith("Apply policy: B101 in tests/** (3 similar decisions")
+    result = await execute(client, policy.command.command, policy.command.arguments)
+    stored = [d for d in decision_files(root) if d.get("type") == "policy"]
+    assert [d["id"] for d in stored] == [result["policy"]] and stored[0]["paths"] == "tests/**"
+    await wait_until(lambda: not findings(client, uris[3], "B101"), what="finding covered by the policy")

@@ -46,14 +46,33 @@ def _error_actions(ls: TeamloreServer, uri: str, diag: types.Diagnostic, ids: li
     return actions
 
 
-def _finding_actions(uri: str, diag: types.Diagnostic, info: dict[str, Any]) -> list[types.CodeAction]:
+def _finding_actions(mem: FolderMemory, uri: str, diag: types.Diagnostic,
+                     info: dict[str, Any]) -> list[types.CodeAction]:
     finding = {k: info.get(k) for k in ("fingerprint", "tool", "rule", "path", "line", "message", "severity")}
+    actions = []
+    if info.get("suggested_decision"):  # a near match: offered, never applied silently
+        title = f"Apply the earlier decision? {_one_line(info.get('suggestion') or '', 100)}"
+        actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                                        command=types.Command(title=title, command="teamlore.applyDecision",
+                                                              arguments=[{"findings": [finding], "uri": uri,
+                                                                          "id": info["suggested_decision"]}])))
+    try:
+        suggestions = security.policy_suggestions(mem, finding)
+    except Exception as exc:
+        log.warning("policy suggestions unavailable: %s", exc)
+        suggestions = []
+    for sug in suggestions:
+        title = (f"Apply policy: {sug['rule']} in {sug['paths']} ({sug['count']} similar decisions: "
+                 f"{_one_line(sug.get('reason') or '', 60)})")
+        actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                                        command=types.Command(title=title, command="teamlore.addPolicy", arguments=[
+                                            {"rules": [sug["rule"]], "paths": sug["paths"], "tool": sug.get("tool"),
+                                             "reason": sug.get("reason"), "uri": uri}])))
     rule = f" ({info.get('rule')})" if info.get("rule") else ""
     specs = [(f"Mark as false positive: {reason}{rule}", "teamlore.markFalsePositive", reason)
              for reason in QUICK_REASONS]
     specs += [(f"Mark as false positive…{rule}", "teamlore.markFalsePositive", None),
               (f"Accept risk…{rule}", "teamlore.acceptRisk", None)]
-    actions = []
     for title, command, reason in specs:
         arg: dict[str, Any] = {"findings": [finding], "uri": uri}
         if reason:
@@ -135,7 +154,7 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
             if key in done_findings:
                 continue
             done_findings.add(key)
-            actions += _finding_actions(uri, diag, info)
+            actions += _finding_actions(mem, uri, diag, info)
     return actions
 
 

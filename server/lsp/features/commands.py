@@ -137,8 +137,7 @@ async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, 
         ids = await asyncio.to_thread(security.decide, mem, findings, decision, reason, author)
     except (ValueError, UnsafePathError, KeyError) as exc:
         raise invalid(cmd, str(exc)) from None
-    for listener in ls.findings_listeners:
-        await listener(mem)
+    await _after_decision(ls, mem)
     return {"decisions": ids}
 
 
@@ -148,6 +147,53 @@ async def mark_false_positive(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
 
 async def accept_risk(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     return await _decide(ls, "teamlore.acceptRisk", "accepted_risk", args)
+
+
+async def _after_decision(ls: TeamloreServer, mem: FolderMemory) -> None:
+    for listener in ls.findings_listeners:
+        await listener(mem)
+
+
+async def add_policy(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    """A policy (rules x path glob) a person confirms from a suggestion or writes."""
+    cmd = "teamlore.addPolicy"
+    obj = one_object(cmd, args)
+    rules = obj.get("rules")
+    if isinstance(rules, str):
+        rules = [rules]
+    if not isinstance(rules, list) or not rules or not all(isinstance(r, str) for r in rules):
+        raise invalid(cmd, "field 'rules' must be a non-empty list of rule ids")
+    paths = text_field(cmd, obj, "paths")
+    reason = text_field(cmd, obj, "reason")
+    tool = text_field(cmd, obj, "tool", required=False)
+    decision = text_field(cmd, obj, "decision", required=False) or "false_positive"
+    author = text_field(cmd, obj, "author", required=False)
+    if not security.available():
+        raise invalid(cmd, "security triage is not available in this installation")
+    mem = memory_of(ls, cmd, obj)
+    try:
+        policy = await asyncio.to_thread(security.add_policy, mem, rules, paths, reason, tool, decision, author)
+    except (ValueError, UnsafePathError) as exc:
+        raise invalid(cmd, str(exc)) from None
+    await _after_decision(ls, mem)
+    return {"policy": policy}
+
+
+async def apply_decision(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    """Make, for these findings, the same decision (and reason) as an earlier one."""
+    cmd = "teamlore.applyDecision"
+    obj = one_object(cmd, args)
+    decision_id = text_field(cmd, obj, "id")
+    if not security.available():
+        raise invalid(cmd, "security triage is not available in this installation")
+    mem = memory_of(ls, cmd, obj)
+    try:
+        earlier = await asyncio.to_thread(security.earlier_decision, mem, decision_id)
+    except (KeyError, ValueError, UnsafePathError, MemoryFileError) as exc:
+        raise invalid(cmd, f"unknown decision {decision_id!r} ({exc})") from None
+    reason = f"{earlier.get('reason') or 'same as before'} (as decided in {decision_id})"
+    return await _decide(ls, cmd, str(earlier.get("decision") or "false_positive"),
+                         ({**obj, "reason": reason},))
 
 
 async def pending_fixes(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
@@ -214,6 +260,8 @@ COMMANDS = {
     "teamlore.showMatches": show_matches,
     "teamlore.markFalsePositive": mark_false_positive,
     "teamlore.acceptRisk": accept_risk,
+    "teamlore.addPolicy": add_policy,
+    "teamlore.applyDecision": apply_decision,
     "teamlore.pendingFixes": pending_fixes,
     "teamlore.acceptFix": accept_fix,
     "teamlore.dismissFix": dismiss_fix,
