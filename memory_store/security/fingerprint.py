@@ -81,22 +81,25 @@ class _Entry:
     depth: int
     scope: str
     node: ast.AST
-    norm: str = ""
+    norm: str | None = None
     occurrence: int = 0
 
 
 class PythonIndex:
-    """Statement spans of one parsed Python file, with scopes and occurrence indexes."""
+    """Statement spans of one parsed Python file, with scopes and occurrence indexes.
+
+    Normalized texts (``ast.unparse``, the costly part) are computed per scope on first
+    use: findings usually sit in a few functions of a file.
+    """
 
     def __init__(self, tree: ast.Module):
         self.entries: list[_Entry] = []
         self._walk(tree.body, [], 0)
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for e in sorted(self.entries, key=lambda e: (e.start, e.depth)):
-            e.norm = _header(e.node)
-            key = (e.scope, e.norm)
-            e.occurrence = counts[key]
-            counts[key] += 1
+        self.entries.sort(key=lambda e: (e.start, e.depth))
+        self._by_scope: dict[str, list[_Entry]] = defaultdict(list)
+        for e in self.entries:
+            self._by_scope[e.scope].append(e)
+        self._lock = threading.Lock()
 
     def _walk(self, stmts: Iterable[ast.AST], scope: list[str], depth: int) -> None:
         for node in stmts:
@@ -115,17 +118,33 @@ class PythonIndex:
                 else:
                     self._walk(children, inner, depth + 1)
 
+    def _normalize_scope(self, scope: str) -> None:
+        with self._lock:
+            members = self._by_scope[scope]
+            if members and members[0].norm is not None:
+                return
+            counts: dict[str, int] = defaultdict(int)
+            for e in members:  # in source order
+                norm = _header(e.node)
+                e.occurrence = counts[norm]
+                counts[norm] += 1
+                e.norm = norm
+
     def locate(self, line: int) -> Located | None:
         best: _Entry | None = None
         for e in self.entries:
-            if e.start <= line <= e.end and (best is None or e.depth > best.depth):
+            if e.start > line:
+                break
+            if line <= e.end and (best is None or e.depth > best.depth):
                 best = e
         if best is None:
             return None
+        if best.norm is None:
+            self._normalize_scope(best.scope)
         for dec in getattr(best.node, "decorator_list", None) or []:
             if dec.lineno <= line <= (dec.end_lineno or dec.lineno):
                 return Located(best.scope, "@" + ast.unparse(dec), best.occurrence)
-        return Located(best.scope, best.norm, best.occurrence)
+        return Located(best.scope, best.norm or "", best.occurrence)
 
 
 # --- other languages -------------------------------------------------------------------
