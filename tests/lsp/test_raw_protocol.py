@@ -83,3 +83,47 @@ def test_malformed_requests_get_error_responses(tmp_path: Path):
         assert server.proc.poll() is None
     finally:
         server.close()
+
+
+def test_tcp_mode_serves_and_bad_address_is_rejected(tmp_path: Path):
+    import socket
+
+    from tests.conftest import run_cli
+
+    bad = run_cli("lsp", "--tcp", "localhost")
+    assert bad.returncode == 2 and "HOST:PORT" in bad.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([*server_command(), "--tcp", f"127.0.0.1:{port}"], cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("the server did not listen on the TCP port") from None
+                time.sleep(0.05)
+        with conn:
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "capabilities": {}, "rootUri": tmp_path.as_uri(), "processId": None}}).encode()
+            conn.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            data = b""
+            while True:  # read one whole message: headers, then Content-Length bytes
+                head, sep, rest = data.partition(b"\r\n\r\n")
+                if sep:
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    if len(rest) >= length:
+                        break
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed before the initialize answer"
+                data += chunk
+            answer = json.loads(rest[:length])
+            assert answer["id"] == 1
+            assert "teamlore.recordFix" in answer["result"]["capabilities"]["executeCommandProvider"]["commands"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
