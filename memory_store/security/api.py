@@ -45,9 +45,10 @@ class SecurityMemory:
 
     # --- findings in -------------------------------------------------------------------
     def fingerprint(self, findings: list[Finding], sources: dict[str, str] | None = None,
-                    fingerprinter: Fingerprinter | None = None) -> list[Finding]:
+                    fingerprinter: Fingerprinter | None = None,
+                    progress: Callable[[list[Finding]], Iterable[Finding]] | None = None) -> list[Finding]:
         fp = fingerprinter or Fingerprinter(self.workspace)
-        return fp.apply(dedupe(findings), sources)
+        return fp.apply(dedupe(findings), sources, progress)
 
     def finding_from_diagnostic(self, tool: str, rule: str, path: str, line: int, message: str,
                                 severity: str | None = None, *, source_text: str | None = None) -> Finding:
@@ -84,11 +85,11 @@ class SecurityMemory:
             findings.extend(read_report(Path(report), self.workspace, skipped))
         return findings
 
-    def ingest(self, reports: Sequence[str | os.PathLike[str]],
-               skipped: list[str] | None = None) -> TriageResult:
+    def ingest(self, reports: Sequence[str | os.PathLike[str]], skipped: list[str] | None = None,
+               progress: Callable[[list[Finding]], Iterable[Finding]] | None = None) -> TriageResult:
         """Read reports, fingerprint, remember as the last findings, and triage."""
         fp = Fingerprinter(self.workspace)
-        findings = self.fingerprint(self.read_reports(reports, skipped), fingerprinter=fp)
+        findings = self.fingerprint(self.read_reports(reports, skipped), fingerprinter=fp, progress=progress)
         self.cache.save(findings)
         return self.triage(findings, fingerprinter=fp)
 

@@ -25,7 +25,7 @@ import re
 import subprocess
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,10 +264,13 @@ class Fingerprinter:
         finding.scope, finding.statement, finding.occurrence = found.scope, found.statement, found.occurrence
         finding.statement_hash = statement_hash(found.statement)
 
-    def apply(self, findings: list[Finding], sources: dict[str, str] | None = None) -> list[Finding]:
-        """Locate every finding and set ``hit`` and ``fingerprint``; returns the same list."""
+    def apply(self, findings: list[Finding], sources: dict[str, str] | None = None,
+              progress: Callable[[list[Finding]], Iterable[Finding]] | None = None) -> list[Finding]:
+        """Locate every finding and set ``hit`` and ``fingerprint``; returns the same list.
+
+        ``progress`` wraps the iteration (e.g. a progress bar for a large report)."""
         sources = sources or {}
-        for f in findings:
+        for f in (progress(findings) if progress else findings):
             self.locate(f, sources.get(f.path))
         assign_fingerprints(findings)
         return findings

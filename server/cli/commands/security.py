@@ -117,7 +117,8 @@ def run_ingest(ctx: Context) -> int:
         if not Path(report).is_file():
             raise CliError(f"report not found: {report}")
     try:
-        result = mem.ingest(ctx.args.reports, skipped)
+        result = mem.ingest(ctx.args.reports, skipped,
+                            progress=lambda findings: ctx.progress(findings, "fingerprinting"))
     except ReportError as exc:
         raise CliError(str(exc)) from None
     _print_findings(ctx, result, [f"skipped {s}" for s in skipped])
