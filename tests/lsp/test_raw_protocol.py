@@ -111,18 +111,19 @@ def test_tcp_mode_serves_and_bad_address_is_rejected(tmp_path: Path):
             body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "capabilities": {}, "rootUri": tmp_path.as_uri(), "processId": None}}).encode()
             conn.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            data = b""
-            while True:  # read one whole message: headers, then Content-Length bytes
+            data, answer = b"", None
+            while answer is None:  # whole messages: headers, then Content-Length bytes
                 head, sep, rest = data.partition(b"\r\n\r\n")
                 if sep:
                     length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
                     if len(rest) >= length:
-                        break
+                        message, data = json.loads(rest[:length]), rest[length:]
+                        if message.get("id") == 1:
+                            answer = message
+                        continue
                 chunk = conn.recv(65536)
                 assert chunk, "connection closed before the initialize answer"
                 data += chunk
-            answer = json.loads(rest[:length])
-            assert answer["id"] == 1
             assert "teamlore.recordFix" in answer["result"]["capabilities"]["executeCommandProvider"]["commands"]
     finally:
         proc.kill()
