@@ -1,20 +1,27 @@
-"""The VS Code extension builds, type-checks (strict), passes its unit tests and packages.
+"""The VS Code extension builds, type-checks (strict), passes its unit tests and packages,
+and its bundle works against the real server.
 
-Each test runs one of the extension's own npm scripts as a subprocess. A real VS Code
-cannot run here; what runs in it is covered by the vitest tests of the modules that
-hold the logic (forwarding, terminal capture, server discovery, command wiring), by
-tsc over the part that touches the vscode API, and by `vsce package`.
+Each test runs one of the extension's own npm scripts (or node) as a subprocess. A real
+VS Code cannot run here. What runs in it is covered by the vitest tests of the modules
+that hold the logic (forwarding, terminal capture, server discovery, command wiring),
+by tsc over the part that touches the vscode API, by `vsce package`, and by activating
+the bundled extension, with the real vscode-languageclient, under a small stand-in for
+the `vscode` module (`test/smoke/`) against the real `teamlore lsp`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_cli
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
 
@@ -77,3 +84,39 @@ def test_vsce_package_builds_a_vsix(tmp_path: Path) -> None:
     assert not any(n.startswith(("extension/node_modules/", "extension/src/", "extension/test/")) for n in names)
     assert manifest["main"] == "./dist/extension.js"
     assert manifest["contributes"]["configuration"]["properties"]["teamlore.serverPath"]["type"] == "string"
+
+
+def test_bundled_extension_against_real_server(tmp_path: Path) -> None:
+    """Hover shows the past fix of a forwarded error, "Record fix for this error" asks for
+    the fix in an input box and stores it, and a failing terminal command becomes a
+    diagnostic: the bundle, vscode-languageclient and the server together."""
+    assert npm("run", "bundle").returncode == 0
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q", str(ws)], check=True, timeout=30)
+    (ws / "app.py").write_text("import json\n\nimport structlog\n")
+    (ws / "job.py").write_text('def run():\n    return {}["user_id"]\n\n\nrun()\n')
+    error = "ModuleNotFoundError: No module named 'structlog'"
+    for text, fix in ((error, "Added structlog to requirements.txt"), ("KeyError: 'user_id'", "use settings.get")):
+        assert run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin=text + "\n").returncode == 0
+    server = Path(sys.executable).parent / "teamlore"
+    out = tmp_path / "smoke.json"
+    node = shutil.which("node")
+    assert node, "node is not installed"
+    env = {**os.environ, "TEAMLORE_SMOKE_FOLDER": str(ws), "TEAMLORE_SMOKE_OUT": str(out),
+           "TEAMLORE_SMOKE_FIX": "pip install structlog", "TEAMLORE_SMOKE_ERROR": error,
+           "TEAMLORE_SMOKE_SERVER": str(server)}
+    env.pop("TEAMLORE_ROOT", None)
+    proc = subprocess.run([node, str(EXTENSION / "test" / "smoke" / "activate.cjs")], cwd=ws, env=env,
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert out.exists(), proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    assert result["ok"], json.dumps(result, indent=1)
+
+    assert result["seen"]["line"] == 2 and "seen before" in result["seen"]["message"]
+    assert "Added structlog to requirements.txt" in result["hover"]
+    assert "Record fix for this error" in result["actions"]
+    assert any(line.startswith("[input] How was this fixed?") for line in result["log"])
+    fixes = [json.loads(p.read_text())["fix"] for p in (ws / ".teamlore" / "bugs").glob("*.json")]
+    assert "pip install structlog" in fixes
+    assert result["terminal"]["line"] == 1 and "KeyError" in result["terminal"]["message"]

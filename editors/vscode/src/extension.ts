@@ -17,7 +17,6 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { CommandRunner, type CursorDiagnostic, diagnosticsAt, type Ui } from "./core/commands";
 import { discoverServer, type ServerLaunch } from "./core/discovery";
@@ -151,10 +150,11 @@ class TeamloreExtension {
     this.output.info(`starting ${found.launch.command} ${found.launch.args.join(" ")} (found via ${found.launch.origin})`);
     this.launch = found.launch;
 
+    // No `transport`: TransportKind.stdio would append `--stdio`, which `teamlore lsp`
+    // does not take; without it the client talks over stdio all the same.
     const serverOptions: ServerOptions = {
       command: found.launch.command,
       args: found.launch.args,
-      transport: TransportKind.stdio,
       options: { cwd: folder },
     };
     const clientOptions: LanguageClientOptions = {
