@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from memory_store.jsonio import atomic_write_json
 from memory_store.security.api import SecurityMemory, UnknownFingerprintError
-from memory_store.security.decisions import DecisionError
+from memory_store.security.decisions import DecisionError, is_expired
 from memory_store.security.findings import ReportError
 from memory_store.security.scanners import SCANNERS
 from memory_store.security.triage import TriageResult
@@ -255,12 +256,15 @@ def run_proposals(ctx: Context) -> int:
     if not proposals:
         ctx.out.print("no proposals")
         return 0
-    ctx.table("proposals (suppress nothing until confirmed)", ["id", "type", "what", "decision", "reason", "author"],
+    now = datetime.now(timezone.utc)
+    ctx.table("proposals (suppress nothing until confirmed)",
+              ["id", "type", "what", "decision", "reason", "author", "expires"],
               [(p["id"], p["type"],
                 f"{p.get('rule')} {p.get('path')}:{p.get('line')}" if p["type"] == "decision"
                 else f"{', '.join(p.get('rules', []))} in {p.get('paths')}" if p["type"] == "policy"
                 else f"seed hash {p.get('finding_hash')}",
-                p.get("decision"), p.get("reason"), p.get("author")) for p in proposals])
+                p.get("decision"), p.get("reason"), p.get("author"),
+                (p.get("expires") or "") + (" (expired)" if is_expired(p, now) else "")) for p in proposals])
     return 0
 
 
