@@ -259,3 +259,13 @@ def test_pending_accept_dismiss_unknown_ids(workspace: Workspace) -> None:
     for verb in ("accept", "dismiss"):
         out = run_cli("bugs", verb, "fix-0000000000000000", root=workspace.root)
         assert out.returncode == 2 and "no pending proposal" in out.stderr
+
+
+def test_brackets_in_user_text_are_shown_verbatim(workspace: Workspace) -> None:
+    fix = "set [/] in [project] and [bold]x[/bold]"
+    BugStore(workspace).add("KeyError: 'user_id'", fix, root_cause="[red]oops")
+    for args in (["bugs", "list"], ["bugs", "match", "--error", "-"]):
+        out = run_cli(*args, root=workspace.root, stdin="KeyError: 'user_id'\n")
+        assert out.returncode == 0, out.stderr
+        flat = "".join(out.stdout.split())
+        assert "[/]" in flat and "[bold]x" in flat

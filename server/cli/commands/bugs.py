@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -74,6 +76,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dismiss)
+
+
+def literal_table(ctx: Context, title: str | None, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``ctx.table`` for text from users and files: brackets are shown, never read as markup."""
+    ctx.table(escape(title) if title else None, columns,
+              [[None if v is None else escape(str(v)) for v in row] for row in rows])
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -147,7 +155,8 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
         if not matches:
             return
     first = _match_json(matches[0])
-    table = Table(title=f"past fixes for {first.get('error_type')}", header_style="bold", expand=True, show_lines=True)
+    table = Table(title=escape(f"past fixes for {first.get('error_type')}"), header_style="bold", expand=True,
+                  show_lines=True)
     table.add_column("score", no_wrap=True, width=7)
     table.add_column("fix", ratio=3, overflow="fold")
     table.add_column("root cause", ratio=2, overflow="fold")
@@ -157,7 +166,7 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
         fix = Text(data.get("fix") or "(open: no fix recorded yet)")
         fix.append(f"\n{data['id']}", style="dim")
         score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
-        table.add_row(score, fix, data.get("root_cause") or "", "; ".join(data.get("reasons") or []))
+        table.add_row(score, fix, Text(data.get("root_cause") or ""), Text("; ".join(data.get("reasons") or [])))
     ctx.out.print(table)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
@@ -322,7 +331,8 @@ def cmd_list(ctx: Context) -> int:
     if not records:
         ctx.out.print("no bug records yet (add one with `teamlore bugs add`)")
     else:
-        ctx.table(f"{len(records)} remembered error(s)", ["id", "error", "fix", "minutes", "author", "status"],
+        literal_table(ctx, f"{len(records)} remembered error(s)",
+                      ["id", "error", "fix", "minutes", "author", "status"],
                   [(r["id"], f"{b['error_type']}: {b['message']}", b["fix"], b["minutes"], b["author"], b["status"])
                    for r in records for b in [_brief(r)]])
     if loaded.problems:
@@ -347,7 +357,7 @@ def cmd_show(ctx: Context) -> int:
             ("root cause", rec.get("root_cause")), ("file", rec.get("file")), ("minutes", rec.get("minutes")),
             ("author", rec.get("author")), ("status", rec.get("status")), ("source", rec.get("source")),
             ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit"))]
-    ctx.table(rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
+    literal_table(ctx, rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
     if error.get("traceback"):
         ctx.out.print(error["traceback"].rstrip(), markup=False)
     if rec.get("fix_diff"):
@@ -366,7 +376,7 @@ def cmd_pending(ctx: Context) -> int:
     if not proposals:
         ctx.out.print("no fix proposals waiting (they appear when an error captured by `teamlore run` goes away)")
     else:
-        ctx.table(f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
+        literal_table(ctx, f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
                   [(p["id"] + (" (flaky)" if p.get("flaky") else ""), p.get("headline"), p.get("summary"),
                     p.get("minutes"), ", ".join(p.get("files") or [])) for p in proposals])
         ctx.out.print("accept: teamlore bugs accept ID [--fix TEXT]   dismiss: teamlore bugs dismiss ID")
