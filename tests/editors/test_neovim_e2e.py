@@ -183,7 +183,7 @@ def test_teamlore_record_asks_for_fix_and_hover_shows_it(tmp_path: Path) -> None
     assert record["fix"] == fix
 
 
-def test_matches_in_a_float_and_debt_report_in_a_split(tmp_path: Path) -> None:
+def test_matches_float_debt_split_and_other_subcommands(tmp_path: Path) -> None:
     ws = git_workspace(tmp_path, {"app.py": APP})
     fix = "Add structlog to requirements.txt"
     added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin=STRUCTLOG + "\n")
@@ -195,6 +195,9 @@ def test_matches_in_a_float_and_debt_report_in_a_split(tmp_path: Path) -> None:
     assert any(fix in line for line in result["matches"]), result["matches"]
     assert result["debt"][0] == "# Technical debt"
     assert result["debt_name"].startswith("teamlore://")
+    assert result["messages"][0] == "teamlore: no proposed fixes waiting"
+    assert "unknown subcommand 'bogus'" in result["messages"][1] and "falsepositive" in result["messages"][1]
+    assert result["completion"] == ["record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run"]
 
 
 def test_teamlore_run_puts_the_error_on_its_line(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 -- `:Teamlore matches` shows the past fixes of the error under the cursor in a floating
--- window; `:Teamlore debt` shows the debt report in a markdown split.
+-- window; `:Teamlore debt` shows the debt report in a markdown split; `:Teamlore pending`
+-- says when no proposal waits; an unknown subcommand names the valid ones.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
 
 local LINE = tonumber(os.getenv("TEAMLORE_TEST_LINE"))
@@ -47,4 +48,16 @@ H.run(function()
   H.result.debt = vim.api.nvim_buf_get_lines(report, 0, -1, false)
   H.result.debt_name = vim.api.nvim_buf_get_name(report)
   H.step("debt shown")
+
+  local messages = {}
+  vim.notify = function(msg)
+    table.insert(messages, msg)
+  end
+  vim.cmd("Teamlore pending")
+  H.wait(10000, "the answer about proposed fixes", function()
+    return #messages > 0
+  end)
+  vim.cmd("Teamlore bogus")
+  H.result.messages = messages
+  H.result.completion = vim.fn.getcompletion("Teamlore ", "cmdline")
 end)
