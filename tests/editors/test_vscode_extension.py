@@ -88,14 +88,16 @@ def test_vsce_package_builds_a_vsix(tmp_path: Path) -> None:
 
 def test_bundled_extension_against_real_server(tmp_path: Path) -> None:
     """Hover shows the past fix of a forwarded error, "Record fix for this error" asks for
-    the fix in an input box and stores it, and a failing terminal command becomes a
-    diagnostic: the bundle, vscode-languageclient and the server together."""
+    the fix in an input box and stores it, a failing terminal command becomes a
+    diagnostic, and "Mark as false positive…" asks for the reason, writes the decision and
+    hides the finding: the bundle, vscode-languageclient and the server together."""
     assert npm("run", "bundle").returncode == 0
     ws = tmp_path / "ws"
     ws.mkdir()
     subprocess.run(["git", "init", "-q", str(ws)], check=True, timeout=30)
     (ws / "app.py").write_text("import json\n\nimport structlog\n")
     (ws / "job.py").write_text('def run():\n    return {}["user_id"]\n\n\nrun()\n')
+    (ws / "settings.py").write_text('CACHE = "/tmp/cache"\nPASSWORD = "hunter2"\n')
     error = "ModuleNotFoundError: No module named 'structlog'"
     for text, fix in ((error, "Added structlog to requirements.txt"), ("KeyError: 'user_id'", "use settings.get")):
         assert run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin=text + "\n").returncode == 0
@@ -105,7 +107,7 @@ def test_bundled_extension_against_real_server(tmp_path: Path) -> None:
     assert node, "node is not installed"
     env = {**os.environ, "TEAMLORE_SMOKE_FOLDER": str(ws), "TEAMLORE_SMOKE_OUT": str(out),
            "TEAMLORE_SMOKE_FIX": "pip install structlog", "TEAMLORE_SMOKE_ERROR": error,
-           "TEAMLORE_SMOKE_SERVER": str(server)}
+           "TEAMLORE_SMOKE_SERVER": str(server), "TEAMLORE_SMOKE_REASON": "local test fixture"}
     env.pop("TEAMLORE_ROOT", None)
     proc = subprocess.run([node, str(EXTENSION / "test" / "smoke" / "activate.cjs")], cwd=ws, env=env,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
@@ -120,3 +122,8 @@ def test_bundled_extension_against_real_server(tmp_path: Path) -> None:
     fixes = [json.loads(p.read_text())["fix"] for p in (ws / ".teamlore" / "bugs").glob("*.json")]
     assert "pip install structlog" in fixes
     assert result["terminal"]["line"] == 1 and "KeyError" in result["terminal"]["message"]
+    assert result["finding"] == {"source": "bandit", "status": "active"}
+    assert any(line.startswith("[input] Why is this finding a false positive?") for line in result["log"])
+    [decision] = [json.loads(p.read_text()) for p in (ws / ".teamlore" / "security" / "decisions").glob("*.json")]
+    assert (decision["decision"], decision["reason"], decision["rule"]) == \
+        ("false_positive", "local test fixture", "B105")

@@ -2,7 +2,8 @@
  * Activates the bundled extension (dist/extension.js) with the fake `vscode` module
  * against the real teamlore server, then drives it like a user: another tool reports an
  * error, hover shows the past fix, "Record fix for this error" asks for the fix, a
- * failing terminal command becomes a diagnostic. Writes what it saw as JSON.
+ * failing terminal command becomes a diagnostic, "Mark as false positive…" asks for the
+ * reason and the finding disappears. Writes what it saw as JSON.
  *
  * usage: node activate.cjs   (settings in TEAMLORE_SMOKE_* environment variables)
  */
@@ -19,7 +20,7 @@ const error = process.env.TEAMLORE_SMOKE_ERROR;
 const fake = createFake({
   folder,
   settings: { "teamlore.serverPath": process.env.TEAMLORE_SMOKE_SERVER, "teamlore.logLevel": "info" },
-  inputAnswers: [fix],
+  inputAnswers: [fix, process.env.TEAMLORE_SMOKE_REASON],
 });
 const load = Module._load;
 Module._load = function (request, ...rest) {
@@ -91,6 +92,25 @@ async function main() {
   const terminal = await waitFor("a diagnostic from the terminal", () => own()?.get(jobUri)[0]);
   result.terminal = { line: terminal.range.start.line, message: terminal.message };
   result.steps.push("terminal");
+
+  // A security finding from another tool: "Mark as false positive…" asks for the reason,
+  // writes the decision, and teamlore stops showing the finding.
+  const settingsFile = path.join(folder, "settings.py");
+  const settingsDoc = fake.openDocument(settingsFile, fs.readFileSync(settingsFile, "utf8"), "python");
+  const bandit = new Diagnostic(new Range(1, 11, 1, 20), "Possible hardcoded password: 'hunter2'", DiagnosticSeverity.Warning);
+  bandit.source = "bandit";
+  bandit.code = "B105";
+  fake.setOtherDiagnostics(settingsDoc.uri, [bandit]);
+  const finding = () => own()?.get(settingsDoc.uri).find((d) => d.data && d.data.teamlore === "finding");
+  const published = await waitFor("teamlore to republish the finding", finding);
+  result.finding = { source: published.source, status: published.data.status };
+  const triage = await fake.providers.codeAction[0].provideCodeActions(
+    settingsDoc, published.range, { diagnostics: [bandit, published], triggerKind: 1, only: undefined }, token);
+  result.triage_actions = triage.map((a) => a.title);
+  const mark = triage.find((a) => a.title.startsWith("Mark as false positive…"));
+  await fake.vscode.commands.executeCommand(mark.command.command, ...(mark.command.arguments ?? []));
+  await waitFor("the finding to disappear", () => !finding());
+  result.steps.push("false positive");
 
   await extension.deactivate();
   result.log = fake.log.filter((l) => l.startsWith("[input]") || l.startsWith("[notification"));
