@@ -167,8 +167,9 @@ def register(server: TeamloreServer) -> None:
             return None
         uri = params.text_document.uri
         mem = ls.memory_for(uri)
-        if mem is None or not await ls.wait_ready(mem):
+        if mem is None:
             return None
+        await ls.wait_ready(mem, timeout=2.0)  # still loading: offer what does not need the memory
         seen: set[tuple[Any, ...]] = set()
         diags = []
         for d in [*params.context.diagnostics, *ls.store.overlapping(uri, params.range)]:

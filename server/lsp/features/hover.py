@@ -19,6 +19,9 @@ from server.lsp.server import TeamloreServer
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_PER_HOVER = 3
+LOADING_WAIT = 1.0
+"""A hover waits this long for a memory still being read, then says so instead."""
+LOADING = "teamlore is still reading the team's memory for this folder; hover again in a moment."
 
 
 def _markdown_supported(ls: TeamloreServer) -> bool:
@@ -44,8 +47,11 @@ def register(server: TeamloreServer) -> None:
         if not here:
             return None
         mem = ls.memory_for(uri)
-        if mem is None or not await ls.wait_ready(mem):
+        if mem is None:
             return None
+        kind = types.MarkupKind.Markdown if _markdown_supported(ls) else types.MarkupKind.PlainText
+        if not await ls.wait_ready(mem, timeout=LOADING_WAIT):
+            return types.Hover(contents=types.MarkupContent(kind=kind, value=LOADING), range=here[0].range)
         # teamlore's own diagnostic first: it carries the full error text (traceback)
         here.sort(key=lambda d: not data_of(d))
         errors: list[str] = []
@@ -54,5 +60,4 @@ def register(server: TeamloreServer) -> None:
             if text not in errors:
                 errors.append(text)
         value = await asyncio.to_thread(_render, mem, errors[:MAX_ERRORS_PER_HOVER])
-        kind = types.MarkupKind.Markdown if _markdown_supported(ls) else types.MarkupKind.PlainText
         return types.Hover(contents=types.MarkupContent(kind=kind, value=value), range=here[0].range)

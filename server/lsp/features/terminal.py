@@ -146,8 +146,12 @@ class Terminal:
             return
         from memory_store.inbox import Inbox
 
-        event = await asyncio.to_thread(Inbox(mem.workspace).record_run, command, cwd or str(mem.workspace.root),
-                                        code, output)
+        try:
+            event = await asyncio.to_thread(Inbox(mem.workspace).record_run, command,
+                                            cwd or str(mem.workspace.root), code, output)
+        except (OSError, ValueError) as exc:
+            log.warning("cannot record the output of %r: %s", _one_line(command, 80), exc)
+            return
         await self.apply(mem, [event])
 
     # -- fix proposals -------------------------------------------------------------------
