@@ -250,13 +250,14 @@ class Triage:
             pending = [s for s in pending if id(s) not in taken]
 
         # 2. explicit policies
-        rest: list[FindingStatus] = []
-        for s in pending:
-            p = self._policy_for(s.finding) if self.policies else None
-            if p is not None:
-                s.status, s.decision, s.reason, s.via = "suppressed", p["id"], p.get("reason"), "policy"
-            else:
-                rest.append(s)
+        rest: list[FindingStatus] = pending if not self.policies else []
+        if self.policies:
+            for s in pending:
+                p = self._policy_for(s.finding)
+                if p is not None:
+                    s.status, s.decision, s.reason, s.via = "suppressed", p["id"], p.get("reason"), "policy"
+                else:
+                    rest.append(s)
 
         # 3. stale: the flagged statement of a decided finding changed
         stale_records: list[dict[str, Any]] = []
