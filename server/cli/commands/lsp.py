@@ -23,10 +23,13 @@ def _host_port(value: str) -> tuple[str, int]:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lsp", help="run the language server (stdio; --tcp for debugging)")
     p.add_argument("--tcp", metavar="HOST:PORT", type=_host_port, help="listen on TCP instead of stdio")
+    p.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted because LSP clients pass it)")
     p.set_defaults(func=run)
 
 
 def run(ctx: Context) -> int:
+    if ctx.args.stdio and ctx.args.tcp:
+        raise CliError("--stdio and --tcp exclude each other")
     try:
         from server.lsp.server import main
     except ImportError as exc:  # pygls is a core dependency; this means a broken install
