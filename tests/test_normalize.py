@@ -112,6 +112,8 @@ def test_fingerprint_keeps_error_codes_apart() -> None:
     pytest.param("ImproperlyConfigured", "The SECRET_KEY setting must not be empty.", True, id="library-type"),
     pytest.param("KeyError", "'user_id'", True, id="key"),
     pytest.param("ValueError", "invalid value for MAX_CONN", True, id="constant"),
+    pytest.param("redis.exceptions.ConnectionError", "Error 111 connecting to localhost:6379.", True,
+                 id="library-subclass-of-builtin-name"),
 ])
 def test_specific_messages(exc_type: str, message: str, specific: bool) -> None:
     assert is_specific(exc_type, message_template(exc_type, message)) is specific

@@ -8,7 +8,10 @@ counted over groups, so a bug recorded fifty times does not make its words look 
 from __future__ import annotations
 
 import heapq
+import json
 import math
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +34,7 @@ POSTING_BUDGET = 3000
 """Posting-list entries walked per query to find candidates (rarest words first)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ErrorFeatures:
     """What the matcher compares, computed once per record and per query."""
 
@@ -89,25 +92,58 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
     for extra in [*parsed.chain[-3:], parsed.detail[:500]]:
         if extra:
             context.update(template_tokens(message_template("", extra)))
-    return ErrorFeatures(
-        fingerprint=fingerprint(parsed), stype=stype, full_type=parsed.exc_type.lower(),
-        code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens), token_set=frozenset(tokens),
-        lib_frames=frozenset(lib), app_frames=frozenset(app), packages=frozenset(packages),
-        quoted=quoted_values(template), specific=is_specific(parsed.exc_type, template),
-        context_tokens=frozenset(context) - set(tokens))
+    tokens = [sys.intern(t) for t in tokens]
+    return _canonical(ErrorFeatures(
+        fingerprint=fingerprint(parsed), stype=sys.intern(stype), full_type=parsed.exc_type.lower(),
+        code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens), token_set=_fset(tokens),
+        lib_frames=_fset(lib), app_frames=_fset(app), packages=_fset(packages),
+        quoted=_fset(quoted_values(template)), specific=is_specific(parsed.exc_type, template),
+        context_tokens=_fset(context - set(tokens))))
 
 
-@dataclass
+_EMPTY: frozenset[str] = frozenset()
+_CANON: dict[Any, Any] = {}
+_CANON_MAX = 200_000
+
+
+def _canonical(value: Any) -> Any:
+    """One shared object for equal feature sets (duplicates are common in a memory): less
+    memory, and the cache pickle stores each once."""
+    if len(_CANON) >= _CANON_MAX:
+        _CANON.clear()
+    return _CANON.setdefault(value, value)
+
+
+def _fset(items: Iterable[str]) -> frozenset[str]:
+    """Interned strings and one shared empty set: records share most of their words, and the
+    cache (a pickle) stores each shared object once."""
+    out = frozenset(sys.intern(i) for i in items)
+    return _canonical(out) if out else _EMPTY
+
+
+@dataclass(slots=True)
 class Entry:
-    """One stored record and its features."""
+    """One stored record and its features. A record restored from the cache stays JSON text
+    until something reads it (most never are: only matches are shown)."""
 
     id: str
-    record: dict[str, Any]
+    raw: str | None
     features: ErrorFeatures
     fix_norm: str
+    loaded: dict[str, Any] | None = None
+
+    @property
+    def record(self) -> dict[str, Any]:
+        if self.loaded is None:
+            self.loaded = json.loads(self.raw or "{}")
+        return self.loaded
+
+    def compact(self) -> tuple[str, str, ErrorFeatures, str]:
+        raw = self.raw if self.raw is not None else json.dumps(self.loaded, ensure_ascii=False)
+        return self.id, raw, self.features, self.fix_norm
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """Records sharing one fingerprint, bucketed by their (normalized) fix text."""
 

@@ -147,16 +147,18 @@ class BugIndex:
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._entries
 
-    def add(self, record: dict[str, Any]) -> bool:
-        """Index ``record`` (replacing one with the same id). False when it holds no usable error."""
+    def add(self, record: dict[str, Any], features: ErrorFeatures | None = None) -> bool:
+        """Index ``record`` (replacing one with the same id). False when it holds no usable error.
+        ``features`` may come from the cache (memory_store.bugs.cache) to skip recomputing them."""
         rid = record.get("id")
         if not isinstance(rid, str) or not rid:
             return False
-        try:
-            parsed = parsed_from_record(record)
-        except (ValueError, TypeError):
-            return False
-        entry = Entry(rid, record, features_of(parsed), normalize_fix(str(record.get("fix") or "")))
+        if features is None:
+            try:
+                features = features_of(parsed_from_record(record))
+            except (ValueError, TypeError):
+                return False
+        entry = Entry(rid, None, features, normalize_fix(str(record.get("fix") or "")), record)
         with self._lock:
             old = self._entries.pop(rid, None)
             if old is not None:
@@ -172,6 +174,22 @@ class BugIndex:
                 return False
             self._tokens.remove(entry)
             return True
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return list(self._entries)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Compact form for the cache (memory_store.bugs.cache): records as JSON text."""
+        with self._lock:
+            return {"threshold": self.threshold, "entries": [e.compact() for e in self._entries.values()],
+                    "tokens": self._tokens}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.threshold = state["threshold"]
+        self._lock = threading.RLock()
+        self._entries = {rid: Entry(rid, raw, feats, fix) for rid, raw, feats, fix in state["entries"]}
+        self._tokens = state["tokens"]
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         entry = self._entries.get(record_id)

@@ -134,7 +134,10 @@ _IDENTIFIER = re.compile(r"\b(?:[A-Za-z]+_[A-Za-z0-9_]*|_[A-Za-z0-9_]+|[A-Za-z_]
 def is_specific(exc_type: str, template: str) -> bool:
     """Does the error name something particular: a library's own exception type, a quoted
     value, or a code identifier (``SECRET_KEY``, ``cv2``, ``os.path``) in its message?"""
-    if short_type(exc_type).lower() not in BUILTIN_TYPES:
+    name = exc_type.strip()
+    if name.startswith("builtins."):
+        name = name[len("builtins."):]
+    if "." in name or name.lower() not in BUILTIN_TYPES:  # a library's own exception class
         return True
     if quoted_values(template):
         return True

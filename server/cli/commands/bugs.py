@@ -116,12 +116,12 @@ def cmd_add(ctx: Context) -> int:
 # --- match -----------------------------------------------------------------------------
 
 def _index(ctx: Context) -> Any:
-    from memory_store.bugs.match import BugIndex
+    from memory_store.bugs.cache import load_index
 
-    loaded = BugStore(ctx.workspace).load()
+    index, loaded = load_index(BugStore(ctx.workspace))
     if loaded.problems:
         ctx.err.print(f"teamlore: skipped {len(loaded.problems)} unreadable memory file(s); see `teamlore doctor`")
-    return BugIndex(list(loaded.records.values()))
+    return index
 
 
 def _match_json(match: Any) -> dict[str, Any]:
