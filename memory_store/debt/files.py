@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,8 +136,9 @@ def _tracked(root: Path) -> list[str]:
 
 
 def _candidates(root: Path, markers: Sequence[str]) -> set[str]:
-    """Tracked files holding any marker as a plain substring (a superset; fast, via git grep)."""
-    args = ["grep", "-l", "-z", "--no-color", "-F", "--no-textconv"]
+    """Tracked files holding any marker as a word by git's rules ([A-Za-z0-9_] are word
+    characters, a superset of the files :func:`count_text` finds markers in; fast)."""
+    args = ["grep", "-l", "-z", "--no-color", "-F", "-w", "--no-textconv"]
     for m in markers:
         args += ["-e", m]
     out = git(root, *args, check=False)
@@ -159,8 +161,10 @@ def scan_tree(root: Path, markers: Sequence[str]) -> ScanResult:
     """Count markers in the working tree of ``root``."""
     result = ScanResult()
     if is_git_repo(root):
-        paths = _tracked(root)
-        candidates: set[str] | None = _candidates(root, markers)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the two git commands run side by side
+            tracked = pool.submit(_tracked, root)
+            candidates: set[str] | None = _candidates(root, markers)
+            paths = tracked.result()
     else:
         paths = _walk(root)
         candidates = None

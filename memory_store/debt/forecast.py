@@ -31,7 +31,8 @@ MIN_SPAN_DAYS = 45
 MIN_ERRORS = 3
 MAX_ORIGINS = 60
 MAX_POINTS = 240
-FIT_WINDOW = 120
+FIT_WINDOW = 60
+"""Smoothing methods are fitted on the last 60 points (5 years of monthly snapshots)."""
 Z80 = 1.2816
 DAYS_PER_MONTH = 30.4375
 
@@ -78,7 +79,7 @@ def ses(y: Sequence[float]) -> Model:
     return lambda h: level
 
 
-_DAMPED_GRID = [(a, b, p) for a in (0.3, 0.6, 0.9) for b in (0.05, 0.15, 0.3) for p in (0.8, 0.9, 0.98)]
+_DAMPED_GRID = [(a, b, p) for a in (0.2, 0.5, 0.8) for b in (0.1, 0.3) for p in (0.85, 0.95)]
 
 
 def damped_trend(y: Sequence[float]) -> Model:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import sysconfig
+import tokenize
 from pathlib import Path
 
 import pytest
 
 from memory_store.debt.config import DEFAULT_MARKERS, DebtConfigError, load_config
 from memory_store.debt.files import scan_tree
-from memory_store.debt.markers import Marker, count_text
+from memory_store.debt.markers import Marker, count_text, marker_pattern
 from tests.debt.fixture_sources import SOURCES
 from tests.debt.gitrepo import commit, git, init_repo
 
@@ -96,3 +99,40 @@ def test_bad_config_is_a_clear_error(workspace, body: str) -> None:
     (workspace.store / "config.toml").write_text(body)
     with pytest.raises(DebtConfigError, match=r"config\.toml"):
         load_config(workspace)
+
+
+def _tokenize_reference(text: str) -> list[Marker] | None:
+    """Markers in the COMMENT tokens of Python's own tokenizer."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    out: list[Marker] = []
+    seen: set[int] = set()
+    pattern = marker_pattern(DEFAULT_MARKERS)
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            for m in pattern.finditer(tok.string):
+                if tok.start[0] not in seen:
+                    seen.add(tok.start[0])
+                    out.append(Marker(tok.start[0], m.group(0), tok.string[m.start():].strip()))
+    return out
+
+
+def test_python_counting_equals_tokenize_on_the_standard_library() -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = [p for p in sorted(stdlib.rglob("*.py")) if "site-packages" not in p.parts
+             and p.stat().st_size < 150_000]
+    checked = 0
+    for path in files[::7]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not any(w in text for w in DEFAULT_MARKERS):
+            continue
+        expected = _tokenize_reference(text)
+        if expected is None:
+            continue
+        assert count_text(path.name, text, DEFAULT_MARKERS) == expected, path
+        checked += 1
+        if checked == 80:
+            break
+    assert checked >= 40

@@ -1,0 +1,368 @@
+"""Debt markers: scan speed, backfill speed and forecast quality on real histories.
+
+1. Scan vs ``git grep``: ``scan_tree`` (comment-only counting, in-process) against
+   ``git grep -I -c -w -E 'TODO|FIXME|HACK|XXX'`` (which also counts code and strings) on
+   large real repositories: git repositories given with ``--scan-repo`` (a bare repository
+   is cloned locally first) and PyPI source distributions (``--sdist django``: downloaded
+   with pip, unpacked and committed into a temporary git repository). Target: within 3x.
+2. Backfill: 24 monthly snapshots of a generated 5,000-file repository with two years of
+   history (written with ``git fast-import``, dates set per commit). Target: < 30 s.
+3. Forecasts on real projects' histories: monthly marker counts of each ``--history-repo``
+   over its whole life, computed from git objects. At every month (after the first year)
+   the forecast is made from the history up to then only and compared with what followed,
+   at 30/90/180 days: teamlore's backtested choice, "no change" and the seed tool's
+   straight-line rule. Also: how often the 80% interval held the actual value, and how
+   often each side claimed "doubles within a year" against how often that happened.
+
+Results: bench/results/debt_bench.json.
+
+Usage: python bench/debt_bench.py [--scan-repo PATH ...] [--sdist NAME ...]
+                                  [--history-repo PATH ...] [--files 5000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
+from memory_store.debt.config import DEFAULT_MARKERS  # noqa: E402
+from memory_store.debt.files import scan_tree  # noqa: E402
+from memory_store.debt.forecast import forecast, seed_days_to_double  # noqa: E402
+from memory_store.debt.snapshots import SnapshotStore  # noqa: E402
+from memory_store.workspace import Workspace  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "debt_bench.json"
+GREP = ["grep", "-I", "-c", "-w", "-E", "TODO|FIXME|HACK|XXX"]
+HORIZONS = (30, 90, 180)
+UTC = timezone.utc
+
+
+def git(root: Path, *args: str, **kw: Any) -> str:
+    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@example.com",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="b@example.com")
+    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
+                          text=True, **kw).stdout
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    print(f"\n{title}")
+    for n, r in enumerate(cells):
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+        if n == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+# --- 1. scan vs git grep ------------------------------------------------------------
+
+def worktree_from(path: Path, tmp: Path) -> Path:
+    """A work tree for ``path``: itself, or a local clone of a bare repository."""
+    if (path / ".git").exists():
+        return path
+    dest = tmp / path.parent.name.replace("+", "_")
+    if not dest.exists():
+        git(tmp, "clone", "-q", "--no-hardlinks", str(path), str(dest))
+    return dest
+
+
+def sdist_repo(name: str, tmp: Path) -> Path:
+    """Download a PyPI source distribution and commit its files into a new git repository."""
+    dl = tmp / f"dl-{name}"
+    dl.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                    "-d", str(dl), name], check=True)
+    archive = next(p for p in dl.iterdir() if p.name.endswith((".tar.gz", ".zip")))
+    dest = tmp / f"sdist-{name.replace('=', '_')}"
+    dest.mkdir()
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    (top,) = list(dest.iterdir())
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "sdist")
+    return top
+
+
+def bench_scan(root: Path, label: str, repeat: int) -> dict[str, Any]:
+    files = len(git(root, "ls-files").splitlines())
+    subprocess.run(["git", *GREP], cwd=root, capture_output=True, check=False)  # warm the cache
+    grep_s = median_time(lambda: subprocess.run(["git", *GREP], cwd=root, capture_output=True, check=False), repeat)
+    grep_lines = sum(int(line.rsplit(":", 1)[1]) for line in subprocess.run(
+        ["git", *GREP], cwd=root, capture_output=True, text=True, check=False).stdout.splitlines())
+    result = scan_tree(root, DEFAULT_MARKERS)
+    scan_s = median_time(lambda: scan_tree(root, DEFAULT_MARKERS), repeat)
+    start = time.perf_counter()
+    cli = subprocess.run([sys.executable, "-m", "server", "--root", str(root), "debt", "scan", "--json"],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    cli_s = time.perf_counter() - start
+    assert json.loads(cli.stdout)["total"] == result.total
+    return {"repo": label, "files": files, "git_grep_s": round(grep_s, 4), "scan_s": round(scan_s, 4),
+            "ratio": round(scan_s / grep_s, 2), "cli_s": round(cli_s, 2),
+            "grep_lines": grep_lines, "comment_markers": result.total}
+
+
+# --- 2. backfill of a generated repository ----------------------------------------
+
+EXTS = ("py", "js", "ts", "go", "rs", "c", "java", "sh", "yaml", "sql", "md", "json")
+COMMENT = {"py": "#", "sh": "#", "yaml": "#", "sql": "--", "md": None, "json": None}
+
+
+def _source(rng: random.Random, ext: str, lines: int) -> bytes:
+    mark = COMMENT.get(ext, "//")
+    out = []
+    for i in range(lines):
+        r = rng.random()
+        word = rng.choice(("TODO", "FIXME", "HACK", "XXX"))
+        if ext == "md":
+            out.append(f"<!-- {word}: section {i} -->" if r < 0.02 else f"Paragraph {i} about {word.lower()}s.")
+        elif ext == "json":
+            out.append(f'  "key{i}": "{word if r < 0.05 else "value"} {i}",')
+        elif r < 0.02:
+            out.append(f"{mark} {word}: handle case {i} ({rng.randint(0, 99999)})")
+        elif r < 0.04:
+            out.append(f'x{i} = "{word} inside a string {i}"')
+        else:
+            out.append(f"value_{i} = compute({i}, {rng.randint(0, 1000)})")
+    return ("\n".join(out) + "\n").encode()
+
+
+def generated_repo(root: Path, files: int, months: int, seed: int = 1) -> datetime:
+    """``files`` files, then ``months`` of history (8 commits a month touching ~25 files)."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    paths = [f"pkg{i % 50}/mod{i // 50}/file{i}.{rng.choice(EXTS)}" for i in range(files)]
+    start = datetime(2022, 1, 3, 9, tzinfo=UTC)
+    chunks: list[bytes] = []
+
+    def commit(mark: int, when: datetime, changes: dict[str, bytes | None]) -> None:
+        ts = int(when.timestamp())
+        msg = f"change {mark}".encode()
+        chunks.append(f"commit refs/heads/main\nmark :{mark}\nauthor b <b@example.com> {ts} +0000\n"
+                      f"committer b <b@example.com> {ts} +0000\ndata {len(msg)}\n".encode() + msg + b"\n")
+        if mark > 1:
+            chunks.append(f"from :{mark - 1}\n".encode())
+        for path, data in changes.items():
+            if data is None:
+                chunks.append(f"D {path}\n".encode())
+            else:
+                chunks.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+        chunks.append(b"\n")
+
+    commit(1, start, {p: _source(rng, p.rsplit(".", 1)[1], rng.randint(20, 120)) for p in paths})
+    mark, when = 1, start
+    for _ in range(months * 8):
+        mark += 1
+        when += timedelta(days=3, hours=rng.randint(0, 30))
+        changes: dict[str, bytes | None] = {}
+        for _ in range(25):
+            p = rng.choice(paths)
+            changes[p] = _source(rng, p.rsplit(".", 1)[1], rng.randint(20, 120))
+        commit(mark, when, changes)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(chunks), check=True)
+    git(root, "checkout", "-q", "main")
+    return when
+
+
+def bench_backfill(files: int, months: int, tmp: Path) -> dict[str, Any]:
+    root = tmp / f"gen-{files}"
+    t0 = time.perf_counter()
+    last = generated_repo(root, files, months)
+    gen_s = time.perf_counter() - t0
+    ws = Workspace(root)
+    now = last + timedelta(hours=1)
+    since = parse_since(f"{months}m", now)
+    t0 = time.perf_counter()
+    summary = backfill(ws, DEFAULT_MARKERS, since=since, every="month", now=now)
+    backfill_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = backfill(ws, DEFAULT_MARKERS, since=since, every="month", now=now)
+    rerun_s = time.perf_counter() - t0
+    # exactness spot check: the last snapshot equals a scan of the checked-out HEAD
+    head_id = max(SnapshotStore(ws).load().records.values(), key=lambda r: r["date"])
+    scanned = scan_tree(root, DEFAULT_MARKERS)
+    assert head_id["total"] == scanned.total, (head_id["total"], scanned.total)
+    return {"files": files, "commits": months * 8 + 1, "snapshots": summary["added"],
+            "blobs_read": summary["blobs_read"], "generate_s": round(gen_s, 2),
+            "backfill_s": round(backfill_s, 2), "rerun_s": round(rerun_s, 2), "rerun_added": again["added"],
+            "head_total": scanned.total, "target_s": 30}
+
+
+# --- 3. forecasts on real histories -------------------------------------------------
+
+def monthly_history(repo: Path) -> list[tuple[datetime, float]]:
+    """Marker count on the first day of every month of the repository's life."""
+    first = git(repo, "log", "--first-parent", "--reverse", "--format=%ct", "HEAD").split("\n", 1)[0]
+    since = datetime.fromtimestamp(int(first), UTC)
+    planned = [p for p in plan(repo, since, "month") if p.date.day == 1 and p.date.hour == 0]
+    points = []
+    with TreeCounter(repo, DEFAULT_MARKERS) as counter:
+        for p in planned:
+            points.append((p.date, float(counter.count(p.commit).total)))
+    return points
+
+
+def evaluate(points: list[tuple[datetime, float]], min_history: int = 12, every: int = 1) -> dict[str, Any]:
+    """Forecast from each origin with only the past, compare with what followed."""
+    values = [v for _, v in points]
+    err: dict[str, dict[int, list[float]]] = {m: {h: [] for h in HORIZONS} for m in ("teamlore", "naive", "seed")}
+    covered: dict[int, list[bool]] = {h: [] for h in HORIZONS}
+    chosen: dict[str, int] = {}
+    claims = {"teamlore": 0, "seed": 0}
+    claims_true = {"teamlore": 0, "seed": 0}
+    doubled = origins = 0
+    for o in range(min_history, len(points) - 1, every):
+        past = points[: o + 1]
+        fc = forecast(past, (*HORIZONS, 365))
+        origins += 1
+        chosen[fc.method] = chosen.get(fc.method, 0) + 1
+        y = values[o]
+        rate = None
+        (t0, y0), (t1, y1) = past[-2], past[-1]
+        rate = (y1 - y0) / ((t1 - t0).total_seconds() / 86400)
+        by_days = {row["days"]: row for row in fc.forecast}
+        for h in HORIZONS:
+            ahead = o + round(h / 30.4375)
+            if ahead >= len(values):
+                continue
+            actual = values[ahead]
+            err["teamlore"][h].append(abs(actual - by_days[h]["value"]))
+            err["naive"][h].append(abs(actual - y))
+            err["seed"][h].append(abs(actual - (y + rate * h)))
+            covered[h].append(by_days[h]["low"] <= actual <= by_days[h]["high"])
+        if o + 12 < len(values):
+            did_double = y > 0 and max(values[o + 1: o + 13]) >= 2 * y
+            doubled += did_double
+            seed_days = seed_days_to_double(past)
+            if seed_days is not None and seed_days <= 365:
+                claims["seed"] += 1
+                claims_true["seed"] += did_double
+            if fc.days_to_double is not None:
+                claims["teamlore"] += 1
+                claims_true["teamlore"] += did_double
+    mae = {m: {h: round(statistics.fmean(v), 2) if v else None for h, v in hs.items()} for m, hs in err.items()}
+    return {"origins": origins, "mae": mae,
+            "coverage_80": {h: round(sum(c) / len(c), 3) if c else None for h, c in covered.items()},
+            "chosen": chosen, "doubling_claims": claims, "doubling_claims_true": claims_true,
+            "actually_doubled_within_a_year": doubled}
+
+
+def bench_history(repo: Path, every: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    points = monthly_history(repo)
+    series_s = time.perf_counter() - t0
+    ev = evaluate(points, every=every)
+    return {"repo": repo.parent.name if repo.name == "repo" else repo.name, "months": len(points),
+            "first": points[0][0].date().isoformat(), "start_count": points[0][1], "end_count": points[-1][1],
+            "series_s": round(series_s, 2), "series": [[d.date().isoformat(), v] for d, v in points], **ev}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scan-repo", action="append", default=[], type=Path, help="git repository to scan")
+    ap.add_argument("--sdist", action="append", default=[], help="PyPI project whose sdist is scanned")
+    ap.add_argument("--history-repo", action="append", default=[], type=Path, help="git repository with history")
+    ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, every third origin")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    if args.quick:
+        args.files, args.repeat = min(args.files, 1000), 3
+    if not args.scan_repo and not args.sdist:
+        args.sdist = ["django"]
+    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                           "git": git(REPO, "--version").strip()}
+    with tempfile.TemporaryDirectory(prefix="debt-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        scans = []
+        for path in args.scan_repo:
+            scans.append(bench_scan(worktree_from(path.resolve(), tmp), path.parent.name if path.name == "repo"
+                                    else path.name, args.repeat))
+        for name in args.sdist:
+            scans.append(bench_scan(sdist_repo(name, tmp), f"{name} (sdist)", args.repeat))
+        out["scan"] = scans
+        table("1. scan vs git grep (median seconds; target: ratio <= 3)",
+              ["repository", "files", "git grep", "teamlore scan", "ratio", "CLI cold", "grep lines", "in comments"],
+              [[s["repo"], s["files"], s["git_grep_s"], s["scan_s"], s["ratio"], s["cli_s"], s["grep_lines"],
+                s["comment_markers"]] for s in scans])
+
+        bf = bench_backfill(args.files, args.months, tmp)
+        out["backfill"] = bf
+        table("2. backfill from git objects (target < 30 s)",
+              ["files", "commits", "snapshots", "file versions read", "backfill s", "re-run s", "re-run added"],
+              [[bf["files"], bf["commits"], bf["snapshots"], bf["blobs_read"], bf["backfill_s"], bf["rerun_s"],
+                bf["rerun_added"]]])
+
+    histories = [bench_history(p.resolve(), 3 if args.quick else 1) for p in args.history_repo]
+    out["histories"] = histories
+    if histories:
+        rows = []
+        for h in histories:
+            for d in HORIZONS:
+                rows.append([h["repo"] if d == HORIZONS[0] else "", d, h["mae"]["teamlore"][d], h["mae"]["naive"][d],
+                             h["mae"]["seed"][d], h["coverage_80"][d]])
+        table("3. forecast error on real histories (MAE in markers; forecasts use only the past)",
+              ["repository", "days", "teamlore", "no change", "seed line", "80% coverage"], rows)
+        totals = {m: {d: statistics.fmean([h["mae"][m][d] for h in histories if h["mae"][m][d] is not None])
+                      for d in HORIZONS} for m in ("teamlore", "naive", "seed")}
+        rel = {m: {d: round(totals[m][d] / totals["naive"][d], 3) for d in HORIZONS} for m in totals}
+        cov = {d: round(statistics.fmean([h["coverage_80"][d] for h in histories if h["coverage_80"][d] is not None]), 3)
+               for d in HORIZONS}
+        out["summary"] = {"mean_mae": totals, "relative_to_no_change": rel, "mean_coverage_80": cov,
+                          "doubling_claims": {k: sum(h["doubling_claims"][k] for h in histories)
+                                              for k in ("teamlore", "seed")},
+                          "doubling_claims_true": {k: sum(h["doubling_claims_true"][k] for h in histories)
+                                                   for k in ("teamlore", "seed")},
+                          "origins": sum(h["origins"] for h in histories),
+                          "actually_doubled_within_a_year": sum(h["actually_doubled_within_a_year"] for h in histories)}
+        s = out["summary"]
+        table("   mean over repositories (relative MAE: 1.0 = no change)",
+              ["days", "teamlore", "no change", "seed line", "teamlore 80% coverage"],
+              [[d, rel["teamlore"][d], 1.0, rel["seed"][d], cov[d]] for d in HORIZONS])
+        table("   'doubles within a year' claims over all forecast origins",
+              ["", "claims", "of which came true", "origins", "actually doubled"],
+              [["teamlore", s["doubling_claims"]["teamlore"], s["doubling_claims_true"]["teamlore"], s["origins"],
+                s["actually_doubled_within_a_year"]],
+               ["seed line", s["doubling_claims"]["seed"], s["doubling_claims_true"]["seed"], s["origins"],
+                s["actually_doubled_within_a_year"]]])
+        choices: dict[str, int] = {}
+        for h in histories:
+            for k, v in h["chosen"].items():
+                choices[k] = choices.get(k, 0) + v
+        out["summary"]["methods_chosen"] = choices
+        print(f"\n   methods chosen: {choices}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"\nsaved {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
