@@ -344,8 +344,16 @@ class FindingCache:
         self.path = workspace.cache / "security" / "last_findings.json"
 
     def save(self, findings: list[Finding]) -> None:
+        """Remember the findings (code and messages redacted: the cache is on disk too)."""
         self.workspace.ensure_store()
-        atomic_write_json(self.path, {"generated": now_iso(), "findings": [f.to_json() for f in findings]})
+        rows = []
+        for f in findings:
+            row = f.to_json()
+            for name in ("statement", "snippet", "message"):
+                if row.get(name):
+                    row[name] = redact(row[name])
+            rows.append(row)
+        atomic_write_json(self.path, {"generated": now_iso(), "findings": rows})
 
     def load(self) -> dict[str, Finding]:
         if not self.path.exists():

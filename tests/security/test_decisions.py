@@ -175,3 +175,19 @@ def test_a_person_applies_a_near_miss_suggestion(mem):
     [after] = mem.status([copy])
     assert (after.status, after.decision, after.reason) == ("suppressed", new, "guarded upstream")
     assert mem.store.get(new)["applied_from"] == rid
+
+
+def test_cached_findings_are_redacted(mem, tmp_path):
+    import json
+
+    (mem.workspace.root / "src/conf.py").write_text('API_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n')
+    report = tmp_path / "b.json"
+    report.write_text(json.dumps({"results": [{
+        "filename": "src/conf.py", "line_number": 1, "test_id": "B105", "issue_severity": "LOW",
+        "code": '1 API_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n',
+        "issue_text": "Possible hardcoded password: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'"}]}))
+    [s] = mem.ingest([report]).statuses
+    cached = mem.cache.path.read_text()
+    assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in cached
+    [rid] = mem.decide([s.finding.fingerprint], "false_positive", "revoked test token")
+    assert mem.status(mem.last_findings())[0].decision == rid
