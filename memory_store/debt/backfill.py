@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from memory_store.debt.files import (
-    MAX_FILE_BYTES,
     GitError,
     ScanResult,
     count_blob,
@@ -180,6 +179,7 @@ class TreeCounter:
     cache: dict[tuple[str, str], list[Marker]] = field(default_factory=dict)
     blobs_read: int = 0
     _reader: BlobReader | None = None
+    _keys: dict[str, str | None] = field(default_factory=dict)
 
     def __enter__(self) -> TreeCounter:
         self._reader = BlobReader(self.root)
@@ -189,24 +189,31 @@ class TreeCounter:
         if self._reader is not None:
             self._reader.close()
 
+    def _syntax_key(self, path: str) -> str | None:
+        """None for paths never counted; else what the counts of a blob at ``path`` depend on."""
+        try:
+            return self._keys[path]
+        except KeyError:
+            key = None if skip_path(path) else ("?" if needs_content_sniff(path) else (language_for(path) or ""))
+            self._keys[path] = key
+            return key
+
     def count(self, commit: str) -> ScanResult:
-        out = git(self.root, "ls-tree", "-r", "-l", "-z", commit)
+        out = git(self.root, "ls-tree", "-r", "-z", commit)
         result = ScanResult()
         wanted: list[tuple[str, str, str]] = []  # (path, sha, syntax key)
         for entry in out.split(b"\0"):
             if not entry:
                 continue
             meta, _, raw_path = entry.partition(b"\t")
-            mode, kind, sha, size = meta.split()
+            mode, kind, sha = meta.split()
             if kind != b"blob" or mode not in (b"100644", b"100755"):
                 continue
             path = raw_path.decode("utf-8", "surrogateescape")
-            if skip_path(path):
+            key = self._syntax_key(path)
+            if key is None:
                 continue
             result.considered += 1
-            if int(size) > MAX_FILE_BYTES:
-                continue
-            key = "?" if needs_content_sniff(path) else (language_for(path) or "")
             wanted.append((path, sha.decode(), key))
         missing = sorted({sha for _, sha, key in wanted if (sha, key) not in self.cache})
         if missing:

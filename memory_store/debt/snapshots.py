@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +63,17 @@ def build_snapshot(result: ScanResult, *, date: datetime, commit: str | None, so
         "created": now_iso(),
     }
     if result.total <= MAX_ITEMS:
-        rec["items"] = {path: [f"{m.line}: {redact(m.text)}" for m in items]
+        rec["items"] = {path: [f"{m.line}: {_redacted(m.text)}" for m in items]
                         for path, items in sorted(result.files.items())}
     if extra:
         rec.update(extra)
     return rec
+
+
+@lru_cache(maxsize=65536)
+def _redacted(text: str) -> str:
+    """Marker texts repeat from snapshot to snapshot: redact each once."""
+    return redact(text)
 
 
 def _counts(items: list[Marker]) -> dict[str, int]:
