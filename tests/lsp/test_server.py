@@ -105,7 +105,6 @@ async def test_forwarded_diagnostic_hover_shows_past_fix(client: LanguageClient)
                "added structlog to requirements.txt", root_cause="dependency missing after refactor",
                minutes=12, extra={"commit": "abc1234def"})
     uri = open_doc(client, root / "app" / "logging_setup.py", "import os\nimport structlog\n")
-    await wait_until(lambda: True)  # the record was written before any event: watcher settles
     forward(client, uri, [diag_json(1, 7, 16, "ModuleNotFoundError: No module named 'structlog'")])
 
     async def fix_shown() -> str | None:

@@ -55,3 +55,10 @@ async def test_debt_hints_follow_configuration_changes(client: LanguageClient):
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"teamlore": {"debtHints": False}}))
     await wait_until(lambda: not hints(client, uri), what="hints removed")
+
+
+async def test_debt_report_command_returns_markdown(client: LanguageClient):
+    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="teamlore.debtReport", arguments=[])), WAIT)
+    assert result["markdown"].startswith("# Technical debt")
+    assert "no debt snapshots yet" in result["markdown"]
