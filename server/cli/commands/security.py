@@ -122,7 +122,12 @@ def run_ingest(ctx: Context) -> int:
                             progress=lambda findings: ctx.progress(findings, "fingerprinting"))
     except ReportError as exc:
         raise CliError(str(exc)) from None
-    _print_findings(ctx, result, [f"skipped {s}" for s in skipped])
+    notes = [f"skipped {s}" for s in skipped]
+    unlocated = sorted({s.finding.path for s in result.statuses if s.finding.extra.get("located") is False})
+    if unlocated:
+        notes.append(f"{len(unlocated)} file(s) not found in the workspace (fingerprints there follow line "
+                     f"numbers only): {', '.join(unlocated[:5])}{' ...' if len(unlocated) > 5 else ''}")
+    _print_findings(ctx, result, notes)
     return 0
 
 
