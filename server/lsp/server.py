@@ -148,6 +148,11 @@ class TeamloreServer(LanguageServer):
         self._reported: set[str] = set()
         self._published: dict[str, str] = {}
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Malformed messages and failing notifications are logged, not shown: the user
+        cannot act on them (pygls' default pops up a message for each)."""
+        log.warning("%s: %s", getattr(source, "__name__", source), error)
+
     # -- background work -----------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background; its failure is logged, never lost."""

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 METHOD = "teamlore/didChangeDiagnostics"
 _CONVERTER = get_converter()
+DEBOUNCE_SECONDS = 0.05
 MAX_FORWARDED = 2000
 """Per document; more than this is truncated with a warning (a runaway linter)."""
 
@@ -98,10 +99,14 @@ class Forwarded:
     def received(self, uri: str, diags: list[types.Diagnostic]) -> None:
         self.ls.store.set(FORWARDED, uri, diags)
         self._versions[uri] = self._versions.get(uri, 0) + 1
-        self.ls.spawn(self.refresh(uri), f"diagnostics of {uri}")
+        self.ls.spawn(self.refresh(uri, DEBOUNCE_SECONDS), f"diagnostics of {uri}")
 
-    async def refresh(self, uri: str) -> None:
+    async def refresh(self, uri: str, debounce: float = 0.0) -> None:
         version = self._versions.get(uri, 0)
+        if debounce:
+            await asyncio.sleep(debounce)  # editors send bursts while the user types
+            if self._versions.get(uri, 0) != version:
+                return
         forwarded = self.ls.store.get(FORWARDED, uri)
         mem = self.ls.memory_for(uri)
         known: list[types.Diagnostic] = []
