@@ -38,7 +38,7 @@ from memory_store.workspace import Workspace  # noqa: E402
 DEFAULT_DATA = Path("/work/shared/data/dev-tracebacks.jsonl")
 SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", "/work/helpers/empathy-venv/bin/python"))
 RESULTS = REPO / "bench" / "results" / "match_quality.json"
-THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 0.98)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.98)
 MODES = ("full", "line")
 
 
@@ -158,6 +158,37 @@ def evaluate(data: list[dict[str, Any]], results: list[dict[str, Any]], threshol
             "members": members, "singletons": singles}
 
 
+def cross_validated(data: list[dict[str, Any]], ours: dict[str, list[dict[str, Any]]], folds: int = 5,
+                    grid: tuple[float, ...] = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))) -> dict[str, Any]:
+    """How well a threshold chosen on other errors does on unseen ones: queries are split in
+    folds (by id), the threshold is picked on the other folds (most answers with no-match
+    precision >= 0.85 and confident wrong <= 0.06 in both modes), then applied to the fold."""
+    fold_of = {r["id"]: int(r["id"][1:]) % folds for r in data}
+    by_fold: dict[str, list[list[dict[str, Any]]]] = {m: [[] for _ in range(folds)] for m in MODES}
+    for mode in MODES:
+        for res in ours[mode]:
+            by_fold[mode][fold_of[res["id"]]].append(res)
+    chosen = []
+    held: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+    for k in range(folds):
+        train = {m: [r for j in range(folds) if j != k for r in by_fold[m][j]] for m in MODES}
+
+        def ok(t: float, train: dict[str, list[dict[str, Any]]] = train) -> tuple[bool, float]:
+            ms = [evaluate(data, train[m], t) for m in MODES]
+            good = all(x["no_match_precision"] >= 0.85 and x["confident_wrong"] <= 0.06 for x in ms)
+            return good, sum(x["answered"] for x in ms)
+
+        feasible = [(ok(t)[1], -t, t) for t in grid if ok(t)[0]]
+        t_k = max(feasible)[2] if feasible else grid[-1]
+        chosen.append(t_k)
+        for m in MODES:
+            held[m].extend(by_fold[m][k])
+            held[m][-len(by_fold[m][k]):] = [
+                dict(r, ranked=[(x[0], x[1], bool(x[2]) and x[1] >= t_k) for x in r["ranked"]])
+                for r in by_fold[m][k]]
+    return {"thresholds": chosen, "modes": {m: evaluate(data, held[m], 0.0) for m in MODES}}
+
+
 def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
@@ -187,6 +218,8 @@ def main() -> int:
             entry["seed_sweep"] = {str(t): evaluate(data, seed[mode], t) for t in (0.3, 0.4, 0.5, 0.6, 0.7)}
         report["modes"][mode] = entry
 
+    cv = cross_validated(data, ours)
+    report["cross_validated"] = cv
     print(f"Leave-one-out on {len(data)} real errors ({args.data.name}); teamlore threshold {DEFAULT_THRESHOLD}\n")
     rows = []
     for mode in MODES:
@@ -197,7 +230,11 @@ def main() -> int:
             m = e[name]
             rows.append([mode, name, f"{m['recall_at_1']:.3f}", f"{m['mrr']:.3f}", f"{m['answered']:.3f}",
                          f"{m['no_match_precision']:.3f}", f"{m['confident_wrong']:.3f}"])
+        m = cv["modes"][mode]
+        rows.append([mode, "teamlore (threshold cross-validated)", f"{m['recall_at_1']:.3f}", f"{m['mrr']:.3f}",
+                     f"{m['answered']:.3f}", f"{m['no_match_precision']:.3f}", f"{m['confident_wrong']:.3f}"])
     print(table(rows, ["query", "matcher", "Recall@1", "MRR", "answered", "no-match prec", "confident wrong"]))
+    print("cross-validation thresholds per fold:", ", ".join(f"{t:.2f}" for t in cv["thresholds"]))
     for mode in MODES:
         print(f"\nthreshold sweep, {mode} query")
         rows = [[t, f"{m['recall_at_1']:.3f}", f"{m['mrr']:.3f}", f"{m['answered']:.3f}",

@@ -34,7 +34,7 @@ from memory_store.bugs.index import (
 )
 from memory_store.errors import ParsedError, parse_error
 
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.93
 """Calibrated on real errors (bench/match_quality.py); below it the answer is "no match"."""
 TIE_MARGIN = 0.1
 """Candidates this close to the best are treated as equally good when fixes disagree."""
@@ -334,12 +334,15 @@ def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     if len(by_fix) <= 1:
         return scored, False
     fixes = list(by_fix)[:MAX_DISTINCT_FIXES]
-    agree = {(a, b): _fixes_agree(a, b) for a in fixes for b in fixes}
+    sim = {(a, b): 1.0 if a == b else fuzz.token_set_ratio(a, b) / 100.0 for a in fixes for b in fixes}
+    agree = {k: v * 100.0 >= FIX_AGREEMENT for k, v in sim.items()}
     lead = scored[0].entry.fix_norm or fixes[0]
     ambiguous = any(not _fixes_agree(lead, f) for f in fixes)
     if not ambiguous:
         return scored, False
-    support = {f: sum(len(by_fix[g]) for g in fixes if agree[(f, g)]) for f in fixes}
+    # How many tied records back each fix; a paraphrase of it counts in part (ranking only).
+    support = {f: sum(len(by_fix[g]) * (1.0 if agree[(f, g)] else max(0.0, 2.0 * sim[(f, g)] - 1.0))
+                      for g in fixes) for f in fixes}
     head = sorted((s for s in tied if s.entry.fix_norm in support),
                   key=lambda s: (-support[s.entry.fix_norm], -s.raw, s.entry.id))
     placed = {id(s) for s in head}
