@@ -112,7 +112,8 @@ def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MA
     def fail(reason: str, line: int | None = None) -> MemoryFileError:
         return MemoryFileError(FileProblem(path, reason, line))
 
-    if confine_to is not None:
+    # The common case, a plain file directly inside the directory, needs no resolving.
+    if confine_to is not None and (path.parent != confine_to or path.is_symlink()):
         try:
             real = path.resolve()
             base = confine_to.resolve()
@@ -152,6 +153,7 @@ def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MA
         raise fail(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
         raise fail("JSON nested too deeply") from None
-    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+    # Nesting can only exceed the limit when there are more brackets than the limit.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise fail(f"JSON nested deeper than {MAX_DEPTH} levels")
     return obj
