@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.json_rpc import JsonRPCNotification
@@ -59,6 +59,14 @@ class TeamloreProtocol(LanguageServerProtocol):
     """
 
     def structure_message(self, data: dict[str, Any]):
+        if isinstance(data, dict) and "id" in data and isinstance(data.get("method"), str) \
+                and data.get("jsonrpc") == self.VERSION:
+            msg_type = self.get_message_type(data["method"])
+            if msg_type is not None and "id" not in getattr(msg_type, "__annotations__", {"id": None}):
+                # a request (it has an id) for a notification method: JSON-RPC wants an answer
+                error = JsonRpcInvalidRequest(message=f"{data['method']} is a notification; send it without an id")
+                self._send_response(data["id"], None, error.to_response_error())
+                return _Ignored()
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

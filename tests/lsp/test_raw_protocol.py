@@ -77,6 +77,9 @@ def test_malformed_requests_get_error_responses(tmp_path: Path):
         assert server.response(3)["error"]["code"] == -32602
         server.send({"id": 4, "method": "teamlore/unknownRequest", "params": {}})
         assert server.response(4)["error"]["code"] == -32601
+        server.send({"id": 6, "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": (tmp_path / "a.py").as_uri(), "languageId": "python", "version": 1, "text": ""}}})
+        assert server.response(6)["error"]["code"] == -32600  # a notification sent as a request
         server.send({"id": 5, "method": "textDocument/hover", "params": {
             "textDocument": {"uri": (tmp_path / "a.py").as_uri()}, "position": {"line": 0, "character": 0}}})
         assert server.response(5)["result"] is None
