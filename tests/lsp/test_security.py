@@ -13,6 +13,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import CONFIG, PRESETS, WAIT, make_workspace, start_session, wait_until
@@ -142,3 +143,10 @@ async def test_policy_suggested_after_similar_decisions_and_applied(client: Lang
     stored = [d for d in decision_files(root) if d.get("type") == "policy"]
     assert [d["id"] for d in stored] == [result["policy"]] and stored[0]["paths"] == "tests/**"
     await wait_until(lambda: not findings(client, uris[3], "B101"), what="finding covered by the policy")
+
+
+async def test_status_command_counts_findings_and_records(client: LanguageClient):
+    status = await execute(client, "teamlore.status", [{"uri": from_fs_path(str(root_of(client)))}])
+    assert status["bugs"] == {"records": 0, "unreadable": 0}
+    assert status["findings"]["suppressed"] >= 4 and status["findings"]["active"] == 0
+    assert status["debt"] is None  # no debt snapshots in this workspace

@@ -19,6 +19,7 @@ from memory_store.bugs.records import EmptyErrorText
 from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import UnsafePathError
 from server.lsp import security
+from server.lsp.diagnostics import data_of
 from server.lsp.memory import FolderMemory, match_dict
 from server.lsp.render import _one_line
 from server.lsp.server import TeamloreServer
@@ -255,7 +256,47 @@ async def debt_report(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     return {"markdown": markdown}
 
 
+def _status(ls: TeamloreServer, mem: FolderMemory, seen: dict[str, int]) -> dict[str, Any]:
+    """Bug memory size, security summary (the last scan/ingest, else what the editor saw)
+    and the debt trend, for status bars. Blocking."""
+    out: dict[str, Any] = {"bugs": {"records": len(mem.records), "unreadable": len(mem.problems)},
+                           "findings": dict(seen), "debt": None}
+    sec = security.security_memory(mem)
+    if sec is not None:
+        try:
+            last = sec.last_findings()
+            if last:
+                out["findings"] = sec.triage(last).summary()
+        except Exception as exc:
+            log.info("no security summary: %s", exc)
+    try:
+        from memory_store.debt.report import build_report
+
+        report = build_report(mem.workspace, blame=False)
+        out["debt"] = {"current": report.get("current"), "monthly_change": report.get("monthly_change")}
+    except Exception as exc:  # no snapshots yet, no git, or the debt part missing
+        log.debug("no debt summary: %s", exc)
+    return out
+
+
+async def status(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    cmd = "teamlore.status"
+    obj = one_object(cmd, args)
+    mem = memory_of(ls, cmd, obj)
+    await ls.wait_ready(mem, timeout=2.0)
+    seen = {"active": 0, "suppressed": 0, "stale": 0}
+    for uri in ls.store.uris("findings:"):
+        if ls.memory_for(uri) is not mem:
+            continue
+        for _, diag in ls.store.all_for(uri):
+            state = data_of(diag).get("status")
+            if data_of(diag).get("teamlore") == "finding" and state in seen:
+                seen[state] += 1
+    return await asyncio.to_thread(_status, ls, mem, seen)
+
+
 COMMANDS = {
+    "teamlore.status": status,
     "teamlore.recordFix": record_fix,
     "teamlore.showMatches": show_matches,
     "teamlore.markFalsePositive": mark_false_positive,
