@@ -102,3 +102,25 @@ def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None)
     if count > MAX_FIXES_SHOWN:
         parts.append(f"…and {count - MAX_FIXES_SHOWN} more (code action **Show {count} past fixes**).")
     return "\n".join(parts).rstrip() + "\n"
+
+
+_STATUS_TEXT = {
+    "active": "no team decision yet: mark it as a false positive or accept the risk (code actions), or fix it",
+    "suppressed": "suppressed by a team decision",
+    "stale": "the code flagged when the team decided changed: please re-review the decision",
+}
+
+
+def finding_markdown(data: dict[str, Any]) -> str:
+    """A security finding and what the team's memory says about it."""
+    status = str(data.get("status") or "active")
+    head = f"**teamlore** · {data.get('tool') or 'scanner'} `{data.get('rule') or '?'}` · **{status}**"
+    lines = [head, _STATUS_TEXT.get(status, status) + "."]
+    if data.get("decision"):
+        reason = f": {_one_line(data['reason'], 200)}" if data.get("reason") else ""
+        lines.append(f"Decision `{data['decision']}`{reason}")
+    if data.get("suggestion"):
+        lines.append(f"*Suggestion:* {_one_line(data['suggestion'], 300)}")
+    if data.get("fingerprint"):
+        lines.append(f"Fingerprint `{data['fingerprint']}`")
+    return "\n\n".join(lines) + "\n"

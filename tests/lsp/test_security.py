@@ -66,6 +66,9 @@ async def test_forwarded_finding_marked_false_positive_disappears(client: Langua
                                  what="both findings republished with their triage state")
     assert all(d.data["status"] == "active" and d.data["fingerprint"] for d in published)
     assert published[0].data["fingerprint"] != published[1].data["fingerprint"]
+    hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=20))), WAIT)
+    assert hover is not None and "bandit `B602` · **active**" in hover.contents.value
     actions = await code_actions(client, uri, 4)
     titles = [a.title for a in actions]
     assert "Mark as false positive: test fixture (B602)" in titles

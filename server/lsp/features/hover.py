@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from server.lsp.diagnostics import data_of, error_text, is_error_like
 from server.lsp.memory import FolderMemory, match_dict
-from server.lsp.render import hover_markdown
+from server.lsp.render import finding_markdown, hover_markdown
 from server.lsp.server import TeamloreServer
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,26 @@ def _render(mem: FolderMemory, errors: list[str]) -> str:
     return "\n---\n\n".join(parts)
 
 
+def _finding_hover(ls: TeamloreServer, findings: list[types.Diagnostic]) -> types.Hover:
+    seen: list[str] = []
+    for diag in findings:
+        text = finding_markdown(data_of(diag))
+        if text not in seen:
+            seen.append(text)
+    kind = types.MarkupKind.Markdown if _markdown_supported(ls) else types.MarkupKind.PlainText
+    return types.Hover(contents=types.MarkupContent(kind=kind, value="\n---\n\n".join(seen)),
+                       range=findings[0].range)
+
+
 def register(server: TeamloreServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TeamloreServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        here = [d for d in ls.store.at(uri, params.position) if is_error_like(d)]
+        at = ls.store.at(uri, params.position)
+        here = [d for d in at if is_error_like(d)]
+        findings = [d for d in at if data_of(d).get("teamlore") == "finding"]
         if not here:
-            return None
+            return _finding_hover(ls, findings) if findings else None
         mem = ls.memory_for(uri)
         if mem is None:
             return None
