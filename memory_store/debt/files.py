@@ -103,6 +103,16 @@ def head_commit(root: Path) -> str | None:
     return out.decode().strip() or None
 
 
+def has_local_changes(root: Path) -> bool:
+    """True when tracked files (the memory itself aside) differ from HEAD: the scan then
+    describes more than the commit it names."""
+    try:
+        return bool(git(root, "status", "--porcelain", "--untracked-files=no", "-z", "--",
+                        ".", ":(exclude).teamlore", check=False).strip())
+    except GitError:
+        return False
+
+
 @dataclass
 class ScanResult:
     files: dict[str, list[Marker]] = field(default_factory=dict)

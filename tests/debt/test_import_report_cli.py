@@ -189,3 +189,16 @@ def test_sparkline() -> None:
     assert sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
     assert len(sparkline(list(range(100)), width=40)) == 40
     assert sparkline([]) == ""
+
+
+def test_saved_scan_records_whether_the_work_tree_differs_from_head(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    commit(root, {"a.py": "# TODO one\n"}, "2024-01-10T00:00:00Z")
+    (root / "untracked.py").write_text("# FIXME not tracked\n")
+    assert run_cli("debt", "scan", "--save", root=root).returncode == 0
+    (clean,) = SnapshotStore(Workspace(root)).load().records.values()
+    assert clean["dirty"] is False and clean["total"] == 1
+    (root / "a.py").write_text("# TODO one\n# HACK two\n")
+    assert run_cli("debt", "scan", "--save", root=root).returncode == 0
+    (dirty,) = SnapshotStore(Workspace(root)).load().records.values()  # same day, same commit: replaced
+    assert dirty["dirty"] is True and dirty["total"] == 2

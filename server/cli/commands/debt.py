@@ -11,7 +11,7 @@ from typing import Any
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
 from memory_store.debt.config import DebtConfigError, load_config
-from memory_store.debt.files import GitError, head_commit, is_git_repo, scan_tree
+from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
 from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
 from memory_store.debt.report import NoHistory, backtest_error, build_report
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
@@ -77,8 +77,9 @@ def run_scan(ctx: Context) -> int:
                        "by_marker": _count_markers(items)} for p, items in top],
     }
     if ctx.args.save:
+        extra = {"dirty": has_local_changes(root)} if commit else None
         rec = build_snapshot(result, date=datetime.now(timezone.utc), commit=commit,
-                             source="scan", markers=markers)
+                             source="scan", markers=markers, extra=extra)
         path = SnapshotStore(ctx.workspace).save(rec)
         out["snapshot"] = ctx.workspace.relative(path)
     if ctx.json:
