@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
 from memory_store.workspace import UnsafePathError
 from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX
@@ -29,12 +31,22 @@ log = logging.getLogger(__name__)
 
 METHOD = "teamlore/terminalOutput"
 MAX_OUTPUT_CHARS = 50_000_000
+REPLAY_WINDOW = timedelta(hours=24)
+"""At start-up, runs older than this are not turned into diagnostics."""
 SAVE = "Save"
 DISMISS = "Dismiss"
 
 
 def command_key(event: dict[str, Any]) -> str:
     return f"{TERMINAL_PREFIX}{event.get('cwd') or '.'}:{event.get('command') or ''}"
+
+
+def _recent(event: dict[str, Any]) -> bool:
+    try:
+        ended = parse_iso(str(event.get("ended") or ""))
+    except ValueError:
+        return False
+    return datetime.now(timezone.utc) - ended < REPLAY_WINDOW
 
 
 def _message(parsed: ParsedError, n_matches: int) -> str:
@@ -119,6 +131,9 @@ class Terminal:
             cursor = self.cursors.get(mem.folder_uri)
             events, new_cursor = await asyncio.to_thread(inbox.events_since, cursor)
             self.cursors[mem.folder_uri] = new_cursor
+        if cursor is None:  # start-up replay: old failures are history, not current errors
+            events = [e for e in events if isinstance(e, dict) and _recent(e)]
+            self.ls.spawn(self.offer_proposals(mem), "offer fix proposals")  # waiting from earlier sessions
         await self.apply(mem, events)
 
     async def memory_changed(self, mem: FolderMemory) -> None:
