@@ -282,3 +282,14 @@ def test_records_with_escaping_paths_or_ids_are_rejected_by_the_consumer(
     assert result.written == 1
     assert set(bug_files(b)) == {record["id"]}
     assert not (tmp_path / "etc").exists()
+
+
+def test_sync_run_follows_for_the_given_time(tmp_path: Path, redis_server: RedisServer) -> None:
+    a = make_workspace(tmp_path, "a", redis_server.url)
+    b = make_workspace(tmp_path, "b", redis_server.url)
+    rid = add(a, 1)
+    flush_outbox(a)
+    out = run_cli("sync", "run", "--seconds", "2", root=b.root)
+    assert out.returncode == 0, out.stderr
+    assert f"received bug {rid}" in out.stdout
+    assert rid in bug_files(b)
