@@ -406,3 +406,18 @@ def test_dependency_edit_multiline_array_opening_with_extras(workspace: Workspac
     [edit] = applicable_edits(record, workspace)
     assert edit["range"]["start"] == {"line": 3, "character": 0}
     assert edit["new_text"] == '    "structlog>=24.1",\n'
+
+
+def test_show_a_proposal_and_the_accepted_record(repo: Workspace) -> None:
+    t0 = time.time() - 60
+    run(repo, 1, traceback_for(repo), t0)
+    add_structlog(repo)
+    run(repo, 0, "ok\n", t0 + 30)
+    [p] = capture.pending(repo)
+    shown = run_cli("bugs", "show", p["id"], root=repo.root)
+    assert shown.returncode == 0, shown.stderr
+    assert "+structlog>=24.1" in shown.stdout and "pending" in shown.stdout
+    assert json.loads(run_cli("bugs", "show", p["id"], "--json", root=repo.root).stdout)["id"] == p["id"]
+    rec = capture.accept(repo, p["id"])
+    text = " ".join(run_cli("bugs", "show", rec["id"], root=repo.root).stdout.split())
+    assert "remembered edits" in text and "+structlog>=24.1" in text

@@ -340,28 +340,58 @@ def cmd_list(ctx: Context) -> int:
     return 0
 
 
+def _edit_text(edit: dict[str, Any]) -> str:
+    if edit.get("kind") == "add-dependency":
+        return f"add {edit.get('requirement')} to {edit.get('file')}"
+    if edit.get("kind") == "rename-import":
+        return f"import {edit.get('new')} instead of {edit.get('old')}"
+    return str(edit.get("kind"))
+
+
 def cmd_show(ctx: Context) -> int:
+    """A bug record, or a pending fix proposal (``fix-...`` ids) with its diff."""
     store = BugStore(ctx.workspace)
+    record_id = ctx.args.id
     try:
-        record_id = ctx.args.id
         if not store.files.exists(record_id):
-            raise CliError(f"no bug record with id {record_id!r}")
+            try:
+                return _show_proposal(ctx, capture.get(ctx.workspace, record_id))
+            except capture.UnknownProposal:
+                raise CliError(f"no bug record with id {record_id!r}") from None
         rec = store.get(record_id)
     except UnsafePathError:
-        raise CliError(f"invalid id: {ctx.args.id!r}") from None
+        raise CliError(f"invalid id: {record_id!r}") from None
     if ctx.json:
         ctx.emit_json(rec)
         return 0
     error = rec.get("error") or {}
+    edits = "; ".join(_edit_text(e) for e in rec.get("edits") or [] if isinstance(e, dict))
     rows = [("error", f"{error.get('type')}: {error.get('message')}"), ("fix", rec.get("fix")),
             ("root cause", rec.get("root_cause")), ("file", rec.get("file")), ("minutes", rec.get("minutes")),
             ("author", rec.get("author")), ("status", rec.get("status")), ("source", rec.get("source")),
-            ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit"))]
+            ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit")),
+            ("remembered edits", edits)]
     literal_table(ctx, rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
     if error.get("traceback"):
         ctx.out.print(error["traceback"].rstrip(), markup=False)
     if rec.get("fix_diff"):
         ctx.out.print(rec["fix_diff"].rstrip(), markup=False)
+    return 0
+
+
+def _show_proposal(ctx: Context, proposal: dict[str, Any]) -> int:
+    if ctx.json:
+        ctx.emit_json(proposal)
+        return 0
+    rows = [("error", proposal.get("headline")), ("summary", proposal.get("summary")),
+            ("minutes", proposal.get("minutes")), ("command", proposal.get("command")),
+            ("first failure", proposal.get("first_failed")), ("first success", proposal.get("resolved")),
+            ("author", proposal.get("author")), ("branch", proposal.get("branch")),
+            ("commit", proposal.get("commit")), ("flaky", "yes: the error came back" if proposal.get("flaky") else "")]
+    literal_table(ctx, f"{proposal['id']} (pending: teamlore bugs accept|dismiss {proposal['id']})",
+                  ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
+    if proposal.get("diff"):
+        ctx.out.print(proposal["diff"].rstrip(), markup=False)
     return 0
 
 
