@@ -1,0 +1,107 @@
+"""The language server's pure parts, without a client: hover markdown, the diagnostics
+store, positions in each encoding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.workspace import PositionCodec
+
+from server.lsp.diagnostics import FINDINGS_SCAN, FORWARDED, KNOWN_FORWARDED, DiagnosticStore, is_error_like, is_finding
+from server.lsp.positions import line_of_file, line_range
+from server.lsp.render import finding_markdown, hover_markdown
+
+
+def rng(line: int, start: int, end: int) -> types.Range:
+    return types.Range(start=types.Position(line=line, character=start), end=types.Position(line=line, character=end))
+
+
+def record(**kw) -> dict:
+    base = {"id": "bug-1", "fix": "pin urllib3<2", "root_cause": "requests 2.28 breaks on urllib3 2",
+            "author": "alice", "created": "2026-03-04T10:00:00Z", "minutes": 45}
+    return base | kw
+
+
+def test_hover_shows_fix_cause_author_time_score_reasons_commit_and_agent_mark():
+    text = hover_markdown(
+        "Traceback...\nImportError: cannot import name 'DEFAULT_CIPHERS'",
+        [{"record": record(commit="0123456789abcdef", commit_url="https://git.example/c/0123456"), "score": 0.91,
+          "reasons": ["same exception and message template", "shared library frame urllib3"]},
+         {"record": record(id="bug-2", fix="upgrade requests", author="agent:claude-code", minutes=90),
+          "score": 0.8, "reasons": []}],
+        {"median": 67.5, "min": 45, "max": 90, "n": 2})
+    assert "`ImportError: cannot import name 'DEFAULT_CIPHERS'`" in text
+    assert "**Seen before:** 2 past fixes." in text
+    assert "Past fixes of this pattern took 1.1 h (median), 45 min – 1.5 h over 2 fixes." in text
+    assert "pin urllib3<2" in text and "requests 2.28 breaks on urllib3 2" in text
+    assert "by alice · 2026-03-04 · took 45 min · [commit 0123456789](https://git.example/c/0123456)" in text
+    assert "score 0.91 — same exception and message template, shared library frame urllib3" in text
+    assert "by agent:claude-code · **agent-written**" in text
+
+
+def test_hover_without_matches_is_honest_and_says_how_to_record():
+    text = hover_markdown("KeyError: 'x'", [])
+    assert "No past fix recorded for this error." in text and "Record fix for this error" in text
+    assert "teamlore bugs add" in text
+
+
+def test_hover_lists_three_and_points_to_the_rest():
+    matches = [{"record": record(id=f"bug-{i}", fix=f"fix {i}"), "score": 0.9, "reasons": []} for i in range(5)]
+    text = hover_markdown("KeyError: 'x'", matches)
+    assert "fix 2" in text and "fix 3" not in text and "…and 2 more" in text
+
+
+def test_finding_markdown_states_what_to_do():
+    text = finding_markdown({"tool": "bandit", "rule": "B101", "status": "suppressed", "decision": "sdec-9",
+                             "reason": "tests use assert"})
+    assert "bandit `B101` · **suppressed**" in text and "Decision `sdec-9`: tests use assert" in text
+
+
+def test_store_merges_sources_hides_raw_forwarded_and_suppressed_findings():
+    store = DiagnosticStore()
+    uri = "file:///w/a.py"
+    raw = types.Diagnostic(range=rng(1, 0, 5), message="KeyError: 'x'", source="pyright")
+    known = types.Diagnostic(range=rng(1, 0, 5), message="seen before: 1 fix", source="teamlore",
+                             data={"teamlore": "error", "error": "KeyError: 'x'", "matches": ["bug-1"]})
+    active = types.Diagnostic(range=rng(3, 0, 9), message="B602", source="bandit", code="B602",
+                              data={"teamlore": "finding", "status": "active"})
+    suppressed = types.Diagnostic(range=rng(5, 0, 9), message="B602", source="bandit", code="B602",
+                                  data={"teamlore": "finding", "status": "suppressed", "reason": "constant input"})
+    store.set(FORWARDED, uri, [raw])
+    store.set(KNOWN_FORWARDED, uri, [known, known])
+    store.set(FINDINGS_SCAN, uri, [active, suppressed])
+    assert store.merged(uri) == [active, known]
+    shown = store.merged(uri, show_suppressed=True)
+    hint = next(d for d in shown if d.range.start.line == 5)
+    assert hint.severity == types.DiagnosticSeverity.Hint and "constant input" in hint.message
+    assert {d.message for d in store.at(uri, types.Position(line=1, character=5))} == {raw.message, known.message}
+    assert store.at(uri, types.Position(line=1, character=6)) == []
+    assert store.clear_source(FINDINGS_SCAN) == {uri} and store.merged(uri) == [known]
+
+
+@pytest.mark.parametrize(("source", "code", "severity", "finding", "error_like"), [
+    pytest.param("bandit", "B101", 2, True, False, id="bandit"),
+    pytest.param("ruff", "S603", 2, True, False, id="ruff-security-rule"),
+    pytest.param("ruff", "E501", 2, False, True, id="ruff-style-rule"),
+    pytest.param("pyright", None, 1, False, True, id="type-error"),
+    pytest.param("pyright", None, 4, False, False, id="hint-is-not-an-error"),
+])
+def test_classification_of_forwarded_diagnostics(source, code, severity, finding, error_like):
+    d = types.Diagnostic(range=rng(0, 0, 1), message="m", source=source, code=code,
+                         severity=types.DiagnosticSeverity(severity))
+    assert (is_finding(d), is_error_like(d)) == (finding, error_like)
+
+
+@pytest.mark.parametrize(("encoding", "start", "end"), [
+    pytest.param("utf-8", 4, 4 + len("x = 'é🙂'".encode()), id="utf-8"),
+    pytest.param("utf-16", 4, 4 + len("x = 'é🙂'".encode("utf-16-le")) // 2, id="utf-16"),
+    pytest.param("utf-32", 4, 4 + len("x = 'é🙂'"), id="utf-32"),
+])
+def test_line_range_in_each_encoding(tmp_path: Path, encoding: str, start: int, end: int):
+    path = tmp_path / "a.py"
+    path.write_text("def f():\n    x = 'é🙂'   \n", encoding="utf-8")
+    text = line_of_file(path, 1)
+    assert line_range(PositionCodec(encoding), 1, text) == rng(1, start, end)
+    assert line_of_file(path, 99) == "" and line_of_file(tmp_path / "missing.py", 0) == ""
