@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from memory_store.inbox import Inbox, clip_output
 from memory_store.workspace import Workspace
@@ -192,3 +194,19 @@ def test_background_child_holding_the_pipe_does_not_block(ws: Workspace) -> None
                   root=ws.root, timeout=25)
     assert out.returncode == 4 and out.stdout == "started\n"
     assert time.monotonic() - t0 < 6
+
+
+@given(st.lists(st.binary(max_size=300), max_size=60), st.integers(1, 200), st.integers(1, 400))
+def test_bounded_output_property(chunks: list[bytes], head: int, tail: int) -> None:
+    buf = BoundedOutput(head=head, tail=tail)
+    for chunk in chunks:
+        buf.add(chunk)
+    data = b"".join(chunks)
+    text = buf.text()
+    assert buf.total == len(data)
+    if len(data) <= head + tail:
+        assert text == data.decode("utf-8", errors="replace")
+    else:
+        assert text.startswith(data[:head].decode("utf-8", errors="replace"))
+        assert "bytes omitted" in text
+        assert len(text.encode("utf-8")) <= 4 * (head + tail) + 64
