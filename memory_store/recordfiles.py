@@ -81,9 +81,9 @@ class RecordDir:
     def paths(self) -> Iterator[Path]:
         if not self.directory.is_dir():
             return
-        for entry in sorted(self.directory.iterdir()):
-            if entry.suffix == ".json" and not entry.name.startswith("."):
-                yield entry
+        names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json") and not n.startswith("."))
+        for name in names:
+            yield self.directory / name
 
     def load_all(self, validate: Callable[[Path, dict[str, Any]], None] | None = None) -> LoadResult:
         """Every readable record; every unreadable file as a problem (never touched)."""
