@@ -36,10 +36,12 @@ def git(root: Path, *args: str) -> None:
 async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient,
                  tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp(f"capture-{request.param}").resolve()
-    roots = [base / "service", base / "website"]
+    roots = [base / "service", base / "website", base / "docs"]
     folders = []
     for root in roots:
-        (root / ".teamlore" / "bugs").mkdir(parents=True)
+        root.mkdir()
+        if root.name != "docs":  # docs/ starts without any memory
+            (root / ".teamlore" / "bugs").mkdir(parents=True)
         folders.append(types.WorkspaceFolder(uri=from_fs_path(str(root)), name=root.name))
     await asyncio.wait_for(lsp_client.initialize_session(types.InitializeParams(
         capabilities=pytest_lsp.client_capabilities(request.param), root_uri=folders[0].uri,
@@ -77,7 +79,7 @@ async def test_passing_run_offers_to_save_the_fix(client: LanguageClient):
 
 
 async def test_each_workspace_folder_has_its_own_memory(client: LanguageClient):
-    service, website = client.roots  # type: ignore[attr-defined]
+    service, website, _ = client.roots  # type: ignore[attr-defined]
     error = "ModuleNotFoundError: No module named 'payments_sdk'"
     BugStore(Workspace(service)).add(error, "pip install -e ./vendor/payments_sdk", author="erin")
     uris = [from_fs_path(str(r / "handler.py")) for r in (service, website)]
@@ -91,3 +93,19 @@ async def test_each_workspace_folder_has_its_own_memory(client: LanguageClient):
     await wait_until(service_knows, what="hover in the folder holding the record")
     text = await hover_text(client, uris[1], 0, 1)
     assert text is not None and "No past fix recorded" in text
+
+
+async def test_memory_created_after_start_is_picked_up(client: LanguageClient):
+    docs = client.roots[2]  # type: ignore[attr-defined]
+    assert not (docs / ".teamlore").exists()
+    error = "ModuleNotFoundError: No module named 'sphinx_rtd_theme'"
+    uri = from_fs_path(str(docs / "conf.py"))
+    forward(client, uri, [diag_json(0, 0, 5, error)])
+    assert "No past fix recorded" in await wait_until(lambda: hover_text(client, uri, 0, 1), what="hover")
+    BugStore(Workspace(docs)).add(error, "add sphinx-rtd-theme to docs/requirements.txt", author="fay")
+
+    async def shown() -> bool:
+        text = await hover_text(client, uri, 0, 1)
+        return bool(text and "sphinx-rtd-theme" in text)
+
+    await wait_until(shown, what="hover from a memory created while the server runs")
