@@ -148,12 +148,12 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
             actions += _apply_actions(ls, mem, diag, [str(i) for i in ids])
         elif is_finding(diag) and security.available() and rel is not None:
             info = data if data.get("teamlore") == "finding" else security.finding_info(diag, rel)
-            if info.get("status") == "suppressed":
-                continue
             key = (info.get("tool"), info.get("rule"), info.get("line"))
             if key in done_findings:
                 continue
-            done_findings.add(key)
+            done_findings.add(key)  # the scanner's own copy of a decided finding gets no actions either
+            if info.get("status") == "suppressed":
+                continue
             actions += _finding_actions(mem, uri, diag, info)
     return actions
 
