@@ -90,7 +90,8 @@ async def test_forwarded_finding_marked_false_positive_disappears(client: Langua
                                              end=types.Position(line=4, character=43)),
                            message="subprocess call with shell=True identified", source="bandit", code="B602",
                            severity=types.DiagnosticSeverity.Warning)
-    assert not [a for a in await code_actions(client, uri, 4, [raw]) if "false positive" in a.title]
+    offered = [a for a in await code_actions(client, uri, 4, [raw]) if "false positive" in a.title]
+    assert not offered, [(a.diagnostics, a.command.arguments) for a in offered]
     # free-text reason through the command's arguments (the editor prompts for it)
     free = next(a for a in await code_actions(client, uri, 8) if a.title.startswith("Accept risk…"))
     with pytest.raises(JsonRpcException, match="missing field 'reason'"):

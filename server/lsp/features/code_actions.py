@@ -26,8 +26,9 @@ MAX_APPLY_ACTIONS = 3
 
 
 def _diag_key(d: types.Diagnostic) -> tuple[Any, ...]:
+    """Identity of a diagnostic; teamlore's copy of a scanner's finding is kept apart from it."""
     return (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
-            d.source, str(d.code), d.message)
+            d.source, str(d.code), d.message, bool(data_of(d)))
 
 
 def _error_actions(ls: TeamloreServer, uri: str, diag: types.Diagnostic, ids: list[str]) -> list[types.CodeAction]:
