@@ -24,8 +24,10 @@ from itertools import pairwise
 from typing import Any
 
 DEFAULT_HORIZONS = (30, 90, 180)
-TIE_MARGIN = 0.02
-"""A method must have a backtest MAE at least 2% below naive's to be chosen over it."""
+TIE_MARGIN = 0.10
+"""A method must have a backtest MAE at least 10% below naive's to be chosen over it. On
+the histories of twelve real projects (bench/debt_bench.py), trends that beat "no change"
+by less in the backtest did worse than it on the months that followed."""
 MIN_POINTS = 6
 MIN_SPAN_DAYS = 45
 MIN_ERRORS = 3
