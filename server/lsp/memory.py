@@ -8,12 +8,24 @@ after a file change and a hover can run in two threads at once.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from memory_store.bugs.records import BugStore, validate_bug
@@ -89,8 +101,8 @@ class FolderMemory:
 
     def apply_changes(self, paths: set[Path]) -> bool:
         """Re-read the changed record files; returns whether the index changed."""
-        if self._index is None:
-            self.load()
+        if self._index is None or self.workspace.store in paths or self.bugs.files.directory in paths:
+            self.load()  # first time, or a directory appeared, moved or vanished, or events were lost
             return True
         changed = False
         for path in sorted(paths):
@@ -162,9 +174,15 @@ class FolderMemory:
             return self.records.get(record_id)
 
 
+WATCHED_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent,
+                  DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
+"""Only changes: opens, reads and closes by readers would flood the kernel's event queue."""
+
+
 class _Handler(FileSystemEventHandler):
-    def __init__(self, callback: Callable[[Path], None]):
+    def __init__(self, callback: Callable[[Path], None], rescan: Callable[[Path], None]):
         self.callback = callback
+        self.rescan = rescan
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -174,13 +192,30 @@ class _Handler(FileSystemEventHandler):
                 path = Path(raw.decode() if isinstance(raw, bytes) else raw)
                 if not path.name.endswith((".tmp", ".lock")):
                     self.callback(path)
+                    if event.is_directory and event.event_type in ("created", "moved"):
+                        # files written before the new directory's watch existed
+                        self.rescan(path)
+
+
+class _OverflowSignal(logging.Handler):
+    """watchdog tells nobody but its log when the kernel dropped events: listen there."""
+
+    def __init__(self, on_overflow: Callable[[], None]):
+        super().__init__(logging.WARNING)
+        self.on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.on_overflow()
 
 
 class StoreWatcher:
     """watchdog on each folder's ``.teamlore/``; reports changed paths to ``callback``.
 
     When ``.teamlore/`` does not exist yet, the folder itself is watched (not recursively)
-    until it appears. Callbacks run on watchdog's thread.
+    until it appears. A new directory, or events lost to a kernel queue overflow, make
+    the watcher report every file below it (or below every store). Callbacks run on
+    watchdog's thread.
     """
 
     def __init__(self, callback: Callable[[Path], None]):
@@ -190,24 +225,31 @@ class StoreWatcher:
         self._watches: dict[Path, list[Any]] = {}
         self._started = False
         self._lock = threading.Lock()
+        self._overflow = _OverflowSignal(self._rescan_all)
+        self._watchdog_logs = [logging.getLogger(n) for n in ("watchdog.observers.inotify_c",
+                                                              "watchdog.observers.inotify")]
 
     def start(self) -> None:
         if not self._started:
             self._observer.start()
             self._started = True
+            for logger in self._watchdog_logs:
+                logger.addHandler(self._overflow)
 
     def watch(self, root: Path) -> None:
         with self._lock:
             for w in self._watches.pop(root, []):
                 self._observer.unschedule(w)
             store = root / STORE_DIRNAME
-            handler = _Handler(lambda p: self._seen(root, p))
+            handler = _Handler(lambda p: self._seen(root, p), self._rescan)
             watches = []
             try:
                 if store.is_dir():
-                    watches.append(self._observer.schedule(handler, str(store), recursive=True))
+                    watches.append(self._observer.schedule(handler, str(store), recursive=True,
+                                                           event_filter=WATCHED_EVENTS))
                 else:
-                    watches.append(self._observer.schedule(handler, str(root), recursive=False))
+                    watches.append(self._observer.schedule(handler, str(root), recursive=False,
+                                                           event_filter=[DirCreatedEvent, DirMovedEvent]))
             except OSError as exc:
                 log.warning("cannot watch %s: %s; changes need a reload", store, exc)
             self._watches[root] = watches
@@ -218,8 +260,23 @@ class StoreWatcher:
             watch = self._watches[root][0]
             if Path(watch.path) == root:
                 self.watch(root)  # .teamlore/ appeared: watch it recursively instead
+                self._rescan(store)
         if path == store or store in path.parents:
             self.callback(path)
+
+    def _rescan(self, directory: Path) -> None:
+        for dirpath, _dirs, names in os.walk(directory):
+            for name in names:
+                if not name.endswith((".tmp", ".lock")):
+                    self.callback(Path(dirpath) / name)
+
+    def _rescan_all(self) -> None:
+        log.warning("file events were lost (kernel queue overflow); re-reading the memory")
+        for root in list(self._watches):
+            store = root / STORE_DIRNAME
+            if store.is_dir():
+                self.callback(store)
+                self._rescan(store)
 
     def unwatch(self, root: Path) -> None:
         with self._lock:
@@ -228,5 +285,7 @@ class StoreWatcher:
 
     def stop(self) -> None:
         if self._started:
+            for logger in self._watchdog_logs:
+                logger.removeHandler(self._overflow)
             self._observer.stop()
             self._observer.join(timeout=2)
