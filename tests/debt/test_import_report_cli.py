@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,18 @@ def test_saved_scan_records_whether_the_work_tree_differs_from_head(tmp_path: Pa
     assert run_cli("debt", "scan", "--save", root=root).returncode == 0
     (dirty,) = SnapshotStore(Workspace(root)).load().records.values()  # same day, same commit: replaced
     assert dirty["dirty"] is True and dirty["total"] == 2
+
+
+def test_chart_without_matplotlib_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from memory_store.debt.chart import ChartUnavailable, write_chart
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    with pytest.raises(ChartUnavailable, match=r"teamlore\[charts\]"):
+        write_chart({"history": [], "forecast": []}, tmp_path / "x.svg")
+    assert not (tmp_path / "x.svg").exists()
+
+
+def test_since_previous_from_counts_only(workspace) -> None:
+    import_csv(workspace, "date,count\n2024-01-01,10\n2024-02-01,14\n")
+    sp = build_report(workspace, blame=False)["since_previous"]
+    assert (sp["added"], sp["resolved"], sp["net_only"]) == (4, 0, True)
