@@ -31,6 +31,9 @@ from memory_store.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+PUBLISH_POLL_SECONDS = 1.0
+"""A follower also looks at the outbox this often (entries queued by other processes)."""
+
 SENT_TTL_SECONDS = 30 * 24 * 3600
 """How long an event id is remembered on the server to drop a second send."""
 
@@ -333,39 +336,58 @@ class Follower:
         return self
 
     def run(self) -> None:
+        """Publish (woken by local writes) and consume (blocking reads) on two connections,
+        so a new local record is sent at once even while a read is waiting."""
         add_waker(self.wake)
-        backoff = 0.2
+        publisher = threading.Thread(target=self._loop, args=(self._publish_session,), daemon=True,
+                                     name="teamlore-sync-publisher")
+        publisher.start()
         try:
-            while not self._stop.is_set():
-                try:
-                    self._session()
-                    backoff = 0.2
-                except SyncUnavailable as exc:
-                    if self.error != str(exc):
-                        log.warning("sync: %s (local memory keeps working; retrying)", exc)
-                    self.connected = False
-                    self.error = str(exc)
-                    self._wake.wait(backoff)
-                    self._wake.clear()
-                    backoff = min(backoff * 2, self.max_backoff)
-                except Exception:  # never let the thread die silently
-                    log.exception("sync: unexpected error; retrying")
-                    self._stop.wait(self.max_backoff)
+            self._loop(self._consume_session)
         finally:
             remove_waker(self.wake)
+            self._stop.set()
+            self._wake.set()
+            publisher.join(10)
 
-    def _session(self) -> None:
+    def _loop(self, session: Callable[[], None]) -> None:
+        backoff = 0.2
+        while not self._stop.is_set():
+            try:
+                session()
+                backoff = 0.2
+            except SyncUnavailable as exc:
+                if self.error != str(exc):
+                    log.warning("sync: %s (local memory keeps working; retrying)", exc)
+                self.connected = False
+                self.error = str(exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            except Exception:  # never let the thread die silently
+                log.exception("sync: unexpected error; retrying")
+                self._stop.wait(self.max_backoff)
+
+    def _publish_session(self) -> None:
+        config = require_config(self.workspace, self.url)
+        client = open_client(self.workspace, config)
+        try:
+            publisher = Publisher(self.workspace, config, client)
+            while not self._stop.is_set():
+                self._wake.clear()
+                publisher.drain()
+                self._wake.wait(PUBLISH_POLL_SECONDS)  # also picks up other processes' outbox entries
+        finally:
+            client.close()
+
+    def _consume_session(self) -> None:
         config = require_config(self.workspace, self.url)
         client = open_client(self.workspace, config, timeout=max(5.0, self.block_ms / 1000 + 2))
         try:
-            publisher = Publisher(self.workspace, config, client)
             consumer = Consumer(self.workspace, config, client)
             if not self.connected:
                 log.info("sync: connected to %s, stream %s", config.display_url(), config.stream)
             self.connected, self.error = True, None
             while not self._stop.is_set():
-                self._wake.clear()
-                publisher.drain()
                 consumer.pull(block_ms=self.block_ms, once=True, on_record=self.on_record)
         finally:
             client.close()
