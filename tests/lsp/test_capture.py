@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
@@ -109,3 +110,35 @@ async def test_memory_created_after_start_is_picked_up(client: LanguageClient):
         return bool(text and "sphinx-rtd-theme" in text)
 
     await wait_until(shown, what="hover from a memory created while the server runs")
+
+
+async def test_pending_fix_accepted_through_commands(client: LanguageClient):
+    root = client.roots[1]  # type: ignore[attr-defined]
+    (root / "job.py").write_text("import config\n\nprint(config.RETRIES)\n", encoding="utf-8")
+    (root / "config.py").write_text("DEBUG = True\n", encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "job.py", "config.py")
+    git(root, "commit", "-q", "-m", "start")
+    client.answer_title = None  # type: ignore[attr-defined]  # the user closes the question
+    folder = {"uri": from_fs_path(str(root))}
+    assert (await asyncio.to_thread(run_cli, "run", "--", sys.executable, "job.py", root=root, cwd=root)).returncode
+    (root / "config.py").write_text("DEBUG = True\nRETRIES = 3\n", encoding="utf-8")
+    assert not (await asyncio.to_thread(run_cli, "run", "--", sys.executable, "job.py", root=root, cwd=root)).returncode
+
+    async def pending() -> list:
+        result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="teamlore.pendingFixes", arguments=[folder])), WAIT)
+        return result["proposals"]
+
+    (proposal,) = await wait_until(pending, what="a pending proposal")
+    assert proposal["error"] == "AttributeError: module 'config' has no attribute 'RETRIES'"
+    assert proposal["files"] == ["config.py"] and "RETRIES = 3" in proposal["diff"]
+    with pytest.raises(JsonRpcException, match="unknown proposal"):
+        await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="teamlore.dismissFix", arguments=[{**folder, "id": "prop-doesnotexist"}])), WAIT)
+    accepted = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="teamlore.acceptFix", arguments=[{**folder, "id": proposal["id"],
+                                                  "fix": "define RETRIES in config.py"}])), WAIT)
+    stored = json.loads((root / ".teamlore" / "bugs" / f"{accepted['id']}.json").read_text(encoding="utf-8"))
+    assert stored["fix"] == "define RETRIES in config.py" and stored["source"] == "capture"
+    assert await pending() == []
