@@ -204,9 +204,7 @@ async def pending_fixes(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     from memory_store.bugs import capture
 
     proposals = await asyncio.to_thread(capture.pending, mem.workspace)
-    return {"proposals": [{"id": p["id"], "error": p.get("headline") or p.get("error"),
-                           "summary": p.get("summary"), "diff": p.get("diff"), "minutes": p.get("minutes"),
-                           "files": p.get("files") or []} for p in proposals]}
+    return {"proposals": proposals}  # the same objects as `teamlore bugs pending --json`
 
 
 async def accept_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
