@@ -85,9 +85,18 @@ def match_markdown(match: dict[str, Any], n: int) -> str:
     return "\n".join(lines)
 
 
-def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None) -> str:
-    """The hover over a known error: its best past fixes, or an honest "none"."""
+def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None,
+                   weak: list[dict[str, Any]] | None = None) -> str:
+    """The hover over a known error: its best past fixes, or an honest "none" (naming the
+    closest unconfident candidate, clearly marked, when there is one)."""
     head = f"**teamlore** · {_code(error.strip().splitlines()[-1] if error.strip() else error)}"
+    if not matches and weak:
+        best = weak[0]
+        reasons = ", ".join(str(r) for r in best.get("reasons") or [])
+        return (f"{head}\n\nNo confident past fix for this error. The closest record "
+                f"(score {float(best.get('score') or 0):.2f}{' — ' + reasons if reasons else ''}) may not apply:"
+                f" {_one_line(best['record'].get('fix') or '', 200)} · `{best['record'].get('id')}`\n\n"
+                f"{RECORD_HINT}\n")
     if not matches:
         return f"{head}\n\nNo past fix recorded for this error. {RECORD_HINT}"
     count = len(matches)

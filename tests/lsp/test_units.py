@@ -47,6 +47,14 @@ def test_hover_without_matches_is_honest_and_says_how_to_record():
     assert "teamlore bugs add" in text
 
 
+def test_hover_with_only_weak_candidates_does_not_present_them_as_the_fix():
+    weak = [{"record": record(fix="bump the proxy timeout"), "score": 0.61,
+             "reasons": ["generic message, no shared frames"]}]
+    text = hover_markdown("TimeoutError: upstream did not answer", [], None, weak)
+    assert "No confident past fix for this error." in text and "may not apply: bump the proxy timeout" in text
+    assert "score 0.61 — generic message, no shared frames" in text and "Seen before" not in text
+
+
 def test_hover_lists_three_and_points_to_the_rest():
     matches = [{"record": record(id=f"bug-{i}", fix=f"fix {i}"), "score": 0.9, "reasons": []} for i in range(5)]
     text = hover_markdown("KeyError: 'x'", matches)

@@ -35,7 +35,8 @@ def _render(mem: FolderMemory, errors: list[str]) -> str:
     for text in errors:
         matches = mem.match(text)
         stats = mem.fix_time_stats(matches) if matches else None
-        parts.append(hover_markdown(text, [match_dict(m) for m in matches], stats))
+        weak = [] if matches else mem.match(text, limit=1, include_weak=True)
+        parts.append(hover_markdown(text, [match_dict(m) for m in matches], stats, [match_dict(m) for m in weak]))
     return "\n---\n\n".join(parts)
 
 
