@@ -155,6 +155,7 @@ async def test_record_fix_code_action_writes_record_and_updates_hover(client: La
     assert path.is_file()
     stored = json.loads(path.read_text(encoding="utf-8"))
     assert stored["fix"].startswith("use d.get('tenant_id')") and stored["error"]["type"] == "KeyError"
+    assert stored["file"] == "app/tenants.py" and stored["minutes"] == 7 and stored["source"] == "lsp"
 
     async def shown() -> bool:
         text = await hover_text(client, uri, 1, 12)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.uris import to_fs_path
 
 from memory_store.bugs.records import EmptyErrorText
 from memory_store.jsonio import MemoryFileError
@@ -82,6 +84,9 @@ async def record_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
         raise invalid(cmd, f"field 'minutes' must be a number >= 0, got {minutes!r}")
     mem = memory_of(ls, cmd, obj)
     await ls.wait_ready(mem)
+    doc_path = to_fs_path(obj["uri"]) if file is None and isinstance(obj.get("uri"), str) else None
+    if doc_path is not None and mem.workspace.contains(doc_path) and Path(doc_path) != mem.workspace.root:
+        file = mem.workspace.relative(doc_path)  # where the error was shown
 
     def write() -> tuple[dict[str, Any], bool]:
         rec, created = mem.bugs.add(error, fix, root_cause=root_cause, file=file, minutes=minutes,
