@@ -55,7 +55,8 @@ class Outbox:
         return len(self.paths())
 
     def pending(self) -> Iterator[Pending]:
-        """Waiting events, oldest first; unreadable entries are logged and left in place."""
+        """Waiting events, oldest first; an unreadable entry is logged once and set aside
+        (renamed ``*.unreadable``), never deleted."""
         items: list[Pending] = []
         for path in self.paths():
             try:
@@ -65,7 +66,10 @@ class Outbox:
             except (MemoryFileError, BadEvent, KeyError, TypeError, ValueError) as exc:
                 if not path.exists():
                     continue  # sent by another process meanwhile
-                log.warning("sync outbox: skipping unreadable entry %s: %s", path.name, exc)
+                aside = path.with_suffix(".unreadable")
+                log.warning("sync outbox: unreadable entry %s (%s); kept as %s, not sent", path.name, exc, aside.name)
+                with contextlib.suppress(OSError):
+                    path.rename(aside)
         items.sort(key=lambda p: (p.queued_ns, p.path.name))
         yield from items
 

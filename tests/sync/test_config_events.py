@@ -133,6 +133,17 @@ def test_outbox_collapses_duplicates_and_keeps_order(workspace: Workspace) -> No
     assert [p.event for p in outbox.pending()] == [first, second]
 
 
+def test_an_unreadable_outbox_entry_is_set_aside_not_deleted(workspace: Workspace) -> None:
+    outbox = Outbox(workspace)
+    good = make_event("bug", {"id": "bug-1", "n": 1})
+    outbox.put(good)
+    broken = outbox.directory / "bug-broken.json"
+    broken.write_text("{not json")
+    assert [p.event for p in outbox.pending()] == [good]
+    assert not broken.exists() and (outbox.directory / "bug-broken.unreadable").read_text() == "{not json"
+    assert len(outbox) == 1
+
+
 def test_hook_is_a_no_op_without_sync(workspace: Workspace) -> None:
     BugStore(workspace).add(ERROR, "use .get()", author="ann")
     assert not (workspace.cache / "sync").exists()
