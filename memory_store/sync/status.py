@@ -6,7 +6,7 @@ from typing import Any
 
 from memory_store.sync.config import SyncConfigError, load_config
 from memory_store.sync.outbox import Outbox
-from memory_store.sync.stream import LastId, SyncUnavailable, connect, translated_errors
+from memory_store.sync.stream import Consumer, LastId, SyncUnavailable, connect, translated_errors
 from memory_store.workspace import Workspace
 
 LAG_SCAN_LIMIT = 100_000
@@ -18,13 +18,14 @@ def sync_status(workspace: Workspace, url: str | None = None, *, timeout: float 
 
     Keys: configured, url (credentials masked), stream, connected, error, outbox,
     last_id, stream_length, last_stream_id, lag (entries not yet applied here; null when
-    unknown), server_version.
+    unknown), trimmed_unread (entries after last_id were trimmed before being read here),
+    server_version.
     """
     last_id = LastId(workspace).get()
     report: dict[str, Any] = {
         "configured": False, "url": None, "stream": None, "connected": False, "error": None,
         "outbox": len(Outbox(workspace)), "last_id": last_id, "stream_length": None,
-        "last_stream_id": None, "lag": None, "server_version": None,
+        "last_stream_id": None, "lag": None, "trimmed_unread": None, "server_version": None,
     }
     try:
         config = load_config(workspace, url)
@@ -50,6 +51,7 @@ def sync_status(workspace: Workspace, url: str | None = None, *, timeout: float 
                 else:
                     after = client.xrange(config.stream, min=f"({last_id}", count=LAG_SCAN_LIMIT)
                     report["lag"] = len(after)
+                report["trimmed_unread"] = Consumer(workspace, config, client).trimmed_unread(last_id)
         finally:
             client.close()
     except SyncUnavailable as exc:

@@ -206,6 +206,8 @@ class PullResult:
     existing: int = 0
     rejected: list[str] = field(default_factory=list)
     last_id: str | None = None
+    missed: bool = False
+    """Entries were trimmed from the stream before this workspace read them."""
 
 
 class Publisher:
@@ -252,6 +254,21 @@ class Consumer:
         self.client = client if client is not None else connect(config)
         self.last_id = LastId(workspace)
 
+    def trimmed_unread(self, last_id: str | None) -> bool:
+        """True when entries after ``last_id`` may have been trimmed (MAXLEN) before being
+        read here: everything up to ``last_id`` is gone and the stream lost entries."""
+        if last_id is None:
+            return False
+        with translated_errors(self.config):
+            try:
+                info = self.client.xinfo_stream(self.config.stream)
+            except redis_module().exceptions.ResponseError:  # no stream yet
+                return False
+        first, added = info.get("first-entry"), info.get("entries-added")  # entries-added: redis >= 7
+        if not first or added is None or int(info.get("length", 0)) >= int(added):
+            return False
+        return _stream_id_key(_text(first[0])) > _stream_id_key(last_id)
+
     def pull(self, *, block_ms: int | None = None, count: int = 200, once: bool = False,
              on_record: Callable[[Event, bool], None] | None = None) -> PullResult:
         """Apply stream entries after the last applied id.
@@ -260,6 +277,10 @@ class Consumer:
         ``block_ms`` the first read waits that long for new entries.
         """
         result = PullResult(last_id=self.last_id.get())
+        if not once and self.trimmed_unread(result.last_id):
+            result.missed = True
+            log.warning("sync: %s was trimmed past the last entry read here; records published meanwhile "
+                        "arrive only through git (raise [sync] maxlen)", self.config.stream)
         while True:
             start = result.last_id or "0-0"
             with translated_errors(self.config):

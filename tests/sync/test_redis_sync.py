@@ -207,7 +207,7 @@ def test_cli_push_pull_and_status_json_shape(tmp_path: Path, redis_server: Redis
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert set(report) == {"configured", "url", "stream", "connected", "error", "outbox", "last_id",
-                           "stream_length", "last_stream_id", "lag", "server_version"}
+                           "stream_length", "last_stream_id", "lag", "trimmed_unread", "server_version"}
     assert report["configured"] is True and report["connected"] is True and report["error"] is None
     assert report["stream"] == STREAM and report["url"] == redis_server.url
     assert report["outbox"] == 0 and report["last_id"] is None
@@ -293,3 +293,25 @@ def test_sync_run_follows_for_the_given_time(tmp_path: Path, redis_server: Redis
     assert out.returncode == 0, out.stderr
     assert f"received bug {rid}" in out.stdout
     assert rid in bug_files(b)
+
+
+def test_entries_trimmed_before_they_were_read_are_reported(tmp_path: Path, redis_server: RedisServer) -> None:
+    a = make_workspace(tmp_path, "a", redis_server.url)
+    b = make_workspace(tmp_path, "b", redis_server.url)
+    config = load_config(b)
+    assert config is not None
+    add(a, 0)
+    flush_outbox(a)
+    assert Consumer(b, config).pull().written == 1
+    for n in range(1, 6):
+        add(a, n)
+    flush_outbox(a)
+    client = redis.Redis.from_url(redis_server.url)
+    client.xtrim(STREAM, maxlen=2, approximate=False)  # as MAXLEN ~ does on a busy stream
+    client.close()
+    status = json.loads(run_cli("sync", "status", "--json", root=b.root).stdout)
+    assert status["trimmed_unread"] is True and status["lag"] == 2
+    pulled = run_cli("sync", "pull", "--json", root=b.root)
+    result = json.loads(pulled.stdout)
+    assert result["missed"] is True and result["written"] == 2
+    assert "trimmed" in pulled.stderr

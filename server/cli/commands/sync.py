@@ -54,6 +54,7 @@ def run_status(ctx: Context) -> int:
         rows = [("state", state), ("redis", report["url"]), ("stream", report["stream"]),
                 ("outbox (waiting to send)", report["outbox"]), ("last applied id", report["last_id"]),
                 ("stream length", report["stream_length"]), ("lag (entries not applied here)", report["lag"]),
+                ("trimmed before read here", report["trimmed_unread"]),
                 ("server version", report["server_version"])]
         ctx.table("sync", ["", "value"], rows)
         if report["error"]:
@@ -107,13 +108,16 @@ def run_pull(ctx: Context) -> int:
     except SyncUnavailable as exc:
         raise CliError(str(exc)) from None
     if ctx.json:
-        ctx.emit_json({"written": result.written, "existing": result.existing,
-                       "rejected": result.rejected, "last_id": result.last_id, "stream": config.stream})
+        ctx.emit_json({"written": result.written, "existing": result.existing, "rejected": result.rejected,
+                       "missed": result.missed, "last_id": result.last_id, "stream": config.stream})
     else:
         ctx.out.print(f"{result.written} new record(s) written, {result.existing} already present"
                       + (f", {len(result.rejected)} rejected" if result.rejected else ""))
         for line in result.rejected:
             ctx.err.print(f"rejected {line}")
+        if result.missed:
+            ctx.err.print("teamlore: the stream was trimmed past the last pull; records published meanwhile "
+                          "arrive only through git")
     return 0
 
 
