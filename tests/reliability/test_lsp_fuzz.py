@@ -240,3 +240,15 @@ def test_a_request_for_a_notification_method_is_answered(server: tuple[RawClient
         "uri": (root / "orders.py").as_uri(), "languageId": "python", "version": 1, "text": ""}})
     response = client.wait([rid], timeout=5).get(rid)
     assert response is not None and "error" in response
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "/etc/passwd", "src/a\x00b.py", "..\\..\\boot.ini"])
+def test_record_fix_with_an_escaping_file_is_refused(server: tuple[RawClient, Path], bad: str) -> None:
+    client, root = server
+    before = set((root / ".teamlore" / "bugs").glob("*.json"))
+    rid = client.request("workspace/executeCommand", {"command": "teamlore.recordFix", "arguments": [
+        {"error": "KeyError: 'escape_attempt'", "fix": "nothing", "file": bad,
+         "uri": (root / "orders.py").as_uri()}]})
+    response = client.wait([rid])[rid]
+    assert "error" in response and response["error"]["code"] == -32602, response
+    assert set((root / ".teamlore" / "bugs").glob("*.json")) == before
