@@ -6,7 +6,14 @@ from typing import Any
 
 from memory_store.sync.config import SyncConfigError, load_config
 from memory_store.sync.outbox import Outbox
-from memory_store.sync.stream import Consumer, LastId, SyncUnavailable, connect, translated_errors
+from memory_store.sync.stream import (
+    Consumer,
+    LastId,
+    SyncUnavailable,
+    connect,
+    redis_module,
+    translated_errors,
+)
 from memory_store.workspace import Workspace
 
 LAG_SCAN_LIMIT = 100_000
@@ -39,9 +46,12 @@ def sync_status(workspace: Workspace, url: str | None = None, *, timeout: float 
         client = connect(config, timeout=timeout, connect_timeout=timeout)
         try:
             with translated_errors(config):
-                info = client.info("server")
-                report["server_version"] = info.get("redis_version")
+                client.ping()
                 report["connected"] = True
+                try:  # INFO may be denied to a restricted ACL user
+                    report["server_version"] = client.info("server").get("redis_version")
+                except redis_module().exceptions.ResponseError:
+                    pass
                 length = int(client.xlen(config.stream))
                 report["stream_length"] = length
                 newest = client.xrevrange(config.stream, count=1)

@@ -315,3 +315,26 @@ def test_entries_trimmed_before_they_were_read_are_reported(tmp_path: Path, redi
     result = json.loads(pulled.stdout)
     assert result["missed"] is True and result["written"] == 2
     assert "trimmed" in pulled.stderr
+
+
+def test_a_restricted_acl_user_from_the_url_can_sync(
+        tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The permissions the README lists are enough; the user and password come from the url."""
+    admin = redis.Redis.from_url(redis_server.url)
+    admin.execute_command("ACL", "SETUSER", "teammate", "on", ">team-pass-1", "~teamlore:*", "resetchannels",
+                          "-@all", "+ping", "+xadd", "+xread", "+xrange", "+xrevrange", "+xlen", "+xinfo",
+                          "+set", "+get", "+eval")
+    admin.close()
+    a, b = make_workspace(tmp_path, "a"), make_workspace(tmp_path, "b")
+    monkeypatch.setenv("TEAMLORE_REDIS_URL", f"redis://teammate:team-pass-1@127.0.0.1:{redis_server.port}/0")
+    rid = add(a, 1)
+    pushed = run_cli("sync", "push", "--json", root=a.root)
+    assert pushed.returncode == 0, pushed.stderr
+    pulled = run_cli("sync", "pull", "--json", root=b.root)
+    assert pulled.returncode == 0, pulled.stderr
+    assert rid in bug_files(b)
+    status = run_cli("sync", "status", "--json", root=b.root)
+    report = json.loads(status.stdout)
+    assert status.returncode == 0 and report["connected"] is True and report["lag"] == 0
+    assert report["url"] == f"redis://teammate:***@127.0.0.1:{redis_server.port}/0"
+    assert "team-pass-1" not in status.stdout + status.stderr
