@@ -6,6 +6,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from memory_store.errors import ParsedError, extract_errors, parse_error
 from memory_store.errors.frames import classify_path
@@ -259,3 +261,21 @@ def test_large_output_is_scanned_in_bounded_memory() -> None:
         tracemalloc.stop()
     assert [e.exc_type for e in errors] == ["KeyError", "ValueError"]  # the repeats are one distinct error
     assert peak < 8_000_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["Traceback (most recent call last):", '  File "/x/y.py", line 3, in f', "    y()",
+                     "ValueError: bad", "    at f (/a/b.js:1:2)", "E   KeyError: 'k'", "FAILED t.py::x - E: m",
+                     "=== short test summary info ===", "___ test_x ___", "During handling of the above exception,"
+                     " another exception occurred:", "  | ExceptionGroup: g (1 sub-exception)", "> `x`"])),
+    max_size=30))
+def test_any_text_parses_without_crashing(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    err = parse_error(text)
+    assert err is None or isinstance(err, ParsedError)
+    errors = extract_errors(text)
+    assert all(isinstance(e, ParsedError) and e.exc_type for e in errors)
+    if err is not None:
+        assert ParsedError.from_json(err.to_json()) == err

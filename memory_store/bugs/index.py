@@ -30,7 +30,7 @@ from memory_store.errors.normalize import (
 )
 
 GENERIC_TYPES = frozenset({"error", "exception", ""})
-POSTING_BUDGET = 3000
+POSTING_BUDGET = 1500
 """Posting-list entries walked per query to find candidates (rarest words first)."""
 
 
