@@ -197,10 +197,14 @@ class TeamloreServer(LanguageServer):
     def report_once(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """Tell the user about something they can fix (once per message), and log it."""
         log.warning("%s", message)
-        if message in self._reported or self.loop is None:
+        if message in self._reported or self.loop is None or self.loop.is_closed():
             return
         self._reported.add(message)
-        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        params = types.ShowMessageParams(type=kind, message=message)
+        if threading.get_ident() == self.loop_thread:
+            self.window_show_message(params)
+        else:  # settings are resolved in worker threads; messages go out from the loop
+            self.loop.call_soon_threadsafe(self.window_show_message, params)
 
     def update_log_level(self) -> None:
         """The editor's log gets the most detailed ``logLevel`` of the open folders."""
