@@ -69,3 +69,14 @@ def test_project_file(tmp_path: Path):
     (store / "config.toml").write_text("[lsp\n")
     values, problem = read_project_file(store)
     assert values == {} and "config.toml" in problem
+
+
+def test_readme_settings_table_lists_every_setting():
+    """The settings are written down once (``Settings``); the README table must not drift."""
+    from dataclasses import fields
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("<!-- section: lsp -->"):readme.index("<!-- end: lsp -->")]
+    table = section[section.index("| setting | default | meaning |"):].split("\n\n")[0]
+    documented = {line.split("`")[1] for line in table.splitlines()[2:]}
+    assert documented == {camel(f.name) for f in fields(Settings)}
