@@ -29,11 +29,10 @@ _VENDORED_DIRS = frozenset({
     "__pycache__", ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".mypy_cache",
     ".teamlore", "dist", "_build", "generated", "__generated__", "gen",
 })
-_GENERATED_NAME = re.compile(
-    r"(?:\.min\.(?:js|css)|[-.]bundle\.js|\.map|_pb2(?:_grpc)?\.pyi?|\.pb\.(?:go|cc|h)|"
-    r"\.g\.dart|\.designer\.cs|\.generated\.\w+|\.lock|-lock\.json|-lock\.yaml|"
-    r"(?:^|/)go\.sum)$",
-    re.IGNORECASE,
+_GENERATED_SUFFIXES = (
+    ".min.js", ".min.css", "-bundle.js", ".bundle.js", ".map", "_pb2.py", "_pb2.pyi", "_pb2_grpc.py",
+    "_pb2_grpc.pyi", ".pb.go", ".pb.cc", ".pb.h", ".g.dart", ".designer.cs", ".lock", "-lock.json",
+    "-lock.yaml", "go.sum",
 )
 _GENERATED_HEAD = re.compile(
     rb"@generated|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|automatically generated)"
@@ -47,7 +46,8 @@ def skip_path(path: str) -> bool:
     parts = path.split("/")
     if any(p in _VENDORED_DIRS for p in parts[:-1]):
         return True
-    if _GENERATED_NAME.search(path):
+    name = parts[-1].lower()
+    if name.endswith(_GENERATED_SUFFIXES) or ".generated." in name:
         return True
     return language_for(path) is None and not needs_content_sniff(path)
 

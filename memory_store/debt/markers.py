@@ -31,11 +31,12 @@ class Marker(NamedTuple):
 
 # --- comment syntaxes -------------------------------------------------------------
 
-_DQ = r'"(?:[^"\\\n]|\\.)*"'
-_SQ = r"'(?:[^'\\\n]|\\.)*'"
-_BT = r"`(?:[^`\\]|\\.)*(?:`|\Z)"
-_TRIPLE_DQ = r'""".*?(?:"""|\Z)'
-_TRIPLE_SQ = r"'''.*?(?:'''|\Z)"
+# String literals as unrolled, possessive loops: the engine runs through them in C.
+_DQ = r'"(?:[^"\\\n]++|\\.)*+"'
+_SQ = r"'(?:[^'\\\n]++|\\.)*+'"
+_BT = r"`(?:[^`\\]++|\\.)*+(?:`|\Z)"
+_TRIPLE_DQ = r'"""(?:[^"\\]++|\\.|"(?!""))*+(?:"""|\Z)'
+_TRIPLE_SQ = r"'''(?:[^'\\]++|\\.|'(?!''))*+(?:'''|\Z)"
 _PY_STR = rf"{_TRIPLE_SQ}|{_TRIPLE_DQ}|{_SQ}|{_DQ}"
 
 # A comment is (opening regex, closing regex); closing None: the comment ends with its line.
@@ -157,6 +158,12 @@ def _lexer(lang: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=32)
+def _any_marker(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """Any marker as a plain substring: a cheap first test for each comment."""
+    return re.compile("|".join(re.escape(m) for m in markers))
+
+
+@lru_cache(maxsize=32)
 def marker_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{words})(?!\w)")
@@ -225,12 +232,13 @@ def count_text(path: str, text: str, markers: Sequence[str]) -> list[Marker]:
     newline = text.find("\n", last)
     endpos = len(text) if newline < 0 else newline
     line, pos = 1, 0
+    quick = _any_marker(tuple(markers))
     for m in _lexer(lang).finditer(text, 0, endpos):
         start = m.start("c")
         if start < 0:  # reached endpos
             break
         comment = m.group("c")
-        if any(w in comment for w in markers):
+        if quick.search(comment):
             line += text.count("\n", pos, start)
             pos = start
             _markers_in_comment(comment, line, pattern, seen, out)
