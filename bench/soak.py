@@ -43,9 +43,10 @@ FUNCTIONS_PER_CLIENT = 4000
 class Server:
     """``teamlore lsp`` over stdio; thread-safe requests, answers the server's own requests."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, log_file: str | None = None):
+        self.log = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "server", "lsp"], cwd=root, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.PIPE, stderr=self.log)
         self.lock = threading.Lock()
         self.cond = threading.Condition()
         self.responses: dict[int, dict[str, Any]] = {}
@@ -136,7 +137,7 @@ class Soak:
         self.root = root
         self.ws = Workspace(root)
         self.args = args
-        self.server = Server(root)
+        self.server = Server(root, args.server_log)
         self.latency: dict[str, list[float]] = {k: [] for k in WEIGHTS}
         self.failures: dict[str, list[str]] = {k: [] for k in WEIGHTS}
         self.recorded: list[tuple[str, str]] = []  # (error, fix) through the server
@@ -292,6 +293,7 @@ def main() -> int:
     parser.add_argument("--diagnostics", type=int, default=100,
                         help="forwarded diagnostics (over seeded errors) that hovers target; the server "
                              "re-matches them after every memory change (default 100)")
+    parser.add_argument("--server-log", metavar="FILE", help="write the server's stderr here")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "soak.json"))
     args = parser.parse_args()
     args.diagnostics = max(1, min(args.diagnostics, args.seed_records))
