@@ -126,11 +126,14 @@ def _blame_lines(root: Path, path: str, lines: list[int], rev: str | None) -> di
     return result
 
 
-def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: bool = True) -> list[dict[str, Any]]:
+def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: bool = True) -> dict[str, Any]:
+    """The oldest markers still present. Each is dated by the first snapshot that saw it,
+    and by ``git blame`` for the files seen earliest (at most :data:`BLAME_FILES` files or
+    :data:`BLAME_SECONDS`), so the answer stays quick on large repositories."""
     latest = snaps[-1]
     items = latest.get("items")
     if not items:
-        return []
+        return {"markers": [], "files": 0, "blamed_files": 0}
     first_seen: dict[tuple[str, str], str] = {}
     for snap in snaps:
         for key in _items(snap) or ():
@@ -142,6 +145,7 @@ def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: boo
             rows.append({"path": path, "line": line, "text": text,
                          "since": first_seen.get((path, text), latest["date"]), "dated_by": "snapshots"})
     root = workspace.root
+    blamed_files = 0
     if blame and is_git_repo(root):
         rev = None if latest.get("source") == "scan" else latest.get("commit")
         by_file: dict[str, list[dict[str, Any]]] = {}
@@ -152,6 +156,7 @@ def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: boo
         for path in order[:BLAME_FILES]:
             if time.monotonic() > deadline:
                 break
+            blamed_files += 1
             wanted = [r for r in by_file[path] if r["line"]]
             blamed = _blame_lines(root, path, [r["line"] for r in wanted], rev)
             for r in wanted:
@@ -162,7 +167,7 @@ def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: boo
                     r["author"] = hit[1]
                     r["dated_by"] = "git blame"
     rows.sort(key=lambda r: (parse_iso(r["since"]), r["path"], r["line"] or 0))
-    return rows[:TOP]
+    return {"markers": rows[:TOP], "files": len(items), "blamed_files": blamed_files}
 
 
 def build_report(workspace: Workspace, horizon: int | None = None, blame: bool = True) -> dict[str, Any]:
@@ -254,7 +259,7 @@ def report_markdown(workspace: Workspace) -> str:
                   f"{sp['added']} added, {sp['resolved']} resolved."]
         lines += [f"- added `{i['path']}`: {i['text']}" for i in sp["added_items"][:10]]
         lines += [f"- resolved `{i['path']}`: {i['text']}" for i in sp["resolved_items"][:10]]
-    if r["oldest"]:
+    if r["oldest"]["markers"]:
         lines += ["", "## Oldest markers", ""]
-        lines += [f"- {o['since'][:10]} `{o['path']}:{o['line']}` {o['text']}" for o in r["oldest"]]
+        lines += [f"- {o['since'][:10]} `{o['path']}:{o['line']}` {o['text']}" for o in r["oldest"]["markers"]]
     return "\n".join(lines) + "\n"

@@ -122,7 +122,9 @@ def test_cli_scan_save_backfill_report_in_a_repo(tmp_path: Path) -> None:
     assert "oldest markers" in report.stdout and "git blame" in report.stdout
     r = json.loads(run_cli("debt", "report", "--json", root=root).stdout)
     assert r["current"] == 3 and r["insufficient_history"] is True
-    assert r["oldest"][0]["path"] == "a.py" and r["oldest"][0]["since"].startswith("2024-01-10")
+    oldest = r["oldest"]["markers"]
+    assert oldest[0]["path"] == "a.py" and oldest[0]["since"].startswith("2024-01-10")
+    assert oldest[0]["dated_by"] == "git blame" and r["oldest"]["blamed_files"] == 2
     health = check_memory(Workspace(root))
     assert health.counts["debt"] == 4 and not health.problems
 

@@ -207,8 +207,11 @@ def _print_report(ctx: Context, r: dict[str, Any]) -> None:
         rows += [("resolved", i["path"], i["text"]) for i in sp["resolved_items"][:10]]
         if rows:
             ctx.table(None, ["", "file", "marker"], rows)
-    if r["oldest"]:
-        ctx.table("oldest markers", ["since", "file", "line", "marker", "dated by"],
-                  [(o["since"][:10], o["path"], o["line"], o["text"], o["dated_by"]) for o in r["oldest"]])
+    old = r["oldest"]
+    if old["markers"]:
+        how = (f"git blame of {old['blamed_files']} of {old['files']} files, first snapshot seen for the rest"
+               if old["blamed_files"] else "first snapshot that saw them")
+        ctx.table(f"oldest markers (dated by {how})", ["since", "file", "line", "marker", "dated by"],
+                  [(o["since"][:10], o["path"], o["line"], o["text"], o["dated_by"]) for o in old["markers"]])
     if r.get("chart"):
         ctx.out.print(f"chart written: {r['chart']}")
