@@ -220,3 +220,22 @@ def test_since_previous_from_counts_only(workspace) -> None:
     import_csv(workspace, "date,count\n2024-01-01,10\n2024-02-01,14\n")
     sp = build_report(workspace, blame=False)["since_previous"]
     assert (sp["added"], sp["resolved"], sp["net_only"]) == (4, 0, True)
+
+
+def test_cli_imports_the_seed_history_file(tmp_path: Path) -> None:
+    out = run_cli("debt", "import", str(SEED_HISTORY), "--json", root=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["imported"] == 3
+    report = json.loads(run_cli("debt", "report", "--json", root=tmp_path).stdout)
+    assert report["current"] == 343 and report["insufficient_history"] is True
+    assert report["days_to_double"] is None
+    # the seed's own rule would announce doubling from the same three points
+    assert report["seed_straight_line"]["days_to_double"] is not None
+
+
+def test_cli_import_rejects_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "h.json"
+    bad.write_text('{"snapshots": 3}')
+    out = run_cli("debt", "import", str(bad), root=tmp_path)
+    assert out.returncode == 2 and "snapshots" in out.stderr
+    assert not (tmp_path / ".teamlore").exists()
