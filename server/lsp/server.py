@@ -32,6 +32,9 @@ from server.lsp.settings import Resolved, Settings, read_project_file, resolve
 
 log = logging.getLogger(__name__)
 
+MAX_PUBLISHED = 1000
+LARGE_PUBLISH = 200
+"""Diagnostics published per document at most."""
 DEBOUNCE_SECONDS = 0.15
 """Quiet time after the last file event of a burst before the memory is re-read."""
 
@@ -39,11 +42,21 @@ MemoryListener = Callable[[FolderMemory], Awaitable[None]]
 
 
 def make_converter():
-    """pygls' converter, but custom notifications keep their params as plain dicts
-    (pygls would turn them into namedtuples, which lose keys that are not identifiers)."""
+    """pygls' converter, with two changes: custom notifications keep their params as plain
+    dicts (pygls would turn them into namedtuples, which lose keys that are not
+    identifiers), and publishDiagnostics params may be given already unstructured (large
+    ones are converted in a worker thread, see :meth:`TeamloreServer.publish`)."""
     conv = default_converter()
     conv.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    plain = conv.get_unstructure_hook(types.PublishDiagnosticsParams)
+    conv.register_unstructure_hook(types.PublishDiagnosticsParams,
+                                   lambda p: p if isinstance(p, dict) else plain(p))
+    _CONVERTERS.append(conv)
     return conv
+
+
+_CONVERTERS: list[Any] = []
+"""The converter made for the server (kept to convert large payloads off the loop)."""
 
 
 class _Ignored:
@@ -154,7 +167,8 @@ class TeamloreServer(LanguageServer):
         self._pending: dict[str, set[Path]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._reported: set[str] = set()
-        self._published: dict[str, str] = {}
+        self._published: dict[str, int] = {}
+        self._publish_seq: dict[str, int] = {}
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Malformed messages and failing notifications are logged, not shown: the user
@@ -378,14 +392,27 @@ class TeamloreServer(LanguageServer):
         (editors that forward diagnostics would otherwise echo them back and forth)."""
         settings = self.settings_for(uri)
         diags = self.store.merged(uri, show_suppressed=settings.show_suppressed)
-        key = repr(diags)
+        if len(diags) > MAX_PUBLISHED:  # editors show no more (VS Code: 1000 per file); keep the worst
+            diags = sorted(diags, key=lambda d: d.severity or types.DiagnosticSeverity.Error)[:MAX_PUBLISHED]
+        key = hash(tuple((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
+                          d.message, d.source, str(d.code), str(d.severity), repr(d.data)) for d in diags))
         if self._published.get(uri) == key:
             return
         if diags:
             self._published[uri] = key
         else:
             self._published.pop(uri, None)
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+        params = types.PublishDiagnosticsParams(uri=uri, diagnostics=diags)
+        self._publish_seq[uri] = seq = self._publish_seq.get(uri, 0) + 1
+        if len(diags) < LARGE_PUBLISH or not _CONVERTERS:
+            self.text_document_publish_diagnostics(params)
+        else:  # converting thousands of diagnostics takes tens of ms: not on the loop
+            self.spawn(self._publish_large(uri, params, seq), f"publish diagnostics of {uri}")
+
+    async def _publish_large(self, uri: str, params: types.PublishDiagnosticsParams, seq: int) -> None:
+        data = await asyncio.to_thread(_CONVERTERS[-1].unstructure, params)
+        if self._publish_seq.get(uri) == seq:  # a newer publication for this uri went out meanwhile
+            self.protocol.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, data)
 
     def publish_all(self, uris: set[str]) -> None:
         for uri in sorted(uris):
@@ -413,6 +440,9 @@ def build_server(default_root: Path | None = None) -> TeamloreServer:
 
 def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -> int:
     """Run the server over stdio (or TCP for debugging). Logs go to stderr and the editor."""
+    # Worker threads (matching, fingerprinting scan results) share the GIL with the event
+    # loop; a shorter switch interval keeps hover latency low while they run.
+    sys.setswitchinterval(0.001)
     server = build_server(default_root)
     handler = ClientLogHandler(server)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
