@@ -559,10 +559,6 @@ def _looks_structural(stripped: str) -> bool:
                 or _BARE_EXC.search(stripped) or _PYTEST_RULE.match(stripped) or _CHAIN.match(stripped))
 
 
-def _is_continuation(stripped: str) -> bool:
-    return stripped.startswith(("[", "(", "-", "HINT", "DETAIL", "Is the server", "Require stack"))
-
-
 def _lang_of(exc_type: str) -> str:
     return "python" if "." in exc_type or exc_type.endswith(("Exception", "Warning")) else "generic"
 
