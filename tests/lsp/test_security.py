@@ -160,3 +160,14 @@ async def test_status_command_counts_findings_and_records(client: LanguageClient
     assert status["bugs"] == {"records": 0, "unreadable": 0}
     assert status["findings"]["suppressed"] >= 4 and status["findings"]["active"] == 0
     assert status["debt"] is None  # no debt snapshots in this workspace
+
+
+async def test_many_findings_are_published_in_bulk_and_capped(client: LanguageClient):
+    root = root_of(client)
+    lines = ["import subprocess", ""] + [f"subprocess.call(CMD + '{i}', shell=True)" for i in range(1200)]
+    uri = open_doc(client, root / "gen" / "many.py", "\n".join(lines) + "\n")
+    forward(client, uri, [diag_json(i + 2, 0, 10, "subprocess call with shell=True identified", source="bandit",
+                                    code="B602", severity=2) for i in range(1200)])
+    published = await wait_until(lambda: len(findings(client, uri, "B602")) == 1000 and findings(client, uri, "B602"),
+                                 timeout=60, what="1000 of 1200 findings published")
+    assert {d.range.start.line for d in published} <= set(range(2, 1202))
