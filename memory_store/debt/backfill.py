@@ -2,7 +2,7 @@
 
 For each date (first of the month, or Monday), the state of the main line then is the
 newest first-parent commit of HEAD committed at or before it. Its tree is listed with
-``git ls-tree -r -l``; blob contents stream through one ``git cat-file --batch``
+``git ls-tree -r``; blob contents stream through one ``git cat-file --batch``
 process. Counts are cached by (blob id, comment syntax), so a file unchanged between two
 snapshots is read and counted once: that is what keeps 24 monthly snapshots of a large
 repository fast. The counting rules are those of :func:`memory_store.debt.files.scan_tree`,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,14 +144,31 @@ def _tracked(root: Path) -> list[str]:
     return list(paths)
 
 
-def _candidates(root: Path, markers: Sequence[str]) -> set[str]:
+def _candidates(root: Path, markers: Sequence[str]) -> Iterator[str]:
     """Tracked files holding any marker as a word by git's rules ([A-Za-z0-9_] are word
-    characters, a superset of the files :func:`count_text` finds markers in; fast)."""
-    args = ["grep", "-l", "-z", "--no-color", "-F", "-w", "--no-textconv"]
+    characters, so a superset of the files :func:`count_text` finds markers in). Names are
+    yielded while ``git grep`` still runs, so counting overlaps the search."""
+    args = ["git", "-c", "core.quotepath=off", "grep", "-l", "-z", "--no-color", "-F", "-w", "--no-textconv"]
     for m in markers:
         args += ["-e", m]
-    out = git(root, *args, check=False)
-    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+    try:
+        proc = subprocess.Popen(args, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise GitError(f"git grep: {exc}") from None
+    assert proc.stdout is not None
+    pending = b""
+    try:
+        while chunk := proc.stdout.read1(65536):
+            *names, pending = (pending + chunk).split(b"\0")
+            for name in names:
+                yield name.decode("utf-8", "surrogateescape")
+    finally:
+        proc.stdout.close()
+        proc.wait()
+    if proc.returncode not in (0, 1):  # 1: no match
+        raise GitError(f"git grep failed with exit code {proc.returncode}")
 
 
 def _walk(root: Path) -> list[str]:
@@ -167,31 +183,31 @@ def _walk(root: Path) -> list[str]:
     return sorted(paths)
 
 
+def _count_file(root: Path, path: str, markers: Sequence[str]) -> list[Marker]:
+    full = root / path
+    try:
+        if full.stat().st_size > MAX_FILE_BYTES:
+            return []
+        data = full.read_bytes()
+    except OSError:
+        return []
+    return count_blob(path, data, markers)
+
+
 def scan_tree(root: Path, markers: Sequence[str]) -> ScanResult:
     """Count markers in the working tree of ``root``."""
     result = ScanResult()
-    if is_git_repo(root):
-        with ThreadPoolExecutor(max_workers=2) as pool:  # the two git commands run side by side
-            tracked = pool.submit(_tracked, root)
-            candidates: set[str] | None = _candidates(root, markers)
-            paths = tracked.result()
+    git_repo = is_git_repo(root)
+    paths = [p for p in (_tracked(root) if git_repo else _walk(root)) if not skip_path(p)]
+    result.considered = len(paths)
+    if git_repo:
+        counted = set(paths)
+        to_read: Iterable[str] = (p for p in _candidates(root, markers) if p in counted)
     else:
-        paths = _walk(root)
-        candidates = None
-    for path in paths:
-        if skip_path(path):
-            continue
-        result.considered += 1
-        if candidates is not None and path not in candidates:
-            continue
-        full = root / path
-        try:
-            if full.stat().st_size > MAX_FILE_BYTES:
-                continue
-            data = full.read_bytes()
-        except OSError:
-            continue
-        found = count_blob(path, data, markers)
+        to_read = paths
+    for path in to_read:
+        found = _count_file(root, path, markers)
         if found:
             result.files[path] = found
+    result.files = dict(sorted(result.files.items()))
     return result
