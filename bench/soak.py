@@ -127,6 +127,18 @@ def diag(line: int, error: str, source: str = "pyright") -> dict[str, Any]:
             "message": error, "source": source, "severity": 1}
 
 
+def parse_mix(text: str) -> dict[str, int]:
+    mix = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        if name.strip() not in WEIGHTS or not weight.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"expected e.g. hover=70,record=20,decide=10, got {text!r}")
+        mix[name.strip()] = int(weight)
+    if not any(mix.values()):
+        raise argparse.ArgumentTypeError("at least one weight must be > 0")
+    return mix
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -187,8 +199,8 @@ class Soak:
     # -- traffic -----------------------------------------------------------------------
     def client(self, c: int) -> None:
         rng = random.Random(c)
-        ops = list(WEIGHTS)
-        weights = list(WEIGHTS.values())
+        ops = list(self.args.mix)
+        weights = list(self.args.mix.values())
         n = 0
         decided = 0
         while not self.stop.is_set():
@@ -318,6 +330,9 @@ def main() -> int:
     parser.add_argument("--diagnostics", type=int, default=100,
                         help="forwarded diagnostics (over seeded errors) that hovers target; the server "
                              "re-matches them after every memory change (default 100)")
+    parser.add_argument("--mix", type=parse_mix, default=dict(WEIGHTS),
+                        help="operation weights, e.g. hover=100 for a steady-state (no new data) run "
+                             "(default hover=70,record=20,decide=10)")
     parser.add_argument("--server-log", metavar="FILE", help="write the server's stderr here")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "soak.json"))
     args = parser.parse_args()
@@ -343,7 +358,7 @@ def main() -> int:
                    "mean_ms": round(statistics.fmean(values), 2) if values else None}
     total = sum(len(soak.latency[op]) for op in WEIGHTS)
     report = {
-        "seconds": args.seconds, "clients": args.clients, "seed_records": args.seed_records,
+        "seconds": args.seconds, "clients": args.clients, "seed_records": args.seed_records, "mix": args.mix,
         "forwarded_diagnostics": args.diagnostics,
         "operations": total, "ops_per_second": round(total / args.seconds, 1), "latency": ops,
         "hover_answers_without_the_expected_fix": soak.hover_misses,
