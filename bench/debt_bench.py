@@ -308,7 +308,9 @@ def main() -> int:
     if not args.scan_repo and not args.sdist:
         args.sdist = ["django"]
     out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                           "git": git(REPO, "--version").strip()}
+                           "git": git(REPO, "--version").strip(), "load_average_at_start": os.getloadavg()}
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times depend on it; "
+          "CPU times less so)")
     with tempfile.TemporaryDirectory(prefix="debt-bench-") as tmp_name:
         tmp = Path(tmp_name)
         scans = []
