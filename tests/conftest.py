@@ -11,7 +11,10 @@ import pytest
 from memory_store.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"
+EMPATHY_FIXTURE = FIXTURES / "empathy-patterns"
+"""A sample of the seed tool's ``patterns/`` tree (see docs of ``teamlore import-empathy``)."""
+SHARED = REPO / "tests"  # kept while older test modules still build fixture paths from it
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from memory_store import empathy
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
-from tests.conftest import SHARED, run_cli
+from tests.conftest import EMPATHY_FIXTURE, run_cli
 
-FIXTURE = SHARED / "fixtures" / "empathy-patterns"
+FIXTURE = EMPATHY_FIXTURE
 
 
 @pytest.fixture

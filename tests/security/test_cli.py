@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SHARED, run_cli
+from tests.conftest import EMPATHY_FIXTURE, run_cli
 from tests.security.conftest import bandit_report
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +77,7 @@ def test_policy_suggest_proposals_confirm_reject(code_ws):
     assert [p["id"] for p in listed["policies"]] == [pid]
     assert json.loads(run_cli("security", "suggest", "--json", root=root).stdout) == {"suggestions": []}
 
-    imp = run_cli("import-empathy", str(SHARED / "fixtures" / "empathy-patterns"), root=root)
+    imp = run_cli("import-empathy", str(EMPATHY_FIXTURE), root=root)
     assert imp.returncode == 0, imp.stderr
     props = json.loads(run_cli("security", "proposals", "--json", root=root).stdout)["proposals"]
     assert len(props) == 3

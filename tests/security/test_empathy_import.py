@@ -6,9 +6,9 @@ import json
 
 from memory_store.security.api import SecurityMemory
 from memory_store.security.empathy_import import import_decisions, seed_pattern_hash
-from tests.conftest import SHARED
+from tests.conftest import EMPATHY_FIXTURE
 
-SAMPLE = SHARED / "fixtures" / "empathy-patterns" / "security" / "team_decisions.json"
+SAMPLE = EMPATHY_FIXTURE / "security" / "team_decisions.json"
 
 
 def load_sample() -> dict:
