@@ -80,6 +80,16 @@ def test_directory_without_git_is_walked(tmp_path: Path) -> None:
     pytest.param("a.go", 'f("HACK") /* TODO go */\n', [Marker(1, "TODO", "TODO go")], id="go-string-then-block"),
     pytest.param("a.hs", "x = 1 -- HACK haskell\n", [Marker(1, "HACK", "HACK haskell")], id="haskell"),
     pytest.param("a.unknown", "# TODO nothing\n", [], id="unknown-language"),
+    pytest.param("a.go", "x := `\n// TODO inside a raw string\n`\n", [], id="go-raw-string-over-lines"),
+    pytest.param("a.py", 's = """\n# TODO in a docstring\n"""\n# FIXME after it\n',
+                 [Marker(4, "FIXME", "FIXME after it")], id="python-docstring-then-comment"),
+    pytest.param("a.py", "s = '''x \\''' # TODO still a string'''\n", [], id="python-escaped-triple-quote"),
+    pytest.param("a.c", "/*\n *\n * XXX third line\n */\nint x;\n", [Marker(3, "XXX", "XXX third line")],
+                 id="c-block-over-lines"),
+    pytest.param("a.sql", "select 'it''s -- TODO no';\n-- HACK yes\n", [Marker(2, "HACK", "HACK yes")],
+                 id="sql-doubled-quote"),
+    pytest.param("a.yaml", "url: http://x/#TODO\n# XXX yes\n", [Marker(2, "XXX", "XXX yes")],
+                 id="yaml-hash-inside-a-value"),
 ])
 def test_count_text(path: str, text: str, expected: list[Marker]) -> None:
     assert count_text(path, text, DEFAULT_MARKERS) == expected
