@@ -352,10 +352,14 @@ def main() -> int:
     warm = [mb for t, mb in soak.rss if t >= min(30.0, args.seconds / 4)] or rss_values
     ops = {}
     for op, values in soak.latency.items():
+        if not values:
+            ops[op] = {"count": 0, "failed": len(soak.failures[op]), "p50_ms": None, "p95_ms": None,
+                       "p99_ms": None, "max_ms": None, "mean_ms": None}
+            continue
         ops[op] = {"count": len(values), "failed": len(soak.failures[op]),
                    "p50_ms": round(pct(values, 50), 2), "p95_ms": round(pct(values, 95), 2),
-                   "p99_ms": round(pct(values, 99), 2), "max_ms": round(max(values), 2) if values else None,
-                   "mean_ms": round(statistics.fmean(values), 2) if values else None}
+                   "p99_ms": round(pct(values, 99), 2), "max_ms": round(max(values), 2),
+                   "mean_ms": round(statistics.fmean(values), 2)}
     total = sum(len(soak.latency[op]) for op in WEIGHTS)
     report = {
         "seconds": args.seconds, "clients": args.clients, "seed_records": args.seed_records, "mix": args.mix,
@@ -375,8 +379,9 @@ def main() -> int:
           f"{args.diagnostics} forwarded diagnostics")
     print(f"{'operation':<14}{'count':>8}{'failed':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for op, s in ops.items():
+        s = {k: "-" if v is None else v for k, v in s.items()}
         print(f"{op:<14}{s['count']:>8}{s['failed']:>8}{s['p50_ms']:>10}{s['p95_ms']:>10}{s['p99_ms']:>10}"
-              f"{s['max_ms'] if s['max_ms'] is not None else '-':>10}")
+              f"{s['max_ms']:>10}")
     r = report["rss_mb"]
     print(f"server RSS MB: start {r['start']}, after warm-up {r['after_warmup']}, end {r['end']}, max {r['max']}, "
           f"growth after warm-up {r['growth_after_warmup']}")
