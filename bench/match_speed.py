@@ -22,6 +22,8 @@ import argparse
 import gc
 import json
 import os
+import pickle
+import resource
 import statistics
 import subprocess
 import sys
@@ -125,12 +127,18 @@ def run_seed(records: list[dict[str, Any]], queries: list[str], tmp: Path) -> li
 def cold_start(root: Path, query: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
 
-    def once(cmd: list[str]) -> float:
+    cpu: dict[str, list[float]] = {}
+
+    def once(cmd: list[str], name: str = "") -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.run(cmd, input=query, capture_output=True, text=True, env=env, timeout=900, check=False)
         took = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-2000:])
+        if name:
+            cpu.setdefault(name, []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         return took
 
     lib = [sys.executable, "-c", LIB_COLD, str(root)]
@@ -141,7 +149,8 @@ def cold_start(root: Path, query: str) -> dict[str, float]:
         if cache.exists():
             cache.unlink()
         out[f"{name}_no_cache"] = once(cmd)
-        out[f"{name}_warm"] = statistics.median(once(cmd) for _ in range(3))
+        out[f"{name}_warm"] = statistics.median(once(cmd, name) for _ in range(3))
+        out[f"{name}_warm_cpu"] = statistics.median(cpu[name])
     return out
 
 
@@ -152,6 +161,7 @@ def main() -> int:
     ap.add_argument("--scan-queries", type=int, default=200, help="queries for the plain rapidfuzz scan")
     ap.add_argument("--seed-queries", default="20,5,2", help="seed tool queries per size (it is slow)")
     ap.add_argument("--no-seed", action="store_true")
+    ap.add_argument("--reuse", type=Path, help="directory to keep the generated records in between runs")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -159,7 +169,14 @@ def main() -> int:
     if not args.no_seed and not SEED_PYTHON.exists():
         print(f"seed column skipped: no seed venv at {SEED_PYTHON} (see bench/README.md to create it)")
     t = time.perf_counter()
-    records = gen_records.build_records(max(sizes))
+    reuse = args.reuse / f"records-{max(sizes)}.pickle" if args.reuse else None
+    if reuse is not None and reuse.exists():
+        records = pickle.loads(reuse.read_bytes())
+    else:
+        records = gen_records.build_records(max(sizes))
+        if reuse is not None:
+            reuse.parent.mkdir(parents=True, exist_ok=True)
+            reuse.write_bytes(pickle.dumps(records))
     print(f"generated {len(records)} records in {time.perf_counter() - t:.1f} s")
     texts = gen_records.queries(args.queries)
     parsed = [parse_error(q) for q in texts]
@@ -204,7 +221,7 @@ def main() -> int:
 
     print(f"\nMatch latency ({args.queries} queries given as text; scan over {args.scan_queries}) and cold start\n")
     header = ["records", "teamlore p50", "p99", "CPU p99", "parsed p99", "rapidfuzz scan p50", "p99", "seed p50",
-              "x faster", "cold lib", "cold CLI", "no cache lib/CLI", "build s"]
+              "x faster", "cold lib", "(CPU)", "cold CLI", "(CPU)", "no cache lib/CLI", "build s"]
     rows = []
     for n, r in results["sizes"].items():
         rows.append([n, ms(r["teamlore_p50_ms"] / 1000), ms(r["teamlore_p99_ms"] / 1000),
@@ -213,7 +230,8 @@ def main() -> int:
                      ms(r["scan_p99_ms"] / 1000),
                      f"{r['seed_p50_ms']:.0f}" if "seed_p50_ms" in r else "-",
                      f"{r['speedup_vs_seed_p50']:.0f}" if "speedup_vs_seed_p50" in r else "-",
-                     f"{r['cold_library_warm_s']:.2f}", f"{r['cold_cli_warm_s']:.2f}",
+                     f"{r['cold_library_warm_s']:.2f}", f"{r['cold_library_warm_cpu_s']:.2f}",
+                     f"{r['cold_cli_warm_s']:.2f}", f"{r['cold_cli_warm_cpu_s']:.2f}",
                      f"{r['cold_library_no_cache_s']:.2f}/{r['cold_cli_no_cache_s']:.2f}", f"{r['index_build_s']:.2f}"])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
