@@ -358,6 +358,8 @@ def fix_time_stats(matches: Iterable[Match]) -> dict[str, Any] | None:
             minutes.append(float(value))
     if not minutes:
         return None
-    med = statistics.median(minutes)
-    return {"median": int(med) if med == int(med) else round(med, 1), "min": min(minutes), "max": max(minutes),
+    def tidy(x: float) -> float | int:
+        return int(x) if x == int(x) else round(x, 1)
+
+    return {"median": tidy(statistics.median(minutes)), "min": tidy(min(minutes)), "max": tidy(max(minutes)),
             "n": len(minutes)}
