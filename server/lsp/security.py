@@ -61,11 +61,31 @@ def finding_info(diag: types.Diagnostic, rel_path: str) -> dict[str, Any]:
             "severity": _SEVERITY.get(diag.severity) if diag.severity else None}
 
 
-def _statuses(mem: FolderMemory, infos: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+MAX_BUFFER_FINDINGS = 50
+"""Fingerprinting from unsaved text costs a parse per finding: above this, use the disk."""
+
+
+def _unsaved(mem: FolderMemory, rel_path: str, source_text: str | None, count: int) -> str | None:
+    """``source_text`` when it differs from the file on disk (and the count allows), else None."""
+    if source_text is None:
+        return None
+    try:
+        if mem.workspace.resolve(rel_path).read_text(encoding="utf-8") == source_text:
+            return None
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    if count > MAX_BUFFER_FINDINGS:
+        log.info("%s: %d findings on unsaved text; fingerprinted from the saved file", rel_path, count)
+        return None
+    return source_text
+
+
+def _statuses(mem: FolderMemory, infos: list[dict[str, Any]], source_text: str | None) -> list[tuple[Any, Any]]:
     sec = security_memory(mem)
     if sec is None:
         return [(None, None) for _ in infos]
-    findings = sec.findings_from_diagnostics(infos)  # together, so identical statements count right
+    # together, so identical statements count right; from the buffer the lines refer to
+    findings = sec.findings_from_diagnostics(infos, source_text=source_text)
     return list(zip(findings, sec.status(findings), strict=False))
 
 
@@ -96,23 +116,25 @@ def _diagnostic(diag: types.Diagnostic, info: dict[str, Any], finding: Any, stat
                             source=diag.source or info["tool"], data=data)
 
 
-def build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
-    """Findings of one document with their triage state (blocking)."""
+def build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic],
+          source_text: str | None = None) -> list[types.Diagnostic]:
+    """Findings of one document with their triage state (blocking). ``source_text``: the
+    editor's unsaved text the diagnostics' lines refer to (None: the file on disk)."""
     rel = _rel_path(mem, uri)
     if rel is None or not diags:
         return []
     infos = [finding_info(d, rel) for d in diags]
     try:
-        pairs = _statuses(mem, infos)
+        pairs = _statuses(mem, infos, _unsaved(mem, rel, source_text, len(infos)))
     except Exception as exc:  # a broken decision file must not hide findings: show them active
         log.warning("cannot apply triage decisions to %s: %s", rel, exc)
         pairs = [(None, None) for _ in infos]
     return [_diagnostic(d, i, f, s) for d, i, (f, s) in zip(diags, infos, pairs, strict=False)]
 
 
-async def finding_diagnostics(mem: FolderMemory, uri: str,
-                              diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
-    return await asyncio.to_thread(build, mem, uri, diags)
+async def finding_diagnostics(mem: FolderMemory, uri: str, diags: list[types.Diagnostic],
+                              source_text: str | None = None) -> list[types.Diagnostic]:
+    return await asyncio.to_thread(build, mem, uri, diags, source_text)
 
 
 def scan(mem: FolderMemory, uri: str, tools: tuple[str, ...],
@@ -150,8 +172,9 @@ def scan(mem: FolderMemory, uri: str, tools: tuple[str, ...],
 
 
 def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, reason: str,
-           author: str | None) -> list[str]:
-    """Record a decision for findings given as data dicts (tool/rule/path/line, or fingerprint)."""
+           author: str | None, source_text: str | None = None) -> list[str]:
+    """Record a decision for findings given as data dicts (tool/rule/path/line, or fingerprint).
+    ``source_text``: the unsaved text of their document, which their lines refer to."""
     sec = security_memory(mem)
     if sec is None:
         raise RuntimeError("security triage is not available in this installation")
@@ -164,7 +187,9 @@ def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, rea
         targets += sec.findings_from_diagnostics([
             {"tool": str(f["tool"]), "rule": str(f.get("rule") or ""), "path": str(f["path"]),
              "line": int(f.get("line") or 1), "message": str(f.get("message") or ""),
-             "severity": f.get("severity")} for f in located])
+             "severity": f.get("severity")} for f in located],
+            source_text=_unsaved(mem, str(located[0]["path"]), source_text, len(located))
+            if len({str(f["path"]) for f in located}) == 1 else None)
     return list(sec.decide(targets, decision, reason, author, source="lsp"))
 
 

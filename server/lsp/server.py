@@ -32,6 +32,8 @@ from server.lsp.settings import Resolved, Settings, read_project_file, resolve
 
 log = logging.getLogger(__name__)
 
+MAX_BUFFER_CHARS = 5_000_000
+"""Larger open documents are treated as their file on disk."""
 MAX_PUBLISHED = 1000
 LARGE_PUBLISH = 200
 """Diagnostics published per document at most."""
@@ -138,11 +140,12 @@ class ClientLogHandler(logging.Handler):
 
 class TeamloreServer(LanguageServer):
     def __init__(self, default_root: Path | None = None):
-        # No change sync: teamlore reads files as they are on disk (what a traceback's line
-        # numbers refer to), so editing a huge document costs the server nothing.
+        # Full sync: a change replaces the text (pygls' incremental sync re-splits the whole
+        # document on every keystroke). The buffer is used where positions come from it
+        # (forwarded findings); tracebacks refer to files on disk and are read from there.
         super().__init__("teamlore", __version__, protocol_cls=TeamloreProtocol,
                          converter_factory=make_converter, max_workers=4,
-                         text_document_sync_kind=types.TextDocumentSyncKind.None_)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.default_root = default_root
         self.store = DiagnosticStore()
         self.folders: dict[str, FolderMemory] = {}
@@ -385,6 +388,14 @@ class TeamloreServer(LanguageServer):
     async def notify_inbox(self, mem: FolderMemory) -> None:
         for listener in self.inbox_listeners:
             await listener(mem)
+
+    def buffer_text(self, uri: str) -> str | None:
+        """The editor's text of an open document (may differ from the disk), else None."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        text = doc.source
+        return text if len(text) <= MAX_BUFFER_CHARS else None
 
     # -- diagnostics ---------------------------------------------------------------------
     def publish(self, uri: str) -> None:

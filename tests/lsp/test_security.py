@@ -171,3 +171,22 @@ async def test_many_findings_are_published_in_bulk_and_capped(client: LanguageCl
     published = await wait_until(lambda: len(findings(client, uri, "B602")) == 1000 and findings(client, uri, "B602"),
                                  timeout=60, what="1000 of 1200 findings published")
     assert {d.range.start.line for d in published} <= set(range(2, 1202))
+
+
+async def test_decision_on_an_unsaved_buffer_fingerprints_the_buffer(client: LanguageClient):
+    root = root_of(client)
+    path = root / "tools" / "dirty.py"
+    uri = open_doc(client, path, SOURCE)
+    edited = "# two lines added,\n# not saved yet\n" + SOURCE
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]))
+    # a linter of the buffer reports the finding of run_again() on buffer line 10 (disk line 8)
+    forward(client, uri, [diag_json(10, 11, 43, "subprocess call with shell=True identified", source="bandit",
+                                    code="B602", severity=2)])
+    (finding,) = await wait_until(lambda: findings(client, uri, "B602"), what="finding on the dirty buffer")
+    await execute(client, "teamlore.markFalsePositive", [{"findings": [finding.data], "uri": uri,
+                                                          "reason": "the command is a constant"}])
+    decision = next(d for d in decision_files(root) if d.get("path") == "tools/dirty.py")
+    assert decision["scope"] == "run_again" and "shell=True" in decision["statement"]
+    await wait_until(lambda: not findings(client, uri, "B602"), what="suppressed")

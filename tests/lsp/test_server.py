@@ -276,12 +276,10 @@ async def test_bad_requests_do_not_kill_the_server(client: LanguageClient):
     # a huge document and a burst of changes
     big = "x = 1  # é 🙂\n" * 200_000
     uri = open_doc(client, root / "big.py", big)
-    for version in range(2, 150):
+    for version in range(2, 150):  # the server asks for full-text sync
         client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(start=types.Position(line=0, character=0),
-                                  end=types.Position(line=0, character=1)), text="y")]))
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=f"# v{version}\n" + big)]))
     assert await hover_text(client, uri, 10, 2) is None
     # a corrupt memory file appearing while running: warned about, the server keeps serving
     (root / ".teamlore" / "bugs" / "bug-corrupt0000000.json").write_text("{not json", encoding="utf-8")

@@ -140,7 +140,8 @@ async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, 
         raise invalid(cmd, "security triage is not available in this installation")
     mem = memory_of(ls, cmd, obj)
     try:
-        ids = await asyncio.to_thread(security.decide, mem, findings, decision, reason, author)
+        text = ls.buffer_text(obj["uri"]) if isinstance(obj.get("uri"), str) else None
+        ids = await asyncio.to_thread(security.decide, mem, findings, decision, reason, author, text)
     except (ValueError, UnsafePathError, KeyError) as exc:
         raise invalid(cmd, str(exc)) from None
     await _after_decision(ls, mem)

@@ -115,7 +115,7 @@ class Forwarded:
             known = await asyncio.to_thread(known_errors, mem, forwarded)
             raw_findings = [d for d in forwarded if is_finding(d)]
             if raw_findings:
-                findings = await security.finding_diagnostics(mem, uri, raw_findings)
+                findings = await security.finding_diagnostics(mem, uri, raw_findings, self.ls.buffer_text(uri))
         if self._versions.get(uri, 0) != version:
             return  # a newer list arrived meanwhile; its refresh publishes
         self.ls.store.set(KNOWN_FORWARDED, uri, known)

@@ -61,7 +61,7 @@ class Scans:
             if self.ls.memory_for(uri) is not mem:
                 continue
             current = self.ls.store.get(FINDINGS_SCAN, uri)
-            rebuilt = await asyncio.to_thread(security.build, mem, uri, current)
+            rebuilt = await asyncio.to_thread(security.build, mem, uri, current)  # lines of the saved file
             self.ls.store.set(FINDINGS_SCAN, uri, rebuilt)
             self.ls.publish(uri)
 
