@@ -12,10 +12,12 @@ What a code action needs travels in ``Diagnostic.data`` under ``"teamlore"``:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
 
 FORWARDED = "forwarded"
 KNOWN_FORWARDED = "known:forwarded"
@@ -67,13 +69,24 @@ def overlaps(a: types.Range, b: types.Range) -> bool:
     return _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end)
 
 
+@functools.lru_cache(maxsize=4096)
+def canonical(uri: str) -> str:
+    """One spelling per file (editors percent-encode ``+``, ``@``, ``:`` ... differently)."""
+    if not uri.startswith("file:"):
+        return uri
+    path = to_fs_path(uri)
+    return from_fs_path(path) or uri if path else uri
+
+
 class DiagnosticStore:
-    """All diagnostics the server knows, by source and document; positions in client units."""
+    """All diagnostics the server knows, by source and document; positions in client units.
+    Document uris are kept in their :func:`canonical` spelling."""
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], list[types.Diagnostic]] = {}
 
     def set(self, source: str, uri: str, diagnostics: Iterable[types.Diagnostic]) -> None:
+        uri = canonical(uri)
         diags = list(diagnostics)
         if diags:
             self._entries[(source, uri)] = diags
@@ -81,7 +94,7 @@ class DiagnosticStore:
             self._entries.pop((source, uri), None)
 
     def get(self, source: str, uri: str) -> list[types.Diagnostic]:
-        return list(self._entries.get((source, uri), ()))
+        return list(self._entries.get((source, canonical(uri)), ()))
 
     def clear_source(self, source: str) -> set[str]:
         """Drop every diagnostic of ``source``; returns the uris that changed."""
@@ -91,6 +104,7 @@ class DiagnosticStore:
         return {uri for _, uri in keys}
 
     def clear_uri(self, uri: str, sources: Iterable[str]) -> None:
+        uri = canonical(uri)
         for source in sources:
             self._entries.pop((source, uri), None)
 
@@ -98,6 +112,7 @@ class DiagnosticStore:
         return {uri for source, uri in self._entries if source.startswith(source_prefix)}
 
     def all_for(self, uri: str) -> list[tuple[str, types.Diagnostic]]:
+        uri = canonical(uri)
         return [(source, d) for (source, u), diags in self._entries.items() if u == uri for d in diags]
 
     def at(self, uri: str, position: types.Position) -> list[types.Diagnostic]:

@@ -26,7 +26,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store import __version__
 from server.lsp import features
-from server.lsp.diagnostics import DiagnosticStore
+from server.lsp.diagnostics import DiagnosticStore, canonical
 from server.lsp.memory import FolderMemory, StoreWatcher
 from server.lsp.settings import Resolved, Settings, read_project_file, resolve
 
@@ -401,6 +401,7 @@ class TeamloreServer(LanguageServer):
     def publish(self, uri: str) -> None:
         """Publish the merged diagnostics of ``uri`` when they differ from the last ones sent
         (editors that forward diagnostics would otherwise echo them back and forth)."""
+        uri = canonical(uri)
         settings = self.settings_for(uri)
         diags = self.store.merged(uri, show_suppressed=settings.show_suppressed)
         if len(diags) > MAX_PUBLISHED:  # editors show no more (VS Code: 1000 per file); keep the worst

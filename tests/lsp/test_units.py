@@ -9,7 +9,15 @@ import pytest
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from server.lsp.diagnostics import FINDINGS_SCAN, FORWARDED, KNOWN_FORWARDED, DiagnosticStore, is_error_like, is_finding
+from server.lsp.diagnostics import (
+    FINDINGS_SCAN,
+    FORWARDED,
+    KNOWN_FORWARDED,
+    DiagnosticStore,
+    canonical,
+    is_error_like,
+    is_finding,
+)
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.render import finding_markdown, hover_markdown
 
@@ -113,3 +121,11 @@ def test_line_range_in_each_encoding(tmp_path: Path, encoding: str, start: int, 
     text = line_of_file(path, 1)
     assert line_range(PositionCodec(encoding), 1, text) == rng(1, start, end)
     assert line_of_file(path, 99) == "" and line_of_file(tmp_path / "missing.py", 0) == ""
+
+
+def test_uris_spelled_differently_by_editors_are_one_document():
+    store = DiagnosticStore()
+    diag = types.Diagnostic(range=rng(0, 0, 1), message="KeyError: 'x'")
+    store.set(FORWARDED, "file:///w/a%20b+c.py", [diag])  # Neovim leaves '+' alone
+    assert store.at("file:///w/a%20b%2Bc.py", types.Position(line=0, character=0)) == [diag]  # pygls, VS Code
+    assert canonical("untitled:Untitled-1") == "untitled:Untitled-1"

@@ -24,6 +24,7 @@ from server.lsp.diagnostics import (
     FORWARDED,
     KNOWN_FORWARDED,
     SOURCE,
+    canonical,
     data_of,
     is_error_like,
     is_finding,
@@ -97,6 +98,7 @@ class Forwarded:
         self._versions: dict[str, int] = {}
 
     def received(self, uri: str, diags: list[types.Diagnostic]) -> None:
+        uri = canonical(uri)
         self.ls.store.set(FORWARDED, uri, diags)
         self._versions[uri] = self._versions.get(uri, 0) + 1
         self.ls.spawn(self.refresh(uri, DEBOUNCE_SECONDS), f"diagnostics of {uri}")
