@@ -53,12 +53,7 @@ def make_converter():
     plain = conv.get_unstructure_hook(types.PublishDiagnosticsParams)
     conv.register_unstructure_hook(types.PublishDiagnosticsParams,
                                    lambda p: p if isinstance(p, dict) else plain(p))
-    _CONVERTERS.append(conv)
     return conv
-
-
-_CONVERTERS: list[Any] = []
-"""The converter made for the server (kept to convert large payloads off the loop)."""
 
 
 class _Ignored:
@@ -143,8 +138,15 @@ class TeamloreServer(LanguageServer):
         # Full sync: a change replaces the text (pygls' incremental sync re-splits the whole
         # document on every keystroke). The buffer is used where positions come from it
         # (forwarded findings); tracebacks refer to files on disk and are read from there.
+        self.converter: Any = None
+        """The protocol's converter (large payloads are converted with it off the loop)."""
+
+        def converter_factory() -> Any:
+            self.converter = make_converter()
+            return self.converter
+
         super().__init__("teamlore", __version__, protocol_cls=TeamloreProtocol,
-                         converter_factory=make_converter, max_workers=4,
+                         converter_factory=converter_factory, max_workers=4,
                          text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.default_root = default_root
         self.store = DiagnosticStore()
@@ -416,13 +418,13 @@ class TeamloreServer(LanguageServer):
             self._published.pop(uri, None)
         params = types.PublishDiagnosticsParams(uri=uri, diagnostics=diags)
         self._publish_seq[uri] = seq = self._publish_seq.get(uri, 0) + 1
-        if len(diags) < LARGE_PUBLISH or not _CONVERTERS:
+        if len(diags) < LARGE_PUBLISH:
             self.text_document_publish_diagnostics(params)
         else:  # converting thousands of diagnostics takes tens of ms: not on the loop
             self.spawn(self._publish_large(uri, params, seq), f"publish diagnostics of {uri}")
 
     async def _publish_large(self, uri: str, params: types.PublishDiagnosticsParams, seq: int) -> None:
-        data = await asyncio.to_thread(_CONVERTERS[-1].unstructure, params)
+        data = await asyncio.to_thread(self.converter.unstructure, params)
         if self._publish_seq.get(uri) == seq:  # a newer publication for this uri went out meanwhile
             self.protocol.notify(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, data)
 
