@@ -1,7 +1,7 @@
 """Document notifications, dispatched to the features that care (scans, debt hints).
 
-The server keeps no live copy of document text (no change sync): features read what
-is on disk when a document is opened or saved.
+pygls keeps the open documents' text itself (full sync); these features work from the
+files on disk when a document is opened or saved.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Hover over an error the server knows about: the team's best past fixes.
+"""Hover over an error the server knows about: the team's best past fixes; over a
+security finding: its triage state.
 
-Only ranges carrying an error diagnostic (forwarded, or from the terminal) answer;
+Only ranges carrying such a diagnostic (forwarded, from the terminal or a scan) answer;
 anywhere else the answer is null after a dictionary lookup, without touching the text.
 """
 
