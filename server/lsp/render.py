@@ -62,7 +62,8 @@ def _commit(rec: dict[str, Any]) -> str:
 
 
 def match_markdown(match: dict[str, Any], n: int) -> str:
-    """One past fix: ``match`` is a record dict plus ``score`` and ``reasons``."""
+    """One past fix: ``match`` is a record dict plus ``score``, ``reasons`` and optionally
+    ``link`` (where the record file can be opened)."""
     rec = match["record"]
     lines = [f"**{n}. Fix:** {_one_line(rec.get('fix') or '(no fix text)', 400)}"]
     if rec.get("root_cause"):
@@ -81,7 +82,8 @@ def match_markdown(match: dict[str, Any], n: int) -> str:
     lines.append("   " + " · ".join(meta))
     reasons = ", ".join(str(r) for r in match.get("reasons") or [])
     score = f"score {float(match.get('score') or 0):.2f}"
-    lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · `{rec.get('id')}`")
+    record_id = f"[`{rec.get('id')}`]({match['link']})" if match.get("link") else f"`{rec.get('id')}`"
+    lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · {record_id}")
     return "\n".join(lines)
 
 

@@ -114,6 +114,8 @@ async def test_forwarded_diagnostic_hover_shows_past_fix(client: LanguageClient)
     text = await wait_until(fix_shown, what="hover with the past fix")
     assert "dependency missing after refactor" in text
     assert "alice" in text and "12 min" in text and "abc1234def"[:10] in text
+    link = from_fs_path(str(root / ".teamlore" / "bugs"))  # the record file opens from the hover
+    assert f"]({link}/bug-" in text
     # the known error is also published as a teamlore diagnostic carrying the match ids
     diags = await wait_until(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "seen-before"],
                              what="seen-before diagnostic")

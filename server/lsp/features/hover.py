@@ -8,9 +8,12 @@ anywhere else the answer is null after a dictionary lookup, without touching the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 from server.lsp.diagnostics import data_of, error_text, is_error_like
 from server.lsp.memory import FolderMemory, match_dict
@@ -31,13 +34,21 @@ def _markdown_supported(ls: TeamloreServer) -> bool:
     return not formats or types.MarkupKind.Markdown in formats
 
 
+def _linked(mem: FolderMemory, match: Any) -> dict[str, Any]:
+    """The match, with a link to its record file (opens in the editor)."""
+    out = match_dict(match)
+    with contextlib.suppress(ValueError):  # an id that is not a safe file name gets no link
+        out["link"] = from_fs_path(str(mem.bugs.files.path_for(str(match.record.get("id")))))
+    return out
+
+
 def _render(mem: FolderMemory, errors: list[str]) -> str:
     parts = []
     for text in errors:
         matches = mem.match(text)
         stats = mem.fix_time_stats(matches) if matches else None
         weak = [] if matches else mem.match(text, limit=1, include_weak=True)
-        parts.append(hover_markdown(text, [match_dict(m) for m in matches], stats, [match_dict(m) for m in weak]))
+        parts.append(hover_markdown(text, [_linked(mem, m) for m in matches], stats, [match_dict(m) for m in weak]))
     return "\n---\n\n".join(parts)
 
 
