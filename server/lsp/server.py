@@ -232,8 +232,9 @@ class TeamloreServer(LanguageServer):
         level = min(logging.getLevelName(name.upper()) for name in levels)
         if self.log_handler is not None:
             self.log_handler.setLevel(level)
+        root_level = logging.getLogger().getEffectiveLevel()  # -v / -vv on the command line
         for name in ("server", "memory_store"):
-            logging.getLogger(name).setLevel(min(level, logging.INFO))
+            logging.getLogger(name).setLevel(min(level, root_level, logging.INFO))
 
     def settings_for(self, uri: str | None) -> Settings:
         mem = self.memory_for(uri) if uri else None
