@@ -14,7 +14,6 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 EMPATHY_FIXTURE = FIXTURES / "empathy-patterns"
 """A sample of the seed tool's ``patterns/`` tree (see docs of ``teamlore import-empathy``)."""
-SHARED = REPO / "tests"  # kept while older test modules still build fixture paths from it
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from memory_store.debt.report import build_report, report_markdown, sparkline
 from memory_store.debt.snapshots import SnapshotStore
 from memory_store.health import check_memory
 from memory_store.workspace import Workspace
-from tests.conftest import SHARED, run_cli
+from tests.conftest import EMPATHY_FIXTURE, run_cli
 from tests.debt.gitrepo import commit, init_repo
 
-SEED_HISTORY = SHARED / "fixtures" / "empathy-patterns" / "tech_debt" / "debt_history.json"
+SEED_HISTORY = EMPATHY_FIXTURE / "tech_debt" / "debt_history.json"
 
 
 def test_import_seed_history_keeps_every_field(workspace) -> None:
