@@ -77,12 +77,13 @@ async def hover_text(client: LanguageClient, uri: str, line: int, character: int
 
 
 async def code_actions(client: LanguageClient, uri: str, line: int,
-                       diagnostics: list[types.Diagnostic] | None = None) -> list[types.CodeAction]:
+                       diagnostics: list[types.Diagnostic] | None = None,
+                       only: list[str] | None = None) -> list[types.CodeAction]:
     result = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=types.Range(start=types.Position(line=line, character=0),
                           end=types.Position(line=line + 1, character=0)),
-        context=types.CodeActionContext(diagnostics=diagnostics or []))), WAIT)
+        context=types.CodeActionContext(diagnostics=diagnostics or [], only=only))), WAIT)
     actions = list(result or [])
     assert all(isinstance(a, types.CodeAction) for a in actions), actions
     return actions  # type: ignore[return-value]
@@ -309,6 +310,10 @@ async def test_apply_remembered_fix_offers_workspace_edit(client: LanguageClient
         return next((a for a in actions if a.title.startswith("Apply remembered fix")), None)
 
     action = await wait_until(apply_action, what="Apply remembered fix action")
+    # clients that ask for quick fixes only (Neovim's filter) get them; other kinds get none
+    assert [a.title for a in await code_actions(client, uri, 0, only=["quickfix"])] == \
+        [a.title for a in await code_actions(client, uri, 0)]
+    assert await code_actions(client, uri, 0, only=["refactor"]) == []
     assert action.edit is not None and action.edit.changes
     (target, edits), = action.edit.changes.items()
     assert target == from_fs_path(str(root / "requirements.txt"))

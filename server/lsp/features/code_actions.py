@@ -164,7 +164,8 @@ def register(server: TeamloreServer) -> None:
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
     async def code_action(ls: TeamloreServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         only = params.context.only
-        if only and not any(str(k).startswith(types.CodeActionKind.QuickFix) for k in only):
+        kinds = [str(getattr(k, "value", k)) for k in only or ()]  # str() of the enum is its name
+        if kinds and not any(k == "quickfix" or k.startswith("quickfix.") or k == "" for k in kinds):
             return None
         uri = params.text_document.uri
         mem = ls.memory_for(uri)
