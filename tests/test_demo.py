@@ -40,6 +40,7 @@ def test_demo_steps_reach_the_right_answers(tmp_path: Path) -> None:
     assert state.state["unrelated_matched"] is False
     assert len(state.state["proposals"]) == 1
     assert state.state["captured_matched"] is True
+    assert state.state["debt"] is not None and state.state["debt"]["days_to_double"] is None
 
 
 def test_demo_is_a_list_of_steps() -> None:

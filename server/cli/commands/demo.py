@@ -252,3 +252,6 @@ def run(ctx: Context) -> int:
 from server.cli.commands.security import demo_step as step_security_triage  # noqa: E402
 
 STEPS.append(step_security_triage)
+from server.cli.commands.debt import demo_step as step_debt_trajectory  # noqa: E402
+
+STEPS.append(step_debt_trajectory)
