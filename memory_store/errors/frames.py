@@ -33,7 +33,6 @@ _TEMP = re.compile(r"^(?:/tmp|/var/tmp|/private/var/folders/[^/]+/[^/]+/T|/var/f
 _DRIVE = re.compile(r"^[A-Za-z]:(?=/)")
 _SRC_EXT = re.compile(r"\.(?:py|pyx|pyi|js|mjs|cjs|jsx|ts|tsx|mts|cts|vue|svelte)$")
 _PY_EXT = re.compile(r"\.(?:py|pyx|pyi|pyc)$")
-_NON_PKG_DIRS = {"lib", "src", "dist", "build", "cjs", "esm", "es", "umd"}
 
 
 def clean_path(raw: str) -> str:

@@ -74,10 +74,11 @@ _DIGITS = re.compile(r"\d+")
 def _interesting(line: str) -> bool:
     return any(k in line for k in _KEYS)
 
+
 # --- decoration --------------------------------------------------------------------------
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _FENCE = re.compile(r"^\s*(?:```|~~~)\S*\s*$")
-_COMPOSE = re.compile(r"^[\w.\-]+(?:_\d+)?\s*\|\s?(?=\S|\s)")
+_COMPOSE = re.compile(r"^[\w.\-]+\s*\|\s?")
 _GROUP_BAR = re.compile(r"^(\s*[|+](?:-[-+]*(?: \d+ -+| \.\.\. -+)?)?)+ ?")
 _TIMESTAMP = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"
                         r"(?:\[?\w+\]?\s*)?(?:[:\-|]\s*)?")
@@ -93,9 +94,8 @@ def _clean(raw: str) -> str:
     if "`" in line:
         stripped = line.strip()
         if stripped.startswith("`") or stripped.endswith("`"):
-            line = line.replace("```", "").strip("`").rstrip()
-            if line.startswith(" ") is False:
-                line = line.lstrip("`")
+            indent = line[: len(line) - len(line.lstrip())]
+            line = indent + stripped.replace("```", "").strip("`").rstrip()
     em = _EMPHASIS.match(line.strip())
     if em:
         line = em.group("body")
@@ -103,7 +103,7 @@ def _clean(raw: str) -> str:
         m = _COMPOSE.match(line)
         if m and not line.lstrip().startswith("|"):
             line = line[m.end():]
-        line = _GROUP_BAR.sub(lambda m: " " * 0, line) if _GROUP_BAR.match(line) else line
+        line = _GROUP_BAR.sub("", line, count=1)
     return line
 
 
