@@ -133,6 +133,12 @@ async def test_hover_without_past_fix_is_honest(client: LanguageClient):
     assert await hover_text(client, uri, 0, 13) is not None
     # elsewhere: null
     assert await hover_text(client, uri, 0, 2) is None
+    # a mere warning the memory knows nothing about gets no hover (no noise on every lint warning)
+    uri3 = open_doc(client, root / "app" / "lint.py", "import os\nx = 1 / 0\n")
+    forward(client, uri3, [diag_json(0, 7, 9, '"os" is not accessed', severity=2),
+                           diag_json(1, 4, 9, "ZeroDivisionError: division by zero")])
+    assert "No past fix recorded" in await hover_text(client, uri3, 1, 5)  # the same list was received
+    assert await hover_text(client, uri3, 0, 8) is None
     uri2 = open_doc(client, root / "app" / "quiet.py", "print('hello')\n")
     assert await hover_text(client, uri2, 0, 2) is None
 

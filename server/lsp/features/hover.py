@@ -42,14 +42,18 @@ def _linked(mem: FolderMemory, match: Any) -> dict[str, Any]:
     return out
 
 
-def _render(mem: FolderMemory, errors: list[str]) -> str:
+def _render(mem: FolderMemory, errors: list[tuple[str, bool]]) -> str | None:
+    """Markdown for ``(error text, quiet)`` pairs; a quiet one (a warning) is left out
+    unless the memory has something for it."""
     parts = []
-    for text in errors:
+    for text, quiet in errors:
         matches = mem.match(text)
         stats = mem.fix_time_stats(matches) if matches else None
         weak = [] if matches else mem.match(text, limit=1, include_weak=True)
+        if quiet and not matches and not weak:
+            continue
         parts.append(hover_markdown(text, [_linked(mem, m) for m in matches], stats, [match_dict(m) for m in weak]))
-    return "\n---\n\n".join(parts)
+    return "\n---\n\n".join(parts) if parts else None
 
 
 def _finding_hover(ls: TeamloreServer, findings: list[types.Diagnostic]) -> types.Hover:
@@ -80,10 +84,12 @@ def register(server: TeamloreServer) -> None:
             return types.Hover(contents=types.MarkupContent(kind=kind, value=LOADING), range=here[0].range)
         # teamlore's own diagnostic first: it carries the full error text (traceback)
         here.sort(key=lambda d: not data_of(d))
-        errors: list[str] = []
+        errors: dict[str, bool] = {}
         for diag in here:
+            quiet = not data_of(diag) and diag.severity == types.DiagnosticSeverity.Warning
             text = error_text(diag)
-            if text not in errors:
-                errors.append(text)
-        value = await asyncio.to_thread(_render, mem, errors[:MAX_ERRORS_PER_HOVER])
+            errors[text] = errors.get(text, True) and quiet
+        value = await asyncio.to_thread(_render, mem, list(errors.items())[:MAX_ERRORS_PER_HOVER])
+        if value is None:
+            return _finding_hover(ls, findings) if findings else None
         return types.Hover(contents=types.MarkupContent(kind=kind, value=value), range=here[0].range)
