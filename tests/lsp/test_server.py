@@ -139,6 +139,7 @@ async def test_hover_without_past_fix_is_honest(client: LanguageClient):
                            diag_json(1, 4, 9, "ZeroDivisionError: division by zero")])
     assert "No past fix recorded" in await hover_text(client, uri3, 1, 5)  # the same list was received
     assert await hover_text(client, uri3, 0, 8) is None
+    assert await code_actions(client, uri3, 0) == []
     uri2 = open_doc(client, root / "app" / "quiet.py", "print('hello')\n")
     assert await hover_text(client, uri2, 0, 2) is None
 

@@ -145,6 +145,8 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
             ids = data.get("matches")
             if not isinstance(ids, list):
                 ids = [m.record["id"] for m in mem.match(text)]
+            if not ids and not data and diag.severity == types.DiagnosticSeverity.Warning:
+                continue  # a lint warning the memory knows nothing about: no lightbulb noise
             actions += _error_actions(ls, uri, diag, [str(i) for i in ids])
             actions += _apply_actions(ls, mem, diag, [str(i) for i in ids])
         elif is_finding(diag) and security.available() and rel is not None:
