@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
@@ -152,6 +152,8 @@ class Terminal:
         if cwd is not None and not isinstance(cwd, str):
             log.warning("ignored %s: cwd must be a string", METHOD)
             return
+        if cwd and cwd.startswith("file:"):  # a uri instead of a path
+            cwd = to_fs_path(cwd) or None
         if len(output) > MAX_OUTPUT_CHARS:
             output = output[-MAX_OUTPUT_CHARS:]
         mem = self.ls.memory_for_path(Path(cwd)) if cwd else None
