@@ -74,3 +74,13 @@ def fingerprint(root: Path) -> dict[str, tuple[int, int, str]]:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             out[path.relative_to(root).as_posix()] = (st.st_mtime_ns, st.st_size, digest)
     return out
+
+
+PEAK_KB = (
+    "def peak_kb():\n"
+    "    with open('/proc/self/status') as fh:\n"
+    "        return int(next(line.split()[1] for line in fh if line.startswith('VmHWM:')))\n"
+)
+"""Source of ``peak_kb()`` for measuring child processes: the peak resident set of this very
+process image. (``ru_maxrss`` is kept across fork and exec on Linux, so a child started by a
+large test process would report the parent's peak.)"""

@@ -21,7 +21,7 @@ from memory_store.bugs.records import BugStore
 from memory_store.health import check_memory
 from memory_store.workspace import Workspace
 from tests.lsp.conftest import CONFIG, WAIT, start_session, wait_until
-from tests.reliability.hostile import fingerprint, plant
+from tests.reliability.hostile import PEAK_KB, fingerprint, plant
 
 GOOD_ERROR = "KeyError: 'tenant_id'"
 GOOD_FIX = "read tenant_id with .get() and fall back to the default tenant"
@@ -60,8 +60,8 @@ def test_doctor_lists_them_all_and_exits_nonzero_without_touching_them(
         hostile: tuple[Workspace, dict[str, str], str]) -> None:
     ws, planted, _ = hostile
     before = fingerprint(ws.store)
-    code = ("import resource, sys; from server.cli.main import main; rc = main(sys.argv[1:]); "
-            "sys.stderr.write(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'); sys.exit(rc)")
+    code = (PEAK_KB + "import sys; from server.cli.main import main; rc = main(sys.argv[1:]); "
+            "sys.stderr.write(f'MAXRSS_KB {peak_kb()}\\n'); sys.exit(rc)")
     out = subprocess.run([sys.executable, "-c", code, "--root", str(ws.root), "doctor", "--json"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 1, out.stderr

@@ -17,6 +17,7 @@ from memory_store.redact import KINDS, redact
 from memory_store.security.decisions import DecisionError, DecisionStore
 from memory_store.workspace import UnsafePathError, Workspace, check_id, check_relative
 from tests.conftest import run_cli
+from tests.reliability.hostile import PEAK_KB
 
 # -- ids and paths ---------------------------------------------------------------------
 BAD_IDS = ["../bug-1", "..", "bugs/../../x", "/etc/passwd", "a\x00b", "C:\\Windows\\x", ".hidden", "a/b", ""]
@@ -159,17 +160,17 @@ for _ in range(50 * 1024 * 1024 // len(block) + 1):
 sys.exit(3)
 """
 
-MEASURE = r"""
-import resource, sys, time
+MEASURE = PEAK_KB + r"""
+import sys, time
 sys.path.insert(0, {repo!r})
 from memory_store.errors import extract_errors
 exec(compile({gen!r}.replace("out = sys.stdout", "import io; out = io.StringIO()").replace("sys.exit(3)", ""),
              "gen", "exec"))
 text = out.getvalue()
 del out
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 errors = extract_errors(text)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kb()
 print(len(text), before, after, len(errors), errors[0].exc_type if errors else "")
 """
 
@@ -190,8 +191,8 @@ def test_fifty_megabytes_of_output_are_parsed_in_bounded_memory() -> None:
 def test_teamlore_run_passes_fifty_megabytes_through_in_bounded_memory(workspace: Workspace) -> None:
     script = workspace.root / "noisy.py"
     script.write_text(BIG_OUTPUT, encoding="utf-8")
-    code = ("import resource, sys; from server.cli.main import main; rc = main(sys.argv[1:]); "
-            "sys.stderr.write(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'); sys.exit(rc)")
+    code = (PEAK_KB + "import sys; from server.cli.main import main; rc = main(sys.argv[1:]); "
+            "sys.stderr.write(f'MAXRSS_KB {peak_kb()}\\n'); sys.exit(rc)")
     sink = workspace.root.parent / "stdout.bin"
     with open(sink, "wb") as fh:
         proc = subprocess.run([sys.executable, "-c", code, "--root", str(workspace.root), "run", "--quiet", "--",
