@@ -11,19 +11,17 @@ stops occurring on a later run of the same command becomes a fix proposal.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from memory_store.errors import ParsedError, extract_errors, fingerprint
+from memory_store.jsonio import file_lock
 from memory_store.redact import redact
 from memory_store.workspace import UnsafePathError, Workspace
 
@@ -73,18 +71,6 @@ def error_json(err: ParsedError) -> dict[str, Any]:
     data["file"] = frame.path if frame else None
     data["line"] = frame.line if frame else None
     return data
-
-
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 class Inbox:

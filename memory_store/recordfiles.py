@@ -9,7 +9,6 @@ read-modify-write updates go through :meth:`RecordDir.update` under a lock.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, read_json
+from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.workspace import check_id
 
 
@@ -121,15 +120,8 @@ class RecordDir:
     def locked(self) -> Iterator[None]:
         """Inter-process lock for read-modify-write of records in this directory."""
         lock_dir = self._lock_dir or self.directory
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        lock_path = lock_dir / f".{self.kind}.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with file_lock(lock_dir / f".{self.kind}.lock"):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def update(self, record_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
         """Read, change and rewrite one record under the lock; unknown fields survive.

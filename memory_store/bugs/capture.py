@@ -27,8 +27,8 @@ from memory_store.bugs.diffs import FileDiff, dependency_changes, parse_unified_
 from memory_store.bugs.edits import remembered_edits
 from memory_store.bugs.records import BugStore
 from memory_store.clock import now_iso
-from memory_store.inbox import file_lock, iso
-from memory_store.jsonio import MemoryFileError, atomic_write_json, read_json
+from memory_store.inbox import iso
+from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.workspace import Workspace, check_id

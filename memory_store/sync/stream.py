@@ -12,16 +12,14 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_store.jsonio import atomic_write_text
+from memory_store.jsonio import atomic_write_text, file_lock
 from memory_store.sync.apply import apply_event
 from memory_store.sync.config import PASSWORD_ENV, SyncConfig, SyncConfigError, load_config
 from memory_store.sync.events import BadEvent, Event, event_from_fields
@@ -136,16 +134,10 @@ class LastId:
             self.path.unlink()
 
     def advance(self, stream_id: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path.parent / ".last_id.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with file_lock(self.path.parent / ".last_id.lock"):
             current = self.get()
             if current is None or _stream_id_key(stream_id) > _stream_id_key(current):
                 atomic_write_text(self.path, stream_id + "\n")
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
 
 def check_epoch(workspace: Workspace, config: SyncConfig, client: Any) -> bool:
