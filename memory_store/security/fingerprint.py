@@ -24,7 +24,7 @@ import os
 import re
 import subprocess
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,8 +193,12 @@ class TextIndex:
 
 # --- applying it to findings -----------------------------------------------------------
 
+def _is_python(path: str) -> bool:
+    return path.endswith((".py", ".pyi"))
+
+
 def build_index(path: str, text: str) -> PythonIndex | TextIndex:
-    if path.endswith((".py", ".pyi")):
+    if _is_python(path):
         try:
             return PythonIndex(ast.parse(text))
         except (SyntaxError, ValueError, RecursionError):
@@ -202,19 +206,100 @@ def build_index(path: str, text: str) -> PythonIndex | TextIndex:
     return TextIndex(text)
 
 
-_FILE_CACHE_SIZE = 64
-_FILE_CACHE_LOCK = threading.Lock()
-_FILE_CACHE: dict[tuple[str, int, int], tuple[PythonIndex | TextIndex, list[str]]] = {}
-"""Parsed files keyed by (path, mtime, size): an editor asks about one file many times."""
+Index = PythonIndex | TextIndex
+
+
+def _text_key(path: str, text: str) -> tuple[bool, str]:
+    return _is_python(path), hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+class IndexCache:
+    """Parsed sources keyed by (kind, sha1 of the text), least recently used dropped first.
+
+    The one place indexes are built: the file on disk and an editor's unsaved text of the
+    same content share an entry, and fingerprinting many findings of one text parses it
+    once. An index depends only on the text and on whether it is Python, so the path is
+    not part of the key. Bounded by entries and by the total size of the texts (an index
+    takes about 30 times its text; the newest entry is always kept). Files on disk are
+    remembered by (path, mtime, size) -> key, so an unchanged file is not read again.
+    """
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 4 * 1024 * 1024):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[bool, str], tuple[Index, list[str], int]] = OrderedDict()
+        self._bytes = 0
+        self._files: OrderedDict[tuple[str, int, int], tuple[bool, str]] = OrderedDict()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._files.clear()
+            self._bytes = 0
+
+    def for_text(self, path: str, text: str) -> tuple[Index, list[str]]:
+        """The index and lines of ``text`` as the content of ``path``."""
+        return self._get(_text_key(path, text), path, text)
+
+    def for_file(self, path: str, full: Path) -> tuple[Index, list[str]] | None:
+        """The index and lines of a file on disk; None when it is unreadable or too large."""
+        st = full.stat()
+        if st.st_size > MAX_SOURCE_BYTES:
+            return None
+        stat_key = (str(full), st.st_mtime_ns, st.st_size)
+        with self._lock:
+            key = self._files.get(stat_key)
+            hit = self._entries.get(key) if key is not None else None
+            if hit is not None:
+                self._entries.move_to_end(key)  # type: ignore[arg-type]
+                return hit[0], hit[1]
+        text = full.read_text(encoding="utf-8", errors="replace")
+        key = _text_key(path, text)
+        index, lines = self._get(key, path, text)
+        with self._lock:
+            self._files[stat_key] = key
+            while len(self._files) > 4 * self.max_entries:
+                self._files.popitem(last=False)
+        return index, lines
+
+    def _get(self, key: tuple[bool, str], path: str, text: str) -> tuple[Index, list[str]]:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                return hit[0], hit[1]
+        index, lines = build_index(path, text), text.splitlines()  # outside the lock: the costly part
+        size = len(text)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (index, lines, size)
+                self._bytes += size
+            while len(self._entries) > 1 and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+            entry = self._entries.get(key)
+        return (entry[0], entry[1]) if entry is not None else (index, lines)
+
+
+INDEX_CACHE = IndexCache()
+"""Shared by every :class:`Fingerprinter`: an editor asks about one file many times."""
+
+
+def clear_index_cache() -> None:
+    INDEX_CACHE.clear()
 
 
 class Fingerprinter:
-    """Fills in the fingerprint fields of findings from the files at the workspace root."""
+    """Fills in the fingerprint fields of findings from the files at the workspace root
+    (or from unsaved texts given for some paths)."""
 
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, cache: IndexCache | None = None):
         self.workspace = workspace
-        self._indexes: dict[str, PythonIndex | TextIndex | None] = {}
+        self.cache = cache or INDEX_CACHE
+        self._indexes: dict[str, Index | None] = {}
         self._lines: dict[str, list[str]] = {}
+        self._texts: dict[str, tuple[str, Index]] = {}
 
     def line_text(self, path: str, line: int) -> str | None:
         """The raw text of one line of a workspace file (None when unavailable)."""
@@ -224,36 +309,29 @@ class Fingerprinter:
             lines = self._lines.get(path, [])
         return lines[line - 1] if 1 <= line <= len(lines) else None
 
-    def index_for(self, path: str, source_text: str | None = None) -> PythonIndex | TextIndex | None:
+    def index_for(self, path: str, source_text: str | None = None) -> Index | None:
+        """The index of ``path`` from ``source_text`` when given, else from the file on disk."""
         if source_text is not None:
-            self._lines[path] = source_text.splitlines()
-            return build_index(path, source_text)
+            seen = self._texts.get(path)
+            if seen is not None and (seen[0] is source_text or seen[0] == source_text):
+                return seen[1]  # the same text again: not even hashed
+            index, lines = self.cache.for_text(path, source_text)
+            self._texts[path] = (source_text, index)
+            self._lines[path] = lines
+            return index
         if path not in self._indexes:
             self._indexes[path] = self._load(path)
         return self._indexes[path]
 
-    def _load(self, path: str) -> PythonIndex | TextIndex | None:
+    def _load(self, path: str) -> Index | None:
         try:
-            full = self.workspace.resolve(path)
-            st = full.stat()
-            if st.st_size > MAX_SOURCE_BYTES:
-                return None
-            key = (str(full), st.st_mtime_ns, st.st_size)
-            cached = _FILE_CACHE.get(key)
-            if cached is not None:
-                self._lines[path] = cached[1]
-                return cached[0]
-            text = full.read_text(encoding="utf-8", errors="replace")
+            loaded = self.cache.for_file(path, self.workspace.resolve(path))
         except (OSError, UnsafePathError):
             return None
-        lines = text.splitlines()
-        self._lines[path] = lines
-        index = build_index(path, text)
-        with _FILE_CACHE_LOCK:
-            _FILE_CACHE[key] = (index, lines)
-            while len(_FILE_CACHE) > _FILE_CACHE_SIZE:
-                _FILE_CACHE.pop(next(iter(_FILE_CACHE)))
-        return index
+        if loaded is None:
+            return None
+        self._lines[path] = loaded[1]
+        return loaded[0]
 
     def locate(self, finding: Finding, source_text: str | None = None) -> None:
         index = self.index_for(finding.path, source_text)
