@@ -1,4 +1,6 @@
-"""Match quality on real errors, leave-one-out (see /work/shared/data/README.md for the data).
+"""Match quality on real errors, leave-one-out.
+
+The data: ``../shared/data/dev-tracebacks.jsonl`` beside the repository, or ``--data FILE``.
 
 For every record of the development set in turn: the other records form the memory (built
 from their full tracebacks, as `teamlore bugs add` would store them), the record is the
@@ -35,8 +37,10 @@ from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex  # noqa: E402
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data/dev-tracebacks.jsonl")
-SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", "/work/helpers/empathy-venv/bin/python"))
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev-tracebacks.jsonl"
+"""The development set of real tracebacks that sits beside the repository (override with --data)."""
+SEED_VENV = Path(__file__).resolve().parent / ".seed-venv"
+SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", str(SEED_VENV / "bin" / "python")))
 RESULTS = REPO / "bench" / "results" / "match_quality.json"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.98)
 MODES = ("full", "line")

@@ -42,7 +42,8 @@ from rapidfuzz import fuzz, process  # noqa: E402
 from memory_store.bugs.match import BugIndex  # noqa: E402
 from memory_store.errors import parse_error  # noqa: E402
 
-SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", "/work/helpers/empathy-venv/bin/python"))
+SEED_VENV = Path(__file__).resolve().parent / ".seed-venv"
+SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", str(SEED_VENV / "bin" / "python")))
 RESULTS = REPO / "bench" / "results" / "match_speed.json"
 
 SEED_SCRIPT = r"""
