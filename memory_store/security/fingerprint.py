@@ -312,6 +312,8 @@ class Fingerprinter:
     def index_for(self, path: str, source_text: str | None = None) -> Index | None:
         """The index of ``path`` from ``source_text`` when given, else from the file on disk."""
         if source_text is not None:
+            if len(source_text) > MAX_SOURCE_BYTES:  # as for a file that large on disk
+                return None
             seen = self._texts.get(path)
             if seen is not None and (seen[0] is source_text or seen[0] == source_text):
                 return seen[1]  # the same text again: not even hashed

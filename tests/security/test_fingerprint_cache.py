@@ -160,3 +160,13 @@ def test_python_and_other_languages_do_not_share_an_entry():
     text = "def f():\n    run(x)\n"
     assert isinstance(fpmod.INDEX_CACHE.for_text("a.py", text)[0], fpmod.PythonIndex)
     assert isinstance(fpmod.INDEX_CACHE.for_text("a.js", text)[0], fpmod.TextIndex)
+
+
+def test_texts_above_the_size_limit_are_not_parsed(workspace: Workspace, parses: list[str], monkeypatch):
+    monkeypatch.setattr(fpmod, "MAX_SOURCE_BYTES", 20)
+    text = "import os\nos.system(name_of_the_command)\n"
+    (workspace.root / "big.py").write_text(text)
+    for sources in (None, {"big.py": text}):
+        [f] = Fingerprinter(workspace).apply([Finding("bandit", "B605", "big.py", 2)], sources)
+        assert f.statement == "<line 2>" and f.extra["located"] is False
+    assert parses == []
