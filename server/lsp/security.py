@@ -61,12 +61,9 @@ def finding_info(diag: types.Diagnostic, rel_path: str) -> dict[str, Any]:
             "severity": _SEVERITY.get(diag.severity) if diag.severity else None}
 
 
-MAX_BUFFER_FINDINGS = 50
-"""Fingerprinting from unsaved text costs a parse per finding: above this, use the disk."""
-
-
-def _unsaved(mem: FolderMemory, rel_path: str, source_text: str | None, count: int) -> str | None:
-    """``source_text`` when it differs from the file on disk (and the count allows), else None."""
+def _unsaved(mem: FolderMemory, rel_path: str, source_text: str | None) -> str | None:
+    """``source_text`` when it differs from the file on disk, else None. Any number of
+    findings: the text is parsed once (the index cache), as the saved file would be."""
     if source_text is None:
         return None
     try:
@@ -74,9 +71,6 @@ def _unsaved(mem: FolderMemory, rel_path: str, source_text: str | None, count: i
             return None
     except (OSError, UnicodeDecodeError, ValueError):
         pass
-    if count > MAX_BUFFER_FINDINGS:
-        log.info("%s: %d findings on unsaved text; fingerprinted from the saved file", rel_path, count)
-        return None
     return source_text
 
 
@@ -125,7 +119,7 @@ def build(mem: FolderMemory, uri: str, diags: list[types.Diagnostic],
         return []
     infos = [finding_info(d, rel) for d in diags]
     try:
-        pairs = _statuses(mem, infos, _unsaved(mem, rel, source_text, len(infos)))
+        pairs = _statuses(mem, infos, _unsaved(mem, rel, source_text))
     except Exception as exc:  # a broken decision file must not hide findings: show them active
         log.warning("cannot apply triage decisions to %s: %s", rel, exc)
         pairs = [(None, None) for _ in infos]
@@ -188,7 +182,7 @@ def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, rea
             {"tool": str(f["tool"]), "rule": str(f.get("rule") or ""), "path": str(f["path"]),
              "line": int(f.get("line") or 1), "message": str(f.get("message") or ""),
              "severity": f.get("severity")} for f in located],
-            source_text=_unsaved(mem, str(located[0]["path"]), source_text, len(located))
+            source_text=_unsaved(mem, str(located[0]["path"]), source_text)
             if len({str(f["path"]) for f in located}) == 1 else None)
     return list(sec.decide(targets, decision, reason, author, source="lsp"))
 
