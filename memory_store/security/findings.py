@@ -102,13 +102,29 @@ def _severity_from_score(score: Any) -> str | None:
 
 
 class _PathMapper:
-    """Turns the paths a scanner printed into workspace-relative POSIX paths."""
+    """Turns the paths a scanner printed into workspace-relative POSIX paths.
+
+    Remembers each answer: a report names the same file for many findings, and mapping
+    one costs file-system look-ups (several for a report made on another machine)."""
 
     def __init__(self, workspace: Workspace, base: Path | None):
         self.workspace = workspace
         self.base = base
+        self._seen: dict[str, str | UnsafePathError] = {}
 
     def __call__(self, raw: str) -> str:
+        answer = self._seen.get(raw)
+        if answer is None:
+            try:
+                answer = self._map(raw)
+            except UnsafePathError as exc:
+                answer = exc
+            self._seen[raw] = answer
+        if isinstance(answer, UnsafePathError):
+            raise UnsafePathError(str(answer))
+        return answer
+
+    def _map(self, raw: str) -> str:
         raw = raw.strip()
         if raw.startswith("file:"):
             raw = unquote(urlparse(raw).path)

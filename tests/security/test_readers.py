@@ -78,3 +78,26 @@ def test_unknown_and_broken_reports_name_the_file(workspace, tmp_path):
     broken.write_text('{"results": [\n')
     with pytest.raises(ReportError, match=r"broken\.json:2: invalid JSON"):
         read_report(broken, workspace)
+
+
+def test_each_path_of_a_report_is_mapped_once(code_ws, tmp_path, monkeypatch):
+    from memory_store.security import findings as findings_mod
+
+    mapped: list[str] = []
+    real = findings_mod._PathMapper._map
+
+    def counting(self, raw):
+        mapped.append(raw)
+        return real(self, raw)
+
+    monkeypatch.setattr(findings_mod._PathMapper, "_map", counting)
+    foreign = "/home/runner/work/proj/proj/service.py"  # made on another machine
+    results = [{"test_id": "B602", "filename": name, "line_number": n, "issue_text": "shell"}
+               for n in range(1, 6) for name in (foreign, "./service.py", "../outside.py")]
+    report = tmp_path / "bandit.json"
+    report.write_text(json.dumps({"results": results, "metrics": {}}))
+    skipped: list[str] = []
+    findings = read_report(report, code_ws, skipped)
+    assert [f.path for f in findings] == ["service.py"] * 10
+    assert len(skipped) == 5 and all("outside.py" in s for s in skipped)
+    assert sorted(mapped) == sorted([foreign, "./service.py", "../outside.py"])
