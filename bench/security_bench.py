@@ -178,7 +178,7 @@ def fingerprint_throughput(n_files: int = 400, per_file: int = 25, seed: int = 3
     """Cold fingerprinting (parse + locate) of findings placed on real Python files (the stdlib)."""
     import sysconfig
 
-    from memory_store.security.fingerprint import Fingerprinter
+    from memory_store.security.fingerprint import Fingerprinter, clear_index_cache
     from memory_store.workspace import Workspace
 
     stdlib = Path(sysconfig.get_paths()["stdlib"])
@@ -190,6 +190,7 @@ def fingerprint_throughput(n_files: int = 400, per_file: int = 25, seed: int = 3
         total_lines += lines
         findings += [Finding(tool="bandit", rule="B000", path=path.name, line=rng.randrange(1, lines + 1))
                      for _ in range(per_file)]
+    clear_index_cache()
     fp = Fingerprinter(Workspace(stdlib))
     t0 = time.perf_counter()
     fp.apply(findings)
