@@ -22,7 +22,7 @@ findings of one large file fingerprinted from unsaved text against the saved fil
 (``--unsaved-only`` runs just that, saved to ``bench/results/security_unsaved.json``).
 
     .venv/bin/python bench/security_bench.py [--findings 100000] [--decisions 10000]
-        [--empathy-python /work/helpers/empathy-venv/bin/python] [--seed-sample N]
+        [--empathy-python bench/.seed-venv/bin/python] [--seed-sample N]
         [--unsaved-findings 1200] [--unsaved-only]
 """
 
@@ -48,7 +48,8 @@ from memory_store.security.fingerprint import assign_fingerprints, statement_has
 from memory_store.security.triage import Triage  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "security_bench.json"
-DEFAULT_EMPATHY = Path(os.environ.get("EMPATHY_PYTHON", "/work/helpers/empathy-venv/bin/python"))
+SEED_VENV = Path(__file__).resolve().parent / ".seed-venv"
+DEFAULT_EMPATHY = Path(os.environ.get("TEAMLORE_SEED_PYTHON", str(SEED_VENV / "bin" / "python")))
 
 RULES = {  # rule: statements that trigger it (shared across files, as in real code bases)
     "B101": ["assert {v}", "assert {v} is not None", "assert len({v}) > 0", "assert isinstance({v}, dict)"],
