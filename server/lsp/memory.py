@@ -29,16 +29,17 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from memory_store.bugs.records import BugStore, validate_bug
-from memory_store.errors import ParsedError
+from memory_store.errors import ParsedError, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
 from memory_store.workspace import STORE_DIRNAME, Workspace
+from server.lsp.match_cache import MatchCache, RecordMap
 from server.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MATCH_LIMIT = 5
 MAX_PROBLEMS_LOGGED = 20
-_CACHE_SIZE = 512
+_CACHE_SIZE = 4096
 
 
 def _matcher() -> Any:
@@ -65,22 +66,23 @@ class FolderMemory:
             store_root = folder / store_root
         self.workspace = Workspace((store_root or folder).resolve())
         self.bugs = BugStore(self.workspace)
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: RecordMap = RecordMap({})
         self.problems: dict[Path, FileProblem] = {}
         self.generation = 0
         self._index: Any = None
         self._lock = threading.RLock()
-        self._cache: dict[str, list[Any]] = {}
+        self._cache = MatchCache(_CACHE_SIZE)
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> None:
-        """(Re)read every bug record and rebuild the index."""
-        result = self.bugs.load()
-        match = _matcher()
-        kwargs = {} if self.settings.match_threshold is None else {"threshold": self.settings.match_threshold}
-        index = match.BugIndex(list(result.records.values()), **kwargs)
+        """(Re)read every bug record and rebuild the index (from the index cache in
+        ``.teamlore/.cache/`` for record files unchanged since it was written)."""
+        from memory_store.bugs.cache import load_index
+
+        threshold = self.settings.match_threshold
+        index, result = load_index(self.bugs) if threshold is None else load_index(self.bugs, threshold)
         with self._lock:
-            self.records = dict(result.records)
+            self.records = RecordMap(result.records)
             self.problems = {p.path: p for p in result.problems}
             self._index = index
             self._changed()
@@ -91,9 +93,13 @@ class FolderMemory:
                         len(result.problems) - MAX_PROBLEMS_LOGGED)
         log.info("%s: %d bug records loaded", self.workspace.store, len(self.records))
 
-    def _changed(self) -> None:
+    def _changed(self, added: str | None = None) -> None:
+        """The index changed; ``added`` names the record when one was only added."""
         self.generation += 1
-        self._cache.clear()
+        if added is None:
+            self._cache.clear()
+        else:
+            self._cache.record_added(self._index, added)
 
     def is_bug_file(self, path: Path) -> bool:
         return path.parent == self.bugs.files.directory and path.suffix == ".json" \
@@ -140,7 +146,7 @@ class FolderMemory:
             if rec is not None:
                 self._index.add(rec)
                 self.records[record_id] = rec
-            self._changed()
+            self._changed(added=record_id if old is None and rec is not None else None)
             return True
 
     def add_record(self, rec: dict[str, Any]) -> None:
@@ -150,21 +156,23 @@ class FolderMemory:
     # -- matching ------------------------------------------------------------------------
     def match(self, error: str | ParsedError, *, limit: int = MATCH_LIMIT,
               include_weak: bool = False) -> list[Any]:
-        """Confident matches for ``error`` (cached until the memory changes)."""
-        key = error if isinstance(error, str) else (error.text or error.headline)
-        key = f"{int(include_weak)}:{limit}:{key}"
+        """Confident matches for ``error`` (cached while the memory changes cannot alter them)."""
+        text = error if isinstance(error, str) else (error.text or error.headline)
+        key = f"{int(include_weak)}:{limit}:{text}"
         with self._lock:
             if self._index is None:
                 return []
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-            matches = self._index.match(error, limit=limit, include_weak=include_weak,
-                                        workspace_root=self.workspace.root)
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = matches
-            return matches
+            index = self._index
+            generation = self.generation
+        parsed = parse_error(error, self.workspace.root, redact_secrets=False) if isinstance(error, str) else error
+        matches = index.match(parsed, limit=limit, include_weak=include_weak) if parsed is not None else []
+        with self._lock:
+            if self.generation == generation and self._index is index:  # else it may be stale already
+                self._cache.put(key, matches, index, parsed)
+        return matches
 
     def fix_time_stats(self, matches: list[Any]) -> Any:
         return _matcher().fix_time_stats(matches)

@@ -8,12 +8,13 @@ the layered settings, a watchdog watcher and the background tasks it started.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import pkgutil
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +40,10 @@ LARGE_PUBLISH = 200
 """Diagnostics published per document at most."""
 DEBOUNCE_SECONDS = 0.15
 """Quiet time after the last file event of a burst before the memory is re-read."""
+MAX_WAIT_SECONDS = 0.5
+"""A burst that never goes quiet (steady writes) is re-read at least this often."""
+FOLDER_WAIT_SECONDS = 10.0
+"""Requests arriving while the workspace folders are being opened wait this long for them."""
 
 MemoryListener = Callable[[FolderMemory], Awaitable[None]]
 
@@ -168,9 +173,16 @@ class TeamloreServer(LanguageServer):
         self.close_listeners: list[Callable[[str], None]] = []
         """Document notifications by uri (see ``features/documents.py``)."""
         self.log_handler: logging.Handler | None = None
+        self.stderr_handlers: list[logging.Handler] = []
+        self.file_handlers: list[logging.Handler] = []
+        """The command line's log handlers (levels follow ``logLevel``, see update_log_level)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pending: dict[str, set[Path]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._burst_start: dict[str, float] = {}
+        self._opening = 0
+        self.folders_settled = asyncio.Event()
+        """Set when no workspace folder is being opened (clear until ``initialized`` opened them)."""
         self._reported: set[str] = set()
         self._published: dict[str, int] = {}
         self._publish_seq: dict[str, int] = {}
@@ -226,13 +238,19 @@ class TeamloreServer(LanguageServer):
             self.loop.call_soon_threadsafe(self.window_show_message, params)
 
     def update_log_level(self) -> None:
-        """The editor's log gets the most detailed ``logLevel`` of the open folders."""
+        """The editor's log gets the most detailed ``logLevel`` of the open folders; so does
+        ``--log-file``. stderr (shown by some editors as errors) gets warnings and errors
+        only, unless ``-v`` or ``logLevel: debug`` asks for more."""
         levels = [mem.settings.log_level for mem in self.folders.values()] or \
             [self.resolve_settings(None, None).settings.log_level]
         level = min(logging.getLevelName(name.upper()) for name in levels)
         if self.log_handler is not None:
             self.log_handler.setLevel(level)
         root_level = logging.getLogger().getEffectiveLevel()  # -v / -vv on the command line
+        for handler in self.stderr_handlers:
+            handler.setLevel(min(root_level, logging.WARNING, level if level < logging.INFO else logging.WARNING))
+        for handler in self.file_handlers:
+            handler.setLevel(min(root_level, level))
         for name in ("server", "memory_store"):
             logging.getLogger(name).setLevel(min(level, root_level, logging.INFO))
 
@@ -284,24 +302,57 @@ class TeamloreServer(LanguageServer):
             return False
         return True
 
+    @contextlib.contextmanager
+    def opening_folders(self) -> Iterator[None]:
+        """While workspace folders are being registered, requests wait for them (see
+        :meth:`folder_memory`)."""
+        self._opening += 1
+        self.folders_settled.clear()
+        try:
+            yield
+        finally:
+            self._opening -= 1
+            if self._opening == 0:
+                self.folders_settled.set()
+
+    async def folder_memory(self, uri: str | None, timeout: float = FOLDER_WAIT_SECONDS) -> FolderMemory | None:
+        """Like :meth:`memory_for` (``any_memory`` when ``uri`` is None), but first waits
+        (at most ``timeout``) for the workspace folders still being opened at start-up."""
+        if not self.folders_settled.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.folders_settled.wait(), timeout)
+        return self.memory_for(uri) if uri else self.any_memory()
+
     async def open_folder(self, folder_uri: str) -> None:
+        with self.opening_folders():
+            mem = await self.register_folder(folder_uri)
+        if mem is not None:
+            await self.load_folder(mem)
+
+    async def register_folder(self, folder_uri: str) -> FolderMemory | None:
+        """Resolve the folder's settings and register its (not yet loaded) memory."""
         path = to_fs_path(folder_uri)
         if path is None:
             log.warning("workspace folder %s is not a local directory; no memory for it", folder_uri)
-            return
+            return None
         folder = Path(path).resolve()
         provisional = FolderMemory(folder_uri, folder, Settings())
         settings = await asyncio.to_thread(
             lambda: self.resolve_settings(folder_uri, provisional.workspace.store).settings)
         mem = FolderMemory(folder_uri, folder, settings)
         self.folders[folder_uri] = mem
-        self.ready[folder_uri] = event = asyncio.Event()
-        if self.watcher is not None:  # before loading, so no file written meanwhile is missed
-            await asyncio.to_thread(self.watcher.watch, mem.workspace.root)
+        self.ready[folder_uri] = asyncio.Event()
+        return mem
+
+    async def load_folder(self, mem: FolderMemory) -> None:
+        """Read a registered folder's memory; requests waiting for it proceed afterwards."""
+        event = self.ready[mem.folder_uri]
         try:
+            if self.watcher is not None:  # before loading, so no file written meanwhile is missed
+                await asyncio.to_thread(self.watcher.watch, mem.workspace.root)
             await asyncio.to_thread(mem.load)
         except Exception as exc:
-            log.error("cannot load the memory of %s: %s", folder, exc, exc_info=exc)
+            log.error("cannot load the memory of %s: %s", mem.folder, exc, exc_info=exc)
         finally:
             event.set()
         self.update_log_level()
@@ -351,20 +402,26 @@ class TeamloreServer(LanguageServer):
             loop.call_soon_threadsafe(self.file_changed, path)
 
     def file_changed(self, path: Path) -> None:
-        """A path under some ``.teamlore/`` changed: re-read it after the burst settles."""
+        """A path under some ``.teamlore/`` changed: re-read it after the burst settles, or
+        at the latest ``MAX_WAIT_SECONDS`` after the burst's first event."""
+        assert self.loop is not None
         for mem in self.folders.values():
             store = mem.workspace.store
-            if path == store or store in path.parents:
-                self._pending.setdefault(mem.folder_uri, set()).add(path)
-                timer = self._timers.pop(mem.folder_uri, None)
+            if (path == store or store in path.parents) and not \
+                    (path == mem.workspace.cache or mem.workspace.cache in path.parents):
+                uri = mem.folder_uri
+                self._pending.setdefault(uri, set()).add(path)
+                now = self.loop.time()
+                start = self._burst_start.setdefault(uri, now)
+                timer = self._timers.pop(uri, None)
                 if timer is not None:
                     timer.cancel()
-                assert self.loop is not None
-                self._timers[mem.folder_uri] = self.loop.call_later(
-                    DEBOUNCE_SECONDS, self._flush, mem.folder_uri)
+                delay = max(0.0, min(DEBOUNCE_SECONDS, start + MAX_WAIT_SECONDS - now))
+                self._timers[uri] = self.loop.call_later(delay, self._flush, uri)
 
     def _flush(self, folder_uri: str) -> None:
         self._timers.pop(folder_uri, None)
+        self._burst_start.pop(folder_uri, None)
         paths = self._pending.pop(folder_uri, set())
         mem = self.folders.get(folder_uri)
         if mem is not None and paths:
@@ -466,8 +523,12 @@ def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
-    if not logging.getLogger().handlers:
+    root = logging.getLogger()
+    if not root.handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    server.file_handlers = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
+    server.stderr_handlers = [h for h in root.handlers if h not in server.file_handlers]
+    server.update_log_level()
     try:
         if tcp is not None:
             server.start_tcp(*tcp)

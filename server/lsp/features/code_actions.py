@@ -170,7 +170,7 @@ def register(server: TeamloreServer) -> None:
         if kinds and not any(k == "quickfix" or k.startswith("quickfix.") or k == "" for k in kinds):
             return None
         uri = params.text_document.uri
-        mem = ls.memory_for(uri)
+        mem = await ls.folder_memory(uri, timeout=2.0)
         if mem is None:
             return None
         await ls.wait_ready(mem, timeout=2.0)  # still loading: offer what does not need the memory

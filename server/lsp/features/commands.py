@@ -30,6 +30,8 @@ from server.lsp.settings import snake
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 200_000
+READY_TIMEOUT = 10.0
+"""How long a command waits for its folder's memory to be opened and read."""
 
 
 def invalid(command: str, message: str) -> JsonRpcInvalidParams:
@@ -61,13 +63,21 @@ def text_field(command: str, obj: dict[str, Any], name: str, *, required: bool =
     return value
 
 
-def memory_of(ls: TeamloreServer, command: str, obj: dict[str, Any]) -> FolderMemory:
+async def memory_of(ls: TeamloreServer, command: str, obj: dict[str, Any], *,
+                    timeout: float = READY_TIMEOUT) -> FolderMemory:
+    """The memory of the folder holding ``uri`` (or the first folder), once it is read.
+
+    Commands sent right after start-up wait (at most ``timeout``) for the workspace folders
+    to be opened and their memory read, as hover does; then they fail with a clear error."""
     uri = obj.get("uri") or obj.get("folder")
     if uri is not None and not isinstance(uri, str):
         raise invalid(command, "field 'uri' must be a string")
-    mem = ls.memory_for(uri) if uri else ls.any_memory()
+    mem = await ls.folder_memory(uri, timeout=timeout)
     if mem is None:
         raise invalid(command, f"no workspace folder holds {uri}" if uri else "no workspace folder is open")
+    if not await ls.wait_ready(mem, timeout=timeout):
+        raise JsonRpcInternalError(
+            message=f"{command}: the memory of {mem.folder} is still being read after {timeout:g} s; try again")
     return mem
 
 
@@ -82,8 +92,7 @@ async def record_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     minutes = obj.get("minutes")
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0):
         raise invalid(cmd, f"field 'minutes' must be a number >= 0, got {minutes!r}")
-    mem = memory_of(ls, cmd, obj)
-    await ls.wait_ready(mem)
+    mem = await memory_of(ls, cmd, obj)
     doc_path = to_fs_path(obj["uri"]) if file is None and isinstance(obj.get("uri"), str) else None
     if doc_path is not None and mem.workspace.contains(doc_path) and Path(doc_path) != mem.workspace.root:
         file = mem.workspace.relative(doc_path)  # where the error was shown
@@ -110,8 +119,7 @@ async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.showMatches"
     obj = one_object(cmd, args, ("error",))
     error = text_field(cmd, obj, "error")
-    mem = memory_of(ls, cmd, obj)
-    await ls.wait_ready(mem)
+    mem = await memory_of(ls, cmd, obj)
     include_weak = bool(obj.get("all") or obj.get("include_weak"))
     matches = await asyncio.to_thread(mem.match, error, include_weak=include_weak)
     result = {"matches": [m.to_json() if hasattr(m, "to_json") else match_dict(m) for m in matches]}
@@ -138,7 +146,7 @@ async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, 
         raise invalid(cmd, "field 'findings' must be a non-empty list of objects (or give 'fingerprint')")
     if not security.available():
         raise invalid(cmd, "security triage is not available in this installation")
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     try:
         text = ls.buffer_text(obj["uri"]) if isinstance(obj.get("uri"), str) else None
         ids = await asyncio.to_thread(security.decide, mem, findings, decision, reason, author, text)
@@ -177,7 +185,7 @@ async def add_policy(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     author = text_field(cmd, obj, "author", required=False)
     if not security.available():
         raise invalid(cmd, "security triage is not available in this installation")
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     try:
         policy = await asyncio.to_thread(security.add_policy, mem, rules, paths, reason, tool, decision, author)
     except (ValueError, UnsafePathError) as exc:
@@ -193,7 +201,7 @@ async def apply_decision(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     decision_id = text_field(cmd, obj, "id")
     if not security.available():
         raise invalid(cmd, "security triage is not available in this installation")
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     try:
         earlier = await asyncio.to_thread(security.earlier_decision, mem, decision_id)
     except (KeyError, ValueError, UnsafePathError, MemoryFileError) as exc:
@@ -206,7 +214,7 @@ async def apply_decision(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
 async def pending_fixes(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.pendingFixes"
     obj = one_object(cmd, args)
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     from memory_store.bugs import capture
 
     proposals = await asyncio.to_thread(capture.pending, mem.workspace)
@@ -218,7 +226,7 @@ async def accept_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     obj = one_object(cmd, args, ("id", "fix"))
     proposal_id = text_field(cmd, obj, "id")
     fix = text_field(cmd, obj, "fix", required=False)
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     from memory_store.bugs import capture
 
     def accept() -> dict[str, Any]:
@@ -238,7 +246,7 @@ async def dismiss_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.dismissFix"
     obj = one_object(cmd, args, ("id",))
     proposal_id = text_field(cmd, obj, "id")
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     from memory_store.bugs import capture
 
     try:
@@ -251,7 +259,7 @@ async def dismiss_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
 async def debt_report(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.debtReport"
     obj = one_object(cmd, args)
-    mem = memory_of(ls, cmd, obj)
+    mem = await memory_of(ls, cmd, obj)
     try:
         from memory_store.debt.report import report_markdown
     except ImportError:
@@ -286,8 +294,7 @@ def _status(ls: TeamloreServer, mem: FolderMemory, seen: dict[str, int]) -> dict
 async def status(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.status"
     obj = one_object(cmd, args)
-    mem = memory_of(ls, cmd, obj)
-    await ls.wait_ready(mem, timeout=2.0)
+    mem = await memory_of(ls, cmd, obj)
     seen = {"active": 0, "suppressed": 0, "stale": 0}
     for uri in ls.store.uris("findings:"):
         if ls.memory_for(uri) is not mem:

@@ -76,7 +76,7 @@ def register(server: TeamloreServer) -> None:
         findings = [d for d in at if data_of(d).get("teamlore") == "finding"]
         if not here:
             return _finding_hover(ls, findings) if findings else None
-        mem = ls.memory_for(uri)
+        mem = await ls.folder_memory(uri, timeout=LOADING_WAIT)
         if mem is None:
             return None
         kind = types.MarkupKind.Markdown if _markdown_supported(ls) else types.MarkupKind.PlainText

@@ -50,9 +50,11 @@ def register(server: TeamloreServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TeamloreServer, params: types.InitializedParams) -> None:
-        ls.start_watching()
-        await pull_configuration(ls)
-        await asyncio.gather(*(ls.open_folder(uri) for uri in ls.folder_uris()))
+        with ls.opening_folders():  # requests arriving meanwhile wait for the folders
+            ls.start_watching()
+            await pull_configuration(ls)
+            registered = [await ls.register_folder(uri) for uri in ls.folder_uris()]
+        await asyncio.gather(*(ls.load_folder(mem) for mem in registered if mem is not None))
         caps = ls.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if watched and watched.dynamic_registration:
@@ -73,11 +75,14 @@ def register(server: TeamloreServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def folders_changed(ls: TeamloreServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
-        for folder in params.event.removed:
-            await ls.close_folder(folder.uri)
-        await pull_configuration(ls)
-        for folder in params.event.added:
-            await ls.open_folder(folder.uri)
+        with ls.opening_folders():
+            for folder in params.event.removed:
+                await ls.close_folder(folder.uri)
+            await pull_configuration(ls)
+            registered = [await ls.register_folder(folder.uri) for folder in params.event.added]
+        for mem in registered:
+            if mem is not None:
+                await ls.load_folder(mem)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def configuration_changed(ls: TeamloreServer, params: types.DidChangeConfigurationParams) -> None:
