@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from memory_store.bugs.index import features_of
+from memory_store.bugs.index import ErrorFeatures, features_of
 from memory_store.bugs.match import MAX_CANDIDATE_GROUPS
 from memory_store.errors import ParsedError
 
@@ -31,11 +31,8 @@ from memory_store.errors import ParsedError
 @dataclass(slots=True)
 class _Cached:
     matches: list[Any]
+    query: ErrorFeatures
     words: frozenset[str]
-    stype: str
-    fingerprint: str
-    candidates: frozenset[str]
-    """Fingerprints of the groups the query was scored against."""
 
 
 class MatchCache:
@@ -56,7 +53,7 @@ class MatchCache:
             return None
         return entry.matches if isinstance(entry, _Cached) else entry
 
-    def put(self, key: str, matches: list[Any], index: Any, parsed: ParsedError | None) -> None:
+    def put(self, key: str, matches: list[Any], parsed: ParsedError | None) -> None:
         """Remember ``matches`` for ``key``; ``parsed`` is the query (None: not an error, so
         no record can ever match it)."""
         while len(self._entries) >= self.size:
@@ -69,10 +66,7 @@ class MatchCache:
         except (ValueError, TypeError):
             self._entries[key] = matches  # the index cannot match it either
             return
-        with index._lock:
-            candidates = frozenset(index._tokens.candidates(query, MAX_CANDIDATE_GROUPS))
-        self._entries[key] = _Cached(matches, query.token_set | frozenset(query.tokens), query.stype,
-                                     query.fingerprint, candidates)
+        self._entries[key] = _Cached(matches, query, query.token_set | frozenset(query.tokens))
 
     def clear(self) -> None:
         self._entries.clear()
@@ -89,7 +83,7 @@ class MatchCache:
             group = tokens.groups[entry.features.fingerprint]
             feats = group.features
             words = feats.token_set | frozenset(feats.tokens)
-            touched: set[str] = {feats.fingerprint}
+            touched: set[str] = set()
             if len(group.ids) == 1:  # a new group: the weights of its words changed
                 n, n0 = len(tokens.groups), tokens._idf_n
                 if abs(n - n0) * 10 > n0:
@@ -97,14 +91,19 @@ class MatchCache:
                     return
                 for word in words:
                     touched.update(tokens.postings.get(word, ()))
-        for key, cached in list(self._entries.items()):
-            if not isinstance(cached, _Cached):
-                continue
-            if cached.fingerprint == feats.fingerprint or (cached.stype and cached.stype == feats.stype) \
-                    or not cached.words.isdisjoint(words) or not cached.candidates.isdisjoint(touched):
-                del self._entries[key]
-            else:
-                self.kept += 1
+            for key, cached in list(self._entries.items()):
+                if not isinstance(cached, _Cached):
+                    continue
+                q = cached.query
+                if q.fingerprint == feats.fingerprint or (q.stype and q.stype == feats.stype) \
+                        or not cached.words.isdisjoint(words):
+                    del self._entries[key]
+                elif touched and not touched.isdisjoint(tokens.candidates(q, MAX_CANDIDATE_GROUPS)):
+                    # the query's candidates are the same as before the addition (it shares no
+                    # word, type or fingerprint with the new group), but their weights changed
+                    del self._entries[key]
+                else:
+                    self.kept += 1
 
 
 class RecordMap(MutableMapping[str, dict[str, Any]]):

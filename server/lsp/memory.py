@@ -171,7 +171,7 @@ class FolderMemory:
         matches = index.match(parsed, limit=limit, include_weak=include_weak) if parsed is not None else []
         with self._lock:
             if self.generation == generation and self._index is index:  # else it may be stale already
-                self._cache.put(key, matches, index, parsed)
+                self._cache.put(key, matches, parsed)
         return matches
 
     def fix_time_stats(self, matches: list[Any]) -> Any:

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
 from bench.gen_records import build_records, queries
 from memory_store.bugs.records import BugStore
+from server.lsp.diagnostics import FORWARDED
 from server.lsp.features.commands import memory_of
+from server.lsp.features.forwarded import Forwarded, known_errors
 from server.lsp.match_cache import RecordMap
 from server.lsp.memory import FolderMemory
 from server.lsp.server import TeamloreServer
@@ -158,3 +161,45 @@ def test_results_kept_across_additions_equal_a_full_rematch(tmp_path: Path):
             assert _summary(mem.match(q, limit=1, include_weak=True)) == \
                 _summary(mem._index.match(q, limit=1, include_weak=True, workspace_root=tmp_path)), q
     assert mem._cache.kept > 0, "additions that cannot change a result keep it"
+
+
+def test_known_errors_match_each_distinct_text_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    mem = FolderMemory("file:///x", tmp_path, Settings())
+    mem.bugs.add("KeyError: 'user_id'", "use .get")
+    mem.load()
+    asked: list[str] = []
+    real = mem.match
+    monkeypatch.setattr(mem, "match", lambda text, **kw: asked.append(text) or real(text, **kw))
+    texts = ["KeyError: 'user_id'", "NameError: name 'x' is not defined", "KeyError: 'user_id'"]
+    diags = [types.Diagnostic(range=types.Range(start=types.Position(line=i, character=0),
+                                                end=types.Position(line=i, character=5)),
+                              message=texts[i % 3], severity=types.DiagnosticSeverity.Error) for i in range(300)]
+    known = known_errors(mem, diags)
+    assert sorted(asked) == sorted(set(texts))
+    assert len(known) == 200 and {d.range.start.line % 3 for d in known} == {0, 2}
+
+
+async def test_memory_changes_during_a_refresh_make_one_more_pass(tmp_path: Path):
+    server, mem = _server_with_folder(tmp_path)
+    server.loop = asyncio.get_running_loop()
+    uri = from_fs_path(str(tmp_path / "app.py"))
+    server.store.set(FORWARDED, uri, [types.Diagnostic(
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
+        message="KeyError: 'x'", severity=types.DiagnosticSeverity.Error)])
+    forwarded = Forwarded(server)
+    passes: list[str] = []
+    release = asyncio.Event()
+
+    async def refresh(u: str, debounce: float = 0.0, *, errors: bool = True) -> None:
+        passes.append(u)
+        await release.wait()
+
+    forwarded.refresh = refresh  # type: ignore[method-assign]
+    await forwarded.memory_changed(mem)  # returns at once: the command that changed the memory does not wait
+    await asyncio.sleep(0)
+    for _ in range(5):  # more changes while the first pass runs
+        await forwarded.memory_changed(mem)
+    release.set()
+    while forwarded._refreshing:
+        await asyncio.sleep(0.01)
+    assert passes == [uri, uri]

@@ -71,12 +71,13 @@ def parse_params(ls: TeamloreServer, params: Any) -> tuple[str, list[types.Diagn
 
 
 def known_errors(mem: FolderMemory, diags: list[types.Diagnostic]) -> list[types.Diagnostic]:
-    """A "seen before" diagnostic for each forwarded error the memory has confident fixes for."""
+    """A "seen before" diagnostic for each forwarded error the memory has confident fixes for.
+    Each distinct text is matched once (a linter repeats the same message on many lines)."""
+    errors = [d for d in diags if is_error_like(d)]
+    found = {text: mem.match(text) for text in dict.fromkeys(d.message for d in errors)}
     out = []
-    for diag in diags:
-        if not is_error_like(diag):
-            continue
-        matches = mem.match(diag.message)
+    for diag in errors:
+        matches = found[diag.message]
         if not matches:
             continue
         best = matches[0].record
@@ -96,6 +97,8 @@ class Forwarded:
     def __init__(self, ls: TeamloreServer):
         self.ls = ls
         self._versions: dict[str, int] = {}
+        self._refreshing: set[str] = set()
+        self._again: set[str] = set()
 
     def received(self, uri: str, diags: list[types.Diagnostic]) -> None:
         uri = canonical(uri)
@@ -103,7 +106,9 @@ class Forwarded:
         self._versions[uri] = self._versions.get(uri, 0) + 1
         self.ls.spawn(self.refresh(uri, DEBOUNCE_SECONDS), f"diagnostics of {uri}")
 
-    async def refresh(self, uri: str, debounce: float = 0.0) -> None:
+    async def refresh(self, uri: str, debounce: float = 0.0, *, errors: bool = True) -> None:
+        """Re-derive the diagnostics of ``uri``: "seen before" ones (unless not ``errors``)
+        and the triage state of findings."""
         version = self._versions.get(uri, 0)
         if debounce:
             await asyncio.sleep(debounce)  # editors send bursts while the user types
@@ -114,27 +119,53 @@ class Forwarded:
         known: list[types.Diagnostic] = []
         findings: list[types.Diagnostic] = []
         if mem is not None and await self.ls.wait_ready(mem):
-            known = await asyncio.to_thread(known_errors, mem, forwarded)
+            if errors:
+                known = await asyncio.to_thread(known_errors, mem, forwarded)
             raw_findings = [d for d in forwarded if is_finding(d)]
             if raw_findings:
                 findings = await security.finding_diagnostics(mem, uri, raw_findings, self.ls.buffer_text(uri))
         if self._versions.get(uri, 0) != version:
             return  # a newer list arrived meanwhile; its refresh publishes
-        self.ls.store.set(KNOWN_FORWARDED, uri, known)
+        if errors:
+            self.ls.store.set(KNOWN_FORWARDED, uri, known)
         self.ls.store.set(FINDINGS_FORWARDED, uri, findings)
         self.ls.publish(uri)
 
     async def memory_changed(self, mem: FolderMemory) -> None:
+        """The bug memory changed: re-derive in the background (the command that changed it
+        does not wait), one pass at a time; changes arriving meanwhile make one more pass."""
+        key = mem.folder_uri
+        if key in self._refreshing:
+            self._again.add(key)
+            return
+        self._refreshing.add(key)
+        self.ls.spawn(self._refresh_folder(mem), f"diagnostics after a memory change in {mem.folder}")
+
+    async def _refresh_folder(self, mem: FolderMemory) -> None:
+        key = mem.folder_uri
+        try:
+            while True:
+                self._again.discard(key)
+                for uri in self.ls.store.uris(FORWARDED):
+                    if self.ls.memory_for(uri) is mem:
+                        await self.refresh(uri)
+                if key not in self._again:
+                    break
+        finally:
+            self._refreshing.discard(key)
+
+    async def findings_changed(self, mem: FolderMemory) -> None:
+        """A triage decision: findings leave (or change) at once; known errors are unchanged."""
         for uri in self.ls.store.uris(FORWARDED):
             if self.ls.memory_for(uri) is mem:
-                await self.refresh(uri)
+                await self.refresh(uri, errors=False)
 
 
 def register(server: TeamloreServer) -> None:
     forwarded = Forwarded(server)
     server.forwarded = forwarded  # type: ignore[attr-defined]
     server.memory_listeners.append(forwarded.memory_changed)
-    server.findings_listeners.append(forwarded.memory_changed)
+    server.findings_listeners.append(forwarded.findings_changed)
 
     @server.feature(METHOD)
     def did_change_diagnostics(ls: TeamloreServer, params: Any) -> None:
