@@ -81,3 +81,17 @@ def test_match_index_reads_only_what_changed(workspace: Workspace) -> None:
     (store.files.directory / "bug-corrupt0000000000.json").write_text("{", encoding="utf-8")
     assert [r.record["id"] for r in cache.get().match(KEYERROR)] == []
     assert len(cache.get()) == 1
+
+
+def test_match_index_reports_unreadable_files_on_every_start(workspace: Workspace,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    store = BugStore(workspace)
+    store.add(KEYERROR, "use .get", author="ana")
+    (store.files.directory / "bug-corrupt0000000000.json").write_text("{", encoding="utf-8")
+    for _ in range(2):  # the second start loads through the index cache the first one wrote
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="server.mcp"):
+            index = MatchIndex(workspace).get()
+        assert [r.record["fix"] for r in index.match(KEYERROR)] == ["use .get"]
+        assert "bug-corrupt0000000000.json" in caplog.text
+    assert (workspace.cache / "bug-index.pickle").is_file()

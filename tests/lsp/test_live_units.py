@@ -203,3 +203,17 @@ async def test_memory_changes_during_a_refresh_make_one_more_pass(tmp_path: Path
     while forwarded._refreshing:
         await asyncio.sleep(0.01)
     assert passes == [uri, uri]
+
+
+def test_folder_memory_loads_through_the_index_cache_and_keeps_reporting_bad_files(tmp_path: Path):
+    mem = FolderMemory("file:///x", tmp_path, Settings())
+    rec, _ = mem.bugs.add("KeyError: 'user_id'", "use .get")
+    bad = mem.bugs.files.directory / "bug-corrupt0000000000.json"
+    bad.write_text("{", encoding="utf-8")
+    mem.load()
+    assert (mem.workspace.cache / "bug-index.pickle").is_file()
+    again = FolderMemory("file:///x", tmp_path, Settings())
+    again.load()
+    assert list(again.problems) == [bad] and len(again.records) == 1
+    assert again.record(rec["id"])["fix"] == "use .get"
+    assert again.match("KeyError: 'user_id'")[0].record["id"] == rec["id"]
