@@ -27,6 +27,9 @@ from memory_store.bugs.index import ErrorFeatures, features_of
 from memory_store.bugs.match import MAX_CANDIDATE_GROUPS
 from memory_store.errors import ParsedError
 
+CANDIDATE_CHECKS = 64
+"""Candidate look-ups per addition at most (about 0.5 ms each); beyond, results are dropped."""
+
 
 @dataclass(slots=True)
 class _Cached:
@@ -91,6 +94,7 @@ class MatchCache:
                     return
                 for word in words:
                     touched.update(tokens.postings.get(word, ()))
+            budget = CANDIDATE_CHECKS
             for key, cached in list(self._entries.items()):
                 if not isinstance(cached, _Cached):
                     continue
@@ -98,10 +102,16 @@ class MatchCache:
                 if q.fingerprint == feats.fingerprint or (q.stype and q.stype == feats.stype) \
                         or not cached.words.isdisjoint(words):
                     del self._entries[key]
-                elif touched and not touched.isdisjoint(tokens.candidates(q, MAX_CANDIDATE_GROUPS)):
-                    # the query's candidates are the same as before the addition (it shares no
+                elif touched:
+                    # The query's candidates are the same as before the addition (it shares no
                     # word, type or fingerprint with the new group), but their weights changed
-                    del self._entries[key]
+                    # if one of them holds a word of the new group. Past the budget, results
+                    # are dropped without looking (the locks are held meanwhile).
+                    if budget <= 0 or not touched.isdisjoint(tokens.candidates(q, MAX_CANDIDATE_GROUPS)):
+                        del self._entries[key]
+                    else:
+                        self.kept += 1
+                    budget -= 1
                 else:
                     self.kept += 1
 
