@@ -37,7 +37,7 @@ def test_hover_shows_fix_cause_author_time_score_reasons_commit_and_agent_mark()
         "Traceback...\nImportError: cannot import name 'DEFAULT_CIPHERS'",
         [{"record": record(commit="0123456789abcdef", commit_url="https://git.example/c/0123456"), "score": 0.91,
           "reasons": ["same exception and message template", "shared library frame urllib3"]},
-         {"record": record(id="bug-2", fix="upgrade requests", author="agent:claude-code", minutes=90),
+         {"record": record(id="bug-2", fix="upgrade requests", author="agent:code-agent", minutes=90),
           "score": 0.8, "reasons": []}],
         {"median": 67.5, "min": 45, "max": 90, "n": 2})
     assert "`ImportError: cannot import name 'DEFAULT_CIPHERS'`" in text
@@ -46,7 +46,7 @@ def test_hover_shows_fix_cause_author_time_score_reasons_commit_and_agent_mark()
     assert "pin urllib3<2" in text and "requests 2.28 breaks on urllib3 2" in text
     assert "by alice · 2026-03-04 · took 45 min · [commit 0123456789](https://git.example/c/0123456)" in text
     assert "score 0.91 — same exception and message template, shared library frame urllib3" in text
-    assert "by agent:claude-code · **agent-written**" in text
+    assert "by agent:code-agent · **agent-written**" in text
 
 
 def test_hover_without_matches_is_honest_and_says_how_to_record():
