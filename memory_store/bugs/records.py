@@ -135,3 +135,12 @@ class BugStore:
 
     def load(self) -> LoadResult:
         return self.files.load_all(validate_bug)
+
+
+def summary(rec: dict[str, Any]) -> dict[str, Any]:
+    """The short form of a record used by ``bugs list --json`` and the MCP bug-list resource."""
+    error = rec.get("error") or {}
+    return {"id": rec["id"], "error_type": error.get("type"), "message": error.get("message"),
+            "fix": rec.get("fix"), "root_cause": rec.get("root_cause"), "file": rec.get("file"),
+            "minutes": rec.get("minutes"), "author": rec.get("author"), "status": rec.get("status"),
+            "source": rec.get("source"), "created": rec.get("created")}

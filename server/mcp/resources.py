@@ -9,7 +9,7 @@ import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from memory_store.bugs.records import BugStore
+from memory_store.bugs.records import BugStore, summary
 from memory_store.jsonio import MemoryFileError
 from memory_store.security.decisions import DecisionStore
 from memory_store.workspace import UnsafePathError, Workspace, check_id
@@ -34,15 +34,6 @@ async def _read(fn: Any, what: str, record_id: str) -> str:
         raise ResourceError(f"unreadable memory file (left untouched): {exc}") from exc
 
 
-def bug_summary(rec: dict[str, Any]) -> dict[str, Any]:
-    """The fields of one entry of ``teamlore bugs list --json``."""
-    error = rec.get("error") or {}
-    return {"id": rec["id"], "error_type": error.get("type"), "message": error.get("message"),
-            "fix": rec.get("fix"), "root_cause": rec.get("root_cause"), "file": rec.get("file"),
-            "minutes": rec.get("minutes"), "author": rec.get("author"), "status": rec.get("status"),
-            "source": rec.get("source"), "created": rec.get("created")}
-
-
 def _register_bugs(app: MCPServer, workspace: Workspace) -> None:
     store = BugStore(workspace)
 
@@ -52,7 +43,7 @@ def _register_bugs(app: MCPServer, workspace: Workspace) -> None:
         def work() -> str:
             loaded = store.load()
             records = sorted(loaded.records.values(), key=lambda r: (r.get("created") or "", r["id"]))
-            return _dump({"bugs": [bug_summary(r) for r in records],
+            return _dump({"bugs": [summary(r) for r in records],
                           "problems": [p.to_json(workspace.root) for p in loaded.problems]})
 
         return await anyio.to_thread.run_sync(work)

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memory_store.bugs import capture
-from memory_store.bugs.records import BugStore, EmptyErrorText, default_author
+from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.workspace import UnsafePathError, check_relative
 from server.cli.common import CliError, Context, non_negative_float, positive_int, read_text_arg
 
@@ -313,19 +313,11 @@ def _write_new(ctx: Context, store: BugStore, records: list[dict[str, Any]]) -> 
 
 # --- list / show -----------------------------------------------------------------------
 
-def _brief(rec: dict[str, Any]) -> dict[str, Any]:
-    error = rec.get("error") or {}
-    return {"id": rec["id"], "error_type": error.get("type"), "message": error.get("message"),
-            "fix": rec.get("fix"), "root_cause": rec.get("root_cause"), "file": rec.get("file"),
-            "minutes": rec.get("minutes"), "author": rec.get("author"), "status": rec.get("status"),
-            "source": rec.get("source"), "created": rec.get("created")}
-
-
 def cmd_list(ctx: Context) -> int:
     loaded = BugStore(ctx.workspace).load()
     records = sorted(loaded.records.values(), key=lambda r: (r.get("created") or "", r["id"]))
     if ctx.json:
-        ctx.emit_json({"bugs": [_brief(r) for r in records],
+        ctx.emit_json({"bugs": [summary(r) for r in records],
                        "problems": [p.to_json(ctx.workspace.root) for p in loaded.problems]})
         return 0
     if not records:
@@ -334,7 +326,7 @@ def cmd_list(ctx: Context) -> int:
         literal_table(ctx, f"{len(records)} remembered error(s)",
                       ["id", "error", "fix", "minutes", "author", "status"],
                   [(r["id"], f"{b['error_type']}: {b['message']}", b["fix"], b["minutes"], b["author"], b["status"])
-                   for r in records for b in [_brief(r)]])
+                   for r in records for b in [summary(r)]])
     if loaded.problems:
         ctx.err.print(f"{len(loaded.problems)} unreadable file(s) skipped; see `teamlore doctor`")
     return 0
