@@ -71,40 +71,30 @@ class RedisServer:
         self.proc = None
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    workdir = tmp_path / "redis"
+def _running(workdir: Path, **options: object) -> Iterator[RedisServer]:
+    """Start a server in its own directory for one test; kill it in teardown."""
     workdir.mkdir()
-    server = RedisServer(workdir)
+    server = RedisServer(workdir, **options)
     server.start()
     try:
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    yield from _running(tmp_path / "redis")
 
 
 @pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    workdir = tmp_path / "redis-aof"
-    workdir.mkdir()
-    server = RedisServer(workdir, persistent=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
+    yield from _running(tmp_path / "redis-aof", persistent=True)
 
 
 @pytest.fixture
 def redis_with_password(tmp_path: Path) -> Iterator[RedisServer]:
-    workdir = tmp_path / "redis-auth"
-    workdir.mkdir()
-    server = RedisServer(workdir, password="s3cret-pass")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
+    yield from _running(tmp_path / "redis-auth", password="s3cret-pass")
 
 
 def make_workspace(tmp_path: Path, name: str, url: str | None = None, stream: str = "teamlore:test") -> Workspace:
