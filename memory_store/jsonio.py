@@ -118,6 +118,40 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
+def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a small regular file, or :class:`MemoryFileError` saying why not.
+
+    Never blocks and never reads without limit: a FIFO, a device (``/dev/zero``,
+    ``/dev/stdin``), a directory or a file larger than ``max_bytes`` is refused unread.
+    """
+
+    def fail(reason: str) -> MemoryFileError:
+        return MemoryFileError(FileProblem(path, reason))
+
+    try:
+        # O_NONBLOCK: opening a FIFO planted in the repository must not hang the reader.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("not a regular file; not read")
+        if info.st_size > max_bytes:
+            raise fail(f"too large ({info.st_size} bytes > {max_bytes}); not read")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise fail(f"too large (more than {max_bytes} bytes); not read")
+    return raw
+
+
 def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Read one JSON memory file or raise :class:`MemoryFileError` naming path, line and reason.
 
@@ -137,24 +171,11 @@ def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MA
         if real != base and base not in real.parents:
             raise fail(f"points outside the memory directory ({real})")
     try:
-        # O_NONBLOCK: opening a FIFO planted in the memory must not hang the reader.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
+        raw = read_bounded(path, max_bytes)
+    except FileNotFoundError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise fail("not a regular file; not read")
-        if info.st_size > max_bytes:
-            raise fail(f"too large ({info.st_size} bytes > {max_bytes}); not read")
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > max_bytes:
-        raise fail(f"too large (more than {max_bytes} bytes); not read")
+    except MemoryFileError as exc:
+        raise fail(exc.problem.reason) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

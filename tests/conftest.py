@@ -16,6 +16,14 @@ EMPATHY_FIXTURE = FIXTURES / "empathy-patterns"
 """A sample of the seed tool's ``patterns/`` tree (see docs of ``teamlore import-empathy``)."""
 
 
+@pytest.fixture(autouse=True)
+def _own_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own user-level config directory (consent to repositories'
+    settings lives there), so no test reads or writes the real user's."""
+    home = tmp_path_factory.mktemp("user-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     root = tmp_path / "ws"

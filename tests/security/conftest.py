@@ -60,3 +60,13 @@ def git_ws(code_ws: Workspace) -> Workspace:
     git(code_ws.root, "add", "service.py")
     git(code_ws.root, "commit", "-q", "-m", "initial")
     return code_ws
+
+
+@pytest.fixture
+def fake_redis():
+    """A loopback listener that records connections and bytes (see hostile_repo.FakeRedis)."""
+    from tests.security.hostile_repo import FakeRedis
+
+    server = FakeRedis().start()
+    yield server
+    server.stop()
