@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from memory_store.bugs.records import BugStore
+from memory_store.config import allow_repository
 from memory_store.workspace import Workspace
 from server.mcp.agent import MAY_DECIDE_ENV, agents_may_decide, clean_client_name
 from server.mcp.bug_tools import MatchIndex
@@ -34,7 +35,7 @@ def test_clean_client_name(raw: str | None, expected: str) -> None:
     pytest.param("1", None, True, id="env-yes"),
     pytest.param("off", "[agents]\nmay_decide = true\n", False, id="env-no-wins-over-config"),
     pytest.param("maybe", None, False, id="env-unclear-means-no"),
-    pytest.param(None, "[agents]\nmay_decide = true\n", True, id="config-yes"),
+    pytest.param(None, "[agents]\nmay_decide = true\n", False, id="committed-yes-not-allowed"),
     pytest.param(None, "[agents]\nmay_decide = \"yes\"\n", False, id="config-not-a-bool"),
     pytest.param(None, "[agents\nmay_decide = true\n", False, id="config-invalid-toml"),
     pytest.param(None, "agents = 1\n", False, id="config-agents-not-a-table"),
@@ -48,6 +49,19 @@ def test_agents_may_decide(workspace: Workspace, monkeypatch: pytest.MonkeyPatch
         workspace.ensure_store()
         (workspace.store / "config.toml").write_text(config, encoding="utf-8")
     assert agents_may_decide(workspace) is expected
+
+
+def test_committed_may_decide_counts_once_allowed_and_until_changed(workspace: Workspace,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MAY_DECIDE_ENV, raising=False)
+    workspace.ensure_store()
+    config = workspace.store / "config.toml"
+    config.write_text("[agents]\nmay_decide = true\n", encoding="utf-8")
+    assert agents_may_decide(workspace) is False
+    allow_repository(workspace)
+    assert agents_may_decide(workspace) is True
+    config.write_text("[agents]\nmay_decide = true\n[sync]\nstream = \"other\"\n", encoding="utf-8")
+    assert agents_may_decide(workspace) is False  # the gated values changed: consent asked again
 
 
 def _age(path: Path, ns: int) -> None:

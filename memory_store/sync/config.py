@@ -1,10 +1,10 @@
 """Where to sync: the redis url, credentials and the stream of this repository.
 
-Sources, later wins: ``[sync]`` in ``.teamlore/config.toml`` (``redis_url``, ``stream``,
-``maxlen``), then the environment (``TEAMLORE_REDIS_URL``, ``TEAMLORE_REDIS_USERNAME``,
-``TEAMLORE_REDIS_PASSWORD``, ``TEAMLORE_SYNC_STREAM``). ``config.toml`` is committed with
-the memory, so a url holding a password is refused there: credentials come from the
-environment (or a url given in the environment) and never reach a memory file.
+The url, stream and maxlen come from the one project config reader
+(:mod:`memory_store.config`: user config, the repository's ``[sync]`` once allowed, then
+``TEAMLORE_REDIS_URL`` / ``TEAMLORE_SYNC_STREAM``). Credentials come only from the user:
+``TEAMLORE_REDIS_USERNAME``, ``TEAMLORE_REDIS_PASSWORD`` or a url given by the user; a
+committed url holding a password is refused, and credentials never reach a memory file.
 """
 
 from __future__ import annotations
@@ -12,24 +12,17 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from memory_store.config import DEFAULT_MAXLEN, load_project_config
 from memory_store.workspace import Workspace
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 URL_ENV = "TEAMLORE_REDIS_URL"
 USERNAME_ENV = "TEAMLORE_REDIS_USERNAME"
 PASSWORD_ENV = "TEAMLORE_REDIS_PASSWORD"
 STREAM_ENV = "TEAMLORE_SYNC_STREAM"
-DEFAULT_MAXLEN = 100_000
 STREAM_PREFIX = "teamlore:"
 
 
@@ -92,66 +85,27 @@ def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
     return clean, username or None, password or None
 
 
-def config_path(workspace: Workspace) -> Path:
-    return workspace.store / "config.toml"
-
-
-def read_sync_table(workspace: Workspace) -> dict[str, Any]:
-    """The ``[sync]`` table of ``config.toml`` ({} when absent)."""
-    path = config_path(workspace)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise SyncConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SyncConfigError(f"{path}: {exc}") from None
-    table = data.get("sync", {})
-    if not isinstance(table, dict):
-        raise SyncConfigError(f"{path}: [sync] must be a table")
-    return table
-
-
 def load_config(workspace: Workspace, url: str | None = None) -> SyncConfig | None:
-    """The sync settings of ``workspace``, or None when no redis url is configured.
+    """The sync settings of ``workspace``, or None when no redis url is in effect.
 
-    ``url`` (e.g. from the editor settings) takes the place of the configured url.
+    ``url`` (e.g. from the editor settings) takes the place of the configured url. The
+    url and stream come from :func:`memory_store.config.load_project_config`, so a url
+    committed to the repository counts only once the user allowed it (``teamlore allow``).
     """
-    table = read_sync_table(workspace)
-    file_url = table.get("redis_url")
-    if file_url is not None and not isinstance(file_url, str):
-        raise SyncConfigError(f"{config_path(workspace)}: [sync] redis_url must be a string")
-    if file_url and urlsplit(file_url).password:
-        raise SyncConfigError(
-            f"{config_path(workspace)}: [sync] redis_url holds a password; config.toml is shared "
-            f"with the repository, so set {PASSWORD_ENV} (or {URL_ENV}) in the environment instead")
-    chosen = url or os.environ.get(URL_ENV) or file_url
+    settings = load_project_config(workspace).sync
+    chosen = url or settings.redis_url
     if not chosen:
         return None
     clean, username, password = _split_credentials(chosen)
     username = os.environ.get(USERNAME_ENV) or username
     password = os.environ.get(PASSWORD_ENV) or password
-    stream = os.environ.get(STREAM_ENV) or table.get("stream")
-    if stream is not None and (not isinstance(stream, str) or not stream.strip()):
-        raise SyncConfigError(f"{config_path(workspace)}: [sync] stream must be a non-empty string")
-    maxlen = table.get("maxlen", DEFAULT_MAXLEN)
-    if not isinstance(maxlen, int) or isinstance(maxlen, bool) or maxlen < 1:
-        raise SyncConfigError(f"{config_path(workspace)}: [sync] maxlen must be a whole number >= 1")
-    return SyncConfig(url=clean, stream=stream or default_stream(workspace), username=username,
-                      password=password, maxlen=maxlen)
+    return SyncConfig(url=clean, stream=settings.stream or default_stream(workspace), username=username,
+                      password=password, maxlen=settings.maxlen)
 
 
 def is_configured(workspace: Workspace) -> bool:
-    """Cheap check used on every record write: is a redis url set at all?"""
-    if os.environ.get(URL_ENV):
-        return True
-    try:
-        return bool(read_sync_table(workspace).get("redis_url"))
-    except SyncConfigError:
-        return True  # misconfigured: queue anyway, the sender reports the problem
+    """Cheap check used on every record write: is a redis url in effect at all?"""
+    return bool(load_project_config(workspace).sync.redis_url)
 
 
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?([^:/]+):(.+)$")

@@ -29,6 +29,13 @@ _applying_remote: contextvars.ContextVar[bool] = contextvars.ContextVar("teamlor
 _wakers: set[Callable[[], None]] = set()
 _flushers: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
+_publishing = True
+
+
+def stop_publishing() -> None:
+    """This process publishes nothing from now on (an editor in restricted mode)."""
+    global _publishing
+    _publishing = False
 
 
 @contextlib.contextmanager
@@ -53,7 +60,7 @@ def remove_waker(wake: Callable[[], None]) -> None:
 
 def on_record_written(kind: str, record: dict[str, Any], workspace: Workspace) -> None:
     """Queue a newly written record for publishing when sync is configured. Never raises."""
-    if _applying_remote.get():
+    if _applying_remote.get() or not _publishing:
         return
     try:
         from memory_store.sync.config import is_configured

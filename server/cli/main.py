@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from memory_store import __version__
+from memory_store.config import load_project_config
 from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import UnsafePathError, Workspace
 from server.cli import commands
@@ -48,6 +49,20 @@ def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+_OWN_CONFIG_REPORT = {"allow", "deny", "lsp", "mcp", "demo", "doctor"}
+"""Commands that report the project's settings their own way (or work in their own directory)."""
+
+
+def _report_project_config(workspace: Workspace) -> None:
+    """One stderr line per unusable setting, and one for committed settings awaiting consent."""
+    config = load_project_config(workspace)
+    for problem in config.problems:
+        print(f"teamlore: warning: {problem}", file=sys.stderr)
+    notice = config.withheld_notice()
+    if notice:
+        print(f"teamlore: {notice}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -63,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not Path(args.root).is_dir():
                 raise CliError(f"--root: not a directory: {args.root}")
         ctx = Context(args=args, workspace=Workspace.find(args.root))
+        if args.command not in _OWN_CONFIG_REPORT:
+            _report_project_config(ctx.workspace)
         return int(func(ctx) or 0)
     except CliError as exc:
         print(f"teamlore: error: {exc}", file=sys.stderr)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
 import pkgutil
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,13 +27,18 @@ from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import from_fs_path, to_fs_path
 
-from memory_store import __version__
+from memory_store import __version__, trust
+from memory_store.config import ProjectConfig, load_project_config
+from memory_store.workspace import Workspace
 from server.lsp import features
 from server.lsp.diagnostics import DiagnosticStore, canonical
 from server.lsp.memory import FolderMemory, StoreWatcher
-from server.lsp.settings import Resolved, Settings, read_project_file, resolve
+from server.lsp.settings import Resolved, Settings, project_layer, resolve
 
 log = logging.getLogger(__name__)
+
+ALLOW = "Allow"
+"""The action of the consent request that allows a repository's committed settings."""
 
 MAX_BUFFER_CHARS = 5_000_000
 """Larger open documents are treated as their file on disk."""
@@ -158,6 +165,9 @@ class TeamloreServer(LanguageServer):
         self.folders: dict[str, FolderMemory] = {}
         self.ready: dict[str, asyncio.Event] = {}
         self.init_options: dict[str, Any] = {}
+        self.restricted = False
+        """The editor does not trust the workspace (``initializationOptions.restrictedMode``)."""
+        self._consent_asked: set[str] = set()
         self.client_settings: dict[str, dict[str, Any]] = {}
         """``workspace/configuration`` answers per folder uri ("" = pushed for all)."""
         self.watcher: StoreWatcher | None = None
@@ -210,20 +220,62 @@ class TeamloreServer(LanguageServer):
             log.error("%s failed: %s", task.get_name(), exc, exc_info=exc)
 
     # -- settings ------------------------------------------------------------------------
-    def resolve_settings(self, folder_uri: str | None, store: Path | None) -> Resolved:
-        toml: dict[str, Any] = {}
-        if store is not None:
-            toml, problem = read_project_file(store)
-            if problem:
-                self.report_once(f"teamlore: cannot read {problem}; its settings are ignored")
+    def resolve_settings(self, folder_uri: str | None, folder: Path | None) -> Resolved:
+        """Settings of one workspace folder: its project config (read in ``folder``'s own
+        ``.teamlore/``), then the editor's settings. Runs in a worker thread."""
+        project: dict[str, Any] = {}
+        if folder is not None:
+            config = load_project_config(Workspace(folder), restricted=self.restricted)
+            for problem in config.problems:
+                self.report_once(f"teamlore setting {problem}")
+            if config.withheld and not self.restricted:
+                self.ask_consent(folder, config)
+            project = project_layer(config)
         client = self.client_settings.get(folder_uri or "") or self.client_settings.get("", {})
-        resolved = resolve([("config.toml", toml), ("workspace/configuration", client),
+        resolved = resolve([("teamlore config", project), ("workspace/configuration", client),
                             ("initializationOptions", self.init_options)])
         for problem in resolved.problems:
             self.report_once(str(problem))
         for name in resolved.unknown:
             log.warning("unknown teamlore setting %s ignored", name)
+        if self.restricted:  # the editor does not trust this workspace: nothing runs, nothing connects
+            resolved.settings = replace(resolved.settings, scanners_on_save=(), redis_url=None)
         return resolved
+
+    def ask_consent(self, folder: Path, config: ProjectConfig) -> None:
+        """Offer once per repository and values to allow the committed settings that are
+        withheld (they stay ignored unless the user answers "Allow")."""
+        key = f"{folder}\0{trust.digest(config.committed_gated)}"
+        if key in self._consent_asked or self.loop is None or self.loop.is_closed():
+            return
+        self._consent_asked.add(key)
+        notice = config.withheld_notice() or ""
+        log.warning("%s: %s", folder, notice)
+        values = "; ".join(f"{w.key} = {json.dumps(w.value, ensure_ascii=True)}" for w in config.withheld)
+        message = f"teamlore: {folder.name}: {notice.replace('run `teamlore allow` in this repository', 'allow')}" \
+                  f" Values: {values}"
+
+        async def ask() -> None:
+            try:
+                answer = await self.window_show_message_request_async(types.ShowMessageRequestParams(
+                    type=types.MessageType.Warning, message=message,
+                    actions=[types.MessageActionItem(title=ALLOW), types.MessageActionItem(title="Not now")]))
+            except Exception as exc:  # the client may not support the request
+                log.info("consent request not answered: %s", exc)
+                return
+            if answer is None or answer.title != ALLOW:
+                return
+            await asyncio.to_thread(trust.allow, folder, config.committed_gated)
+            log.info("%s: committed settings allowed by the user", folder)
+            await self.apply_settings()
+
+        def start() -> None:
+            self.spawn(ask(), f"consent request for {folder}")
+
+        if threading.get_ident() == self.loop_thread:
+            start()
+        else:
+            self.loop.call_soon_threadsafe(start)
 
     def report_once(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """Tell the user about something they can fix (once per message), and log it."""
@@ -336,9 +388,8 @@ class TeamloreServer(LanguageServer):
             log.warning("workspace folder %s is not a local directory; no memory for it", folder_uri)
             return None
         folder = Path(path).resolve()
-        provisional = FolderMemory(folder_uri, folder, Settings())
         settings = await asyncio.to_thread(
-            lambda: self.resolve_settings(folder_uri, provisional.workspace.store).settings)
+            lambda: self.resolve_settings(folder_uri, folder).settings)
         mem = FolderMemory(folder_uri, folder, settings)
         self.folders[folder_uri] = mem
         self.ready[folder_uri] = asyncio.Event()
@@ -368,7 +419,7 @@ class TeamloreServer(LanguageServer):
     async def apply_settings(self) -> None:
         """Re-resolve every folder's settings and tell the features whose settings changed."""
         for mem in list(self.folders.values()):
-            new = (await asyncio.to_thread(self.resolve_settings, mem.folder_uri, mem.workspace.store)).settings
+            new = (await asyncio.to_thread(self.resolve_settings, mem.folder_uri, mem.folder)).settings
             old = mem.settings
             if new == old:
                 continue

@@ -1,29 +1,24 @@
 """Typed language-server settings, layered and validated.
 
-Precedence (later wins): ``[lsp]`` table of ``.teamlore/config.toml`` (plus
-``[sync] redis_url``), then ``workspace/configuration`` (section ``teamlore``, or what
-``workspace/didChangeConfiguration`` pushes), then ``initializationOptions``.
+Precedence (later wins): the project config (:mod:`memory_store.config`: the user's
+config file, the repository's ``.teamlore/config.toml`` — its gated values only once
+allowed — and the environment), then ``workspace/configuration`` (section ``teamlore``,
+or what ``workspace/didChangeConfiguration`` pushes), then ``initializationOptions``.
 Keys may be camelCase (editors) or snake_case (config.toml). A bad value is reported
 with the name of the field and the default is used instead; no setting is required.
+Validation and documentation of each key live in :data:`memory_store.config.KEYS`.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from memory_store.config import BY_DOTTED, ProjectConfig
 
 SECTION = "teamlore"
-KNOWN_SCANNERS = ("bandit", "ruff", "semgrep")
-LOG_LEVELS = ("error", "warning", "info", "debug")
 
 
 @dataclass(frozen=True)
@@ -77,61 +72,23 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-def _optional_str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    return value
-
-
-def _threshold(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"expected a number between 0 and 1, got {value!r}")
-    return float(value)
-
-
-def _scanners(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"expected a list of scanner names, got {value!r}")
-    unknown = [v for v in value if v not in KNOWN_SCANNERS]
-    if unknown:
-        raise ValueError(f"unknown scanner(s) {unknown}; known: {', '.join(KNOWN_SCANNERS)}")
-    return tuple(dict.fromkeys(value))
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return value
-
-
-def _redis_url(value: Any) -> str | None:
-    url = _optional_str(value)
-    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(f"expected a redis://, rediss:// or unix:// url, got {url!r}")
-    return url
-
-
-def _log_level(value: Any) -> str:
-    if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
-        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
-    return value.lower()
-
-
-VALIDATORS: dict[str, Callable[[Any], Any]] = {
-    "store_root": _optional_str,
-    "match_threshold": _threshold,
-    "scanners_on_save": _scanners,
-    "debt_hints": _bool,
-    "redis_url": _redis_url,
-    "show_suppressed": _bool,
-    "log_level": _log_level,
+EDITOR_KEYS: dict[str, str] = {
+    "store_root": "lsp.store_root",
+    "match_threshold": "lsp.match_threshold",
+    "scanners_on_save": "lsp.scanners_on_save",
+    "debt_hints": "lsp.debt_hints",
+    "redis_url": "sync.redis_url",
+    "show_suppressed": "lsp.show_suppressed",
+    "log_level": "lsp.log_level",
 }
+"""Editor setting (snake_case of ``teamlore.<camelCase>``) -> project config key."""
+
+VALIDATORS: dict[str, Callable[[Any], Any]] = {name: BY_DOTTED[dotted].check for name, dotted in EDITOR_KEYS.items()}
+
+
+def project_layer(config: ProjectConfig) -> dict[str, Any]:
+    """The project config's values that differ from the built-in defaults, as editor keys."""
+    return {name: config.value(dotted) for name, dotted in EDITOR_KEYS.items() if dotted in config.origin}
 
 
 def section_of(payload: Any) -> dict[str, Any]:
@@ -170,23 +127,3 @@ def resolve(layers: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Resolved:
             problems.append(SettingProblem(camel(name), f"{exc}; using the default {default!r}",
                                            origin[name]))
     return Resolved(replace(settings, **changes), problems, unknown)
-
-
-def read_project_file(store: Path) -> tuple[dict[str, Any], str | None]:
-    """The ``[lsp]`` table of ``<store>/config.toml`` (and ``[sync] redis_url``); an
-    unreadable file yields ``({}, reason)``."""
-    path = store / "config.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}, None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {}, f"{path}: {exc}"
-    out: dict[str, Any] = {}
-    sync = data.get("sync")
-    if isinstance(sync, dict) and "redis_url" in sync:
-        out["redis_url"] = sync["redis_url"]
-    lsp = data.get("lsp")
-    if isinstance(lsp, dict):
-        out.update(lsp)
-    return out, None

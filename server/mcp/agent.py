@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
-import sys
 
 from mcp.server.mcpserver import Context
 
+from memory_store.config import BY_DOTTED, load_project_config
 from memory_store.redact import redact
 from memory_store.workspace import Workspace
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 log = logging.getLogger(__name__)
 
-MAY_DECIDE_ENV = "TEAMLORE_AGENTS_MAY_DECIDE"
+MAY_DECIDE_ENV = BY_DOTTED["agents.may_decide"].env
 _UNSAFE_NAME = re.compile(r"[^\w .@+:-]+")
 
 
@@ -39,28 +33,8 @@ def agent_author(ctx: Context) -> str:
 def agents_may_decide(workspace: Workspace) -> bool:
     """Whether agents' security decisions take effect directly instead of as proposals.
 
-    ``TEAMLORE_AGENTS_MAY_DECIDE`` (1/true/yes/on or 0/false/no/off) wins over
-    ``[agents] may_decide`` in ``.teamlore/config.toml``. Anything unreadable or
-    ambiguous means "no": the safe default is a proposal a person confirms.
+    ``[agents] may_decide`` of the project config (a committed value counts only once the
+    user allowed it; ``TEAMLORE_AGENTS_MAY_DECIDE`` wins). Anything unreadable or ambiguous
+    means "no": the safe default is a proposal a person confirms.
     """
-    env = os.environ.get(MAY_DECIDE_ENV, "").strip().lower()
-    if env:
-        if env in {"1", "true", "yes", "on"}:
-            return True
-        if env not in {"0", "false", "no", "off"}:
-            log.warning("%s=%r is not a yes/no value; agents' decisions stay proposals", MAY_DECIDE_ENV, env)
-        return False
-    path = workspace.store / "config.toml"
-    if not path.is_file():
-        return False
-    try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        log.warning("%s: unreadable (%s); agents' decisions stay proposals", path, exc)
-        return False
-    agents = config.get("agents", {})
-    value = agents.get("may_decide", False) if isinstance(agents, dict) else False
-    if not isinstance(value, bool):
-        log.warning("%s: [agents] may_decide must be true or false; agents' decisions stay proposals", path)
-        return False
-    return value
+    return load_project_config(workspace).agents.may_decide

@@ -10,7 +10,7 @@ from typing import Any
 
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
-from memory_store.debt.config import DebtConfigError, load_config
+from memory_store.config import load_project_config
 from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
 from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
 from memory_store.debt.report import NoHistory, backtest_error, build_report
@@ -52,10 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _markers(ctx: Context) -> tuple[str, ...]:
-    try:
-        return load_config(ctx.workspace).markers
-    except DebtConfigError as exc:
-        raise CliError(str(exc)) from None
+    return load_project_config(ctx.workspace).debt.markers
 
 
 def run_scan(ctx: Context) -> int:

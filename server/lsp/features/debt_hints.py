@@ -14,6 +14,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from memory_store.config import load_project_config
+from memory_store.debt.markers import count_bytes
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.server import TeamloreServer
@@ -27,16 +29,11 @@ MAX_FILE_BYTES = 2_000_000
 
 def hints(ls: TeamloreServer, mem: FolderMemory, path: Path) -> list[types.Diagnostic]:
     try:
-        from memory_store.debt.config import DebtConfigError, load_config
-        from memory_store.debt.markers import count_bytes
-    except ImportError:
-        return []
-    try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return []
         data = path.read_bytes()
-        markers = load_config(mem.workspace).markers
-    except (OSError, DebtConfigError) as exc:
+        markers = load_project_config(mem.workspace).debt.markers
+    except OSError as exc:
         log.info("no debt hints for %s: %s", path.name, exc)
         return []
     codec = ls.workspace.position_codec

@@ -3,7 +3,8 @@
 The follower (a thread, off the event loop) publishes records written here and writes
 records published by teammates into ``.teamlore/``; the watcher then reloads them like
 any other file, so hover and diagnostics change within the debounce interval.
-The url comes from the ``redisUrl`` setting, ``[sync] redis_url`` or ``TEAMLORE_REDIS_URL``.
+The url comes from the ``redisUrl`` setting, ``TEAMLORE_REDIS_URL``, the user's config file
+or the repository's ``[sync] redis_url`` once the user allowed it; none in restricted mode.
 """
 
 from __future__ import annotations
@@ -13,18 +14,11 @@ import importlib.util
 import logging
 from typing import Any
 
-from memory_store.workspace import Workspace
 from server.lsp.memory import FolderMemory
 from server.lsp.server import TeamloreServer
 from server.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def _configured(workspace: Workspace, url: str | None) -> bool:
-    from memory_store.sync.config import is_configured
-
-    return bool(url) or is_configured(workspace)
 
 
 def register(server: TeamloreServer) -> None:
@@ -40,7 +34,7 @@ def register(server: TeamloreServer) -> None:
         if current is not None:
             followers.pop(mem.folder_uri, None)
             await asyncio.to_thread(current[1].stop)
-        if not await asyncio.to_thread(_configured, mem.workspace, url):
+        if not url:  # the settings already hold the project config's url (once allowed) and the env's
             return
         if importlib.util.find_spec("redis") is None:
             server.report_once("teamlore: a redis url is configured but the redis client is missing; "

@@ -44,7 +44,15 @@ def register(server: TeamloreServer) -> None:
     def initialize(ls: TeamloreServer, params: types.InitializeParams) -> None:
         ls.loop = asyncio.get_running_loop()
         ls.loop_thread = threading.get_ident()
-        ls.init_options = section_of(params.initialization_options)
+        raw = params.initialization_options
+        ls.restricted = isinstance(raw, dict) and (raw.get("restrictedMode") is True or (
+            isinstance(raw.get(SECTION), dict) and raw[SECTION].get("restrictedMode") is True))
+        ls.init_options = {k: v for k, v in section_of(raw).items() if k != "restrictedMode"}
+        if ls.restricted:
+            from memory_store.sync.hooks import stop_publishing
+
+            stop_publishing()
+            log.info("restricted mode: no scanners, no sync, committed settings that need consent are ignored")
         log.info("teamlore language server starting (position encoding %s)",
                  ls.workspace.position_encoding)
 
