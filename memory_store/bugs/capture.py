@@ -272,7 +272,9 @@ def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> di
     """
     proposal = get(workspace, proposal_id)
     fix_text = (fix if fix is not None and fix.strip() else proposal.get("summary")) or ""
-    diff = proposal.get("diff") or ""
+    # The proposal was redacted when captured; redact again with the current rules before committing.
+    diff = redact(proposal.get("diff") or "")
+    command = proposal.get("command")
     frames = proposal.get("frames") or []
     app_files = [f.get("path") for f in frames if f.get("kind") == "app" and f.get("path")]
     extra = {
@@ -280,7 +282,7 @@ def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> di
         "edits": remembered_edits(diff),
         "branch": proposal.get("branch"),
         "commit": proposal.get("commit"),
-        "command": proposal.get("command"),
+        "command": redact(command) if isinstance(command, str) else None,
         "files_changed": proposal.get("files") or [],
         "captured": {"proposal": proposal["id"], "first_failed": proposal.get("first_failed"),
                      "resolved": proposal.get("resolved"), "flaky": bool(proposal.get("flaky"))},

@@ -25,6 +25,7 @@ KIND = "bug"
 VERSION = 1
 
 _STR_FIELDS = ("fix", "root_cause", "author")
+MAX_AUTHOR_CHARS = 200
 
 
 class EmptyErrorText(ValueError):
@@ -59,6 +60,13 @@ def default_author(root: Path | None = None) -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def author_name(author: str | None, root: Path | None = None) -> str:
+    """The ``author`` stored in a record: the given name, else :func:`default_author`; one line,
+    redacted (a name typed on a command line or taken from a client may carry a secret), capped."""
+    name = " ".join((author or "").split()) or " ".join(default_author(root).split())
+    return redact(name)[:MAX_AUTHOR_CHARS] or "unknown"
 
 
 class BugStore:
@@ -100,7 +108,7 @@ class BugStore:
             "root_cause": redact(root_cause.strip()),
             "file": rel_file,
             "minutes": minutes,
-            "author": author or default_author(self.workspace.root),
+            "author": author_name(author, self.workspace.root),
             "source": source,
             "status": "resolved" if fix else "open",
             "created": now,

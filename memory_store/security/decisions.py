@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from memory_store.bugs.records import default_author
+from memory_store.bugs.records import author_name
 from memory_store.clock import now_iso, parse_iso
 from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, read_json
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
@@ -232,7 +232,7 @@ class DecisionStore:
         return rec
 
     def _author(self, author: str | None) -> str:
-        return redact(author.strip()) if author and author.strip() else default_author(self.workspace.root)
+        return author_name(author, self.workspace.root)
 
     def write(self, rec: dict[str, Any]) -> dict[str, Any]:
         """Write one record, keeping fields of an existing file it replaces."""

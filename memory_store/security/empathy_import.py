@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from memory_store.bugs.records import default_author
+from memory_store.bugs.records import author_name
 from memory_store.clock import now_iso, parse_iso
 from memory_store.recordfiles import content_id
 from memory_store.redact import redact
@@ -86,7 +86,7 @@ def import_decisions(workspace: Workspace, data: dict[str, Any]) -> dict[str, An
             continue
         scope = entry.get("applies_to") or "pattern"
         reason = redact(str(entry.get("reason") or "").strip()) or "(no reason given in the imported decision)"
-        author = redact(str(entry.get("decided_by") or "")) or default_author(workspace.root)
+        author = author_name(str(entry.get("decided_by") or ""), workspace.root)
         original = {k: v for k, v in entry.items()}
         decision = DECISION_MAP[raw_decision]
         base = {"author": author, "date": str(entry.get("decided_at") or now_iso()), "imported_at": now_iso(),
