@@ -1,20 +1,31 @@
-"""What every CLI command shares: the context, errors, JSON output, tables and progress."""
+"""What every CLI command shares: the context, errors, JSON output, tables and progress.
+
+Text shown by the CLI is mostly untrusted (records, decisions, findings and snapshots come
+from the repository or from sync), so the consoles here never read rich markup in what they
+print unless a caller passes ``markup=True`` for its own styling, and every printed segment
+passes through :func:`server.text_safety.terminal_text`: no command needs to escape anything
+itself. JSON output stays raw data (escaped as JSON).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.segment import Segment
 from rich.table import Table
+from rich.text import Text
 
 from memory_store.workspace import Workspace
+from server.text_safety import terminal_text
 
 T = TypeVar("T")
 
@@ -24,28 +35,67 @@ class CliError(Exception):
 
     exit_code = 2
 
+    def __str__(self) -> str:  # messages may quote untrusted text (a record's field, a file name)
+        return terminal_text(super().__str__())
+
+
+class _TerminalSafe:
+    """Renders its renderable with every text segment passed through :func:`terminal_text`
+    (rich's own control segments, such as cursor moves of a progress bar, are kept)."""
+
+    def __init__(self, renderable: ConsoleRenderable):
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            if segment.control is None and segment.text:
+                yield Segment(terminal_text(segment.text), segment.style)
+            else:
+                yield segment
+
+
+class _TerminalSafeHook(RenderHook):
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_TerminalSafe(r) for r in renderables]
+
+
+def safe_console(stderr: bool = False) -> Console:
+    """A console that shows text literally: no rich markup unless ``markup=True`` is passed,
+    no terminal control characters whatever is printed."""
+    console = Console(stderr=stderr, soft_wrap=True, highlight=False, markup=False)
+    console.push_render_hook(_TerminalSafeHook())
+    return console
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal or a viewer acts on."""
+
 
 @dataclass
 class Context:
     args: argparse.Namespace
     workspace: Workspace
-    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
-    err: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True, highlight=False))
+    out: Console = field(default_factory=safe_console)
+    err: Console = field(default_factory=lambda: safe_console(stderr=True))
 
     @property
     def json(self) -> bool:
         return bool(getattr(self.args, "json", False))
 
     def emit_json(self, obj: Any) -> None:
-        sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+        """``obj`` as one line of JSON; control and bidi characters in strings are written as
+        ``\\uXXXX`` escapes (the same data, nothing a terminal acts on)."""
+        text = json.dumps(obj, ensure_ascii=False, sort_keys=False)
+        sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
         sys.stdout.flush()
 
     def table(self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        table = Table(title=title, show_lines=False, header_style="bold")
+        """A table of values shown literally (text is never read as markup)."""
+        table = Table(title=None if title is None else literal(title), show_lines=False, header_style="bold")
         for col in columns:
-            table.add_column(col, overflow="fold")
+            table.add_column(literal(col), overflow="fold")
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*(literal("" if v is None else v) for v in row))
         self.out.print(table)
 
     def progress(self, items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
@@ -59,6 +109,11 @@ class Context:
             for item in items:
                 yield item
                 bar.advance(task)
+
+
+def literal(value: Any, style: str = "") -> Text:
+    """``value`` as rich text shown exactly as written (no markup), without control characters."""
+    return Text(terminal_text(value), style=style)
 
 
 def read_text_arg(value: str, what: str = "input") -> str:

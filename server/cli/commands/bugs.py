@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.workspace import UnsafePathError, check_relative
-from server.cli.common import CliError, Context, non_negative_float, positive_int, read_text_arg
+from server.cli.common import CliError, Context, literal, non_negative_float, positive_int, read_text_arg
 
 IMPORT_FIELDS = {"error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
 REQUIRED_IMPORT_FIELDS = ("error", "fix")
@@ -76,12 +73,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dismiss)
-
-
-def literal_table(ctx: Context, title: str | None, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
-    """``ctx.table`` for text from users and files: brackets are shown, never read as markup."""
-    ctx.table(escape(title) if title else None, columns,
-              [[None if v is None else escape(str(v)) for v in row] for row in rows])
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -155,7 +146,7 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
         if not matches:
             return
     first = _match_json(matches[0])
-    table = Table(title=escape(f"past fixes for {first.get('error_type')}"), header_style="bold", expand=True,
+    table = Table(title=literal(f"past fixes for {first.get('error_type')}"), header_style="bold", expand=True,
                   show_lines=True)
     table.add_column("score", no_wrap=True, width=7)
     table.add_column("fix", ratio=3, overflow="fold")
@@ -163,10 +154,10 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
     table.add_column("why it matched", ratio=2, overflow="fold")
     for m in matches:
         data = _match_json(m)
-        fix = Text(data.get("fix") or "(open: no fix recorded yet)")
-        fix.append(f"\n{data['id']}", style="dim")
+        fix = literal(data.get("fix") or "(open: no fix recorded yet)")
+        fix.append_text(literal(f"\n{data['id']}", style="dim"))
         score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
-        table.add_row(score, fix, Text(data.get("root_cause") or ""), Text("; ".join(data.get("reasons") or [])))
+        table.add_row(score, fix, literal(data.get("root_cause") or ""), literal("; ".join(data.get("reasons") or [])))
     ctx.out.print(table)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
@@ -285,7 +276,7 @@ def cmd_import(ctx: Context) -> int:
         rows.append((number, rec))
     if problems:
         for problem in problems:
-            print(f"{ctx.args.file}: {problem}", file=sys.stderr)
+            ctx.err.print(f"{ctx.args.file}: {problem}")
         raise CliError(f"{len(problems)} problem(s) in {ctx.args.file}; nothing imported")
     if not rows:
         raise CliError(f"{ctx.args.file}: no records to import")
@@ -323,8 +314,7 @@ def cmd_list(ctx: Context) -> int:
     if not records:
         ctx.out.print("no bug records yet (add one with `teamlore bugs add`)")
     else:
-        literal_table(ctx, f"{len(records)} remembered error(s)",
-                      ["id", "error", "fix", "minutes", "author", "status"],
+        ctx.table(f"{len(records)} remembered error(s)", ["id", "error", "fix", "minutes", "author", "status"],
                   [(r["id"], f"{b['error_type']}: {b['message']}", b["fix"], b["minutes"], b["author"], b["status"])
                    for r in records for b in [summary(r)]])
     if loaded.problems:
@@ -363,11 +353,11 @@ def cmd_show(ctx: Context) -> int:
             ("author", rec.get("author")), ("status", rec.get("status")), ("source", rec.get("source")),
             ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit")),
             ("remembered edits", edits)]
-    literal_table(ctx, rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
+    ctx.table(rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
     if error.get("traceback"):
-        ctx.out.print(error["traceback"].rstrip(), markup=False)
+        ctx.out.print(error["traceback"].rstrip())
     if rec.get("fix_diff"):
-        ctx.out.print(rec["fix_diff"].rstrip(), markup=False)
+        ctx.out.print(rec["fix_diff"].rstrip())
     return 0
 
 
@@ -380,10 +370,10 @@ def _show_proposal(ctx: Context, proposal: dict[str, Any]) -> int:
             ("first failure", proposal.get("first_failed")), ("first success", proposal.get("resolved")),
             ("author", proposal.get("author")), ("branch", proposal.get("branch")),
             ("commit", proposal.get("commit")), ("flaky", "yes: the error came back" if proposal.get("flaky") else "")]
-    literal_table(ctx, f"{proposal['id']} (pending: teamlore bugs accept|dismiss {proposal['id']})",
-                  ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
+    ctx.table(f"{proposal['id']} (pending: teamlore bugs accept|dismiss {proposal['id']})",
+              ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
     if proposal.get("diff"):
-        ctx.out.print(proposal["diff"].rstrip(), markup=False)
+        ctx.out.print(proposal["diff"].rstrip())
     return 0
 
 
@@ -398,7 +388,7 @@ def cmd_pending(ctx: Context) -> int:
     if not proposals:
         ctx.out.print("no fix proposals waiting (they appear when an error captured by `teamlore run` goes away)")
     else:
-        literal_table(ctx, f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
+        ctx.table(f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
                   [(p["id"] + (" (flaky)" if p.get("flaky") else ""), p.get("headline"), p.get("summary"),
                     p.get("minutes"), ", ".join(p.get("files") or [])) for p in proposals])
         ctx.out.print("accept: teamlore bugs accept ID [--fix TEXT]   dismiss: teamlore bugs dismiss ID")
@@ -424,7 +414,7 @@ def cmd_accept(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json({"id": rec["id"], "proposal": ctx.args.id})
     else:
-        ctx.out.print(f"stored {rec['id']}: {rec.get('fix')}", markup=False)
+        ctx.out.print(f"stored {rec['id']}: {rec.get('fix')}")
     return 0
 
 

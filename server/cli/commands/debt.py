@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from memory_store.config import load_project_config
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
-from memory_store.config import load_project_config
 from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
 from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
 from memory_store.debt.report import NoHistory, backtest_error, build_report
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
-from server.cli.common import CliError, Context, positive_int, read_text_arg
+from server.cli.common import CliError, Context, literal, positive_int, read_text_arg
 
 TOP_FILES = 10
 
@@ -172,7 +172,7 @@ def _num(x: float | None) -> str:
 
 def _print_report(ctx: Context, r: dict[str, Any]) -> None:
     by = ", ".join(f"{k} {v}" for k, v in r["by_marker"].items())
-    ctx.out.print(f"[bold]{r['current']}[/bold] markers as of {r['as_of'][:10]} ({by})")
+    ctx.out.print(literal(r["current"], style="bold") + literal(f" markers as of {r['as_of'][:10]} ({by})"))
     ctx.out.print(f"{r['sparkline']}  {r['snapshots']} snapshot(s) since {r['first'][:10]}")
     ctx.out.print(f"change per month: {_num(r['monthly_change'])} recent (90 days), "
                   f"{_num(r['monthly_change_long_run'])} long-run")

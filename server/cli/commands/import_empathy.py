@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.empathy import PARTS, NotAPatternsDir, import_patterns
-from server.cli.commands.bugs import literal_table
 from server.cli.common import CliError, Context
 
 
@@ -50,12 +49,12 @@ def _print(ctx: Context, report: dict[str, Any]) -> None:
             rows.append((part.relpath, "skipped", info["reason"]))
         else:
             rows.append((part.relpath, "absent", ""))
-    literal_table(ctx, f"import from {report['source']}", ["what", "result", "notes"], rows)
+    ctx.table(f"import from {report['source']}", ["what", "result", "notes"], rows)
     pending = f", pending: {', '.join(totals['pending'])}" if totals["pending"] else ""
     ctx.out.print(f"imported {totals['imported']}, skipped {totals['skipped']}, "
                   f"needing review {totals['needs_review']}{pending}")
     if bugs["skipped"]:
-        literal_table(ctx, "skipped", ["file", "reason"], [(s["file"], s["reason"]) for s in bugs["skipped"]])
+        ctx.table("skipped", ["file", "reason"], [(s["file"], s["reason"]) for s in bugs["skipped"]])
     if bugs["review"]:
-        literal_table(ctx, "needs review", ["record", "file", "why"],
+        ctx.table("needs review", ["record", "file", "why"],
                   [(r["id"], r["file"], "; ".join(r["reasons"])) for r in bugs["review"]])
