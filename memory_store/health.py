@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from memory_store import confine
 from memory_store.jsonio import FileProblem
 from memory_store.recordfiles import LoadResult
 from memory_store.workspace import Workspace
@@ -36,10 +38,19 @@ def _builtin_loaders() -> None:
 
 
 def check_memory(workspace: Workspace) -> HealthReport:
+    """Every kind's readable records and unreadable files, plus every symlink under
+    ``.teamlore/`` (never followed; teamlore neither reads nor writes through them)."""
     _builtin_loaders()
     report = HealthReport()
     for kind, loader in sorted(LOADERS.items()):
         result = loader(workspace)
         report.counts[kind] = len(result.records)
         report.problems.extend(result.problems)
+    reported = {p.path for p in report.problems}
+    for path, target in confine.symlinks(workspace.store):
+        if path not in reported:
+            report.problems.append(FileProblem(path, confine.symlink_reason(target)))
+    store = workspace.store
+    if store not in reported and os.path.lexists(store) and not os.path.islink(store) and not store.is_dir():
+        report.problems.append(FileProblem(store, "is not a directory"))
     return report

@@ -18,12 +18,13 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from memory_store import confine
 from memory_store.errors import ParsedError, extract_errors, fingerprint
 from memory_store.jsonio import file_lock
 from memory_store.redact import redact
-from memory_store.workspace import UnsafePathError, Workspace
+from memory_store.workspace import ConfinementError, UnsafePathError, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -134,20 +135,12 @@ class Inbox:
         return event
 
     def append(self, event: dict[str, Any]) -> None:
+        """Append one event (never through a symlink: see :mod:`memory_store.confine`)."""
         line = (json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
         with file_lock(self._lock):
-            self.dir.mkdir(parents=True, exist_ok=True)
-            try:
-                if self.runs_log.stat().st_size + len(line) > ROTATE_BYTES:
-                    os.replace(self.runs_log, self.dir / "runs.1.jsonl")
-            except FileNotFoundError:
-                pass
-            fd = os.open(self.runs_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            if confine.size(self.runs_log) + len(line) > ROTATE_BYTES:
+                confine.replace(self.runs_log, self.dir / "runs.1.jsonl")
+            confine.append(self.runs_log, line)
 
     def events_since(self, cursor: int | str | None = None) -> tuple[list[dict[str, Any]], int]:
         """Run events appended after ``cursor`` (None or 0: from the start) and the new cursor.
@@ -161,20 +154,27 @@ class Inbox:
         except (TypeError, ValueError):
             offset = 0
         try:
-            size = self.runs_log.stat().st_size
+            with confine.open_file(self.runs_log, os.O_RDONLY) as fd, os.fdopen(os.dup(fd), "rb") as fh:
+                return self._read_from(fh, offset)
         except FileNotFoundError:
             return [], 0
+        except ConfinementError as exc:
+            log.warning("run events not read: %s", exc)
+            return [], 0
+
+    @staticmethod
+    def _read_from(fh: BinaryIO, offset: int) -> tuple[list[dict[str, Any]], int]:
+        size = os.fstat(fh.fileno()).st_size
         if offset > size or offset < 0:
             offset = 0
         if offset == size:
             return [], offset
-        with open(self.runs_log, "rb") as fh:
-            if offset:
-                fh.seek(offset - 1)
-                if fh.read(1) != b"\n":  # not at a line start (log rotated): skip to next line
-                    fh.readline()
-            data = fh.read(size - fh.tell())
-            end = fh.tell()
+        if offset:
+            fh.seek(offset - 1)
+            if fh.read(1) != b"\n":  # not at a line start (log rotated): skip to next line
+                fh.readline()
+        data = fh.read(size - fh.tell())
+        end = fh.tell()
         complete = data.rfind(b"\n") + 1
         new_cursor = end - (len(data) - complete)
         events = []

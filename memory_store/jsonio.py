@@ -1,7 +1,8 @@
 """Atomic, never-destructive JSON files.
 
 Every memory file is written to a temp file in the same directory, fsynced and then
-``os.replace``d, so readers see the old or the new content, never a mix. Reading never
+``os.replace``d, so readers see the old or the new content, never a mix; inside
+``.teamlore/`` no write passes through a symlink (:mod:`memory_store.confine`). Reading never
 repairs: a file that cannot be parsed is reported as a :class:`FileProblem` and left as is.
 """
 
@@ -12,11 +13,13 @@ import fcntl
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from memory_store import confine
+from memory_store.workspace import UnsafePathError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Memory files are small; anything bigger is hostile or a mistake and is skipped unread."""
@@ -57,50 +60,31 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically; inside ``.teamlore/`` never through a symlink
+    (see :func:`memory_store.confine.write_atomic`)."""
+    confine.write_atomic(path, data)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 @contextlib.contextmanager
 def file_lock(path: Path) -> Iterator[None]:
-    """Exclusive inter-process lock held on ``path`` (created if missing) for read-modify-write."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    """Exclusive inter-process lock held on ``path`` (created if missing) for read-modify-write.
+
+    Inside ``.teamlore/`` the lock file and its directories may not be symlinks."""
+    with confine.open_file(path, os.O_RDWR | os.O_CREAT) as fd:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, dumps(obj))
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _depth(obj: Any, limit: int) -> int:
@@ -155,12 +139,18 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Read one JSON memory file or raise :class:`MemoryFileError` naming path, line and reason.
 
-    ``confine_to``: a symlink (or any path) resolving outside this directory is refused.
+    ``confine_to``: a symlink (or any path) resolving outside this directory is refused, and so
+    is the directory itself when it (or one above it inside ``.teamlore/``) is a symlink.
     """
 
     def fail(reason: str, line: int | None = None) -> MemoryFileError:
         return MemoryFileError(FileProblem(path, reason, line))
 
+    if confine_to is not None:
+        try:
+            confine.check_dir(confine_to)  # a symlinked store directory is not read at all
+        except UnsafePathError as exc:
+            raise fail(f"not read: {exc}") from None
     # The common case, a plain file directly inside the directory, needs no resolving.
     if confine_to is not None and (path.parent != confine_to or path.is_symlink()):
         try:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memory_store import confine
 from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, file_lock, read_json
-from memory_store.workspace import check_id
+from memory_store.workspace import ConfinementError, check_id
 
 
 def content_id(prefix: str, *parts: Any) -> str:
@@ -78,7 +79,9 @@ class RecordDir:
         return self.validate(path, read_json(path, confine_to=self.directory))
 
     def paths(self) -> Iterator[Path]:
-        if not self.directory.is_dir():
+        """The record files, by name; raises ConfinementError when the directory (or one
+        above it inside ``.teamlore/``) is a symlink: someone else's records are not loaded."""
+        if not confine.check_dir(self.directory):
             return
         names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json") and not n.startswith("."))
         for name in names:
@@ -87,7 +90,12 @@ class RecordDir:
     def load_all(self, validate: Callable[[Path, dict[str, Any]], None] | None = None) -> LoadResult:
         """Every readable record; every unreadable file as a problem (never touched)."""
         result = LoadResult()
-        for path in self.paths():
+        try:
+            paths = list(self.paths())
+        except ConfinementError as exc:
+            result.problems.append(FileProblem(exc.path, f"{exc.reason}; its records are not loaded"))
+            return result
+        for path in paths:
             try:
                 rec = self.read_path(path)
                 if validate is not None:
@@ -110,11 +118,7 @@ class RecordDir:
         return self.path_for(record_id).exists()
 
     def delete(self, record_id: str) -> bool:
-        try:
-            self.path_for(record_id).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+        return confine.unlink(self.path_for(record_id))
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

@@ -2,12 +2,15 @@
 
 The workspace is the repository root. Paths stored in the memory are POSIX-style and
 relative to it; anything that would escape it (``..``, absolute paths, NUL bytes,
-symlinks pointing outside) is rejected with :class:`UnsafePathError`.
+symlinks pointing outside) is rejected with :class:`UnsafePathError`. Writes into the
+memory directory never pass through a symlink (see :mod:`memory_store.confine`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,13 +19,30 @@ ROOT_ENV = "TEAMLORE_ROOT"
 GITIGNORE_LINES = (".cache/", ".inbox/")
 
 
+log = logging.getLogger(__name__)
+
+
 class UnsafePathError(ValueError):
     """A path or id that would leave the workspace or the memory directory."""
 
 
+class ConfinementError(UnsafePathError):
+    """A path inside ``.teamlore/`` that is a symlink, or not the kind of file expected there,
+    so it is neither written nor read through."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
     """Resolve the workspace root: explicit ``--root``, then ``TEAMLORE_ROOT``, then the
-    nearest ancestor of ``start`` (default: cwd) holding ``.teamlore`` or ``.git``, else ``start``."""
+    nearest ancestor of ``start`` (default: cwd) holding ``.teamlore`` or ``.git``, else ``start``.
+
+    A ``.teamlore`` outside any git repository is adopted only when it and the directory
+    holding it belong to the current user: anyone can plant ``/tmp/.teamlore``.
+    """
     if explicit:
         return Path(explicit).expanduser().resolve()
     env = os.environ.get(ROOT_ENV)
@@ -30,9 +50,27 @@ def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: P
         return Path(env).expanduser().resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / STORE_DIRNAME).is_dir() or (candidate / ".git").exists():
+        if (candidate / ".git").exists():
             return candidate
+        if (candidate / STORE_DIRNAME).is_dir():
+            if any((p / ".git").exists() for p in candidate.parents) or _owned_by_user(candidate):
+                return candidate
+            log.warning("ignoring %s: outside any git repository and not owned by you",
+                        candidate / STORE_DIRNAME)
     return here
+
+
+def _owned_by_user(holder: Path) -> bool:
+    """``holder/.teamlore`` is a real directory and both belong to the current user."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # no owners to compare on this platform
+        return True
+    uid = getuid()
+    try:
+        store = os.lstat(holder / STORE_DIRNAME)
+        return stat.S_ISDIR(store.st_mode) and store.st_uid == uid and os.stat(holder).st_uid == uid
+    except OSError:
+        return False
 
 
 def check_relative(path: str) -> str:
@@ -81,12 +119,15 @@ class Workspace:
         return self.store / ".cache"
 
     def ensure_store(self) -> Path:
-        """Create ``.teamlore/`` (with its ``.gitignore``) on first write."""
-        self.store.mkdir(parents=True, exist_ok=True)
-        gitignore = self.store / ".gitignore"
-        if not gitignore.exists():
-            from memory_store.jsonio import atomic_write_text
+        """Create ``.teamlore/`` (with its ``.gitignore``) on first write.
 
+        Raises :class:`ConfinementError` when ``.teamlore`` is a symlink or not a directory."""
+        from memory_store import confine
+        from memory_store.jsonio import atomic_write_text
+
+        confine.make_dirs(self.store)
+        gitignore = self.store / ".gitignore"
+        if not os.path.lexists(gitignore):
             atomic_write_text(gitignore, "".join(f"{line}\n" for line in GITIGNORE_LINES))
         return self.store
 
