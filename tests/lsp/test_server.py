@@ -302,7 +302,7 @@ async def test_bad_requests_do_not_kill_the_server(client: LanguageClient):
     assert (root / ".teamlore" / "bugs" / "bug-corrupt0000000.json").read_text() == "{not json"
 
 
-async def test_apply_remembered_fix_offers_workspace_edit(client: LanguageClient):
+async def test_apply_remembered_fix_states_and_applies_the_exact_edit(client: LanguageClient):
     root = root_of(client)
     (root / "requirements.txt").write_text("requests==2.32.0\n", encoding="utf-8")
     error = "ModuleNotFoundError: No module named 'tenacity'"
@@ -311,17 +311,24 @@ async def test_apply_remembered_fix_offers_workspace_edit(client: LanguageClient
                                  "requirement": "tenacity>=8"}]})
     uri = open_doc(client, root / "app" / "retry.py", "import tenacity\n")
     forward(client, uri, [diag_json(0, 7, 15, error)])
+    title = 'Add "tenacity>=8" to requirements.txt (remembered fix)'
 
     async def apply_action() -> types.CodeAction | None:
         actions = await code_actions(client, uri, 0)
-        return next((a for a in actions if a.title.startswith("Apply remembered fix")), None)
+        return next((a for a in actions if a.title == title), None)
 
     action = await wait_until(apply_action, what="Apply remembered fix action")
     # clients that ask for quick fixes only (Neovim's filter) get them; other kinds get none
     assert [a.title for a in await code_actions(client, uri, 0, only=["quickfix"])] == \
         [a.title for a in await code_actions(client, uri, 0)]
     assert await code_actions(client, uri, 0, only=["refactor"]) == []
-    assert action.edit is not None and action.edit.changes
-    (target, edits), = action.edit.changes.items()
+    assert action.edit is None and action.command is not None  # built when the command runs
+    before = len(client.applied_edits)  # type: ignore[attr-defined]
+    result = await execute(client, action.command.command, action.command.arguments)
+    assert result["applied"] is True and result["title"] == title
+    [applied] = client.applied_edits[before:]  # type: ignore[attr-defined]
+    (target, edits), = applied.changes.items()
     assert target == from_fs_path(str(root / "requirements.txt"))
-    assert any("tenacity>=8" in e.new_text for e in edits)
+    [edit] = edits
+    assert edit.new_text == "tenacity>=8\n"
+    assert edit.range.start == edit.range.end == types.Position(line=1, character=0)

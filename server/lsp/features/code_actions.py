@@ -1,28 +1,27 @@
-"""Code actions on errors (record, show and apply past fixes) and on security findings
+"""Code actions on errors (record and show past fixes, apply their remembered edits: see
+:mod:`server.lsp.features.remembered_fixes`) and on security findings
 (mark as false positive, accept risk). Built from ``Diagnostic.data`` where teamlore put
 the match ids and fingerprints, so no re-matching is needed for its own diagnostics."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from server.lsp import security
 from server.lsp.diagnostics import data_of, error_text, is_error_like, is_finding
+from server.lsp.features.remembered_fixes import remembered_actions
 from server.lsp.memory import FolderMemory
-from server.lsp.positions import client_column, line_of_file
 from server.lsp.render import _one_line
 from server.lsp.server import TeamloreServer
 
 log = logging.getLogger(__name__)
 
 QUICK_REASONS = ("test fixture", "not security relevant")
-MAX_APPLY_ACTIONS = 3
 
 
 def _diag_key(d: types.Diagnostic) -> tuple[Any, ...]:
@@ -83,48 +82,6 @@ def _finding_actions(mem: FolderMemory, uri: str, diag: types.Diagnostic,
     return actions
 
 
-def _apply_actions(ls: TeamloreServer, mem: FolderMemory, diag: types.Diagnostic,
-                   ids: list[str]) -> list[types.CodeAction]:
-    """"Apply remembered fix" for records holding edits that apply to the workspace now."""
-    try:
-        from memory_store.bugs.edits import applicable_edits
-    except ImportError:
-        return []
-    codec = ls.workspace.position_codec
-    actions = []
-    for record_id in ids:
-        rec = mem.record(record_id)
-        if rec is None:
-            continue
-        try:
-            edits = applicable_edits(rec, mem.workspace)
-        except Exception as exc:
-            log.warning("remembered edits of %s cannot be used: %s", record_id, exc)
-            continue
-        changes: dict[str, list[types.TextEdit]] = {}
-        for edit in edits:
-            try:
-                path = mem.workspace.resolve(edit["path"])
-            except Exception:
-                continue
-            line_at = functools.partial(line_of_file, path)  # applicable_edits reads the disk too
-
-            def pos(p: dict[str, int], line_at: Any = line_at) -> types.Position:
-                return types.Position(line=p["line"], character=client_column(codec, line_at(p["line"]),
-                                                                              p["character"]))
-
-            rng = edit["range"]
-            changes.setdefault(from_fs_path(str(path)), []).append(types.TextEdit(
-                range=types.Range(start=pos(rng["start"]), end=pos(rng["end"])), new_text=edit["new_text"]))
-        if changes:
-            title = f"Apply remembered fix: {_one_line(rec.get('fix') or record_id, 80)}"
-            actions.append(types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
-                                            edit=types.WorkspaceEdit(changes=changes)))
-        if len(actions) >= MAX_APPLY_ACTIONS:
-            break
-    return actions
-
-
 def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
            diags: list[types.Diagnostic]) -> list[types.CodeAction]:
     actions: list[types.CodeAction] = []
@@ -148,7 +105,7 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
             if not ids and not data and diag.severity == types.DiagnosticSeverity.Warning:
                 continue  # a lint warning the memory knows nothing about: no lightbulb noise
             actions += _error_actions(ls, uri, diag, [str(i) for i in ids])
-            actions += _apply_actions(ls, mem, diag, [str(i) for i in ids])
+            actions += remembered_actions(mem, uri, diag, [str(i) for i in ids])
         elif is_finding(diag) and security.available() and rel is not None:
             info = data if data.get("teamlore") == "finding" else security.finding_info(diag, rel)
             key = (info.get("tool"), info.get("rule"), info.get("line"))
