@@ -26,6 +26,7 @@ import { RestartPolicy } from "./core/restart";
 import { needsRestart, readSettings, serverSection, serverSettings, type TeamloreSettings } from "./core/settings";
 import { parseStatus, renderStatus, type ServerStatus, statusFromCli } from "./core/status";
 import { TerminalCapture } from "./core/terminal";
+import { checkLaunch, initializationOptions, restrictSettings, userValue, WorkspaceTrust } from "./core/trust";
 
 let extension: TeamloreExtension | undefined;
 
@@ -48,6 +49,7 @@ class TeamloreExtension {
   private readonly forwarder: DiagnosticForwarder;
   private readonly terminal: TerminalCapture;
   private readonly runner: CommandRunner;
+  private readonly trust: WorkspaceTrust;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
   private launch: ServerLaunch | undefined;
@@ -57,6 +59,7 @@ class TeamloreExtension {
   constructor(context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel("teamlore", { log: true });
     this.settings = this.readSettings();
+    this.trust = new WorkspaceTrust(vscode.workspace.isTrusted, () => this.restart());
     this.statusItem = vscode.window.createStatusBarItem("teamlore.status", vscode.StatusBarAlignment.Right, 50);
     this.statusItem.name = "teamlore";
     this.statusItem.command = "teamlore.menu";
@@ -98,6 +101,10 @@ class TeamloreExtension {
         void this.terminal.ended(e.execution, e.exitCode).then((sent) => {
           if (sent) this.output.info(`sent failing command to the server: ${sent.command} (exit ${sent.exitCode})`);
         });
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.output.info("workspace trusted: restarting the server without Restricted Mode");
+        void this.trust.granted();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("teamlore")) void this.settingsChanged();
@@ -147,6 +154,21 @@ class TeamloreExtension {
       this.statusItem.show();
       return;
     }
+    const allowed = await checkLaunch(found.launch.command, folder, this.trust.trusted, (f) => fs.realpath(f));
+    if (!allowed.allowed) {
+      const message = allowed.reason ?? "teamlore: the server was not started.";
+      this.output.error(message);
+      void vscode.window.showWarningMessage(message, "Manage workspace trust").then((choice) => {
+        if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
+      });
+      this.statusItem.text = "$(shield) teamlore";
+      this.statusItem.tooltip = message;
+      this.statusItem.show();
+      return;
+    }
+    if (!this.trust.trusted) {
+      this.output.info("workspace not trusted (Restricted Mode): no team sync, no scanners on save");
+    }
     this.output.info(`starting ${found.launch.command} ${found.launch.args.join(" ")} (found via ${found.launch.origin})`);
     this.launch = found.launch;
 
@@ -162,7 +184,7 @@ class TeamloreExtension {
       diagnosticCollectionName: SOURCE,
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: serverSettings(this.settings),
+      initializationOptions: initializationOptions(serverSettings(this.settings), this.trust.trusted),
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
@@ -180,7 +202,7 @@ class TeamloreExtension {
           configuration: async (params, token, next) => {
             const result = await next(params, token);
             if (!Array.isArray(result)) return result;
-            return result.map((value, i) => (params.items[i]?.section === SOURCE ? serverSection(value) : value));
+            return result.map((value, i) => (params.items[i]?.section === SOURCE ? this.section(value) : value));
           },
         },
       },
@@ -240,10 +262,17 @@ class TeamloreExtension {
       await this.restart();
     } else if (this.client?.state === State.Running) {
       await this.client.sendNotification(DidChangeConfigurationNotification.type, {
-        settings: { teamlore: serverSettings(this.settings) },
+        settings: { teamlore: restrictSettings(serverSettings(this.settings), this.trust.trusted) },
       });
       this.scheduleStatus();
     }
+  }
+
+  /** The `teamlore` section for the server's workspace/configuration, restricted when untrusted. */
+  private section(value: unknown): unknown {
+    const section = serverSection(value);
+    if (typeof section !== "object" || section === null || Array.isArray(section)) return section;
+    return restrictSettings(section as Record<string, unknown>, this.trust.trusted);
   }
 
   private async pythonInterpreter(): Promise<string | undefined> {
@@ -258,7 +287,12 @@ class TeamloreExtension {
         this.output.warn(`could not ask the Python extension for the interpreter: ${String(error)}`);
       }
     }
-    const configured = vscode.workspace.getConfiguration("python", resource).get<string>("defaultInterpreterPath");
+    // Only the user's own value: a program path must never come from the repository's
+    // .vscode/settings.json (VS Code applies no scope to a setting of an extension that
+    // is not installed).
+    const configured = userValue(
+      vscode.workspace.getConfiguration("python", resource).inspect<string>("defaultInterpreterPath"),
+    );
     return configured && configured !== "python" ? configured : undefined;
   }
 

@@ -61,6 +61,15 @@ describe("discoverServer", () => {
     expect(r.launch).toEqual({ command: "/usr/local/bin/teamlore", args: ["lsp"], origin: "PATH" });
   });
 
+  it("skips relative PATH entries, which would name a folder of the repository", async () => {
+    const r = await discoverServer(
+      { ...base, interpreter: undefined, pathEnv: ".:bin:/usr/bin" },
+      probe(".", "teamlore", "bin/teamlore", "/usr/bin/teamlore"),
+    );
+    expect(r.launch).toEqual({ command: "/usr/bin/teamlore", args: ["lsp"], origin: "PATH" });
+    expect(r.tried).toEqual(["/usr/bin/teamlore"]);
+  });
+
   it("lists everything it tried when nothing is found", async () => {
     const r = await discoverServer(base, probe());
     expect(r.launch).toBeUndefined();

@@ -2,7 +2,8 @@
  * Finds the `teamlore` executable, in this order:
  * 1. the `teamlore.serverPath` setting (`~` and `${workspaceFolder}` expanded);
  * 2. next to the selected Python interpreter (its venv's `bin/` or `Scripts\`);
- * 3. the PATH.
+ * 3. the PATH (absolute entries only: a relative one would name a folder of whatever
+ *    directory the program starts in, usually the repository).
  */
 import * as path from "node:path";
 
@@ -86,7 +87,7 @@ async function searchPath(
 ): Promise<ServerLaunch | undefined> {
   const sep = inputs.platform === "win32" ? ";" : ":";
   for (const dir of (inputs.pathEnv ?? "").split(sep)) {
-    if (!dir) continue;
+    if (!dir || !p.isAbsolute(dir)) continue;
     for (const name of names) {
       const file = p.join(dir, name);
       if (await check(file)) return { command: file, args: LSP_ARGS, origin: "PATH" };
