@@ -3,6 +3,11 @@
 Each runs in the workspace root and reports in a format :mod:`findings` reads:
 bandit ``-f json``, semgrep ``--json``, ruff ``--output-format sarif`` (S rules only).
 A scanner that is not installed is skipped; one that fails is reported, not fatal.
+
+The repository is untrusted: a Python scanner starts in isolated mode (``python -I``:
+neither the working directory nor ``PYTHON*`` variables reach ``sys.path``), so a
+committed ``bandit.py`` or ``yaml.py`` is never imported; and an executable found on
+``PATH`` inside the repository (a ``PATH`` holding ``.``) is never started.
 """
 
 from __future__ import annotations
@@ -44,21 +49,29 @@ def _module_available(name: str) -> bool:
         return False
 
 
+def _program(name: str, workspace: Workspace) -> str | None:
+    """``name`` on ``PATH`` (or beside this Python), never a program inside the repository."""
+    beside = Path(sys.executable).parent / name
+    for found in (shutil.which(name), str(beside) if beside.is_file() else None):
+        if found and not workspace.contains(Path(found).resolve()):
+            return found
+    return None
+
+
 def _command(tool: str, workspace: Workspace) -> list[str] | None:
     """How to start ``tool``, or None when it is not installed (or not configured)."""
     if tool == "bandit":
         if _module_available("bandit"):
-            return [sys.executable, "-m", "bandit"]
-        exe = shutil.which("bandit")
+            return [sys.executable, "-I", "-m", "bandit"]
+        exe = _program("bandit", workspace)
         return [exe] if exe else None
     if tool == "ruff":
-        exe = shutil.which("ruff") or (str(Path(sys.executable).parent / "ruff")
-                                       if (Path(sys.executable).parent / "ruff").exists() else None)
+        exe = _program("ruff", workspace)
         if exe:
             return [exe]
-        return [sys.executable, "-m", "ruff"] if _module_available("ruff") else None
+        return [sys.executable, "-I", "-m", "ruff"] if _module_available("ruff") else None
     if tool == "semgrep":
-        exe = shutil.which("semgrep")
+        exe = _program("semgrep", workspace)
         return [exe] if exe else None
     raise ValueError(f"unknown scanner {tool!r}; expected one of {', '.join(SCANNERS)}")
 

@@ -56,8 +56,12 @@ class SyncConfig:
 def mask_url(url: str, username: str | None = None, has_password: bool = False) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # shown as it was given; only the credentials are masked
+        port = parts.netloc.rpartition("@")[2].rpartition(":")[2] or None
+    if port:
+        host = f"{host}:{port}"
     user = username or (unquote(parts.username) if parts.username else "")
     cred = ""
     if user or has_password:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from server.lsp.settings import Settings, camel, read_project_file, resolve, section_of, snake
+from memory_store.config import allow_repository, load_project_config
+from memory_store.workspace import Workspace
+from server.lsp.settings import Settings, camel, project_layer, resolve, section_of, snake
 
 
 def test_defaults_need_no_settings():
@@ -59,16 +61,18 @@ def test_section_of_accepts_nested_or_flat():
     assert section_of(None) == {} and section_of([1]) == {}
 
 
-def test_project_file(tmp_path: Path):
-    store = tmp_path / ".teamlore"
-    store.mkdir()
-    assert read_project_file(store) == ({}, None)
-    (store / "config.toml").write_text('[lsp]\nmatch_threshold = 0.9\n[sync]\nredis_url = "redis://h:6379"\n')
-    values, problem = read_project_file(store)
-    assert problem is None and values == {"match_threshold": 0.9, "redis_url": "redis://h:6379"}
-    (store / "config.toml").write_text("[lsp\n")
-    values, problem = read_project_file(store)
-    assert values == {} and "config.toml" in problem
+def test_project_layer_holds_committed_values_and_gated_ones_once_allowed(tmp_path: Path):
+    ws = Workspace(tmp_path)
+    (tmp_path / ".teamlore").mkdir()
+    assert project_layer(load_project_config(ws)) == {}
+    (ws.store / "config.toml").write_text('[lsp]\nmatch_threshold = 0.9\n[sync]\nredis_url = "redis://h:6379"\n')
+    assert project_layer(load_project_config(ws)) == {"match_threshold": 0.9}
+    allow_repository(ws)
+    assert project_layer(load_project_config(ws)) == {"match_threshold": 0.9, "redis_url": "redis://h:6379"}
+    assert project_layer(load_project_config(ws, restricted=True)) == {"match_threshold": 0.9}
+    (ws.store / "config.toml").write_text("[lsp\n")
+    config = load_project_config(ws)
+    assert project_layer(config) == {} and "config.toml" in str(config.problems[0])
 
 
 def test_readme_settings_table_lists_every_setting():

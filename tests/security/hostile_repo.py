@@ -74,7 +74,7 @@ def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def run_teamlore(*args: str, cwd: Path, env: Mapping[str, str], stdin: str | None = None,
                  timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The real ``teamlore`` command (``python -m server``) run in ``cwd``."""
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=cwd, env=dict(env), input=stdin,
+    return subprocess.run([sys.executable, "-I", "-m", "server", *args], cwd=cwd, env=dict(env), input=stdin,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 

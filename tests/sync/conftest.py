@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from memory_store.config import allow_repository
 from memory_store.jsonio import atomic_write_text
 from memory_store.workspace import Workspace
 
@@ -98,13 +99,15 @@ def redis_with_password(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def make_workspace(tmp_path: Path, name: str, url: str | None = None, stream: str = "teamlore:test") -> Workspace:
-    """A workspace whose config.toml names the stream (and the url, when given)."""
+    """A workspace whose config.toml names the stream (and the url, when given), allowed by
+    its user as ``teamlore allow`` would (committed sync settings count only then)."""
     root = tmp_path / name
     root.mkdir()
     ws = Workspace(root.resolve())
     ws.ensure_store()
     lines = ["[sync]", f'stream = "{stream}"'] + ([f'redis_url = "{url}"'] if url else [])
     atomic_write_text(ws.store / "config.toml", "\n".join(lines) + "\n")
+    allow_repository(ws)
     return ws
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from memory_store.bugs.records import BugStore
+from memory_store.config import allow_repository, load_project_config
 from memory_store.jsonio import atomic_write_text
 from memory_store.sync.config import (
     SyncConfigError,
@@ -31,9 +32,12 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def write_config(ws: Workspace, text: str) -> None:
+def write_config(ws: Workspace, text: str, allow: bool = True) -> None:
+    """Commit settings to the workspace and (by default) allow them as its user would."""
     ws.ensure_store()
     atomic_write_text(ws.store / "config.toml", text)
+    if allow:
+        allow_repository(ws)
 
 
 def test_not_configured_without_url(workspace: Workspace) -> None:
@@ -66,8 +70,19 @@ def test_password_from_env_wins_and_is_never_in_the_url(workspace: Workspace, mo
 
 def test_password_in_shared_config_is_refused(workspace: Workspace) -> None:
     write_config(workspace, '[sync]\nredis_url = "redis://:topsecret@127.0.0.1:6379/0"\n')
-    with pytest.raises(SyncConfigError, match="TEAMLORE_REDIS_PASSWORD"):
-        load_config(workspace)
+    assert load_config(workspace) is None
+    problems = [str(p) for p in load_project_config(workspace).problems]
+    assert any("redis_url" in p and "TEAMLORE_REDIS_PASSWORD" in p for p in problems)
+    assert not any("topsecret" in p for p in problems)
+
+
+def test_committed_url_counts_only_once_allowed(workspace: Workspace) -> None:
+    write_config(workspace, '[sync]\nredis_url = "redis://team.example:6379/0"\n', allow=False)
+    assert load_config(workspace) is None and not is_configured(workspace)
+    assert [w.key for w in load_project_config(workspace).withheld] == ["sync.redis_url"]
+    allow_repository(workspace)
+    cfg = load_config(workspace)
+    assert cfg is not None and cfg.url == "redis://team.example:6379/0" and is_configured(workspace)
 
 
 @pytest.mark.parametrize("text, field", [
@@ -76,9 +91,18 @@ def test_password_in_shared_config_is_refused(workspace: Workspace) -> None:
     pytest.param('[sync]\nredis_url = "redis://x"\nmaxlen = 0\n', "maxlen", id="maxlen"),
     pytest.param('[sync\n', "config.toml", id="toml"),
 ])
-def test_bad_settings_name_the_field(workspace: Workspace, text: str, field: str) -> None:
+def test_bad_settings_are_named_problems_and_defaults(workspace: Workspace, text: str, field: str) -> None:
     write_config(workspace, text)
-    with pytest.raises(SyncConfigError, match=field.replace(".", r"\.")):
+    config = load_project_config(workspace)
+    assert any(field in str(p) for p in config.problems), config.problems
+    assert config.sync.maxlen == 100_000
+    if field != "maxlen":
+        assert load_config(workspace) is None
+
+
+def test_bad_url_in_the_environment_is_a_clear_error(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEAMLORE_REDIS_URL", "redis://host:notaport/0")
+    with pytest.raises(SyncConfigError, match="port"):
         load_config(workspace)
 
 
