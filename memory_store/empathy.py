@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from memory_store import confine
 from memory_store.bugs.records import BugStore, EmptyErrorText
 from memory_store.clock import parse_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_text, read_json
@@ -210,8 +211,7 @@ def _hand_over(workspace: Workspace, part: Part, path: Path) -> dict[str, Any]:
             log.exception("empathy import of %s failed", part.relpath)
             reason = f"{type(exc).__name__}: {exc}"
         else:
-            if pending.exists():
-                pending.unlink()
+            confine.unlink(pending)
             return {"status": "imported", "counts": counts if isinstance(counts, dict) else {}, "file": part.relpath}
     else:
         reason = f"{part.module}.{part.function} is not available"

@@ -17,12 +17,11 @@ never proposed again for that command.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from memory_store import gitinfo
+from memory_store import confine, gitinfo
 from memory_store.bugs.diffs import FileDiff, dependency_changes, parse_unified_diff, summarize
 from memory_store.bugs.edits import remembered_edits
 from memory_store.bugs.records import BugStore
@@ -61,7 +60,7 @@ def _state_path(workspace: Workspace, command: str, cwd: str | None) -> Path:
 
 def _load_state(path: Path, command: str, cwd: str | None) -> dict[str, Any]:
     try:
-        state = read_json(path)
+        state = read_json(path, confine_to=path.parent)
         if isinstance(state, dict) and state.get("schema") == STATE_SCHEMA:
             state.setdefault("open", {})
             state.setdefault("proposed", {})
@@ -72,7 +71,7 @@ def _load_state(path: Path, command: str, cwd: str | None) -> dict[str, Any]:
             return {"schema": STATE_SCHEMA, "command": command, "cwd": cwd, "open": {}, "proposed": {}}
         reason = exc.problem.reason
     aside = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
-    os.replace(path, aside)  # kept for inspection, never overwritten
+    confine.replace(path, aside)  # kept for inspection, never overwritten
     log.warning("capture state %s unreadable (%s); moved to %s and starting over", path, reason, aside.name)
     return {"schema": STATE_SCHEMA, "command": command, "cwd": cwd, "open": {}, "proposed": {}}
 
