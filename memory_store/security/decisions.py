@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from collections.abc import Iterable
 from datetime import datetime
@@ -30,6 +29,7 @@ from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json,
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
+from memory_store.security.path_glob import GlobError, check_glob
 from memory_store.sync.hooks import on_record_written
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
@@ -96,11 +96,9 @@ def validate_record(path: Path, rec: dict[str, Any]) -> None:
         _require_str(path, rec, "paths")
         if rec.get("tool") is not None and not isinstance(rec.get("tool"), str):
             raise _problem(path, "field 'tool' must be a string or null")
-        from memory_store.security.triage import glob_regex
-
         try:
-            glob_regex(rec["paths"])
-        except re.error as exc:
+            check_glob(rec["paths"])
+        except GlobError as exc:
             raise _problem(path, f"field 'paths' is not a valid glob: {exc}") from None
 
 
@@ -119,6 +117,14 @@ def check_reason(reason: str | None) -> str:
     if not text:
         raise DecisionError("a reason is required")
     return text
+
+
+def _checked_paths(paths: str) -> str:
+    """A policy's path glob (``--paths``), stripped, or :class:`DecisionError`."""
+    try:
+        return check_glob(paths)
+    except GlobError as exc:
+        raise DecisionError(f"--paths: not a valid glob: {exc}") from None
 
 
 def check_expires(expires: str | None) -> str | None:
@@ -272,12 +278,7 @@ class DecisionStore:
             raise DecisionError("a policy needs at least one rule")
         if not paths or not paths.strip():
             raise DecisionError("a policy needs a path glob")
-        from memory_store.security.triage import glob_regex
-
-        try:
-            glob_regex(paths.strip())
-        except re.error as exc:
-            raise DecisionError(f"--paths: not a valid glob: {exc}") from None
+        paths = _checked_paths(paths)
         decision = check_decision(decision)
         if decision not in SUPPRESSING:
             raise DecisionError("a policy suppresses findings: use false_positive or accepted_risk")
@@ -329,7 +330,7 @@ class DecisionStore:
         if paths:
             if current.get("type") != "policy":
                 raise DecisionError("--paths applies to policies only")
-            change = {"paths": paths.strip(), "original_paths": current.get("paths")}
+            change = {"paths": _checked_paths(paths), "original_paths": current.get("paths")}
         return self._set_status(record_id, "confirmed", author, change)
 
     def reject(self, record_id: str, author: str | None = None) -> dict[str, Any]:

@@ -15,18 +15,17 @@ Rules, in order:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any
 
 from memory_store.security.decisions import SUPPRESSING, is_expired
 from memory_store.security.findings import Finding
 from memory_store.security.fingerprint import compute_fingerprint
+from memory_store.security.path_glob import path_glob
 
 POLICY_SUGGESTION_MIN = 3
 """Instance decisions sharing tool, rule and a directory before a policy is suggested."""
@@ -78,47 +77,13 @@ class TriageResult:
         return {"findings": [s.to_json() for s in self.statuses], "summary": self.summary()}
 
 
-@lru_cache(maxsize=1024)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Path glob with ``**`` (any depth), ``*`` (within one segment), ``?`` and ``[...]``."""
-    pattern = pattern.strip()
-    while pattern.startswith("./"):
-        pattern = pattern[2:]
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[" and "]" in pattern[i + 1:]:
-            j = pattern.index("]", i + 1)
-            out.append("[" + pattern[i + 1:j].replace("!", "^", 1) + "]")
-            i = j + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    body = "".join(out)
-    if pattern.endswith("/"):
-        body += ".*"
-    return re.compile(body + r"\Z")
-
-
 def policy_covers(policy: dict[str, Any], finding: Finding) -> bool:
     tool = policy.get("tool")
     if tool and tool != finding.tool.lower():
         return False
     if not any(r == finding.rule or fnmatchcase(finding.rule, r) for r in policy.get("rules", ())):
         return False
-    return bool(glob_regex(policy["paths"]).match(finding.path))
+    return path_glob(policy["paths"]).match(finding.path)
 
 
 def _parent_globs(path: str) -> list[str]:

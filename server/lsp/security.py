@@ -192,12 +192,12 @@ def policy_suggestions(mem: FolderMemory, finding: dict[str, Any]) -> list[dict[
     sec = security_memory(mem)
     if sec is None or not finding.get("path"):
         return []
-    from memory_store.security.triage import glob_regex
+    from memory_store.security.path_glob import path_glob
 
     out = []
     for s in sec.suggestions():
         if s.get("rule") == finding.get("rule") and s.get("tool") == finding.get("tool") \
-                and glob_regex(s["paths"]).match(str(finding["path"])):
+                and path_glob(s["paths"]).match(str(finding["path"])):
             out.append(s)
     return out
 

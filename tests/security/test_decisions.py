@@ -7,7 +7,7 @@ import pytest
 from memory_store.health import check_memory
 from memory_store.security.api import SecurityMemory, UnknownFingerprintError
 from memory_store.security.decisions import DecisionError
-from memory_store.security.triage import glob_regex
+from memory_store.security.path_glob import path_glob
 
 CODE = "def test_thing(client):\n    assert client.get('/').ok\n    assert client.post('/').ok\n"
 
@@ -34,7 +34,7 @@ def asserts(mem, *paths):
     pytest.param("./src/app.py", "src/app.py", True, id="dot-slash"),
 ])
 def test_glob(glob, path, hit):
-    assert bool(glob_regex(glob).match(path)) is hit
+    assert path_glob(glob).match(path) is hit
 
 
 def test_policy_suppresses_only_what_it_covers(mem):
