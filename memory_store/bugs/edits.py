@@ -190,10 +190,8 @@ def validate_edit(raw: Any) -> RememberedEdit:
 def stored_edits(record: dict[str, Any]) -> list[Any]:
     """The raw edit entries of a record: its ``edits``, else those its ``fix_diff`` describes."""
     stored = record.get("edits")
-    if isinstance(stored, list):
-        return stored
     if stored is not None:
-        return [stored]  # not a list: reported as invalid
+        return stored if isinstance(stored, list) else []  # not a list: refused by checked_edits
     diff = record.get("fix_diff")
     return remembered_edits(diff) if isinstance(diff, str) and diff else []
 
@@ -202,6 +200,8 @@ def checked_edits(record: dict[str, Any]) -> tuple[list[RememberedEdit], list[st
     """A record's valid remembered edits, and a ``not applied: <reason>`` line per invalid one."""
     valid: list[RememberedEdit] = []
     refused: list[str] = []
+    if record.get("edits") is not None and not isinstance(record.get("edits"), list):
+        refused.append("not applied: 'edits' is not a list")
     entries = stored_edits(record)
     if len(entries) > MAX_STORED_EDITS:
         refused.append(f"not applied: {len(entries) - MAX_STORED_EDITS} edits beyond the first {MAX_STORED_EDITS}")
