@@ -45,7 +45,7 @@ def check_memory(workspace: Workspace) -> HealthReport:
     for kind, loader in sorted(LOADERS.items()):
         result = loader(workspace)
         report.counts[kind] = len(result.records)
-        report.problems.extend(result.problems)
+        report.problems.extend(p for p in result.problems if p not in report.problems)  # e.g. a symlinked store
     reported = {p.path for p in report.problems}
     for path, target in confine.symlinks(workspace.store):
         if path not in reported:
