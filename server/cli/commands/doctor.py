@@ -1,30 +1,47 @@
-"""``teamlore doctor``: list memory files that cannot be read, exit 1 when there are any."""
+"""``teamlore doctor``: list memory files and settings that cannot be used; exit 1 when there are any.
+
+It also lists the committed settings that wait for the user's consent (``teamlore allow``):
+they are not a fault, so they do not change the exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 
+from memory_store.config import load_project_config
 from memory_store.health import check_memory
 from server.cli.common import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("doctor", help="check every memory file; list the unreadable ones")
+    p = sub.add_parser("doctor", help="check every memory file and setting; list the unusable ones")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(ctx: Context) -> int:
     report = check_memory(ctx.workspace)
+    config = load_project_config(ctx.workspace)
     if ctx.json:
         ctx.emit_json({"root": str(ctx.workspace.root), "counts": report.counts,
-                       "problems": [p.to_json(ctx.workspace.root) for p in report.problems]})
+                       "problems": [p.to_json(ctx.workspace.root) for p in report.problems],
+                       "config_problems": [{"source": p.source, "key": p.key, "message": p.message}
+                                           for p in config.problems],
+                       "withheld_settings": [{"key": w.key, "value": w.value, "why": w.why}
+                                             for w in config.withheld]})
     else:
         ctx.out.print(f"memory: {ctx.workspace.store}")
         ctx.table(None, ["kind", "readable files"], sorted(report.counts.items()))
         if report.problems:
             ctx.table(f"{len(report.problems)} unreadable file(s) (left untouched)", ["file", "line", "reason"],
                       [(p.to_json(ctx.workspace.root)["path"], p.line or "", p.reason) for p in report.problems])
-        else:
+        if config.problems:
+            ctx.table(f"{len(config.problems)} unusable setting(s) (defaults used)", ["file", "setting", "problem"],
+                      [(p.source, p.key, p.message) for p in config.problems])
+        if config.withheld:
+            ctx.table("committed settings ignored until you run `teamlore allow`", ["setting", "value", "it would"],
+                      [(w.key, json.dumps(w.value, ensure_ascii=True), w.why) for w in config.withheld])
+        if not report.problems and not config.problems:
             ctx.out.print("no problems found")
-    return 1 if report.problems else 0
+    return 1 if report.problems or config.problems else 0
