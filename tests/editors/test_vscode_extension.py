@@ -58,7 +58,7 @@ def test_unit_tests_pass(tmp_path: Path) -> None:
     assert summary["numFailedTests"] == 0
     assert summary["numPassedTests"] >= 50, summary["numPassedTests"]
     files = {Path(r["name"]).name for r in summary["testResults"]}
-    for covered in ("forwarding", "terminal", "commands", "discovery", "settings"):
+    for covered in ("forwarding", "terminal", "commands", "discovery", "settings", "trust"):
         assert f"{covered}.test.ts" in files
 
 
@@ -69,6 +69,20 @@ def test_bundle_keeps_vscode_external() -> None:
     assert 'require("vscode")' in bundle  # provided by VS Code at run time, not bundled
     assert "teamlore/didChangeDiagnostics" in bundle
     assert "teamlore/terminalOutput" in bundle
+
+
+def test_manifest_limits_untrusted_workspaces() -> None:
+    """What VS Code itself enforces: the extension runs in Restricted Mode with limited
+    support, a workspace cannot set the restricted settings there, and only user settings
+    can name the program to start or the sync server, trusted or not."""
+    manifest = json.loads((EXTENSION / "package.json").read_text())
+    untrusted = manifest["capabilities"]["untrustedWorkspaces"]
+    assert untrusted["supported"] == "limited"
+    assert set(untrusted["restrictedConfigurations"]) == {
+        "teamlore.serverPath", "teamlore.redisUrl", "teamlore.scannersOnSave", "teamlore.storeRoot"}
+    props = manifest["contributes"]["configuration"]["properties"]
+    assert props["teamlore.serverPath"]["scope"] == "machine"
+    assert props["teamlore.redisUrl"]["scope"] == "machine"
 
 
 def test_vsce_package_builds_a_vsix(tmp_path: Path) -> None:
@@ -127,3 +141,61 @@ def test_bundled_extension_against_real_server(tmp_path: Path) -> None:
     [decision] = [json.loads(p.read_text()) for p in (ws / ".teamlore" / "security" / "decisions").glob("*.json")]
     assert (decision["decision"], decision["reason"], decision["rule"]) == \
         ("false_positive", "local test fixture", "B105")
+
+
+def run_trust_smoke(tmp_path: Path, scenario: str, server: str, **env: str) -> dict:
+    ws = tmp_path / "ws"
+    out = tmp_path / f"{scenario}.json"
+    node = shutil.which("node")
+    assert node, "node is not installed"
+    full_env = {**os.environ, "TEAMLORE_SMOKE_FOLDER": str(ws), "TEAMLORE_SMOKE_OUT": str(out),
+                "TEAMLORE_SMOKE_SCENARIO": scenario, "TEAMLORE_SMOKE_SERVER": server, **env}
+    full_env.pop("TEAMLORE_ROOT", None)
+    proc = subprocess.run([node, str(EXTENSION / "test" / "smoke" / "trust.cjs")], cwd=ws, env=full_env,
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert out.exists(), proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    assert result["ok"], json.dumps(result, indent=1)
+    return result
+
+
+@pytest.fixture
+def untrusted_ws(tmp_path: Path) -> Path:
+    assert npm("run", "bundle").returncode == 0
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q", str(ws)], check=True, timeout=30)
+    return ws
+
+
+def test_untrusted_workspace_program_waits_for_trust(tmp_path: Path, untrusted_ws: Path) -> None:
+    """A program inside an untrusted workspace (here a committed `.venv/bin/teamlore`
+    named by teamlore.serverPath) is not started; granting trust restarts the client,
+    which then starts it without Restricted Mode."""
+    started = tmp_path / "started"
+    real = Path(sys.executable).parent / "teamlore"
+    wrapper = untrusted_ws / ".venv" / "bin" / "teamlore"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{started}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    result = run_trust_smoke(tmp_path, "inside", "${workspaceFolder}/.venv/bin/teamlore")
+    assert result["before"] == {"running": False, "initialize": 0}
+    assert any("not trusted" in n and str(wrapper) in n for n in result["notifications"])
+    assert result["after"]["running"] is True
+    assert [o["restrictedMode"] for o in result["after"]["initialize"]] == [False]
+    assert started.read_text().split() == ["lsp"]  # started once, only after the grant
+
+
+def test_untrusted_workspace_runs_server_restricted(tmp_path: Path, untrusted_ws: Path) -> None:
+    """A server outside the workspace starts in Restricted Mode: initializationOptions and
+    the answer to workspace/configuration carry no sync URL and no scanners, although the
+    user configured both."""
+    server = str(Path(sys.executable).parent / "teamlore")
+    result = run_trust_smoke(tmp_path, "outside", server, TEAMLORE_SMOKE_REDIS="redis://127.0.0.1:1/0")
+    [options] = result["initialize"]
+    assert options["restrictedMode"] is True
+    assert options["scannersOnSave"] == []
+    assert "redisUrl" not in options
+    assert result["configuration"]["scannersOnSave"] == []
+    assert "redisUrl" not in result["configuration"]
+    assert "serverPath" not in result["configuration"]

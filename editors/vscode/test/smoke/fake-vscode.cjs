@@ -124,11 +124,12 @@ function createFake(options) {
   const shellStart = new EventEmitter();
   const shellEnd = new EventEmitter();
   const openDocument = new EventEmitter();
+  const trustGranted = new EventEmitter();
   const inputAnswers = [...(options.inputAnswers ?? [])];
   const shown = [];
 
   const channel = (name) => withFallback({
-    name, logLevel: 2, onDidChangeLogLevel: noEvent,
+    name, logLevel: options.logLevel ?? 2, onDidChangeLogLevel: noEvent,
     append: (v) => log.push(v), appendLine: (v) => log.push(v), replace() {}, clear() {}, show() {}, hide() {}, dispose() {},
     trace: (m) => log.push(`[trace] ${m}`), debug: (m) => log.push(`[debug] ${m}`), info: (m) => log.push(`[info] ${m}`),
     warn: (m) => log.push(`[warn] ${m}`), error: (m) => log.push(`[error] ${m}`),
@@ -174,6 +175,8 @@ function createFake(options) {
       onDidStartTerminalShellExecution: shellStart.event, onDidEndTerminalShellExecution: shellEnd.event,
     }),
     workspace: withFallback({
+      isTrusted: options.trusted ?? true,
+      onDidGrantWorkspaceTrust: trustGranted.event,
       workspaceFolders: [{ uri: Uri.file(options.folder), name: path.basename(options.folder), index: 0 }],
       getWorkspaceFolder: (uri) => (uri.fsPath.startsWith(options.folder) ? vscode.workspace.workspaceFolders[0] : undefined),
       getConfiguration: (section) => withFallback({
@@ -181,7 +184,17 @@ function createFake(options) {
           const full = section ? `${section}.${key}` : key;
           if (full in options.settings) return options.settings[full];
           if (section === undefined && key in options.settings) return options.settings[key];
-          return dflt;
+          // A whole section ("teamlore"), as VS Code answers workspace/configuration.
+          const nested = Object.entries(options.settings).filter(([k]) => k.startsWith(`${full}.`));
+          if (nested.length === 0) return dflt;
+          const value = {};
+          for (const [k, v] of nested) {
+            const parts = k.slice(full.length + 1).split(".");
+            let node = value;
+            for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+            node[parts[parts.length - 1]] = v;
+          }
+          return value;
         },
         has: () => false, inspect: () => undefined, update: async () => {},
       }),
@@ -220,6 +233,8 @@ function createFake(options) {
   const fake = withFallback(vscode);
   return {
     vscode: fake, log, commands, providers, collections, shown, shellStart, shellEnd,
+    /** The user trusts the workspace (what "Trust" in VS Code's Restricted Mode banner does). */
+    grantTrust() { vscode.workspace.isTrusted = true; trustGranted.fire(); },
     /** Another tool's diagnostics for a document (what Pylance or mypy would publish). */
     setOtherDiagnostics(uri, diags) { extraDiagnostics.set(uri.toString(), [uri, diags]); diagnosticsChanged.fire({ uris: [uri] }); },
     openDocument(file, text, languageId) {
