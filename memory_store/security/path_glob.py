@@ -16,13 +16,16 @@ the set. A leading ``./`` is ignored; a trailing ``/`` means everything below.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 MAX_GLOB_LENGTH = 256
 MAX_WILDCARD_GROUPS = 8
 """Runs of ``*`` (``*`` or ``**``) a policy glob may hold."""
-_MAX_REMEMBERED_STEPS = 4096
+_MAX_STATES = 4096
+_MAX_MOVES = 1 << 16
+_DEAD, _UNREMEMBERED = -1, -2
 
 # Token kinds: one character each, or a repetition that may also match nothing.
 _LIT, _ONE, _SET, _STAR, _ANY, _DIRS = range(6)
@@ -95,9 +98,13 @@ def _tokens(pattern: str) -> list[tuple[int, object]]:
 
 
 class PathGlob:
-    """A compiled glob; :meth:`match` tells whether a whole workspace-relative path matches."""
+    """A compiled glob; :meth:`match` tells whether a whole workspace-relative path matches.
 
-    __slots__ = ("_accept", "_start", "_steps", "_tokens", "pattern")
+    States of the automaton are numbered sets of pattern positions, built as paths reach
+    them; ``_moves[state]`` maps a character to the next state (``_DEAD``: no match possible).
+    """
+
+    __slots__ = ("_accepting", "_ids", "_lock", "_moves", "_remembered", "_sets", "_tokens", "pattern")
 
     def __init__(self, pattern: str):
         self.pattern = pattern
@@ -105,24 +112,40 @@ class PathGlob:
         while body.startswith("./"):
             body = body[2:]
         self._tokens = _tokens(body)
-        self._accept = len(self._tokens)
-        self._start = self._closure({0})
-        self._steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
+        self._ids: dict[frozenset[int], int] = {}
+        self._sets: list[frozenset[int]] = []
+        self._moves: list[dict[str, int]] = []
+        self._accepting: list[bool] = []
+        self._remembered = 0
+        self._lock = threading.Lock()
+        self._state(self._closure({0}))
 
-    def _closure(self, states: set[int]) -> frozenset[int]:
-        """``states`` plus every position reachable by letting repetitions match nothing."""
-        todo = list(states)
+    def _state(self, positions: frozenset[int]) -> int:
+        if not positions:
+            return _DEAD
+        found = self._ids.get(positions)
+        if found is not None:
+            return found
+        self._ids[positions] = number = len(self._sets)
+        self._sets.append(positions)
+        self._moves.append({})
+        self._accepting.append(len(self._tokens) in positions)
+        return number
+
+    def _closure(self, positions: set[int]) -> frozenset[int]:
+        """``positions`` plus every position reachable by letting repetitions match nothing."""
+        todo = list(positions)
         while todo:
             i = todo.pop()
-            if i < self._accept and self._tokens[i][0] in (_STAR, _ANY, _DIRS) and i + 1 not in states:
-                states.add(i + 1)
+            if i < len(self._tokens) and self._tokens[i][0] in (_STAR, _ANY, _DIRS) and i + 1 not in positions:
+                positions.add(i + 1)
                 todo.append(i + 1)
-        return frozenset(states)
+        return frozenset(positions)
 
-    def _step(self, states: frozenset[int], c: str) -> frozenset[int]:
+    def _after(self, positions: frozenset[int], c: str) -> frozenset[int]:
         nxt: set[int] = set()
-        for i in states:
-            if i == self._accept:
+        for i in positions:
+            if i == len(self._tokens):
                 continue
             kind, arg = self._tokens[i]
             if kind == _LIT:
@@ -145,19 +168,41 @@ class PathGlob:
                     nxt.add(i + 1)
         return self._closure(nxt)
 
+    def _move(self, state: int, c: str) -> int:
+        """The state after ``c``, remembered while the tables are small; beyond that
+        :data:`_UNREMEMBERED` (the caller goes on without tables)."""
+        positions = self._after(self._sets[state], c)
+        with self._lock:
+            nxt = self._ids.get(positions, _DEAD) if positions else _DEAD
+            if positions and nxt == _DEAD:
+                if len(self._sets) >= _MAX_STATES:
+                    return _UNREMEMBERED
+                nxt = self._state(positions)
+            if self._remembered < _MAX_MOVES:
+                self._moves[state][c] = nxt
+                self._remembered += 1
+            return nxt
+
     def match(self, path: str) -> bool:
-        states, steps = self._start, self._steps
-        for c in path:
-            key = (states, c)
-            nxt = steps.get(key)
+        moves, state = self._moves, 0
+        for i, c in enumerate(path):
+            nxt = moves[state].get(c)
             if nxt is None:
-                nxt = self._step(states, c)
-                if len(steps) < _MAX_REMEMBERED_STEPS:
-                    steps[key] = nxt
-            if not nxt:
+                nxt = self._move(state, c)
+                if nxt == _UNREMEMBERED:
+                    return self._match_slowly(self._after(self._sets[state], c), path[i + 1:])
+            if nxt == _DEAD:
                 return False
-            states = nxt
-        return self._accept in states
+            state = nxt
+        return self._accepting[state]
+
+    def _match_slowly(self, positions: frozenset[int], rest: str) -> bool:
+        """Position sets without a table: the same automaton, still linear in the path."""
+        for c in rest:
+            if not positions:
+                return False
+            positions = self._after(positions, c)
+        return len(self._tokens) in positions
 
     def __repr__(self) -> str:
         return f"PathGlob({self.pattern!r})"
