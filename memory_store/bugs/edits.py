@@ -112,12 +112,17 @@ class RenameImport:
 RememberedEdit = AddDependency | RenameImport
 
 
+def _has_control(text: str) -> bool:
+    """Control, format (such as bidirectional overrides) or line/paragraph separator characters."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
 def _check_file(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidEdit(f"'file' must be a non-empty string, got {_shown(value)}")
     if len(value) > MAX_PATH_CHARS:
         raise InvalidEdit(f"'file' is longer than {MAX_PATH_CHARS} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+    if _has_control(value):
         raise InvalidEdit(f"'file' contains control characters: {_shown(value)}")
     try:
         rel = check_relative(value)
@@ -136,6 +141,8 @@ def _check_requirement(value: Any, package: Any) -> tuple[str, str]:
     text = value.strip()
     if len(text) > MAX_REQUIREMENT_CHARS:
         raise InvalidEdit(f"'requirement' is longer than {MAX_REQUIREMENT_CHARS} characters")
+    if _has_control(text):
+        raise InvalidEdit(f"'requirement' is not one plain requirement line: {_shown(text)}")
     if "@" in text or "://" in text:
         raise InvalidEdit(f"'requirement' is a direct reference (URL or file), refused: {_shown(text)}")
     if not _REQUIREMENT_CHARS.match(text):
@@ -215,8 +222,8 @@ def checked_edits(record: dict[str, Any]) -> tuple[list[RememberedEdit], list[st
         if edit not in valid:
             valid.append(edit)
     if refused:
-        log.info("record %s: %d remembered edit(s) refused: %s", _shown(record.get("id")), len(refused),
-                 "; ".join(refused))
+        log.debug("record %s: %d remembered edit(s) refused: %s", _shown(record.get("id")), len(refused),
+                  "; ".join(refused))
     return valid, refused
 
 
@@ -312,6 +319,18 @@ def _applied(text: str, change: dict[str, Any]) -> str:
 
     rng = change["range"]
     return text[: offset(rng["start"])] + change["new_text"] + text[offset(rng["end"]):]
+
+
+def _through_symlink(workspace: Workspace, rel: str) -> bool:
+    """Whether an existing component of ``rel`` is a symbolic link."""
+    path = workspace.root
+    for part in PurePosixPath(rel).parts:
+        path = path / part
+        if path.is_symlink():
+            return True
+        if not path.exists():
+            return False
+    return False
 
 
 def _read(workspace: Workspace, rel: str) -> str | None:
@@ -455,6 +474,8 @@ def plan_edit(edit: RememberedEdit, workspace: Workspace, only: str | None = Non
         for target in dict.fromkeys([edit.file, default]):
             if only is not None and target != only:
                 continue
+            if _through_symlink(workspace, target):
+                return None  # the recorded file is elsewhere: no edit, and no fallback either
             text = _read(workspace, target)
             if text is None:
                 continue
