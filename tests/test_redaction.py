@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from memory_store.bugs.records import author_name
+from memory_store.debt.markers import MAX_TEXT, count_text
 from memory_store.redact import KINDS, find_secrets, redact
 
 CORPUS_PATH = Path(__file__).parent / "data" / "secrets" / "corpus.jsonl"
@@ -103,3 +104,14 @@ def test_author_is_redacted(raw: str) -> None:
 def test_author_is_one_line_and_capped() -> None:
     assert author_name("Ann\n  Smith") == "Ann Smith"
     assert len(author_name("x" * 10_000)) <= 200
+
+
+def test_long_marker_text_is_redacted_before_it_is_cut() -> None:
+    secret = "AKIA" + "Q7W2E9R4T6Y1U3I8"
+    line = "# TODO rotate: " + "the key in the deploy job " * 5 + secret + " before release\n"
+    [marker] = count_text("deploy.py", line, ["TODO"])
+    assert len(marker.text) <= MAX_TEXT and secret[:8] not in marker.text
+
+
+def test_url_password_cut_at_the_at_sign_is_redacted() -> None:
+    assert redact("failed: https://AC12:0f9e8d7c6b5a@") == "failed: https://AC12:<redacted:url-password>@"

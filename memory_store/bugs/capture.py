@@ -275,7 +275,9 @@ def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> di
     diff = redact(proposal.get("diff") or "")
     command = proposal.get("command")
     frames = proposal.get("frames") or []
-    app_files = [f.get("path") for f in frames if f.get("kind") == "app" and f.get("path")]
+    # A frame path outside the workspace (an absolute path the output showed) is no file of the record.
+    app_files = [path for f in frames if f.get("kind") == "app" and (path := f.get("path"))
+                 and workspace.contains(path)]
     extra = {
         "fix_diff": diff,
         "edits": remembered_edits(diff),

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from memory_store.redact import redact
+
 MAX_TEXT = 160
 """Marker text is cut to this many characters (it is stored in every snapshot)."""
 
@@ -181,7 +183,9 @@ def _clean(text: str) -> str:
             if text.endswith(closer):
                 text = text[: -len(closer)].rstrip()
                 changed = True
-    return text[:MAX_TEXT]
+    if len(text) > MAX_TEXT:
+        text = redact(text)[:MAX_TEXT]  # before cutting: a cut secret no longer looks like one
+    return text
 
 
 def _markers_in_comment(comment: str, first_line: int, pattern: re.Pattern[str],

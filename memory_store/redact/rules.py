@@ -120,7 +120,7 @@ CONTEXT_RULES: tuple[Rule, ...] = (
        r"|x-amz-security-token|x-goog-signature)=([^&\s#\"'<>]+)", 1),
     _r("url-password",
        r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@\"'<>]*:)(?!\d+(?:/|$))([^\s\"'<>]+)@"
-       r"(?=[A-Za-z0-9.\[\]_-]+(?::\d+)?(?:[/?#\s\"',;)>\]]|$))", 2, keep=_url_password_is_no_secret),
+       r"(?=[A-Za-z0-9.\[\]_-]*(?::\d+)?(?:[/?#\s\"',;)>\]]|$))", 2, keep=_url_password_is_no_secret),
     _r("url-token", r"(?i)\b[a-z][a-z0-9+.-]*://([A-Za-z0-9_-]{20,})@", 1),
     _r("authorization",
        r"(?i)\b(authorization|proxy-authorization)\b([\"']?\s*[:=]\s*[\"']?)"
