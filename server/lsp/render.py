@@ -1,8 +1,15 @@
-"""Markdown for hovers and messages, from match results (no LSP types here)."""
+"""Markdown for hovers and messages, from match results (no LSP types here).
+
+Everything taken from a record, decision or finding is untrusted and goes through
+:mod:`server.text_safety`: shown literally (no links, images, HTML or emphasis of its own),
+and a record's commit url is linked only when it is ``https:``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from server.text_safety import markdown_code, markdown_link, markdown_text
 
 MAX_FIXES_SHOWN = 3
 RECORD_HINT = ("Record one with the code action **Record fix for this error**, "
@@ -15,8 +22,12 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 
 def _code(text: str) -> str:
-    text = _one_line(text, 200).replace("`", "'")
-    return f"`{text}`"
+    return markdown_code(_one_line(text, 200))
+
+
+def _text(text: Any, limit: int = 160) -> str:
+    """Untrusted text on one line, shown literally."""
+    return markdown_text(_one_line(text, limit))
 
 
 def _minutes(value: Any) -> str:
@@ -58,31 +69,32 @@ def _commit(rec: dict[str, Any]) -> str:
     if not commit and not url:
         return ""
     label = f"commit {str(commit)[:10]}" if commit else "commit"
-    return f"[{label}]({url})" if url else label
+    return markdown_link(label, url)
 
 
 def match_markdown(match: dict[str, Any], n: int) -> str:
     """One past fix: ``match`` is a record dict plus ``score``, ``reasons`` and optionally
     ``link`` (where the record file can be opened)."""
     rec = match["record"]
-    lines = [f"**{n}. Fix:** {_one_line(rec.get('fix') or '(no fix text)', 400)}"]
+    lines = [f"**{n}. Fix:** {_text(rec.get('fix') or '(no fix text)', 400)}"]
     if rec.get("root_cause"):
-        lines.append(f"   *Root cause:* {_one_line(rec['root_cause'], 300)}")
+        lines.append(f"   *Root cause:* {_text(rec['root_cause'], 300)}")
     who = rec.get("author") or "unknown"
-    meta = [f"by {who}"]
+    meta = [f"by {_text(who, 80)}"]
     if str(who).startswith("agent:"):
         meta.append("**agent-written**")
     if _date(rec.get("created")):
-        meta.append(_date(rec.get("created")))
+        meta.append(_text(_date(rec.get("created"))))
     if rec.get("minutes") is not None and _minutes(rec.get("minutes")):
         meta.append(f"took {_minutes(rec['minutes'])}")
     commit = _commit(rec)
     if commit:
         meta.append(commit)
     lines.append("   " + " · ".join(meta))
-    reasons = ", ".join(str(r) for r in match.get("reasons") or [])
+    reasons = ", ".join(_text(r) for r in match.get("reasons") or [])
     score = f"score {float(match.get('score') or 0):.2f}"
-    record_id = f"[`{rec.get('id')}`]({match['link']})" if match.get("link") else f"`{rec.get('id')}`"
+    # the link is the server's own (file: uri of the record, made only for a safe record id)
+    record_id = f"[{_code(rec.get('id'))}]({match['link']})" if match.get("link") else _code(rec.get("id"))
     lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · {record_id}")
     return "\n".join(lines)
 
@@ -94,10 +106,10 @@ def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None,
     head = f"**teamlore** · {_code(error.strip().splitlines()[-1] if error.strip() else error)}"
     if not matches and weak:
         best = weak[0]
-        reasons = ", ".join(str(r) for r in best.get("reasons") or [])
+        reasons = ", ".join(_text(r) for r in best.get("reasons") or [])
         return (f"{head}\n\nNo confident past fix for this error. The closest record "
                 f"(score {float(best.get('score') or 0):.2f}{' — ' + reasons if reasons else ''}) may not apply:"
-                f" {_one_line(best['record'].get('fix') or '', 200)} · `{best['record'].get('id')}`\n\n"
+                f" {_text(best['record'].get('fix') or '', 200)} · {_code(best['record'].get('id'))}\n\n"
                 f"{RECORD_HINT}\n")
     if not matches:
         return f"{head}\n\nNo past fix recorded for this error. {RECORD_HINT}"
@@ -125,13 +137,14 @@ _STATUS_TEXT = {
 def finding_markdown(data: dict[str, Any]) -> str:
     """A security finding and what the team's memory says about it."""
     status = str(data.get("status") or "active")
-    head = f"**teamlore** · {data.get('tool') or 'scanner'} `{data.get('rule') or '?'}` · **{status}**"
-    lines = [head, _STATUS_TEXT.get(status, status) + "."]
+    head = (f"**teamlore** · {_text(data.get('tool') or 'scanner', 40)} {_code(data.get('rule') or '?')} · "
+            f"**{_text(status, 40)}**")
+    lines = [head, (_STATUS_TEXT.get(status) or _text(status, 40)) + "."]
     if data.get("decision"):
-        reason = f": {_one_line(data['reason'], 200)}" if data.get("reason") else ""
-        lines.append(f"Decision `{data['decision']}`{reason}")
+        reason = f": {_text(data['reason'], 200)}" if data.get("reason") else ""
+        lines.append(f"Decision {_code(data['decision'])}{reason}")
     if data.get("suggestion"):
-        lines.append(f"*Suggestion:* {_one_line(data['suggestion'], 300)}")
+        lines.append(f"*Suggestion:* {_text(data['suggestion'], 300)}")
     if data.get("fingerprint"):
-        lines.append(f"Fingerprint `{data['fingerprint']}`")
+        lines.append(f"Fingerprint {_code(data['fingerprint'])}")
     return "\n\n".join(lines) + "\n"

@@ -43,7 +43,7 @@ def test_hover_shows_fix_cause_author_time_score_reasons_commit_and_agent_mark()
     assert "`ImportError: cannot import name 'DEFAULT_CIPHERS'`" in text
     assert "**Seen before:** 2 past fixes." in text
     assert "Past fixes of this pattern took 1.1 h (median), 45 min – 1.5 h over 2 fixes." in text
-    assert "pin urllib3<2" in text and "requests 2.28 breaks on urllib3 2" in text
+    assert "pin urllib3\\<2" in text and "requests 2.28 breaks on urllib3 2" in text  # "<" escaped: never HTML
     assert "by alice · 2026-03-04 · took 45 min · [commit 0123456789](https://git.example/c/0123456)" in text
     assert "score 0.91 — same exception and message template, shared library frame urllib3" in text
     assert "by agent:code-agent · **agent-written**" in text
