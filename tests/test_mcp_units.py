@@ -108,4 +108,4 @@ def test_match_index_reports_unreadable_files_on_every_start(workspace: Workspac
             index = MatchIndex(workspace).get()
         assert [r.record["fix"] for r in index.match(KEYERROR)] == ["use .get"]
         assert "bug-corrupt0000000000.json" in caplog.text
-    assert (workspace.cache / "bug-index.pickle").is_file()
+    assert (workspace.cache / "bug-index.msgpack").is_file()

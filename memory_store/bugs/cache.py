@@ -1,16 +1,20 @@
 """A rebuildable cache of the bug index, so that a command answering one question starts fast.
 
 Reading 10,000 record files and computing their match features takes seconds.
-``.teamlore/.cache/bug-index.pickle`` holds the built :class:`BugIndex` and, per record
+``.teamlore/.cache/bug-index.msgpack`` holds the built :class:`BugIndex` and, per record
 file, the modification time and size it was built from. On load every record file is
 ``stat``-ed: unchanged files are taken from the cached index, changed or new files are read
 and validated again (then updated in the index incrementally), vanished ones are removed.
 
-The JSON record files stay the truth: the cache is never used for a file that changed; a
-cache that is broken, made by other code, or not owned by the current user is ignored and
-rewritten; failing to write it only costs speed. Unreadable record files are never cached,
-so they are reported on every load. The cache lives in ``.cache/`` (git-ignored, local to
-the machine) and is written by the user's own process; it is a pickle for load speed.
+The cache sits inside the repository, so it is untrusted input like everything there: it is
+MessagePack (plain data: loading it cannot run code), read with a size cap, sealed with an
+HMAC under the user's own key (:mod:`memory_store.cache_key`) so that a cache committed by
+someone else, or copied from another checkout, is not used, and its structure and types are
+checked before use. The JSON record files stay the truth: the cache is never used for a file
+that changed; a cache that is broken, sealed by another key, made by other code or of another
+shape is ignored (logged at info) and rewritten; failing to write it only costs speed.
+Unreadable record files are never cached, so they are reported on every load. Caches of
+earlier versions (``bug-index.pickle``) are never opened.
 """
 
 from __future__ import annotations
@@ -20,26 +24,34 @@ import gc
 import hashlib
 import logging
 import os
-import pickle
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import msgpack
+
+from memory_store import cache_key
 from memory_store.bugs import index as index_mod
 from memory_store.bugs import match as match_mod
+from memory_store.bugs.index import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.errors import frames as frames_mod
 from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
-from memory_store.jsonio import MemoryFileError
+from memory_store.jsonio import MemoryFileError, read_bounded
 from memory_store.recordfiles import LoadResult
 
 log = logging.getLogger(__name__)
 
-CACHE_NAME = "bug-index.pickle"
-FORMAT = 2
+CACHE_NAME = "bug-index.msgpack"
+FORMAT = 3
+MAX_CACHE_BYTES = 512 << 20
+"""Far above the cache of 100,000 records (about 180 MB); a larger file is not read."""
+
+Stamps = dict[str, tuple[int, int, str]]
+"""Record file name -> (mtime_ns, size, record id) the cached index was built from."""
 
 
 def code_version() -> str:
@@ -52,7 +64,7 @@ def code_version() -> str:
 
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
-    """Unpickling many small containers triggers needless collections; pause them."""
+    """Decoding many small containers triggers needless collections; pause them."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -65,27 +77,43 @@ def _no_gc() -> Iterator[None]:
 class BugCache:
     """Loads a workspace's bug records and their index."""
 
-    def __init__(self, store: BugStore):
+    def __init__(self, store: BugStore, key: bytes | None = None):
+        """``key`` seals and checks the cache file; the user's own (:func:`cache_key.user_key`)
+        unless given. Without a usable key no cache is read or written."""
         self.store = store
         self.path = store.workspace.cache / CACHE_NAME
+        self._key = key if key is not None else cache_key.user_key()
 
-    def _read(self, version: str) -> tuple[BugIndex | None, dict[str, tuple[int, int, str]]]:
+    def _context(self) -> bytes:
+        """What the seal binds a cache to: this kind of file, in this store."""
+        return b"teamlore bug-index\0" + os.fsencode(self.store.workspace.store.absolute())
+
+    def _read(self, version: str, threshold: float) -> tuple[BugIndex | None, Stamps]:
+        if self._key is None:
+            return None, {}
+        if self.path.is_symlink() or self.path.parent.is_symlink():
+            log.info("ignoring cache %s: a symbolic link", self.path)
+            return None, {}
         try:
-            st = os.stat(self.path)
-            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                log.info("ignoring cache %s: not private to this user", self.path)
-                return None, {}
-            with open(self.path, "rb") as fh:
-                data = pickle.load(fh)
+            blob = read_bounded(self.path, MAX_CACHE_BYTES)
         except FileNotFoundError:
             return None, {}
-        except Exception as exc:  # any broken cache is ignored: the record files are the truth
-            log.info("ignoring unreadable cache %s: %s", self.path, exc)
+        except MemoryFileError as exc:
+            log.info("ignoring cache %s: %s", self.path, exc.problem.reason)
             return None, {}
-        if not isinstance(data, dict) or data.get("version") != version:
+        body = cache_key.unseal(self._key, self._context(), blob)
+        if body is None:
+            log.info("ignoring cache %s: not written by this user's teamlore", self.path)
             return None, {}
-        index, stamps = data.get("index"), data.get("stamps")
-        if not isinstance(index, BugIndex) or not isinstance(stamps, dict):
+        try:
+            data = msgpack.unpackb(body, raw=False, strict_map_key=True, unicode_errors="surrogatepass")
+            if type(data) is not dict or data.get("version") != version:
+                log.info("ignoring cache %s: made by other code", self.path)
+                return None, {}
+            stamps = _stamps_from_plain(data.get("stamps"))
+            index = BugIndex.from_plain(data.get("index"), threshold)
+        except (ValueError, TypeError, msgpack.UnpackException) as exc:  # PlainDataError, broken or extra data
+            log.info("ignoring malformed cache %s: %s", self.path, exc)
             return None, {}
         return index, stamps
 
@@ -98,13 +126,12 @@ class BugCache:
 
     def _load(self, threshold: float) -> tuple[BugIndex, LoadResult]:
         version = code_version()
-        index, cached = self._read(version)
+        index, cached = self._read(version, threshold)
         if index is None:
             index, cached = BugIndex(threshold=threshold), {}
-        index.threshold = threshold
         result = LoadResult()
         lazy: set[str] = set()
-        stamps: dict[str, tuple[int, int, str]] = {}
+        stamps: Stamps = {}
         changed = False
         try:
             entries = sorted(os.scandir(self.store.files.directory), key=lambda e: e.name)
@@ -145,17 +172,47 @@ class BugCache:
             index.remove(rid)
         result.records = LazyRecords(index, [*lazy, *result.records])  # type: ignore[assignment]
         if changed:
-            self._write(version, index, stamps)
+            self.save(index, stamps, version)
         return index, result
 
-    def _write(self, version: str, index: BugIndex, stamps: dict[str, Any]) -> None:
+    def encode(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> bytes:
+        """The cache file's bytes: the sealed MessagePack of the index and file stamps."""
+        if self._key is None:
+            raise ValueError("no cache key")
+        data = {"version": version or code_version(), "stamps": [[name, *stamp] for name, stamp in stamps.items()],
+                "index": index.to_plain()}
+        return cache_key.seal(self._key, self._context(), _pack(data))
+
+    def save(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> None:
+        """Write the cache file; failing only costs speed (logged at info)."""
+        if self._key is None:
+            return
         try:
             self.store.workspace.ensure_store()
-            payload = pickle.dumps({"version": version, "index": index, "stamps": stamps},
-                                   protocol=pickle.HIGHEST_PROTOCOL)
-            _replace_file(self.path, payload)
-        except (OSError, pickle.PicklingError) as exc:  # a read-only checkout still works, only slower
+            directory = self.path.parent
+            directory.mkdir(exist_ok=True)
+            if directory.is_symlink() or not directory.is_dir():  # writes stay inside .teamlore/
+                raise OSError(f"{directory} is not a directory of the store")
+            _replace_file(self.path, self.encode(index, stamps, version))
+        except (OSError, ValueError, TypeError) as exc:  # a read-only checkout still works, only slower
             log.info("could not write cache %s: %s", self.path, exc)
+
+
+def _pack(data: Any) -> bytes:
+    """Record texts may hold lone surrogates (JSON allows ``\\ud800``): kept as they are."""
+    return msgpack.packb(data, use_bin_type=True, unicode_errors="surrogatepass")
+
+
+def _stamps_from_plain(data: Any) -> Stamps:
+    if type(data) is not list:
+        raise PlainDataError("cache lacks its file stamps")
+    out: Stamps = {}
+    for row in data:
+        if (type(row) is not list or len(row) != 4 or type(row[0]) is not str or type(row[1]) is not int
+                or type(row[2]) is not int or type(row[3]) is not str):
+            raise PlainDataError("file stamp of the wrong shape")
+        out[row[0]] = (row[1], row[2], row[3])
+    return out
 
 
 class LazyRecords(Mapping[str, dict[str, Any]]):

@@ -61,6 +61,102 @@ class ErrorFeatures:
         return bool(self.lib_frames or self.app_frames)
 
 
+class PlainDataError(ValueError):
+    """Plain data (from the index cache) that does not have the expected shape or types."""
+
+
+class FeatureTable:
+    """Many :class:`ErrorFeatures` as plain data (lists, strings, ints, bools: nothing that
+    decodes into code), each distinct string, word set and feature row stored once.
+
+    Plain form: ``{"strings": [str], "sets": [[string no]], "rows": [row]}`` where a row is
+    ``[fingerprint, stype, full_type, code, template, [token string no], token_set set no,
+    lib_frames set no, app_frames set no, packages set no, specific, quoted set no,
+    context_tokens set no]``.
+    """
+
+    def __init__(self) -> None:
+        self._strings: dict[str, int] = {}
+        self._sets: dict[frozenset[str], int] = {}
+        self._rows: dict[ErrorFeatures, int] = {}
+        self._plain_sets: list[list[int]] = []
+        self._plain_rows: list[list[Any]] = []
+
+    def add(self, f: ErrorFeatures) -> int:
+        """The row number of ``f`` (added on first sight)."""
+        no = self._rows.get(f)
+        if no is None:
+            no = self._rows[f] = len(self._plain_rows)
+            s = self._set
+            self._plain_rows.append([f.fingerprint, f.stype, f.full_type, f.code, f.template,
+                                     [self._string(t) for t in f.tokens], s(f.token_set), s(f.lib_frames),
+                                     s(f.app_frames), s(f.packages), f.specific, s(f.quoted), s(f.context_tokens)])
+        return no
+
+    def _string(self, text: str) -> int:
+        no = self._strings.get(text)
+        if no is None:
+            no = self._strings[text] = len(self._strings)
+        return no
+
+    def _set(self, items: frozenset[str]) -> int:
+        no = self._sets.get(items)
+        if no is None:
+            no = self._sets[items] = len(self._plain_sets)
+            self._plain_sets.append(sorted(self._string(t) for t in items))
+        return no
+
+    def to_plain(self) -> dict[str, Any]:
+        return {"strings": list(self._strings), "sets": self._plain_sets, "rows": self._plain_rows}
+
+    @staticmethod
+    def from_plain(data: Any) -> list[ErrorFeatures]:
+        """The feature rows of ``data`` (made by :meth:`to_plain`); :class:`PlainDataError`
+        for anything of another shape or type."""
+        try:
+            return FeatureTable._rows_from_plain(data)
+        except TypeError as exc:  # an element of the wrong type in a list of numbers or strings
+            raise PlainDataError(f"feature table element of the wrong type: {exc}") from None
+
+    @staticmethod
+    def _rows_from_plain(data: Any) -> list[ErrorFeatures]:
+        if type(data) is not dict:
+            raise PlainDataError("feature table is not a map")
+        strings, sets, rows = data.get("strings"), data.get("sets"), data.get("rows")
+        if not (type(strings) is list and type(sets) is list and type(rows) is list):
+            raise PlainDataError("feature table lacks strings, sets or rows")
+        words = [sys.intern(t) for t in strings]
+        table = [_fset_of(words, s) for s in sets]
+        out = []
+        for row in rows:
+            if type(row) is not list or len(row) != 13:
+                raise PlainDataError("feature row of the wrong length")
+            fp, stype, full_type, code, template, tokens, tset, lib, app, pkgs, specific, quoted, ctx = row
+            if not (type(fp) is str and type(stype) is str and type(full_type) is str and type(code) is str
+                    and type(template) is str and type(specific) is bool):
+                raise PlainDataError("feature row field of the wrong type")
+            _check_numbers(tokens, len(words))
+            _check_numbers([tset, lib, app, pkgs, quoted, ctx], len(table))
+            out.append(ErrorFeatures(
+                fingerprint=fp, stype=sys.intern(stype), full_type=full_type, code=code, template=template,
+                tokens=tuple([words[i] for i in tokens]), token_set=table[tset], lib_frames=table[lib],
+                app_frames=table[app], packages=table[pkgs], specific=specific, quoted=table[quoted],
+                context_tokens=table[ctx]))
+        return out
+
+
+def _check_numbers(value: Any, limit: int) -> None:
+    """``value`` is a list of numbers in ``range(limit)``. An element of another type makes
+    ``min``/``max`` or the lookup that follows raise TypeError, which :meth:`FeatureTable.from_plain`
+    reports as malformed data (checking each element's type would double the cost of loading)."""
+    if type(value) is not list or (value and (min(value) < 0 or max(value) >= limit)):
+        raise PlainDataError("reference out of range in the feature table")
+
+
+def _fset_of(words: list[str], numbers: Any) -> frozenset[str]:
+    _check_numbers(numbers, len(words))
+    return frozenset([words[i] for i in numbers]) if numbers else _EMPTY
+
 
 def features_of(parsed: ParsedError) -> ErrorFeatures:
     stype = short_type(parsed.exc_type).lower()
@@ -107,16 +203,14 @@ _CANON_MAX = 200_000
 
 
 def _canonical(value: Any) -> Any:
-    """One shared object for equal feature sets (duplicates are common in a memory): less
-    memory, and the cache pickle stores each once."""
+    """One shared object for equal feature sets (duplicates are common in a memory): less memory."""
     if len(_CANON) >= _CANON_MAX:
         _CANON.clear()
     return _CANON.setdefault(value, value)
 
 
 def _fset(items: Iterable[str]) -> frozenset[str]:
-    """Interned strings and one shared empty set: records share most of their words, and the
-    cache (a pickle) stores each shared object once."""
+    """Interned strings and one shared empty set: records share most of their words."""
     out = frozenset(sys.intern(i) for i in items)
     return _canonical(out) if out else _EMPTY
 
@@ -124,10 +218,10 @@ def _fset(items: Iterable[str]) -> frozenset[str]:
 @dataclass(slots=True)
 class Entry:
     """One stored record and its features. A record restored from the cache stays JSON text
-    until something reads it (most never are: only matches are shown)."""
+    (UTF-8) until something reads it (most never are: only matches are shown)."""
 
     id: str
-    raw: str | None
+    raw: bytes | None
     features: ErrorFeatures
     fix_norm: str
     loaded: dict[str, Any] | None = None
@@ -135,12 +229,15 @@ class Entry:
     @property
     def record(self) -> dict[str, Any]:
         if self.loaded is None:
-            self.loaded = json.loads(self.raw or "{}")
+            self.loaded = json.loads(self.raw or b"{}")
         return self.loaded
 
-    def compact(self) -> tuple[str, str, ErrorFeatures, str]:
-        raw = self.raw if self.raw is not None else json.dumps(self.loaded, ensure_ascii=False)
-        return self.id, raw, self.features, self.fix_norm
+    def raw_json(self) -> bytes:
+        """The record as JSON text in UTF-8 (as read from the cache, or encoded now; lone
+        surrogates kept, as ``json.loads`` reads them back)."""
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.loaded, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 @dataclass(slots=True)

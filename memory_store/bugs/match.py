@@ -27,6 +27,8 @@ from rapidfuzz.distance import Indel
 from memory_store.bugs.index import (
     Entry,
     ErrorFeatures,
+    FeatureTable,
+    PlainDataError,
     TokenIndex,
     features_of,
     normalize_fix,
@@ -158,14 +160,16 @@ class BugIndex:
                 features = features_of(parsed_from_record(record))
             except (ValueError, TypeError):
                 return False
-        entry = Entry(rid, None, features, normalize_fix(str(record.get("fix") or "")), record)
+        self._insert(Entry(rid, None, features, normalize_fix(str(record.get("fix") or "")), record))
+        return True
+
+    def _insert(self, entry: Entry) -> None:
         with self._lock:
-            old = self._entries.pop(rid, None)
+            old = self._entries.pop(entry.id, None)
             if old is not None:
                 self._tokens.remove(old)
-            self._entries[rid] = entry
+            self._entries[entry.id] = entry
             self._tokens.add(entry)
-        return True
 
     def remove(self, record_id: str) -> bool:
         with self._lock:
@@ -179,17 +183,31 @@ class BugIndex:
         with self._lock:
             return list(self._entries)
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Compact form for the cache (memory_store.bugs.cache): records as JSON text."""
+    def to_plain(self) -> dict[str, Any]:
+        """The index as plain data for the cache (memory_store.bugs.cache): per record its id,
+        JSON text, feature row and normalized fix; the features in a :class:`FeatureTable`."""
         with self._lock:
-            return {"threshold": self.threshold, "entries": [e.compact() for e in self._entries.values()],
-                    "tokens": self._tokens}
+            table = FeatureTable()
+            entries = [[e.id, e.raw_json(), table.add(e.features), e.fix_norm] for e in self._entries.values()]
+        return {"entries": entries, "features": table.to_plain()}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.threshold = state["threshold"]
-        self._lock = threading.RLock()
-        self._entries = {rid: Entry(rid, raw, feats, fix) for rid, raw, feats, fix in state["entries"]}
-        self._tokens = state["tokens"]
+    @classmethod
+    def from_plain(cls, data: Any, threshold: float = DEFAULT_THRESHOLD) -> BugIndex:
+        """The index :meth:`to_plain` described (posting lists rebuilt in record order, as a
+        fresh build does); :class:`PlainDataError` for data of any other shape."""
+        if type(data) is not dict or type(data.get("entries")) is not list:
+            raise PlainDataError("index data lacks its entries")
+        features = FeatureTable.from_plain(data.get("features"))
+        index = cls(threshold=threshold)
+        for row in data["entries"]:
+            if type(row) is not list or len(row) != 4:
+                raise PlainDataError("index entry of the wrong length")
+            rid, raw, no, fix = row
+            if not (type(rid) is str and rid and type(raw) is bytes and type(no) is int and 0 <= no < len(features)
+                    and type(fix) is str):
+                raise PlainDataError("index entry field of the wrong type")
+            index._insert(Entry(rid, raw, features[no], fix))
+        return index
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         entry = self._entries.get(record_id)

@@ -62,7 +62,7 @@ async def test_pending_reload_fires_while_events_keep_arriving(tmp_path: Path):
 async def test_index_cache_files_do_not_trigger_reloads(tmp_path: Path):
     server, mem = _server_with_folder(tmp_path)
     server.loop = asyncio.get_running_loop()
-    server.file_changed(mem.workspace.cache / "bug-index.pickle")
+    server.file_changed(mem.workspace.cache / "bug-index.msgpack")
     assert not server._pending
     server.file_changed(mem.bugs.files.directory / "bug-0000000000000001.json")
     assert list(server._pending) == [mem.folder_uri]
@@ -211,7 +211,7 @@ def test_folder_memory_loads_through_the_index_cache_and_keeps_reporting_bad_fil
     bad = mem.bugs.files.directory / "bug-corrupt0000000000.json"
     bad.write_text("{", encoding="utf-8")
     mem.load()
-    assert (mem.workspace.cache / "bug-index.pickle").is_file()
+    assert (mem.workspace.cache / "bug-index.msgpack").is_file()
     again = FolderMemory("file:///x", tmp_path, Settings())
     again.load()
     assert list(again.problems) == [bad] and len(again.records) == 1
