@@ -122,6 +122,7 @@ class Inbox:
             "resolved": [],
         }
         self.workspace.ensure_store()
+        confine.make_dirs(self.dir)  # a symlinked inbox is refused here, once, before capture
         if capture:
             from memory_store.bugs import capture as fix_capture
 
@@ -129,6 +130,8 @@ class Inbox:
                 outcome = fix_capture.observe_run(self.workspace, event, started=started, ended=ended)
                 event["proposals"] = outcome["proposals"]
                 event["resolved"] = outcome["resolved"]
+            except ConfinementError as exc:
+                log.warning("fix capture skipped: %s", exc)
             except Exception:  # capture is best effort: the run event must still be logged
                 log.exception("fix capture failed for %r", command)
         self.append(event)
