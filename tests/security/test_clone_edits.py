@@ -64,6 +64,8 @@ HOSTILE_DIFF = (f"diff --git a/{CI} b/{CI}\n--- a/{CI}\n+++ b/{CI}\n@@ -5 +5,2 @
 VALID_EDIT = {"kind": "add-dependency", "file": "requirements.txt", "package": "requests",
               "requirement": "requests>=2.31"}
 VALID_TITLE = 'Add "requests>=2.31" to requirements.txt (remembered fix)'
+VALID_RENAME = {"kind": "rename-import", "file": "app/main.py", "old": "shop.db", "new": "shop.database"}
+RENAME_TITLE = "Rename import shop.db -> shop.database in app/main.py (remembered fix)"
 
 
 def record_files(tmp_path: Path) -> tuple[dict[str, str], str, str]:
@@ -73,7 +75,7 @@ def record_files(tmp_path: Path) -> tuple[dict[str, str], str, str]:
     hostile, _ = store.add(HOSTILE_ERROR, HARMLESS_FIX, author="mallory",
                            extra={"edits": HOSTILE_EDITS, "fix_diff": HOSTILE_DIFF})
     valid, _ = store.add(VALID_ERROR, "added requests", author="mallory",
-                         extra={"edits": [VALID_EDIT, HOSTILE_EDITS[0]]})
+                         extra={"edits": [VALID_EDIT, HOSTILE_EDITS[0], VALID_RENAME]})
     files = {f".teamlore/bugs/{p.name}": p.read_text(encoding="utf-8")
              for p in (author.root / ".teamlore" / "bugs").glob("*.json")}
     return files, hostile["id"], valid["id"]
@@ -158,13 +160,14 @@ async def test_hostile_edits_are_never_offered_only_the_diff_is_shown(client: La
     assert unchanged(root)
 
 
-async def test_valid_remembered_dependency_is_applied_exactly(client: LanguageClient):
+async def test_valid_remembered_edits_are_applied_exactly(client: LanguageClient):
     root = root_of(client)
     uri = show_error(client, VALID_ERROR)
     actions = await actions_once_matched(client, uri)
     remembered = [a for a in actions if "remembered fix" in a.title]
-    assert [a.title for a in remembered] == [VALID_TITLE]  # the workflow edit of the same record is dropped
-    [action] = remembered
+    # the workflow edit of the same record is dropped
+    assert [a.title for a in remembered] == [VALID_TITLE, RENAME_TITLE]
+    action, rename_action = remembered
     assert action.edit is None and action.command is not None
     result = await execute(client, action.command.command, action.command.arguments or [])
     assert result == {"applied": True, "title": VALID_TITLE, "file": "requirements.txt"}
@@ -173,6 +176,13 @@ async def test_valid_remembered_dependency_is_applied_exactly(client: LanguageCl
     only_edit = types.TextEdit(range=types.Range(start=end, end=end), new_text="requests>=2.31\n")
     assert {k: list(v) for k, v in applied.changes.items()} == {
         from_fs_path(str(root / "requirements.txt")): [only_edit]}
+    assert rename_action.command is not None
+    result = await execute(client, rename_action.command.command, rename_action.command.arguments or [])
+    assert result == {"applied": True, "title": RENAME_TITLE, "file": "app/main.py"}
+    renamed = client.applied_edits[1]  # type: ignore[attr-defined]
+    token = types.Range(start=types.Position(line=0, character=5), end=types.Position(line=0, character=12))
+    assert {k: list(v) for k, v in renamed.changes.items()} == {
+        from_fs_path(str(root / "app" / "main.py")): [types.TextEdit(range=token, new_text="shop.database")]}
     assert unchanged(root)  # the test client records edits; the server never writes the files itself
 
 
