@@ -59,10 +59,16 @@ class _TerminalSafeHook(RenderHook):
         return [_TerminalSafe(r) for r in renderables]
 
 
+class _SafeConsole(Console):
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # before rich turns the string into text (it drops BEL, which ends an OSC sequence)
+        return super().render_str(terminal_text(text), **kwargs)
+
+
 def safe_console(stderr: bool = False) -> Console:
     """A console that shows text literally: no rich markup unless ``markup=True`` is passed,
-    no terminal control characters whatever is printed."""
-    console = Console(stderr=stderr, soft_wrap=True, highlight=False, markup=False)
+    no terminal control characters whatever is printed (strings, tables, text objects)."""
+    console = _SafeConsole(stderr=stderr, soft_wrap=True, highlight=False, markup=False)
     console.push_render_hook(_TerminalSafeHook())
     return console
 
