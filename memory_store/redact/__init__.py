@@ -20,8 +20,10 @@ def redact(text: str) -> str:
     """Replace every secret in ``text`` with ``<redacted:KIND>``."""
     if not text:
         return text
+    lowered = text.lower()
     for rule in RULES:
-        text = _apply(rule, text)
+        if not rule.needles or any(needle in lowered for needle in rule.needles):
+            text = _apply(rule, text)
     return text
 
 
