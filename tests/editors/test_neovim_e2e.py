@@ -197,7 +197,8 @@ def test_matches_float_debt_split_and_other_subcommands(tmp_path: Path) -> None:
     assert result["debt_name"].startswith("teamlore://")
     assert result["messages"][0] == "teamlore: no proposed fixes waiting"
     assert "unknown subcommand 'bogus'" in result["messages"][1] and "falsepositive" in result["messages"][1]
-    assert result["completion"] == ["record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run"]
+    assert result["completion"] == ["record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run",
+                                    "trust"]
 
 
 def test_teamlore_run_puts_the_error_on_its_line(tmp_path: Path) -> None:
@@ -209,3 +210,44 @@ def test_teamlore_run_puts_the_error_on_its_line(tmp_path: Path) -> None:
     assert result["marked_as_cli_run"]  # so the :terminal capture does not send it a second time
     assert result["diagnostic"]["lnum"] == 4
     assert "KeyError" in result["diagnostic"]["message"]
+
+
+def test_repository_server_and_settings_need_vim_secure_trust(tmp_path: Path) -> None:
+    """The repository's own server (`.venv/bin/teamlore`) and settings
+    (`.teamlore/config.toml`) go through vim.secure: dismissed, the server on the PATH
+    starts instead, restricted (no sync URL, no scanners), and the repository's program
+    never runs; once trusted (vim.secure.trust, then :Teamlore trust) the repository's
+    server starts without the restriction, without asking again."""
+    ws = git_workspace(tmp_path, {"app.py": APP})
+    ran = tmp_path / "repository-server-ran"
+    real = Path(sys.executable).parent / "teamlore"
+    project_server = ws / ".venv" / "bin" / "teamlore"
+    project_server.parent.mkdir(parents=True)
+    project_server.write_text(f'#!/bin/sh\necho "$@" >> "{ran}"\nexec "{real}" "$@"\n')
+    project_server.chmod(0o755)
+    (ws / ".teamlore").mkdir()
+    (ws / ".teamlore" / "config.toml").write_text("# the team's settings\n")
+    path = f"{real.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+    result = run_nvim("trust.lua", ws, tmp_path, "app.py", PATH=path)
+
+    before, after = result["before"], result["after"]
+    assert [s["cmd"] for s in before["started"]] == [[str(real), "lsp"]]
+    options = before["started"][0]["options"]
+    assert options["restrictedMode"] is True
+    assert options["scannersOnSave"] == [] and "redisUrl" not in options
+    assert before["configuration"]["scannersOnSave"] == [] and "redisUrl" not in before["configuration"]
+    assert before["restricted"] is True
+    assert sorted(before["refused"]) == sorted([str(project_server), str(ws / ".teamlore" / "config.toml")])
+    assert any(str(project_server) in p and "not trusted" in p for p in before["prompts"])
+    assert any("config.toml" in p for p in before["prompts"])
+
+    assert [s["cmd"] for s in after["started"][1:]] == [[str(project_server), "lsp"]]
+    options = after["started"][1]["options"]
+    assert options["restrictedMode"] is False
+    assert options["scannersOnSave"] == ["bandit"] and options["redisUrl"] == "redis://127.0.0.1:1/0"
+    assert after["restricted"] is False and after["refused"] == []
+    assert after["prompts"] == []
+    assert ran.read_text().split() == ["lsp"]  # the repository's program ran once: after trust
+    trust_db = (tmp_path / "xdg" / "state" / "nvim" / "trust").read_text()
+    assert str(project_server.resolve()) in trust_db  # consent lives in Neovim's state, not the repository

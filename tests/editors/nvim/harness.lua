@@ -78,7 +78,9 @@ function H.hover_text(buf, client, lnum, col)
     return nil
   end
   local contents = r.result.contents
-  return type(contents) == "table" and (contents.value or vim.inspect(contents)) or tostring(contents)
+  local text = type(contents) == "table" and (contents.value or vim.inspect(contents)) or tostring(contents)
+  -- As the reader sees it: record text is markdown-escaped (`user\_id` shows as `user_id`).
+  return (text:gsub("\\(%p)", "%1"))
 end
 
 local function finish(ok, err)

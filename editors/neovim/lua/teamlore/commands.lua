@@ -299,7 +299,10 @@ function M.run_in_terminal(cmdline, config)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = util.client_for(bufnr, vim.fn.getcwd())
   local root = (client and client.root_dir) or vim.fs.root(bufnr, config.root_markers) or vim.fn.getcwd()
-  local argv = util.cli(config)
+  local argv = util.cli(config, root)
+  if not argv then
+    return notify("the workspace's teamlore program is not trusted (:Teamlore trust)", vim.log.levels.ERROR)
+  end
   vim.list_extend(argv, { "run", "--" })
   if cmdline:find("[\"'|&;<>()$`*?\\]") then
     vim.list_extend(argv, { vim.o.shell, vim.o.shellcmdflag, cmdline })
@@ -337,7 +340,21 @@ local SUBCOMMANDS = {
   end,
 }
 
-M.subcommands = { "record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run" }
+M.subcommands = { "record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run", "trust" }
+
+--- `:Teamlore trust`: asks again about the current workspace's files (project server,
+--- `.teamlore/config.toml`) and restarts its server with the answer.
+function M.retrust()
+  local teamlore = require("teamlore")
+  if not teamlore.config then
+    return notify("require('teamlore').setup() was not called", vim.log.levels.ERROR)
+  end
+  local root = teamlore.root_for(vim.api.nvim_get_current_buf())
+  if not root then
+    return notify("the current buffer is not in a workspace", vim.log.levels.ERROR)
+  end
+  teamlore.retrust(root)
+end
 
 --- `:Teamlore {subcommand} [args]`
 function M.dispatch(opts)
@@ -345,6 +362,9 @@ function M.dispatch(opts)
   local sub, rest = (opts.args or ""):match("^%s*(%S*)%s*(.-)%s*$")
   if sub == "run" then
     return M.run_in_terminal(rest, config)
+  end
+  if sub == "trust" then
+    return M.retrust()
   end
   local make = SUBCOMMANDS[sub]
   if not make then

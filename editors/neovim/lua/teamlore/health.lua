@@ -53,7 +53,8 @@ function M.check()
     })
   else
     health.ok("server command: " .. table.concat(config.cmd, " ") .. " (" .. exe .. ")")
-    local argv = util.cli(config)
+    local argv = util.cli(config) or {}
+    argv[1] = exe -- the program checked above, not a second PATH lookup
     table.insert(argv, "--version")
     local version, err = run(argv, config.cmd_env)
     if version then
@@ -95,6 +96,15 @@ function M.check()
     end
   end
   for _, root in ipairs(roots) do
+    local workspace = require("teamlore.trust").get(root)
+    if workspace and #workspace.refused > 0 then
+      health.warn("not trusted, not used: " .. table.concat(workspace.refused, ", "), {
+        ":Teamlore trust asks again; :trust on a file's buffer trusts it.",
+      })
+    end
+    if workspace and workspace.restricted then
+      health.info(root .. ": the server runs restricted (no sync, no scanners on save)")
+    end
     local store = vim.fs.joinpath(vim.fn.fnamemodify(root, ":p"), ".teamlore")
     if vim.fn.isdirectory(store) == 1 then
       local n = #vim.fn.globpath(store .. "/bugs", "*.json", false, true)

@@ -2,13 +2,23 @@
 --- what LSP does not cover (other sources' diagnostics, :terminal, prompts).
 ---
 ---   require("teamlore").setup({})            -- defaults below
+local trust = require("teamlore.trust")
 local util = require("teamlore.util")
 
 local M = {}
 
+---@class teamlore.Config
+---@field cmd string[] How to start the server. Set by you: used as given. Default: `teamlore` on the PATH, unless it resolves inside the workspace and is not trusted.
+---@field project_server string[]|false Paths, relative to the workspace root, of the repository's own server (its virtualenv's `teamlore`), used when `cmd` is not set and the file is trusted (|vim.secure.read()|). false: never.
+---@field cmd_from_user boolean? (internal) setup() was given `cmd`.
+---@field settings table Server settings; `restrictedMode` is added by the plugin.
+
+---@type teamlore.Config
 M.defaults = {
   --- How to start the server.
   cmd = { "teamlore", "lsp" },
+  --- The repository's own server, tried (when trusted) before `cmd` if `cmd` was not set.
+  project_server = { ".venv/bin/teamlore", "venv/bin/teamlore" },
   --- How to run the CLI (`:Teamlore run`, health); nil: `cmd` without its "lsp".
   cli = nil,
   --- Environment for the server and the CLI.
@@ -45,22 +55,61 @@ function M.root_for(bufnr)
   return vim.fs.root(bufnr, M.config.root_markers)
 end
 
---- The client configuration handed to vim.lsp.config / vim.lsp.start.
+--- The workspace decision of a client's root (made when its first buffer opened).
+---@param root string?
+---@return teamlore.Workspace?
+local function workspace_of(root)
+  return root and trust.decide(root, M.config) or nil
+end
+
+--- workspace/configuration, restricted like initializationOptions for a restricted workspace.
+local function configuration_handler(err, params, ctx)
+  local result = vim.lsp.handlers["workspace/configuration"](err, params, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local workspace = client and trust.get(client.root_dir or "")
+  if workspace and workspace.restricted and type(result) == "table" then
+    for i, item in ipairs(params.items or {}) do
+      if item.section == util.SOURCE and type(result[i]) == "table" then
+        result[i] = trust.restrict_settings(result[i], true)
+      end
+    end
+  end
+  return result
+end
+
+--- The client configuration handed to vim.lsp.config / vim.lsp.start. The command and
+--- `restrictedMode` come from the workspace's trust decision (teamlore.trust).
 function M.lsp_config()
   local config = M.config
   return {
     name = util.NAME,
-    cmd = config.cmd,
+    -- Neovim 0.11 passes the client config (with root_dir) to a cmd function.
+    cmd = function(dispatchers, client_config)
+      local workspace = assert(workspace_of(client_config.root_dir), "teamlore: no workspace root")
+      return vim.lsp.rpc.start(assert(workspace.cmd, "teamlore: no trusted server command"), dispatchers, {
+        cwd = client_config.cmd_cwd,
+        env = client_config.cmd_env,
+        detached = client_config.detached,
+      })
+    end,
     cmd_env = config.cmd_env,
     filetypes = config.filetypes,
     init_options = config.settings,
     settings = { teamlore = config.settings },
+    handlers = { ["workspace/configuration"] = configuration_handler },
     capabilities = config.capabilities,
     commands = require("teamlore.commands").client_commands(),
     on_attach = config.on_attach,
+    before_init = function(params, client_config)
+      local workspace = workspace_of(client_config.root_dir)
+      local restricted = not workspace or workspace.restricted
+      local options = trust.restrict_settings(vim.deepcopy(params.initializationOptions or {}), restricted)
+      options.restrictedMode = restricted
+      params.initializationOptions = options
+    end,
     root_dir = function(bufnr, on_dir)
       local root = M.root_for(bufnr)
-      if root then
+      if root and workspace_of(root).cmd then
         on_dir(root)
       end
     end,
@@ -73,15 +122,55 @@ local function start_010(bufnr)
   if not root then
     return
   end
+  local workspace = workspace_of(root)
+  if not workspace.cmd then
+    return
+  end
   local config = M.lsp_config()
   config.root_dir = root
+  config.cmd = workspace.cmd
   vim.lsp.start(config, { bufnr = bufnr })
 end
 
----@param opts table?
+--- Forgets the trust decision of `root`, stops its clients and starts them again, which
+--- asks about the repository's files anew (`:Teamlore trust`).
+---@param root string
+function M.retrust(root)
+  trust.forget(root)
+  local clients = vim.tbl_filter(function(c)
+    return c.root_dir == root
+  end, util.clients())
+  for _, client in ipairs(clients) do
+    if util.has_011 then
+      client:stop()
+    else
+      client.stop()
+    end
+  end
+  vim.wait(5000, function()
+    return #vim.tbl_filter(function(c)
+      return c.root_dir == root
+    end, util.clients()) == 0
+  end, 20)
+  if util.has_011 then
+    vim.lsp.enable(util.NAME)
+  else
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype ~= "" then
+        start_010(bufnr)
+      end
+    end
+  end
+  if not trust.get(root) then
+    trust.decide(root, M.config) -- no buffer of this root is loaded: ask now all the same
+  end
+end
+
+---@param opts teamlore.Config|table|nil
 function M.setup(opts)
   opts = opts or {}
   local config = vim.tbl_extend("force", vim.deepcopy(M.defaults), opts)
+  config.cmd_from_user = opts.cmd ~= nil
   for _, key in ipairs({ "cmd", "root_markers", "settings" }) do
     if type(config[key]) ~= "table" then
       error(string.format("teamlore.setup: '%s' must be a table, got %s", key, type(config[key])), 2)

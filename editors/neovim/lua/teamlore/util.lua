@@ -134,14 +134,20 @@ function M.teamlore_data(d)
 end
 
 --- The command line that runs the teamlore CLI, derived from the server command
---- (`{"teamlore", "lsp"}` -> `{"teamlore"}`).
+--- (`{"teamlore", "lsp"}` -> `{"teamlore"}`): the one decided for the workspace at `root`
+--- when there is a decision, else `config.cmd`. nil: the workspace's program is not trusted.
 ---@param config table
----@return string[]
-function M.cli(config)
+---@param root string?
+---@return string[]?
+function M.cli(config, root)
   if config.cli then
     return vim.deepcopy(config.cli)
   end
-  local cmd = vim.deepcopy(config.cmd)
+  local workspace = root and require("teamlore.trust").get(root)
+  if workspace and not workspace.cmd then
+    return nil
+  end
+  local cmd = vim.deepcopy(workspace and workspace.cmd or config.cmd)
   if cmd[#cmd] == "lsp" then
     table.remove(cmd)
   end
