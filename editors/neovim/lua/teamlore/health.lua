@@ -54,7 +54,9 @@ function M.check()
   else
     health.ok("server command: " .. table.concat(config.cmd, " ") .. " (" .. exe .. ")")
     local argv = util.cli(config) or {}
-    argv[1] = exe -- the program checked above, not a second PATH lookup
+    if not config.cli then
+      argv[1] = exe -- the program checked above, not a second PATH lookup
+    end
     table.insert(argv, "--version")
     local version, err = run(argv, config.cmd_env)
     if version then
