@@ -137,8 +137,22 @@ class TeamloreExtension {
         platform: process.platform,
         home: os.homedir(),
       },
-      { isExecutable },
+      {
+        isExecutable,
+        refuse: async (file) => (await checkLaunch(file, folder, this.trust.trusted, (f) => fs.realpath(f))).reason,
+      },
     );
+    if (found.refused) {
+      const message = found.error ?? "teamlore: the server was not started.";
+      this.output.error(`${message}\nlooked at:\n  ${found.tried.join("\n  ")}`);
+      void vscode.window.showWarningMessage(message, "Manage workspace trust").then((choice) => {
+        if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
+      });
+      this.statusItem.text = "$(shield) teamlore";
+      this.statusItem.tooltip = message;
+      this.statusItem.show();
+      return;
+    }
     if (!found.launch) {
       const message =
         found.error ??
@@ -150,18 +164,6 @@ class TeamloreExtension {
         if (choice === "Show output") this.output.show();
       });
       this.statusItem.text = "$(error) teamlore";
-      this.statusItem.tooltip = message;
-      this.statusItem.show();
-      return;
-    }
-    const allowed = await checkLaunch(found.launch.command, folder, this.trust.trusted, (f) => fs.realpath(f));
-    if (!allowed.allowed) {
-      const message = allowed.reason ?? "teamlore: the server was not started.";
-      this.output.error(message);
-      void vscode.window.showWarningMessage(message, "Manage workspace trust").then((choice) => {
-        if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
-      });
-      this.statusItem.text = "$(shield) teamlore";
       this.statusItem.tooltip = message;
       this.statusItem.show();
       return;

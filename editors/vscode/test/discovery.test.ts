@@ -70,6 +70,32 @@ describe("discoverServer", () => {
     expect(r.tried).toEqual(["/usr/bin/teamlore"]);
   });
 
+  it("skips a refused program (untrusted workspace) and goes on to the PATH", async () => {
+    const refuse = async (file: string) => (file.startsWith("/ws/") ? `refused ${file}` : undefined);
+    const r = await discoverServer(base, { ...probe("/ws/.venv/bin/teamlore", "/usr/bin/teamlore"), refuse });
+    expect(r.launch).toEqual({ command: "/usr/bin/teamlore", args: ["lsp"], origin: "PATH" });
+    expect(r.refused).toBeUndefined();
+  });
+
+  it("reports a refusal when the only program found was refused", async () => {
+    const refuse = async (file: string) => (file.startsWith("/ws/") ? `refused ${file}` : undefined);
+    const r = await discoverServer(base, { ...probe("/ws/.venv/bin/teamlore"), refuse });
+    expect(r.launch).toBeUndefined();
+    expect(r.refused).toBe(true);
+    expect(r.error).toBe("refused /ws/.venv/bin/teamlore");
+  });
+
+  it("does not fall back from a refused serverPath", async () => {
+    const refuse = async (file: string) => (file.startsWith("/ws/") ? `refused ${file}` : undefined);
+    const r = await discoverServer(
+      { ...base, serverPath: "${workspaceFolder}/tools/teamlore" },
+      { ...probe("/ws/tools/teamlore", "/usr/bin/teamlore"), refuse },
+    );
+    expect(r.launch).toBeUndefined();
+    expect(r.refused).toBe(true);
+    expect(r.error).toBe("refused /ws/tools/teamlore");
+  });
+
   it("lists everything it tried when nothing is found", async () => {
     const r = await discoverServer(base, probe());
     expect(r.launch).toBeUndefined();

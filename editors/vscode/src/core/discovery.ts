@@ -27,14 +27,18 @@ export interface DiscoveryInputs {
 
 export interface FileProbe {
   isExecutable(file: string): Promise<boolean>;
+  /** Why `file` must not be started (an untrusted workspace's own program), else undefined. */
+  refuse?(file: string): Promise<string | undefined>;
 }
 
 export interface DiscoveryResult {
   launch?: ServerLaunch;
   /** Every path that was looked at, in order (shown when nothing was found). */
   tried: string[];
-  /** Set when the serverPath setting points at nothing runnable. */
+  /** Set when the serverPath setting points at nothing runnable, or a program was refused. */
   error?: string;
+  /** Set when a program was found but refused (see FileProbe.refuse). */
+  refused?: boolean;
 }
 
 const LSP_ARGS = ["lsp"];
@@ -42,10 +46,15 @@ const LSP_ARGS = ["lsp"];
 export async function discoverServer(inputs: DiscoveryInputs, probe: FileProbe): Promise<DiscoveryResult> {
   const p = inputs.platform === "win32" ? path.win32 : path.posix;
   const tried: string[] = [];
+  let refusal: string | undefined;
   const check = async (file: string): Promise<boolean> => {
     tried.push(file);
-    return probe.isExecutable(file);
+    if (!(await probe.isExecutable(file))) return false;
+    const reason = await probe.refuse?.(file);
+    refusal ??= reason;
+    return reason === undefined;
   };
+  const refused = (): DiscoveryResult => ({ tried, error: refusal, refused: true });
 
   const names = inputs.platform === "win32" ? ["teamlore.exe", "teamlore.cmd", "teamlore"] : ["teamlore"];
   const setting = inputs.serverPath?.trim();
@@ -53,11 +62,13 @@ export async function discoverServer(inputs: DiscoveryInputs, probe: FileProbe):
     // A bare command name: look it up on the PATH.
     const launch = await searchPath(inputs, p, [setting], check);
     if (launch) return { launch: { ...launch, origin: "setting" }, tried };
+    if (refusal) return refused();
     return { tried, error: `teamlore.serverPath is set to "${setting}", which is not on the PATH.` };
   }
   if (setting) {
     const file = expandSetting(setting, inputs, p);
     if (await check(file)) return { launch: { command: file, args: LSP_ARGS, origin: "setting" }, tried };
+    if (refusal) return refused();
     return { tried, error: `teamlore.serverPath is set to "${setting}", but ${file} is not an executable file.` };
   }
 
@@ -76,7 +87,8 @@ export async function discoverServer(inputs: DiscoveryInputs, probe: FileProbe):
   }
 
   const launch = await searchPath(inputs, p, names, check);
-  return launch ? { launch, tried } : { tried };
+  if (launch) return { launch, tried };
+  return refusal ? refused() : { tried };
 }
 
 async function searchPath(
