@@ -38,7 +38,7 @@ def terminal_text(text: object) -> str:
     return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", s))
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]()<>#+!|~&]|_+")
 _LINE_START = re.compile(r"^([ \t]*)(?:([-=])|(\d+)\.)", re.MULTILINE)
 _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?<=www)(\.)|(@)", re.IGNORECASE)
 
@@ -48,9 +48,18 @@ def markdown_text(text: object) -> str:
     start a link, image, HTML tag, entity, emphasis, code span, heading, list, quote or
     table is backslash-escaped, and bare urls (``scheme://``, ``www.``, e-mail addresses)
     cannot become links."""
-    s = _MARKDOWN_SPECIAL.sub(r"\\\1", terminal_text(text))
+    s = _MARKDOWN_SPECIAL.sub(_escape_special, terminal_text(text))
     s = _AUTOLINK.sub(lambda m: "\\" + m.group(0), s)
     return _LINE_START.sub(_escape_line_start, s)
+
+
+def _escape_special(m: re.Match[str]) -> str:
+    """A backslash before each special character; underscores inside a word (``snake_case``)
+    are left alone, since CommonMark never reads them as emphasis."""
+    found, text, start, end = m.group(), m.string, m.start(), m.end()
+    if found[0] == "_" and start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum():
+        return found
+    return "".join("\\" + c for c in found)
 
 
 def _escape_line_start(m: re.Match[str]) -> str:

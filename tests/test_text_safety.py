@@ -26,6 +26,7 @@ HOSTILE = [
     "# heading\n> quote\n- item\n+ item\n1. first\n2) second\n===\n---\n| a | b |\n|---|---|\n| 1 | 2 |",
     "<https://evil.example> http://plain.example www.example.com mail@example.com",
     "back\\slash \\[not a link\\](x) {curly} (paren) !bang",
+    "XDG_RUNTIME_DIR snake_case __dunder__ _emph_ __strong__ a__b_ _x",
 ]
 
 
@@ -40,6 +41,11 @@ def test_markdown_text_renders_as_the_text_itself(text):
     out = RENDERER.render(markdown_text(text))
     assert not re.search(r"<(a|img|em|strong|code|del|h\d|blockquote|ul|ol|li|table|hr|script)\b", out)
     assert " ".join(rendered_text(markdown_text(text)).split()) == " ".join(text.split())
+
+
+def test_markdown_text_leaves_underscores_inside_words_alone():
+    """Identifiers stay readable where backslashes show (Neovim): a "_" run between letters is never emphasis."""
+    assert markdown_text("set XDG_RUNTIME_DIR in my_module") == "set XDG_RUNTIME_DIR in my_module"
 
 
 def test_markdown_text_breaks_bare_autolinks():
