@@ -176,12 +176,17 @@ class BugCache:
         return index, result
 
     def encode(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> bytes:
-        """The cache file's bytes: the sealed MessagePack of the index and file stamps."""
+        """The cache file's bytes: the MessagePack of the index and file stamps, sealed."""
+        return b"".join(self._sealed(index, stamps, version))
+
+    def _sealed(self, index: BugIndex, stamps: Stamps, version: str | None) -> tuple[bytes, bytes]:
+        """(MAC, body): written one after the other, without joining 20 MB."""
         if self._key is None:
             raise ValueError("no cache key")
         data = {"version": version or code_version(), "stamps": [[name, *stamp] for name, stamp in stamps.items()],
                 "index": index.to_plain()}
-        return cache_key.seal(self._key, self._context(), _pack(data))
+        body = _pack(data)
+        return cache_key.mac(self._key, self._context(), body), body
 
     def save(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> None:
         """Write the cache file; failing only costs speed (logged at info)."""
@@ -193,7 +198,7 @@ class BugCache:
             directory.mkdir(exist_ok=True)
             if directory.is_symlink() or not directory.is_dir():  # writes stay inside .teamlore/
                 raise OSError(f"{directory} is not a directory of the store")
-            _replace_file(self.path, self.encode(index, stamps, version))
+            _replace_file(self.path, *self._sealed(index, stamps, version))
         except (OSError, ValueError, TypeError) as exc:  # a read-only checkout still works, only slower
             log.info("could not write cache %s: %s", self.path, exc)
 
@@ -241,13 +246,13 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         return key in self._known
 
 
-def _replace_file(path: Path, payload: bytes) -> None:
+def _replace_file(path: Path, *chunks: bytes) -> None:
     """Temp file (mode 0600) in the same directory, then an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

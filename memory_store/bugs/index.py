@@ -87,23 +87,19 @@ class FeatureTable:
         no = self._rows.get(f)
         if no is None:
             no = self._rows[f] = len(self._plain_rows)
-            s = self._set
+            s, words = self._set, self._strings
             self._plain_rows.append([f.fingerprint, f.stype, f.full_type, f.code, f.template,
-                                     [self._string(t) for t in f.tokens], s(f.token_set), s(f.lib_frames),
-                                     s(f.app_frames), s(f.packages), f.specific, s(f.quoted), s(f.context_tokens)])
-        return no
-
-    def _string(self, text: str) -> int:
-        no = self._strings.get(text)
-        if no is None:
-            no = self._strings[text] = len(self._strings)
+                                     [words.setdefault(t, len(words)) for t in f.tokens], s(f.token_set),
+                                     s(f.lib_frames), s(f.app_frames), s(f.packages), f.specific, s(f.quoted),
+                                     s(f.context_tokens)])
         return no
 
     def _set(self, items: frozenset[str]) -> int:
         no = self._sets.get(items)
         if no is None:
             no = self._sets[items] = len(self._plain_sets)
-            self._plain_sets.append(sorted(self._string(t) for t in items))
+            words = self._strings  # a string's number is its position: the next free one on first sight
+            self._plain_sets.append([words.setdefault(t, len(words)) for t in items])
         return no
 
     def to_plain(self) -> dict[str, Any]:
