@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from memory_store.bugs.records import BugStore
+from memory_store.config import allow_repository
 from memory_store.workspace import Workspace
 from tests.conftest import REPO, run_cli
 
@@ -38,6 +40,8 @@ async def mcp_session(root: Path | None, log: Path, *, env: dict[str, str] | Non
                       name: str = AGENT) -> AsyncIterator[ClientSession]:
     """A real ``teamlore mcp [--root ROOT]`` process and an initialized SDK client session."""
     args = ["-m", "server", "mcp"] + (["--root", str(root)] if root is not None else [])
+    # the test's own user config directory (consent to repositories' settings lives there)
+    env = {"XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"], **(env or {})}
     params = StdioServerParameters(command=sys.executable, args=args, cwd=str(REPO), env=env)
     with log.open("a", encoding="utf-8") as errlog, anyio.fail_after(60):
         async with stdio_client(params, errlog=errlog) as (read, write), \
@@ -272,8 +276,9 @@ async def test_setting_lets_agents_decide_directly(workspace: Workspace, server_
     env = None
     if how == "env":
         env = {"TEAMLORE_AGENTS_MAY_DECIDE": "1"}
-    else:
+    else:  # committed by the team, allowed by this user (consent lives in the user's config dir)
         (workspace.store / "config.toml").write_text("[agents]\nmay_decide = true\n", encoding="utf-8")
+        allow_repository(workspace)
     async with mcp_session(root, server_log, env=env) as session:
         made = await call_ok(session, "triage_finding", {"fingerprint": first["fingerprint"],
                                                         "decision": "accepted_risk", "reason": "internal tool"})
