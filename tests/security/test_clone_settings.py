@@ -75,7 +75,8 @@ def test_after_allow_the_reviewed_url_is_used_and_a_changed_one_is_not(tmp_path:
     shown = run_teamlore("allow", "--show", "--json", cwd=clone, env=env)
     assert json.loads(shown.stdout)["settings"]["sync.redis_url"] == fake_redis.url
     assert run_teamlore("allow", cwd=clone, env=env).returncode == 0
-    assert run_teamlore("bugs", "add", "--error", "-", "--fix", "use cfg.get", cwd=clone, env=env, stdin=ERROR).returncode == 0
+    added = run_teamlore("bugs", "add", "--error", "-", "--fix", "use cfg.get", cwd=clone, env=env, stdin=ERROR)
+    assert added.returncode == 0, added.stderr
     wait_until_sync = time.monotonic() + 10
     while fake_redis.connections == 0 and time.monotonic() < wait_until_sync:
         time.sleep(0.05)
@@ -199,7 +200,8 @@ async def test_committed_store_root_does_not_move_the_memory(tmp_path: Path) -> 
     (elsewhere / ".teamlore" / "bugs").mkdir(parents=True)
     clone = hostile_clone(tmp_path, {".teamlore/config.toml": '[lsp]\nstore_root = "../elsewhere"\n'})
     env = user_env(tmp_path)
-    assert run_teamlore("bugs", "add", "--error", "-", "--fix", "use cfg.get", cwd=clone, env=env, stdin=ERROR).returncode == 0
+    added = run_teamlore("bugs", "add", "--error", "-", "--fix", "use cfg.get", cwd=clone, env=env, stdin=ERROR)
+    assert added.returncode == 0, added.stderr
     async with lsp(clone, env) as client:
         result = await status(client, clone)
         assert result["bugs"]["records"] == 1  # type: ignore[index]
