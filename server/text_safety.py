@@ -14,6 +14,7 @@ parsed as markup there.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import quote, urlsplit
 
@@ -102,3 +103,10 @@ def markdown_link(label: object, url: object) -> str:
     target = safe_https_url(url)
     text = markdown_text(label)
     return f"[{text}]({target})" if target else text
+
+
+class TerminalSafeFormatter(logging.Formatter):
+    """Log lines carry file names and values from the repository: strip their controls too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))

@@ -19,6 +19,7 @@ from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import UnsafePathError, Workspace
 from server.cli import commands
 from server.cli.common import CliError, Context
+from server.text_safety import TerminalSafeFormatter, terminal_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +47,10 @@ def _setup_logging(args: argparse.Namespace) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if args.log_file:
         handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
-    logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=handlers)
 
 
 _OWN_CONFIG_REPORT = {"allow", "deny", "lsp", "mcp", "demo", "doctor"}
@@ -57,7 +61,7 @@ def _report_project_config(workspace: Workspace) -> None:
     """One stderr line per unusable setting, and one for committed settings awaiting consent."""
     config = load_project_config(workspace)
     for problem in config.problems:
-        print(f"teamlore: warning: {problem}", file=sys.stderr)
+        print(f"teamlore: warning: {terminal_text(problem)}", file=sys.stderr)
     notice = config.withheld_notice()
     if notice:
         print(f"teamlore: {notice}", file=sys.stderr)

@@ -34,6 +34,7 @@ from server.lsp import features
 from server.lsp.diagnostics import DiagnosticStore, canonical
 from server.lsp.memory import FolderMemory, StoreWatcher
 from server.lsp.settings import Resolved, Settings, project_layer, resolve
+from server.text_safety import TerminalSafeFormatter
 
 log = logging.getLogger(__name__)
 
@@ -568,7 +569,7 @@ def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -
     sys.setswitchinterval(0.001)
     server = build_server(default_root)
     handler = ClientLogHandler(server)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.setFormatter(TerminalSafeFormatter("%(name)s: %(message)s"))
     server.log_handler = handler
     for name in ("server", "memory_store"):
         logger = logging.getLogger(name)
