@@ -84,22 +84,21 @@ def _create_key(path: Path) -> bytes:
 
 
 def seal(key: bytes, context: bytes, body: bytes) -> bytes:
-    """``body`` prefixed with its MAC (see :func:`mac`)."""
-    return mac(key, context, body) + body
+    """``body`` prefixed with its MAC. ``context`` (what the file is and where it lives) is
+    authenticated too, so a sealed file copied elsewhere does not verify."""
+    return _mac(key, context, body) + body
 
 
 def unseal(key: bytes, context: bytes, blob: bytes) -> memoryview | None:
     """The body of a file made by :func:`seal` with the same key and context (a view into
     ``blob``, not a copy), else None."""
-    sealed_mac, body = blob[:MAC_BYTES], memoryview(blob)[MAC_BYTES:]
-    if len(sealed_mac) != MAC_BYTES or not hmac.compare_digest(sealed_mac, mac(key, context, body)):
+    mac, body = blob[:MAC_BYTES], memoryview(blob)[MAC_BYTES:]
+    if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(key, context, body)):
         return None
     return body
 
 
-def mac(key: bytes, context: bytes, body: bytes | memoryview) -> bytes:
-    """The MAC that prefixes a sealed ``body``. ``context`` (what the file is and where it
-    lives) is authenticated too, so a sealed file copied elsewhere does not verify."""
+def _mac(key: bytes, context: bytes, body: bytes | memoryview) -> bytes:
     digest = hmac.new(key, len(context).to_bytes(4, "big") + context, hashlib.sha256)
     digest.update(body)
     return digest.digest()

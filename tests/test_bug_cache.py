@@ -295,7 +295,7 @@ def test_unwritable_cache_directory_only_costs_speed(store: BugStore, monkeypatc
     def fail(*_a: object, **_k: object) -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr(cache_mod, "_replace_file", fail)
+    monkeypatch.setattr(cache_mod.confine, "write_atomic", fail)
     index, _result = load_index(store)
     assert len(index) == 3 and not (store.workspace.cache / CACHE_NAME).exists()
 

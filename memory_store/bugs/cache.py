@@ -24,14 +24,13 @@ import gc
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
-from memory_store import cache_key
+from memory_store import cache_key, confine
 from memory_store.bugs import index as index_mod
 from memory_store.bugs import match as match_mod
 from memory_store.bugs.index import PlainDataError
@@ -42,6 +41,7 @@ from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
 from memory_store.jsonio import MemoryFileError, read_bounded
 from memory_store.recordfiles import LoadResult
+from memory_store.workspace import ConfinementError
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +91,16 @@ class BugCache:
     def _read(self, version: str, threshold: float) -> tuple[BugIndex | None, Stamps]:
         if self._key is None:
             return None, {}
-        if self.path.is_symlink() or self.path.parent.is_symlink():
-            log.info("ignoring cache %s: a symbolic link", self.path)
-            return None, {}
         try:
+            if not confine.check_dir(self.path.parent):  # no symlink on the way from .teamlore/
+                return None, {}
+            if self.path.is_symlink():
+                raise ConfinementError(self.path, "is a symlink")
             blob = read_bounded(self.path, MAX_CACHE_BYTES)
         except FileNotFoundError:
+            return None, {}
+        except ConfinementError as exc:
+            log.info("ignoring cache: %s", exc)
             return None, {}
         except MemoryFileError as exc:
             log.info("ignoring cache %s: %s", self.path, exc.problem.reason)
@@ -177,29 +181,21 @@ class BugCache:
 
     def encode(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> bytes:
         """The cache file's bytes: the MessagePack of the index and file stamps, sealed."""
-        return b"".join(self._sealed(index, stamps, version))
-
-    def _sealed(self, index: BugIndex, stamps: Stamps, version: str | None) -> tuple[bytes, bytes]:
-        """(MAC, body): written one after the other, without joining 20 MB."""
         if self._key is None:
             raise ValueError("no cache key")
         data = {"version": version or code_version(), "stamps": [[name, *stamp] for name, stamp in stamps.items()],
                 "index": index.to_plain()}
-        body = _pack(data)
-        return cache_key.mac(self._key, self._context(), body), body
+        return cache_key.seal(self._key, self._context(), _pack(data))
 
     def save(self, index: BugIndex, stamps: Stamps, version: str | None = None) -> None:
-        """Write the cache file; failing only costs speed (logged at info)."""
+        """Write the cache file (never through a symlink: :mod:`memory_store.confine`); failing
+        only costs speed (logged at info)."""
         if self._key is None:
             return
         try:
             self.store.workspace.ensure_store()
-            directory = self.path.parent
-            directory.mkdir(exist_ok=True)
-            if directory.is_symlink() or not directory.is_dir():  # writes stay inside .teamlore/
-                raise OSError(f"{directory} is not a directory of the store")
-            _replace_file(self.path, *self._sealed(index, stamps, version))
-        except (OSError, ValueError, TypeError) as exc:  # a read-only checkout still works, only slower
+            confine.write_atomic(self.path, self.encode(index, stamps, version))
+        except (OSError, ValueError, TypeError) as exc:  # ConfinementError is a ValueError
             log.info("could not write cache %s: %s", self.path, exc)
 
 
@@ -244,20 +240,6 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._known
-
-
-def _replace_file(path: Path, *chunks: bytes) -> None:
-    """Temp file (mode 0600) in the same directory, then an atomic rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def load_index(store: BugStore, threshold: float = DEFAULT_THRESHOLD) -> tuple[BugIndex, LoadResult]:
