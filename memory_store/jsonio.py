@@ -107,17 +107,27 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
     Never blocks and never reads without limit: a FIFO, a device (``/dev/zero``,
     ``/dev/stdin``), a directory or a file larger than ``max_bytes`` is refused unread.
+    Inside ``.teamlore/`` a symlink (the file or a directory on the way) is refused too.
     """
 
     def fail(reason: str) -> MemoryFileError:
         return MemoryFileError(FileProblem(path, reason))
 
+    confined = confine.store_of(path.parent) is not None
+    if confined:
+        try:
+            confine.check_dir(path.parent)
+        except UnsafePathError as exc:
+            raise fail(f"not read: {exc}") from None
     try:
         # O_NONBLOCK: opening a FIFO planted in the repository must not hang the reader.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | (getattr(os, "O_NOFOLLOW", 0) if confined else 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
+        if confined and os.path.islink(path):
+            raise fail(confine.symlink_reason(os.readlink(path))) from None
         raise fail(f"cannot read: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
@@ -139,18 +149,13 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Read one JSON memory file or raise :class:`MemoryFileError` naming path, line and reason.
 
-    ``confine_to``: a symlink (or any path) resolving outside this directory is refused, and so
-    is the directory itself when it (or one above it inside ``.teamlore/``) is a symlink.
+    ``confine_to``: a symlink (or any path) resolving outside this directory is refused. Inside
+    ``.teamlore/`` no symlink is read through at all (see :func:`read_bounded`).
     """
 
     def fail(reason: str, line: int | None = None) -> MemoryFileError:
         return MemoryFileError(FileProblem(path, reason, line))
 
-    if confine_to is not None:
-        try:
-            confine.check_dir(confine_to)  # a symlinked store directory is not read at all
-        except UnsafePathError as exc:
-            raise fail(f"not read: {exc}") from None
     # The common case, a plain file directly inside the directory, needs no resolving.
     if confine_to is not None and (path.parent != confine_to or path.is_symlink()):
         try:

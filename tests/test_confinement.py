@@ -15,7 +15,7 @@ from memory_store import confine
 from memory_store.bugs.records import BugStore
 from memory_store.health import check_memory
 from memory_store.inbox import Inbox
-from memory_store.jsonio import MemoryFileError, atomic_write_json, atomic_write_text, file_lock
+from memory_store.jsonio import MemoryFileError, atomic_write_json, atomic_write_text, file_lock, read_bounded
 from memory_store.recordfiles import RecordDir
 from memory_store.workspace import ConfinementError, UnsafePathError, Workspace, find_workspace_root
 
@@ -230,3 +230,18 @@ def test_store_inside_a_git_repository_is_used_whoever_owns_it(tmp_path: Path,
     (repo / "service" / ".teamlore").mkdir(parents=True)
     monkeypatch.setattr(os, "getuid", lambda: os.stat(repo).st_uid + 1)
     assert find_workspace_root(start=repo / "service") == repo / "service"
+
+
+def test_reads_inside_the_store_never_follow_a_symlink(workspace: Workspace, outside: Path) -> None:
+    rec, _ = BugStore(workspace).add(ERROR, "use .get()")
+    bugs = workspace.store / "bugs"
+    (bugs / "bug-aaaaaaaaaaaaaaaa.json").symlink_to(f"{rec['id']}.json")  # even one pointing inside
+    (workspace.store / "config.toml").symlink_to(outside / ".bashrc")
+    with pytest.raises(MemoryFileError, match="symlink"):
+        read_bounded(bugs / "bug-aaaaaaaaaaaaaaaa.json")
+    with pytest.raises(MemoryFileError, match="symlink"):
+        read_bounded(workspace.store / "config.toml")
+    assert read_bounded(outside / ".bashrc") == b"echo hello\n"  # outside any store: as usual
+    result = BugStore(workspace).load()
+    assert list(result.records) == [rec["id"]]
+    assert [p.path.name for p in result.problems] == ["bug-aaaaaaaaaaaaaaaa.json"]
