@@ -6,9 +6,9 @@ A hostile clone can commit symlinks anywhere under ``.teamlore/`` (the store its
 single record files), pointing at the victim's home or at another project's memory. It cannot
 make teamlore write, append, rename or delete anything outside the clone through them: every
 command (``run``, ``bugs add``/``match``, ``security ingest``, ``debt scan --save``, the language
-server's terminal capture) either works inside the clone or stops with one line naming the
-symlink, and ``doctor`` lists each symlink with its target. Records behind a symlinked store
-directory are not loaded. A ``.teamlore`` planted in a parent directory outside any git
+server's terminal capture, the MCP server's ``record_fix``) either works inside the clone or
+stops with one line naming the symlink, and ``doctor`` lists each symlink with its target.
+Records behind a symlinked store directory are not loaded. A ``.teamlore`` planted in a parent directory outside any git
 repository (``/tmp/.teamlore``) is not adopted unless the current user owns it.
 """
 
@@ -229,3 +229,20 @@ async def test_language_server_terminal_capture_stays_inside(client: LanguageCli
     hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=2))), WAIT)
     assert hover is None or FOREIGN_FIX not in str(hover.contents)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("layout", ["store", "bugs", "cache"])
+async def test_agent_tools_stay_inside(tmp_path: Path, layout: str) -> None:
+    from tests.test_mcp import call_error, call_ok, mcp_session
+
+    home, foreign_id = outside_home(tmp_path)
+    clone = hostile_clone(tmp_path, {"app.py": APP, **layouts(home, foreign_id)[layout]})
+    before = digest(home)
+    async with mcp_session(clone, tmp_path / "mcp.log") as session:
+        found = await call_ok(session, "match_error", {"error_text": FOREIGN_ERROR})
+        assert FOREIGN_FIX not in json.dumps(found)
+        args = {"error_text": "ZeroDivisionError: division by zero in split_bill", "fix": PAYLOAD}
+        message = await call_error(session, "record_fix", args)  # ("cache": its lock lives behind the link)
+        assert "rejected" in message and "symlink" in message and str(clone / ".teamlore") in message
+    assert digest(home) == before
