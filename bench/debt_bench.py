@@ -40,8 +40,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
 from memory_store.config import DEFAULT_MARKERS  # noqa: E402
+from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
 from memory_store.debt.files import scan_tree  # noqa: E402
 from memory_store.debt.forecast import forecast, seed_days_to_double  # noqa: E402
 from memory_store.debt.snapshots import SnapshotStore  # noqa: E402

@@ -34,6 +34,8 @@ MAX_OUTPUT_CHARS = 2_000_000
 HEAD_CHARS = 256_000
 MAX_ERRORS = 50
 MAX_TRACEBACK_CHARS = 16_000
+REDACT_MARGIN_CHARS = 8_192
+"""Longer than any secret the redactor knows (a 4096-bit private key block is about 3.3 KB)."""
 ERROR_WORDS = ("error", "exception", "traceback", "failed", "fatal", "panic", "warning", "exit", "interrupt",
                "abort", "stopiteration")
 """Cheap pre-check: output without any of these words (any case) holds no error; parsing is skipped."""
@@ -61,10 +63,9 @@ def iso(ts: float) -> str:
 def error_json(err: ParsedError) -> dict[str, Any]:
     """A captured error as stored in run events and proposals (redacted, capped)."""
     data = err.to_json()
-    text = data.get("traceback") or ""
-    if len(text) > MAX_TRACEBACK_CHARS:
-        text = text[-MAX_TRACEBACK_CHARS:]
-    data["traceback"] = redact(text)
+    # Redacted before it is cut, with a margin, so a cut never leaves half a secret behind.
+    text = redact((data.get("traceback") or "")[-(MAX_TRACEBACK_CHARS + REDACT_MARGIN_CHARS):])
+    data["traceback"] = text[-MAX_TRACEBACK_CHARS:]
     data["message"] = redact(data.get("message") or "")
     data["headline"] = redact(err.headline)
     data["fingerprint"] = fingerprint(err)

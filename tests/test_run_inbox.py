@@ -210,3 +210,25 @@ def test_bounded_output_property(chunks: list[bytes], head: int, tail: int) -> N
         assert text.startswith(data[:head].decode("utf-8", errors="replace"))
         assert "bytes omitted" in text
         assert len(text.encode("utf-8")) <= 4 * (head + tail) + 64
+
+
+def test_a_secret_cut_by_the_traceback_cap_is_redacted_whole() -> None:
+    from memory_store.errors.parse import parse_error
+    from memory_store.inbox import MAX_TRACEBACK_CHARS, error_json
+
+    token = "ghp_" + "A1b2C3d4E5" * 4
+
+    def traceback(filler: int) -> str:
+        return (f"Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
+                f"    call('{token}')\n    # {'x' * filler}\nValueError: bad token\n")
+
+    draft = traceback(MAX_TRACEBACK_CHARS)
+    # choose the filler so that the cap cuts right through the middle of the token
+    filler = MAX_TRACEBACK_CHARS + (MAX_TRACEBACK_CHARS + draft.index(token) + len(token) // 2 - len(draft))
+    text = traceback(filler)
+    assert len(text) - MAX_TRACEBACK_CHARS == text.index(token) + len(token) // 2
+    err = parse_error(text, redact_secrets=False)
+    assert err is not None and token in err.text
+    stored = error_json(err)["traceback"]
+    assert len(stored) <= MAX_TRACEBACK_CHARS
+    assert not any(token[i:i + 8] in stored for i in range(len(token) - 8))

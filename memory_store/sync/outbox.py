@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from memory_store import confine
 from memory_store.jsonio import MemoryFileError, atomic_write_json, read_json
 from memory_store.sync.events import BadEvent, Event, make_event
 from memory_store.workspace import Workspace
@@ -69,13 +70,13 @@ class Outbox:
                 aside = path.with_suffix(".unreadable")
                 log.warning("sync outbox: unreadable entry %s (%s); kept as %s, not sent", path.name, exc, aside.name)
                 with contextlib.suppress(OSError):
-                    path.rename(aside)
+                    confine.replace(path, aside)
         items.sort(key=lambda p: (p.queued_ns, p.path.name))
         yield from items
 
     def done(self, pending: Pending) -> None:
         with contextlib.suppress(FileNotFoundError):
-            pending.path.unlink()
+            confine.unlink(pending.path)
 
 
 def local_records(workspace: Workspace) -> Iterator[Event]:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_store.jsonio import atomic_write_text, file_lock
+from memory_store import confine
+from memory_store.jsonio import MemoryFileError, atomic_write_text, file_lock, read_bounded
 from memory_store.sync.apply import apply_event
 from memory_store.sync.config import PASSWORD_ENV, SyncConfig, SyncConfigError, load_config
 from memory_store.sync.events import BadEvent, Event, event_from_fields
@@ -123,15 +124,15 @@ class LastId:
 
     def get(self) -> str | None:
         try:
-            value = self.path.read_text(encoding="utf-8").strip()
+            value = read_bounded(self.path, 256).decode("utf-8").strip()
             _stream_id_key(value)
-        except (OSError, ValueError):
+        except (OSError, ValueError, MemoryFileError):
             return None
         return value or None
 
     def reset(self) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+            confine.unlink(self.path)
 
     def advance(self, stream_id: str) -> None:
         with file_lock(self.path.parent / ".last_id.lock"):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from memory_store.debt.backfill import backfill, boundaries, parse_since, plan
 from memory_store.config import DEFAULT_MARKERS
+from memory_store.debt.backfill import backfill, boundaries, parse_since, plan
 from memory_store.debt.files import scan_tree
 from memory_store.debt.snapshots import SnapshotStore
 from memory_store.workspace import Workspace
