@@ -20,6 +20,7 @@ from pytest_lsp import LanguageClient
 from memory_store.bugs.records import BugStore
 from memory_store.health import check_memory
 from memory_store.workspace import Workspace
+from server.text_safety import markdown_text
 from tests.lsp.conftest import CONFIG, WAIT, start_session, wait_until
 from tests.reliability.hostile import PEAK_KB, fingerprint, plant
 
@@ -120,7 +121,7 @@ async def test_language_server_stays_up_with_hostile_files(client: LanguageClien
         assert result is None or isinstance(result.contents, types.MarkupContent)
         return "" if result is None else result.contents.value  # type: ignore[union-attr]
 
-    assert GOOD_FIX in await wait_until(hover, what="hover with the good record")
+    assert markdown_text(GOOD_FIX) in await wait_until(hover, what="hover with the good record")
 
     # more hostile files while it runs: still serving, still not rewritten
     bugs = ws.store / "bugs"
@@ -128,7 +129,7 @@ async def test_language_server_stays_up_with_hostile_files(client: LanguageClien
     (bugs / "bug-late-deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (bugs / "bug-late-link.json").symlink_to("/etc/hostname")
     await asyncio.sleep(0.5)  # let the watcher's debounced reload run
-    assert GOOD_FIX in await hover()
+    assert markdown_text(GOOD_FIX) in await hover()
     assert client.protocol.writer is not None
     after = fingerprint(ws.store)
     assert {k: v for k, v in after.items() if k in before} == before
