@@ -41,7 +41,9 @@ def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: P
     nearest ancestor of ``start`` (default: cwd) holding ``.teamlore`` or ``.git``, else ``start``.
 
     A ``.teamlore`` outside any git repository is adopted only when it and the directory
-    holding it belong to the current user: anyone can plant ``/tmp/.teamlore``.
+    holding it belong to the current user: anyone can plant ``/tmp/.teamlore``. Likewise a
+    ``.git`` owned by another user is not taken for a repository (git's own
+    ``safe.directory`` rule), so ``/tmp/.git`` next to a planted store adopts nothing.
     """
     if explicit:
         return Path(explicit).expanduser().resolve()
@@ -51,13 +53,26 @@ def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: P
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / ".git").exists():
-            return candidate
+            if _git_owned_by_user(candidate):
+                return candidate
+            log.warning("ignoring %s: a git repository owned by another user", candidate / ".git")
         if (candidate / STORE_DIRNAME).is_dir():
-            if any((p / ".git").exists() for p in candidate.parents) or _owned_by_user(candidate):
+            if any(_git_owned_by_user(p) for p in candidate.parents if (p / ".git").exists()) or \
+                    _owned_by_user(candidate):
                 return candidate
             log.warning("ignoring %s: outside any git repository and not owned by you",
                         candidate / STORE_DIRNAME)
     return here
+
+
+def _git_owned_by_user(holder: Path) -> bool:
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    try:
+        return os.lstat(holder / ".git").st_uid == getuid()
+    except OSError:
+        return False
 
 
 def _owned_by_user(holder: Path) -> bool:

@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -186,6 +187,24 @@ def test_store_planted_by_another_user_above_the_cwd_is_not_adopted(tmp_path: Pa
     # an explicit choice is the user's own: --root still reaches it
     proc = run_teamlore("--root", str(shared), "doctor", "--json", cwd=work, env=env)
     assert json.loads(proc.stdout)["root"] == str(shared)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give files away")
+def test_repository_planted_by_another_user_above_the_cwd_is_not_adopted(tmp_path: Path) -> None:
+    shared = (tmp_path / "shared-tmp").resolve()
+    shared.mkdir()
+    work = _foreign_store(shared)
+    subprocess.run(["git", "init", "-q", str(shared)], check=True, capture_output=True)
+    for path in [shared, *shared.rglob("*")]:
+        if not path.is_relative_to(work):
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+    env = user_env(tmp_path)
+    proc = run_teamlore("doctor", "--json", cwd=work, env=env)
+    assert json.loads(proc.stdout)["root"] == str(work), proc.stderr
+    assert str(shared / ".git") in proc.stderr  # the warning names the repository it ignored
+    proc = run_teamlore("bugs", "match", "--error", "-", "--json", "--all", cwd=work, env=env, stdin=FOREIGN_ERROR)
+    assert FOREIGN_FIX not in proc.stdout
 
 
 @pytest.mark.e2e
