@@ -4,7 +4,6 @@ outside a git repository is adopted only from its owner."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
@@ -18,22 +17,9 @@ from memory_store.inbox import Inbox
 from memory_store.jsonio import MemoryFileError, atomic_write_json, atomic_write_text, file_lock, read_bounded
 from memory_store.recordfiles import RecordDir
 from memory_store.workspace import ConfinementError, UnsafePathError, Workspace, find_workspace_root
+from tests.security.hostile_repo import tree_digest
 
 ERROR = "KeyError: 'tenant_id'"
-
-
-def tree_digest(directory: Path) -> dict[str, str]:
-    """Every entry under ``directory`` (not following symlinks) with its content hash or link target."""
-    out: dict[str, str] = {}
-    for path in sorted(directory.rglob("*")):
-        rel = path.relative_to(directory).as_posix()
-        if path.is_symlink():
-            out[rel] = "-> " + os.readlink(path)
-        elif path.is_file():
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            out[rel] = "dir"
-    return out
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from memory_store.config import BY_DOTTED, ProjectConfig
+from memory_store.config import BY_DOTTED, ConfigProblem, ProjectConfig
 
 SECTION = "teamlore"
 
@@ -46,20 +46,10 @@ class Settings:
         return out
 
 
-@dataclass(frozen=True)
-class SettingProblem:
-    field: str
-    message: str
-    layer: str
-
-    def __str__(self) -> str:
-        return f"teamlore setting '{self.field}' ({self.layer}): {self.message}"
-
-
 @dataclass
 class Resolved:
     settings: Settings
-    problems: list[SettingProblem] = field(default_factory=list)
+    problems: list[ConfigProblem] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
 
@@ -117,13 +107,13 @@ def resolve(layers: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Resolved:
             values[name] = value
             origin[name] = layer
     settings = Settings()
-    problems: list[SettingProblem] = []
+    problems: list[ConfigProblem] = []
     changes: dict[str, Any] = {}
     for name, value in values.items():
         try:
             changes[name] = VALIDATORS[name](value)
         except ValueError as exc:
             default = getattr(settings, name)
-            problems.append(SettingProblem(camel(name), f"{exc}; using the default {default!r}",
-                                           origin[name]))
+            problems.append(ConfigProblem(f"teamlore setting ({origin[name]})", f"'{camel(name)}'",
+                                          f"{exc}; using the default {default!r}"))
     return Resolved(replace(settings, **changes), problems, unknown)

@@ -41,7 +41,7 @@ def test_bad_value_named_and_default_kept(key, value, field):
     resolved = resolve([("initializationOptions", {key: value})])
     assert resolved.settings == Settings()
     (problem,) = resolved.problems
-    assert problem.field == field and problem.layer == "initializationOptions"
+    assert problem.key == f"'{field}'" and "initializationOptions" in problem.source
     assert f"'{field}'" in str(problem) and "using the default" in str(problem)
 
 

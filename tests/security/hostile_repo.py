@@ -10,6 +10,7 @@ credential, arrives.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -58,6 +59,21 @@ def hostile_clone(tmp_path: Path, files: Mapping[str, str | bytes | Symlink], na
     clone = tmp_path / name
     _git(tmp_path, "clone", "-q", str(origin), str(clone))
     return clone.resolve()
+
+
+def tree_digest(directory: Path) -> dict[str, str]:
+    """Every entry under ``directory`` (symlinks not followed) with its content hash or link
+    target: equal before and after proves that nothing there was written, added or removed."""
+    out: dict[str, str] = {}
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).as_posix()
+        if path.is_symlink():
+            out[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            out[rel] = f"dir {sorted(os.listdir(path))}"
+    return out
 
 
 def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:

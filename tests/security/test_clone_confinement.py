@@ -15,7 +15,6 @@ repository (``/tmp/.teamlore``) is not adopted unless the current user owns it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import subprocess
@@ -31,7 +30,7 @@ from pytest_lsp import LanguageClient
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 from tests.lsp.conftest import CONFIG, WAIT, start_session, wait_until
-from tests.security.hostile_repo import Symlink, hostile_clone, run_teamlore, user_env
+from tests.security.hostile_repo import Symlink, hostile_clone, run_teamlore, tree_digest, user_env
 
 FOREIGN_ERROR = "ZeroDivisionError: division by zero in compute_invoice_total"
 FOREIGN_FIX = "the fix of another team's project, never to be shown here"
@@ -40,20 +39,6 @@ APP = f"raise ValueError({PAYLOAD!r})\n"
 BANDIT = {"results": [{"filename": "app.py", "line_number": 1, "test_id": "B602", "issue_severity": "HIGH",
                        "issue_confidence": "HIGH", "issue_text": "subprocess call with shell=True identified."}],
           "metrics": {}}
-
-
-def digest(directory: Path) -> dict[str, str]:
-    """Every entry under ``directory`` with its content hash (symlinks: their target)."""
-    out: dict[str, str] = {}
-    for path in sorted(directory.rglob("*")):
-        rel = path.relative_to(directory).as_posix()
-        if path.is_symlink():
-            out[rel] = "-> " + os.readlink(path)
-        elif path.is_file():
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            out[rel] = f"dir {sorted(os.listdir(path))}"
-    return out
 
 
 def outside_home(tmp_path: Path) -> tuple[Path, str]:
@@ -109,7 +94,7 @@ def test_committed_symlinks_never_lead_writes_outside(tmp_path: Path, layout: st
     env = user_env(tmp_path)
     report = tmp_path / "bandit.json"
     report.write_text(json.dumps(BANDIT))
-    before = digest(home)
+    before = tree_digest(home)
 
     proc = run_teamlore("run", "--", sys.executable, "app.py", cwd=clone, env=env)
     assert PAYLOAD in proc.stderr  # the command itself ran and its output passed through
@@ -130,7 +115,7 @@ def test_committed_symlinks_never_lead_writes_outside(tmp_path: Path, layout: st
     proc = run_teamlore("debt", "scan", "--save", cwd=clone, env=env)
     assert_confined(proc, clone, "debt scan --save")
 
-    assert digest(home) == before, "a file outside the clone changed"
+    assert tree_digest(home) == before, "a file outside the clone changed"
 
     proc = run_teamlore("doctor", "--json", cwd=clone, env=env)
     assert proc.returncode == 1, proc.stderr
@@ -139,7 +124,7 @@ def test_committed_symlinks_never_lead_writes_outside(tmp_path: Path, layout: st
         assert link in problems, f"doctor did not list {link}: {problems}"
         assert "symlink" in problems[link] or "outside" in problems[link]
         assert str(files[link].target) in problems[link]  # type: ignore[union-attr]
-    assert digest(home) == before
+    assert tree_digest(home) == before
 
 
 @pytest.mark.e2e
@@ -173,7 +158,7 @@ def test_store_planted_by_another_user_above_the_cwd_is_not_adopted(tmp_path: Pa
     work = _foreign_store(shared)
     for path in [shared, *shared.joinpath(".teamlore").rglob("*"), shared / ".teamlore"]:
         os.chown(path, 65534, 65534, follow_symlinks=False)
-    before = digest(shared / ".teamlore")
+    before = tree_digest(shared / ".teamlore")
     env = user_env(tmp_path)
     proc = run_teamlore("doctor", "--json", cwd=work, env=env)
     assert json.loads(proc.stdout)["root"] == str(work), proc.stderr
@@ -183,7 +168,7 @@ def test_store_planted_by_another_user_above_the_cwd_is_not_adopted(tmp_path: Pa
     proc = run_teamlore("bugs", "add", "--error", "-", "--fix", "mine", cwd=work, env=env, stdin="KeyError: 'x'\n")
     assert proc.returncode == 0, proc.stderr
     assert len(list((work / ".teamlore" / "bugs").glob("*.json"))) == 1
-    assert digest(shared / ".teamlore") == before
+    assert tree_digest(shared / ".teamlore") == before
     # an explicit choice is the user's own: --root still reaches it
     proc = run_teamlore("--root", str(shared), "doctor", "--json", cwd=work, env=env)
     assert json.loads(proc.stdout)["root"] == str(shared)
@@ -224,7 +209,7 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient, tmp
     home, foreign_id = outside_home(tmp_path)
     clone = hostile_clone(tmp_path, {"app.py": APP, **layouts(home, foreign_id)[request.param]})
     lsp_client.home = home  # type: ignore[attr-defined]
-    lsp_client.before = digest(home)  # type: ignore[attr-defined]
+    lsp_client.before = tree_digest(home)  # type: ignore[attr-defined]
     await start_session(lsp_client, "visual-studio-code", clone)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
@@ -242,7 +227,7 @@ async def test_language_server_terminal_capture_stays_inside(client: LanguageCli
                                         if "cannot record" in m.message and "symlink" in m.message],
                                what="the refusal logged")
     assert str(root / ".teamlore") in refused[0] and "\n" not in refused[0].strip()
-    assert digest(home) == client.before  # type: ignore[attr-defined]
+    assert tree_digest(home) == client.before  # type: ignore[attr-defined]
     # the server keeps serving, and never shows a record from behind the symlink
     uri = from_fs_path(str(root / "app.py"))
     hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
@@ -257,11 +242,11 @@ async def test_agent_tools_stay_inside(tmp_path: Path, layout: str) -> None:
 
     home, foreign_id = outside_home(tmp_path)
     clone = hostile_clone(tmp_path, {"app.py": APP, **layouts(home, foreign_id)[layout]})
-    before = digest(home)
+    before = tree_digest(home)
     async with mcp_session(clone, tmp_path / "mcp.log") as session:
         found = await call_ok(session, "match_error", {"error_text": FOREIGN_ERROR})
         assert FOREIGN_FIX not in json.dumps(found)
         args = {"error_text": "ZeroDivisionError: division by zero in split_bill", "fix": PAYLOAD}
         message = await call_error(session, "record_fix", args)  # ("cache": its lock lives behind the link)
         assert "rejected" in message and "symlink" in message and str(clone / ".teamlore") in message
-    assert digest(home) == before
+    assert tree_digest(home) == before
