@@ -16,6 +16,9 @@ import tempfile
 from pathlib import Path
 
 GIT_TIMEOUT = 30.0
+RACY_MARGIN_NS = 2_000_000_000
+"""Index entries changed this long before the index was written are re-hashed, not trusted
+on size and mtime (two seconds: the coarsest file-time granularity in common use, FAT's)."""
 
 
 class GitError(RuntimeError):
@@ -86,17 +89,34 @@ def snapshot(root: Path) -> str:
 
     Uses a copy of the user's index (so "tracked" includes staged new files) and
     ``git add -u`` on that copy; the real index is not modified.
+
+    git skips re-reading a file whose size and mtime match its index entry, unless the
+    entry is "racy": its mtime is not older than the index file itself (the file may have
+    changed again within the same timestamp tick). A plain copy of the index is newer than
+    every entry, which would make racy entries look trustworthy; so the copy gets the
+    original's mtime moved back by :data:`RACY_MARGIN_NS`, and every entry changed within
+    that window before the index was written is re-hashed from its content. fsmonitor is
+    off for the copy: its "unchanged" marks belong to the user's index.
     """
     index = _git(root, "rev-parse", "--git-path", "index").stdout.strip()
     index_path = Path(index) if os.path.isabs(index) else root / index
     with tempfile.TemporaryDirectory(prefix="teamlore-index-") as tmp:
         temp_index = Path(tmp) / "index"
         env = {"GIT_INDEX_FILE": str(temp_index)}
-        if index_path.exists():
-            shutil.copyfile(index_path, temp_index)
-        else:
+        try:
+            # Stat before copying: should the index be rewritten in between, the copy is
+            # only ever given an older time than its content, which re-hashes more, never less.
+            written_ns = index_path.stat().st_mtime_ns
+        except FileNotFoundError:
             _git(root, "read-tree", "--empty", env=env)
-        _git(root, "add", "--update", "--", ".", env=env)
+        else:
+            racy_from = max(written_ns - RACY_MARGIN_NS, 1_000_000_000)  # a zero time turns git's check off
+            try:
+                shutil.copyfile(index_path, temp_index)
+                os.utime(temp_index, ns=(racy_from, racy_from))
+            except OSError as exc:
+                raise GitError(f"cannot copy the git index: {exc}") from None
+        _git(root, "-c", "core.fsmonitor=false", "add", "--update", "--", ".", env=env)
         return _git(root, "write-tree", env=env).stdout.strip()
 
 
