@@ -18,7 +18,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
@@ -32,6 +32,7 @@ from memory_store.config import ProjectConfig, load_project_config
 from memory_store.workspace import Workspace
 from server.lsp import features
 from server.lsp.diagnostics import DiagnosticStore, canonical
+from server.lsp.frames import FrameLimitedInput
 from server.lsp.memory import FolderMemory, StoreWatcher
 from server.lsp.settings import Resolved, Settings, project_layer, resolve
 from server.text_safety import TerminalSafeFormatter
@@ -100,10 +101,26 @@ class TeamloreProtocol(LanguageServerProtocol):
                 return _Ignored()
             raise
 
+    frames: FrameLimitedInput | None = None
+    """The bounded input, when reading stdio (see :meth:`TeamloreServer.start_io`)."""
+
     def handle_message(self, message):
         if isinstance(message, _Ignored):
             return None
+        if message is None:  # a refused frame (or a body that is JSON null)
+            self._answer_refused()
+            return None
         return super().handle_message(message)
+
+    def _answer_refused(self) -> None:
+        """A request whose frame was refused for its size gets an error, so its client does
+        not wait for an answer forever."""
+        while self.frames is not None and self.frames.refused:
+            frame = self.frames.refused.popleft()
+            if frame.request_id is not None:
+                error = JsonRpcInvalidRequest(
+                    message=f"message of {frame.length} bytes refused: the limit is {self.frames.limit} bytes")
+                self._send_response(frame.request_id, None, error.to_response_error())
 
 
 class ClientLogHandler(logging.Handler):
@@ -197,6 +214,13 @@ class TeamloreServer(LanguageServer):
         self._reported: set[str] = set()
         self._published: dict[str, int] = {}
         self._publish_seq: dict[str, int] = {}
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio, with input frames bounded (see :mod:`server.lsp.frames`)."""
+        frames = FrameLimitedInput(stdin or sys.stdin.buffer)
+        if isinstance(self.protocol, TeamloreProtocol):
+            self.protocol.frames = frames
+        super().start_io(frames, stdout)  # type: ignore[arg-type]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Malformed messages and failing notifications are logged, not shown: the user
