@@ -54,7 +54,7 @@ def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
 _STAMP_FIELDS = ("date", "updated", "confirmed_at", "rejected_at", "needs_review_at", "proposed_at")
 
 
-def _stamp(record: dict[str, Any]) -> str:
+def decision_stamp(record: dict[str, Any]) -> str:
     """When a decision last changed (ISO strings compare in time order)."""
     return max((v for k in _STAMP_FIELDS if isinstance(v := record.get(k), str)), default="")
 
@@ -73,7 +73,7 @@ def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
     with files.locked():
         if files.exists(record["id"]):
             current = files.read(record["id"])
-            if current == record or _stamp(record) < _stamp(current):
+            if current == record or decision_stamp(record) < decision_stamp(current):
                 return False
         files.write(record)
     return True
