@@ -11,14 +11,23 @@ naming the path and why.
 
 A path is "in a store" when one of its components is ``.teamlore`` (the last one counts);
 paths elsewhere (a report the user asked to write) are handled as usual.
+
+Files are created ``0o666 & ~umask`` (like any editor's), so a teammate sharing the checkout
+can read them. A write killed half-way leaves its temp file ``.<name>.<hex>.tmp``; the next
+write into that directory removes temp files older than any write takes
+(:data:`STALE_TEMP_SECONDS`), ``.teamlore/.gitignore`` ignores them and ``doctor`` lists them.
+An ``OSError`` raised here names the full path (not only the last component).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +39,29 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
 MAX_REPORTED_SYMLINKS = 1000
+FILE_MODE = 0o666
+"""Mode of created files before the umask: readable by whoever the user's umask allows."""
+STALE_TEMP_SECONDS = 600.0
+"""A temp file this much older than now is left by an interrupted write (no write takes that long)."""
+SWEEP_INTERVAL_SECONDS = 60.0
+"""A directory is searched for stale temp files at most this often per process (a bulk import
+writes thousands of files into one directory)."""
+TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+
+log = logging.getLogger(__name__)
+_last_sweep: dict[str, float] = {}
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temp file of :func:`write_atomic`."""
+    return TEMP_NAME.fullmatch(name) is not None
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming the full ``path``: calls relative to a directory descriptor name only the last part."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def store_of(path: Path) -> Path | None:
@@ -114,7 +146,10 @@ def _open_dir(directory: Path, create: bool) -> int:
     try:
         for name in directory.relative_to(base).parts:
             here = here / name
-            child = _open_child_dir(fd, name, here, create)
+            try:
+                child = _open_child_dir(fd, name, here, create)
+            except OSError as exc:
+                raise _named(exc, here) from None
             os.close(fd)
             fd = child
     except BaseException:
@@ -195,13 +230,16 @@ def _open_in(dir_fd: int, path: Path, flags: int, mode: int, confined: bool) -> 
 
 
 @contextlib.contextmanager
-def open_file(path: Path, flags: int, mode: int = 0o644) -> Iterator[int]:
+def open_file(path: Path, flags: int, mode: int = FILE_MODE) -> Iterator[int]:
     """A descriptor of the regular file ``path`` (``os.open`` flags); inside a store, neither
     the file nor any directory on the way may be a symlink. With ``O_CREAT`` missing
     directories are created."""
     confined = store_of(path.parent) is not None
     with directory_fd(path.parent, create=bool(flags & os.O_CREAT)) as dir_fd:
-        fd = _open_in(dir_fd, path, flags, mode, confined)
+        try:
+            fd = _open_in(dir_fd, path, flags, mode, confined)
+        except OSError as exc:
+            raise _named(exc, path) from None
     try:
         yield fd
     finally:
@@ -214,43 +252,111 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
     """Replace ``path`` with ``data``: a new temp file in the same directory (``O_CREAT |
     O_EXCL | O_NOFOLLOW``), fsynced, renamed over ``path``. In a store, an existing ``path``
-    that is not a regular file (a symlink, a FIFO) is refused rather than replaced."""
+    that is not a regular file (a symlink, a FIFO) is refused rather than replaced.
+
+    On any failure (read-only directory, full disk) the temp file is removed and ``path`` is
+    untouched; the ``OSError`` names ``path``. ``mode`` is masked by the umask (``0o600`` for
+    a user-private file)."""
     confined = store_of(path.parent) is not None
     with directory_fd(path.parent, create=True) as dir_fd:
         if confined:
             refusal = _refusal(dir_fd, path.name, path, want_dir=False)
             if refusal is not None:
                 raise refusal
-        while True:
-            tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode, dir_fd=dir_fd)
-                break
-            except FileExistsError:
-                continue
+        _sweep_stale_temps(dir_fd, path.parent)
         try:
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp, dir_fd=dir_fd)
-            raise
+            _write_via_temp(dir_fd, path.name, data, mode)
+        except OSError as exc:
+            raise _named(exc, path) from None
         with contextlib.suppress(OSError):
             os.fsync(dir_fd)
+
+
+def _write_via_temp(dir_fd: int, name: str, data: bytes, mode: int) -> None:
+    while True:
+        tmp = f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode, dir_fd=dir_fd)
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        raise
+
+
+def _is_stale_temp(entry: os.DirEntry[str], now: float) -> bool:
+    if not is_temp_name(entry.name):
+        return False
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS
+
+
+def _stale_temp_names(dir_fd: int, now: float) -> list[str]:
+    """Regular temp files in the directory older than :data:`STALE_TEMP_SECONDS`."""
+    with os.scandir(dir_fd) as entries:
+        return [entry.name for entry in entries if _is_stale_temp(entry, now)]
+
+
+def _sweep_stale_temps(dir_fd: int, directory: Path) -> None:
+    """Remove temp files left by killed writes (at most once a minute per directory)."""
+    key = str(directory)
+    clock = time.monotonic()
+    last = _last_sweep.get(key)
+    if last is not None and clock - last < SWEEP_INTERVAL_SECONDS:
+        return
+    _last_sweep[key] = clock
+    try:
+        names = _stale_temp_names(dir_fd, time.time())
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+            log.info("removed %s (left by an interrupted write)", directory / name)
+        except OSError:
+            continue
+
+
+def stale_temps(store: Path, now: float | None = None, limit: int = MAX_REPORTED_SYMLINKS) -> list[Path]:
+    """Temp files of interrupted writes at or under ``store`` (no symlink followed)."""
+    now = time.time() if now is None else now
+    found: list[Path] = []
+    pending = [store]
+    while pending and len(found) < limit:
+        directory = pending.pop()
+        try:
+            with directory_fd(directory) as fd, os.scandir(fd) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+                found.extend(directory / e.name for e in entries if _is_stale_temp(e, now))
+                pending.extend(directory / e.name for e in entries if e.is_dir(follow_symlinks=False))
+        except (OSError, ValueError):  # ValueError: ConfinementError, reported by the other checks
+            continue
+    return found[:limit]
 
 
 def append(path: Path, data: bytes) -> None:
     """Append ``data`` to ``path`` (created if missing) in one write, then fsync."""
     with open_file(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-        _write_all(fd, data)
-        os.fsync(fd)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except OSError as exc:
+            raise _named(exc, path) from None
 
 
 def size(path: Path) -> int:
@@ -270,14 +376,20 @@ def replace(src: Path, dst: Path) -> None:
                 refusal = _refusal(fd, path.name, path, want_dir=False)
                 if refusal is not None:
                     raise refusal
-        os.replace(src.name, dst.name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+        try:
+            os.replace(src.name, dst.name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+        except OSError as exc:
+            raise _named(exc, dst) from None
 
 
 def unlink(path: Path) -> bool:
     """Remove the file ``path`` (a symlink itself, never its target); False when missing."""
     try:
         with directory_fd(path.parent) as dir_fd:
-            os.unlink(path.name, dir_fd=dir_fd)
+            try:
+                os.unlink(path.name, dir_fd=dir_fd)
+            except OSError as exc:
+                raise _named(exc, path) from None
     except FileNotFoundError:
         return False
     return True

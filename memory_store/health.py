@@ -1,17 +1,28 @@
-"""Whole-memory health check, used by ``teamlore doctor`` and the servers' start-up log."""
+"""Whole-memory health check, used by ``teamlore doctor`` and the servers' start-up log.
+
+Besides unreadable records and symlinks it reports what would make a write fail or leave
+litter: a file where a directory of the memory belongs, a directory that cannot be listed or
+written, and temp files left by interrupted writes.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from memory_store import confine
 from memory_store.jsonio import FileProblem
 from memory_store.recordfiles import LoadResult
 from memory_store.workspace import Workspace
+
+LAYOUT_DIRS = ("bugs", "security", "security/decisions", "debt", "debt/snapshots", ".cache", ".inbox")
+"""The directories of the memory, relative to ``.teamlore/``."""
+MAX_WALKED_DIRS = 10_000
 
 Loader = Callable[[Workspace], LoadResult]
 LOADERS: dict[str, Loader] = {}
@@ -53,4 +64,47 @@ def check_memory(workspace: Workspace) -> HealthReport:
     store = workspace.store
     if store not in reported and os.path.lexists(store) and not os.path.islink(store) and not store.is_dir():
         report.problems.append(FileProblem(store, "is not a directory"))
+    for problem in [*layout_problems(store), *temp_file_problems(store)]:
+        if problem.path not in reported:
+            report.problems.append(problem)
+            reported.add(problem.path)
     return report
+
+
+def layout_problems(store: Path) -> list[FileProblem]:
+    """Memory directories that are files, and directories that cannot be listed or written
+    (permissions, a read-only file system, an immutable flag). Symlinks are not followed."""
+    problems: list[FileProblem] = []
+    for name in LAYOUT_DIRS:
+        path = store / name
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISDIR(mode) and not stat.S_ISLNK(mode):
+            problems.append(FileProblem(path, f"is {confine.kind_of(mode)}, not a directory; nothing is stored there"))
+    if not os.path.isdir(store) or os.path.islink(store):
+        return problems
+    pending = [store]
+    walked = 0
+    while pending and walked < MAX_WALKED_DIRS:
+        directory = pending.pop()
+        walked += 1
+        if not os.access(directory, os.W_OK | os.X_OK):
+            problems.append(FileProblem(directory, "is read-only: nothing can be written here"))
+        try:
+            with os.scandir(directory) as scan:
+                subdirs = sorted(e.path for e in scan if e.is_dir(follow_symlinks=False))
+        except OSError as exc:
+            problems.append(FileProblem(directory, f"cannot be listed: {exc.strerror or exc}"))
+            continue
+        pending.extend(Path(p) for p in reversed(subdirs))
+    return problems
+
+
+def temp_file_problems(store: Path) -> list[FileProblem]:
+    """Temp files left by interrupted writes (the next write into their directory removes them)."""
+    minutes = int(confine.STALE_TEMP_SECONDS // 60)
+    return [FileProblem(path, f"temp file of an interrupted write, older than {minutes} minutes; "
+                              "removed by the next write into this directory, or delete it")
+            for path in confine.stale_temps(store)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import stat
 from collections.abc import Iterator
@@ -25,6 +26,9 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 """Memory files are small; anything bigger is hostile or a mistake and is skipped unread."""
 
 MAX_DEPTH = 64
+
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""Input files given to an import or ingest command (many records, a whole scanner report)."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +59,60 @@ class MemoryFileError(Exception):
         self.problem = problem
 
 
+class JsonInputError(ValueError):
+    """Untrusted JSON text that is not accepted: invalid, too deep or holding ``NaN``/``Infinity``."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(f"line {line}: {reason}" if line else reason)
+        self.reason = reason
+        self.line = line
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(f"{text} is out of range")
+    return value
+
+
+def loads_input(text: str, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse untrusted JSON text (an import line, a scanner report) as strict JSON.
+
+    Raises :class:`JsonInputError`: invalid JSON (with its line), nesting deeper than
+    ``max_depth``, or a non-finite number (``NaN``, ``Infinity``, ``1e999``), which strict
+    readers of the committed records would reject."""
+    try:
+        obj = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise JsonInputError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except _NonFinite as exc:
+        raise JsonInputError(f"non-finite number refused: {exc}") from None
+    except RecursionError:
+        raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
+    if text.count("[") + text.count("{") > max_depth and _depth(obj, max_depth) > max_depth:
+        raise JsonInputError(f"JSON nested deeper than {max_depth} levels")
+    return obj
+
+
 def dumps(obj: Any) -> str:
-    """The one on-disk JSON style: pretty, sorted keys, UTF-8, trailing newline."""
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The one on-disk JSON style: pretty, sorted keys, UTF-8, trailing newline.
+
+    Strict JSON: a non-finite number raises ``ValueError`` (nothing is written)."""
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, mode: int = confine.FILE_MODE) -> None:
     """Write ``path`` atomically; inside ``.teamlore/`` never through a symlink
-    (see :func:`memory_store.confine.write_atomic`)."""
-    confine.write_atomic(path, data)
+    (see :func:`memory_store.confine.write_atomic`). ``mode`` is masked by the umask."""
+    confine.write_atomic(path, data, mode)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

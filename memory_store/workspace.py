@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath
 
 STORE_DIRNAME = ".teamlore"
 ROOT_ENV = "TEAMLORE_ROOT"
-GITIGNORE_LINES = (".cache/", ".inbox/")
+GITIGNORE_LINES = (".cache/", ".inbox/", "*.tmp")
+"""What ``.teamlore/.gitignore`` keeps out of commits: caches, captured runs, temp files of interrupted writes."""
 
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,27 @@ def check_id(record_id: str) -> str:
     return record_id
 
 
+_GITIGNORE_CHECKED: set[Path] = set()
+"""Stores whose ``.gitignore`` was checked by this process (it is read once, not on every write)."""
+
+
+def _complete_gitignore(gitignore: Path) -> None:
+    """Append the lines of :data:`GITIGNORE_LINES` that an existing ``.gitignore`` (written by an
+    earlier version, or by hand) lacks. One that is not a readable regular file is left alone."""
+    from memory_store import confine
+    from memory_store.jsonio import MemoryFileError, read_bounded
+
+    try:
+        text = read_bounded(gitignore).decode("utf-8", errors="replace")
+    except (MemoryFileError, FileNotFoundError):
+        return
+    present = {line.strip() for line in text.splitlines()}
+    missing = [line for line in GITIGNORE_LINES if line not in present]
+    if missing:
+        separator = "" if not text or text.endswith("\n") else "\n"
+        confine.append(gitignore, (separator + "".join(f"{line}\n" for line in missing)).encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class Workspace:
     """A workspace root and its ``.teamlore`` memory directory."""
@@ -144,6 +166,9 @@ class Workspace:
         gitignore = self.store / ".gitignore"
         if not os.path.lexists(gitignore):
             atomic_write_text(gitignore, "".join(f"{line}\n" for line in GITIGNORE_LINES))
+        elif self.store not in _GITIGNORE_CHECKED:
+            _complete_gitignore(gitignore)
+        _GITIGNORE_CHECKED.add(self.store)
         return self.store
 
     def relative(self, path: str | os.PathLike[str]) -> str:

@@ -120,7 +120,7 @@ def test_plain_store_writes_still_work(workspace: Workspace) -> None:
     rec, created = BugStore(workspace).add(ERROR, "use .get()")
     assert created
     assert (workspace.store / "bugs" / f"{rec['id']}.json").is_file()
-    assert (workspace.store / ".gitignore").read_text() == ".cache/\n.inbox/\n"
+    assert (workspace.store / ".gitignore").read_text() == ".cache/\n.inbox/\n*.tmp\n"
     assert BugStore(workspace).load().records.keys() == {rec["id"]}
 
 

@@ -17,7 +17,7 @@ from tests.conftest import run_cli
 
 def test_first_write_creates_store_with_gitignore(workspace: Workspace) -> None:
     BugStore(workspace).add("KeyError: 'user_id'", "use dict.get")
-    assert (workspace.store / ".gitignore").read_text().splitlines() == [".cache/", ".inbox/"]
+    assert (workspace.store / ".gitignore").read_text().splitlines() == [".cache/", ".inbox/", "*.tmp"]
 
 
 def test_record_file_is_pretty_sorted_and_versioned(workspace: Workspace) -> None:

@@ -8,6 +8,7 @@ the same fix for the same error recorded twice is one file.
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -45,6 +46,8 @@ def validate_bug(path: Path, rec: dict[str, Any]) -> None:
     minutes = rec.get("minutes")
     if minutes is not None and (not isinstance(minutes, (int, float)) or isinstance(minutes, bool)):
         raise MemoryFileError(FileProblem(path, "field 'minutes' must be a number"))
+    if minutes is not None and not math.isfinite(minutes):
+        raise MemoryFileError(FileProblem(path, "field 'minutes' must be a finite number (strict JSON)"))
 
 
 def default_author(root: Path | None = None) -> str:
@@ -89,6 +92,8 @@ class BugStore:
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A new record (not yet written): redacted, parsed, paths made relative."""
+        if minutes is not None and not math.isfinite(minutes):
+            raise ValueError(f"minutes must be a finite number, got {minutes}")
         parsed = parse_error(error_text, self.workspace.root)
         if parsed is None:
             raise EmptyErrorText("the error text is empty")

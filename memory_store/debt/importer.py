@@ -16,6 +16,7 @@ from typing import Any
 
 from memory_store.clock import now_iso, parse_iso
 from memory_store.debt.snapshots import SnapshotStore, iso, snapshot_id
+from memory_store.jsonio import JsonInputError, loads_input
 from memory_store.workspace import UnsafePathError, Workspace
 
 ALL = "ALL"
@@ -68,6 +69,14 @@ def _save_all(workspace: Workspace, records: list[dict[str, Any]]) -> tuple[int,
         store.save(rec)
         imported += 1
     return imported, existing
+
+
+def parse_history_json(text: str, name: str) -> Any:
+    """The decoded debt-history JSON (strict, depth-capped); :class:`ImportFormatError` otherwise."""
+    try:
+        return loads_input(text)
+    except JsonInputError as exc:
+        raise ImportFormatError(f"{name}:{exc.line}: {exc.reason}" if exc.line else f"{name}: {exc.reason}") from None
 
 
 def import_empathy_history(workspace: Workspace, data: dict) -> dict:

@@ -9,13 +9,13 @@ include in its report.
 from __future__ import annotations
 
 import functools
-import json
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from memory_store.jsonio import MAX_INPUT_BYTES, JsonInputError, MemoryFileError, loads_input, read_bounded
 from memory_store.workspace import UnsafePathError, Workspace
 
 
@@ -283,17 +283,22 @@ def parse_report(data: Any, workspace: Workspace, base: Path | None = None,
 
 
 def read_report(path: Path, workspace: Workspace, skipped: list[str] | None = None) -> list[Finding]:
-    """Findings of one report file; :class:`ReportError` names the file and the problem."""
+    """Findings of one report file; :class:`ReportError` names the file and the problem.
+
+    The report is untrusted input: at most :data:`~memory_store.jsonio.MAX_INPUT_BYTES`,
+    strict JSON (no ``NaN``/``Infinity``), nested at most :data:`~memory_store.jsonio.MAX_DEPTH` deep."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_INPUT_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ReportError(f"{path}: report not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read report: {exc}") from None
+    except MemoryFileError as exc:
+        raise ReportError(f"{path}: report {exc.problem.reason}") from None
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{path}: report is not UTF-8 text (byte {exc.start})") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        data = loads_input(text)
+    except JsonInputError as exc:
+        raise ReportError(f"{path}:{exc.line}: {exc.reason}" if exc.line else f"{path}: {exc.reason}") from None
     try:
         return parse_report(data, workspace, base=path.resolve().parent, skipped=skipped)
     except ReportError as exc:

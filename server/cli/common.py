@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from memory_store.jsonio import MAX_INPUT_BYTES, MemoryFileError, read_bounded
 from memory_store.workspace import Workspace
 from server.text_safety import terminal_text
 
@@ -122,19 +124,21 @@ def literal(value: Any, style: str = "") -> Text:
     return Text(terminal_text(value), style=style)
 
 
-def read_text_arg(value: str, what: str = "input") -> str:
-    """Read ``FILE`` or ``-`` (stdin) as UTF-8 text, with a clear error."""
+def read_text_arg(value: str, what: str = "input", max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Read ``FILE`` or ``-`` (stdin) as UTF-8 text, at most ``max_bytes``, with a clear error."""
     if value == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(max_bytes + 1)
         name = "<stdin>"
+        if len(data) > max_bytes:
+            raise CliError(f"{what} on stdin is too large (more than {max_bytes} bytes)")
     else:
         path = Path(value)
         if not path.is_file():
             raise CliError(f"{what} file not found: {value}")
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CliError(f"cannot read {what} file {value}: {exc.strerror}") from None
+            data = read_bounded(path, max_bytes)
+        except MemoryFileError as exc:
+            raise CliError(f"{what} file {exc}") from None
         name = value
     try:
         return data.decode("utf-8")
@@ -157,6 +161,42 @@ def non_negative_float(value: str) -> float:
         n = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if n < 0 or n != n:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    if not math.isfinite(n) or n < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {value}")
     return n
+
+
+MAX_LISTED = 20
+"""An error listing shows this many lines, then how many more there were."""
+
+
+class ProblemList:
+    """The problems found in an input: counts them all, keeps the first :data:`MAX_LISTED`."""
+
+    def __init__(self, limit: int = MAX_LISTED):
+        self.limit = limit
+        self.shown: list[str] = []
+        self.count = 0
+
+    def add(self, problem: str) -> None:
+        self.count += 1
+        if len(self.shown) < self.limit:
+            self.shown.append(problem)
+
+    def extend(self, problems: Iterable[str]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def failure(self, err: Console, subject: str, consequence: str) -> CliError:
+        """The error to raise. One problem is the error line itself; several are listed on
+        ``err`` (the first :data:`MAX_LISTED`, then "... and N more") before a summary line."""
+        if self.count == 1:
+            return CliError(f"{subject}: {self.shown[0]}; {consequence}")
+        for problem in self.shown:
+            err.print(f"{subject}: {problem}")
+        if self.count > len(self.shown):
+            err.print(f"... and {self.count - len(self.shown)} more")
+        return CliError(f"{self.count} problems in {subject}; {consequence}")

@@ -46,7 +46,10 @@ def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.WARNING - 10 * min(args.verbose, 2)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if args.log_file:
-        handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
+        try:
+            handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
+        except OSError as exc:
+            raise CliError(f"--log-file: {_os_error_text(exc)}") from None
     formatter = TerminalSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in handlers:
         handler.setFormatter(formatter)
@@ -67,10 +70,21 @@ def _report_project_config(workspace: Workspace) -> None:
         print(f"teamlore: {notice}", file=sys.stderr)
 
 
+def _os_error_text(exc: OSError) -> str:
+    """``<path>: <reason>`` of a failed file operation (the path shown escaped)."""
+    reason = exc.strerror or str(exc)
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return terminal_text(": ".join([" -> ".join(names), reason] if names else [reason]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args)
+    try:
+        _setup_logging(args)
+    except CliError as exc:
+        print(f"teamlore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
@@ -98,6 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the memory or a file named on the command line: read-only, full, missing...
+        print(f"teamlore: error: {_os_error_text(exc)}", file=sys.stderr)
+        return 2
+    except RecursionError:  # a parser missed by the input caps; still one line
+        print("teamlore: error: input nested too deeply", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("teamlore: error: out of memory (input too large?)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

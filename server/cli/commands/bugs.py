@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,8 +14,16 @@ from rich.table import Table
 
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
-from memory_store.workspace import UnsafePathError, check_relative
-from server.cli.common import CliError, Context, literal, non_negative_float, positive_int, read_text_arg
+from memory_store.jsonio import (
+    MAX_FILE_BYTES,
+    MAX_INPUT_BYTES,
+    JsonInputError,
+    MemoryFileError,
+    loads_input,
+    read_bounded,
+)
+from memory_store.workspace import ConfinementError, UnsafePathError, check_relative
+from server.cli.common import CliError, Context, ProblemList, literal, non_negative_float, positive_int, read_text_arg
 
 IMPORT_FIELDS = {"error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
 REQUIRED_IMPORT_FIELDS = ("error", "fix")
@@ -93,6 +102,8 @@ def cmd_add(ctx: Context) -> int:
                                  author=a.author, source="cli")
     except EmptyErrorText:
         raise CliError(f"--error {a.error}: no error text found") from None
+    except ConfinementError:
+        raise  # the memory's layout, not --file
     except UnsafePathError as exc:
         raise CliError(f"--file: {exc}") from None
     if ctx.json:
@@ -214,10 +225,12 @@ def _batch_query(line: str) -> tuple[str, str | None]:
 
 def _validate_import_line(number: int, line: str) -> tuple[dict[str, Any] | None, list[str]]:
     where = f"line {number}"
+    if len(line) > MAX_FILE_BYTES:
+        return None, [f"{where}: longer than {MAX_FILE_BYTES} characters (a record must fit in a memory file)"]
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, [f"{where}: invalid JSON: {exc.msg} (column {exc.colno})"]
+        obj = loads_input(line)
+    except JsonInputError as exc:
+        return None, [f"{where}: {exc.reason}"]
     if not isinstance(obj, dict):
         return None, [f"{where}: expected a JSON object"]
     problems = []
@@ -235,8 +248,8 @@ def _validate_import_line(number: int, line: str) -> tuple[dict[str, Any] | None
             problems.append(f"{where}: field '{name}' must be a {'number' if name == 'minutes' else 'string'}")
         elif name in REQUIRED_IMPORT_FIELDS and not value.strip():
             problems.append(f"{where}: field '{name}' is empty")
-        elif name == "minutes" and (value < 0 or value != value):
-            problems.append(f"{where}: field 'minutes' must be >= 0")
+        elif name == "minutes" and (not math.isfinite(value) or value < 0):
+            problems.append(f"{where}: field 'minutes' must be a finite number >= 0")
         elif name == "file":
             try:
                 check_relative(value)
@@ -248,15 +261,17 @@ def _validate_import_line(number: int, line: str) -> tuple[dict[str, Any] | None
 def cmd_import(ctx: Context) -> int:
     path = Path(ctx.args.file)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {ctx.args.file}: {exc.strerror or exc}") from None
+        text = read_bounded(path, MAX_INPUT_BYTES).decode("utf-8")
+    except FileNotFoundError:
+        raise CliError(f"cannot read {ctx.args.file}: no such file") from None
+    except MemoryFileError as exc:
+        raise CliError(str(exc)) from None
     except UnicodeDecodeError as exc:
         raise CliError(f"{ctx.args.file} is not UTF-8 text (byte {exc.start})") from None
     store = BugStore(ctx.workspace)
     author = default_author(ctx.workspace.root)
     rows: list[tuple[int, dict[str, Any]]] = []
-    problems: list[str] = []
+    problems = ProblemList()
     lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     for number, line in ctx.progress(lines, "checking"):
         obj, found = _validate_import_line(number, line)
@@ -268,16 +283,14 @@ def cmd_import(ctx: Context) -> int:
                               file=obj.get("file"), minutes=obj.get("minutes"),
                               author=obj.get("author") or author, source="import")
         except EmptyErrorText:
-            problems.append(f"line {number}: field 'error': no error text found")
+            problems.add(f"line {number}: field 'error': no error text found")
             continue
         except UnsafePathError as exc:
-            problems.append(f"line {number}: field 'file': {exc}")
+            problems.add(f"line {number}: field 'file': {exc}")
             continue
         rows.append((number, rec))
     if problems:
-        for problem in problems:
-            ctx.err.print(f"{ctx.args.file}: {problem}")
-        raise CliError(f"{len(problems)} problem(s) in {ctx.args.file}; nothing imported")
+        raise problems.failure(ctx.err, ctx.args.file, "nothing imported")
     if not rows:
         raise CliError(f"{ctx.args.file}: no records to import")
     ids = [rec["id"] for _, rec in rows]

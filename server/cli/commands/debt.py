@@ -12,7 +12,7 @@ from memory_store.config import load_project_config
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
 from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
-from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
+from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history, parse_history_json
 from memory_store.debt.report import NoHistory, backtest_error, build_report
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
 from server.cli.common import CliError, Context, literal, positive_int, read_text_arg
@@ -128,11 +128,7 @@ def run_import(ctx: Context) -> int:
     name = ctx.args.file
     try:
         if text.lstrip().startswith(("{", "[")):
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise CliError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-            summary = import_empathy_history(ctx.workspace, data)
+            summary = import_empathy_history(ctx.workspace, parse_history_json(text, name))
         else:
             summary = import_csv(ctx.workspace, text, name)
     except ImportFormatError as exc:
