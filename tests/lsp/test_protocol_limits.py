@@ -126,3 +126,77 @@ def command_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[R
         yield server, root
     finally:
         server.close()
+
+
+FP = {"reason": "test data", "fingerprint": "abc"}
+"""A well-formed decision, so each row below is wrong in exactly one field."""
+
+MALFORMED: list[tuple[str, list[Any], str]] = [
+    # (command, arguments, what the error message names)
+    *[(command, [5], "one object argument") for command in (
+        "teamlore.status", "teamlore.recordFix", "teamlore.showMatches", "teamlore.markFalsePositive",
+        "teamlore.acceptRisk", "teamlore.addPolicy", "teamlore.applyDecision", "teamlore.pendingFixes",
+        "teamlore.acceptFix", "teamlore.dismissFix", "teamlore.debtReport", "teamlore.applyRememberedEdit",
+        "teamlore.showRememberedDiff")],
+    ("teamlore.status", [{"uri": 5}], "'uri'"),
+    ("teamlore.status", [{"folder": ["x"]}], "'folder'"),
+    ("teamlore.pendingFixes", [{"uri": {"a": 1}}], "'uri'"),
+    ("teamlore.debtReport", [{"uri": True}], "'uri'"),
+    ("teamlore.recordFix", [{"error": 5, "fix": "f"}], "'error'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": ["f"]}], "'fix'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "rootCause": 1}], "'root_cause'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "author": {}}], "'author'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "file": 3}], "'file'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "minutes": "ten"}], "'minutes'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "minutes": -1}], "'minutes'"),
+    ("teamlore.recordFix", [{"error": "E: x", "fix": "f", "uri": 7}], "'uri'"),
+    ("teamlore.showMatches", [{"error": None}], "'error'"),
+    ("teamlore.showMatches", [{"error": "E: x", "all": "yes"}], "'all'"),
+    ("teamlore.showMatches", [{"error": "E: x", "includeWeak": 1}], "'include_weak'"),
+    ("teamlore.markFalsePositive", [{**FP, "fingerprint": None, "fingerprints": 5}], "'fingerprints'"),
+    ("teamlore.markFalsePositive", [{**FP, "fingerprint": None, "fingerprints": [1, 2]}], "'fingerprints'"),
+    ("teamlore.markFalsePositive", [{**FP, "fingerprint": 5}], "'fingerprint'"),
+    ("teamlore.markFalsePositive", [{**FP, "reason": 5}], "'reason'"),
+    ("teamlore.markFalsePositive", [{**FP, "author": 5}], "'author'"),
+    ("teamlore.markFalsePositive", [{**FP, "findings": {"tool": "x"}}], "'findings'"),
+    ("teamlore.markFalsePositive", [{**FP, "findings": [{"tool": 1, "path": "a.py"}]}], "'findings[0].tool'"),
+    ("teamlore.markFalsePositive", [{**FP, "findings": [{"tool": "b", "path": "a.py", "line": "7"}]}],
+     "'findings[0].line'"),
+    ("teamlore.acceptRisk", [{**FP, "findings": [{"fingerprint": "a"}, {"fingerprint": 3}]}],
+     "'findings[1].fingerprint'"),
+    ("teamlore.acceptRisk", [{**FP, "uri": 3}], "'uri'"),
+    ("teamlore.addPolicy", [{"rules": 5, "paths": "a/*", "reason": "r"}], "'rules'"),
+    ("teamlore.addPolicy", [{"rules": [None], "paths": "a/*", "reason": "r"}], "'rules'"),
+    ("teamlore.addPolicy", [{"rules": ["B1"], "paths": ["a/*"], "reason": "r"}], "'paths'"),
+    ("teamlore.addPolicy", [{"rules": ["B1"], "paths": "a/*", "reason": False}], "'reason'"),
+    ("teamlore.addPolicy", [{"rules": ["B1"], "paths": "a/*", "reason": "r", "tool": 1}], "'tool'"),
+    ("teamlore.addPolicy", [{"rules": ["B1"], "paths": "a/*", "reason": "r", "decision": 1}], "'decision'"),
+    ("teamlore.applyDecision", [{"id": 5}], "'id'"),
+    ("teamlore.acceptFix", [{"id": 5}], "'id'"),
+    ("teamlore.acceptFix", [{"id": "p1", "fix": 5}], "'fix'"),
+    ("teamlore.dismissFix", [{"id": []}], "'id'"),
+    ("teamlore.applyRememberedEdit", [{"id": 1, "edit": {}}], "'id'"),
+    ("teamlore.applyRememberedEdit", [{"id": "b1", "edit": "x"}], "'edit'"),
+    ("teamlore.showRememberedDiff", [{"id": None}], "'id'"),
+    ("teamlore.showRememberedDiff", [{"id": "b1", "uri": 2}], "'uri'"),
+]
+
+
+def test_the_table_covers_every_command():
+    from server.lsp.server import build_server
+
+    assert set(build_server().protocol.fm.commands) == {command for command, _, _ in MALFORMED}
+
+
+@pytest.mark.parametrize(("command", "arguments", "named"), MALFORMED,
+                         ids=[f"{c}-{n}-{i}" for i, (c, _, n) in enumerate(MALFORMED)])
+def test_malformed_command_argument_is_invalid_params(command_server: tuple[RawServer, Path], command: str,
+                                                      arguments: list[Any], named: str):
+    server, _ = command_server
+    msg_id = 1000 + MALFORMED.index((command, arguments, named))
+    server.send({"id": msg_id, "method": "workspace/executeCommand",
+                 "params": {"command": command, "arguments": arguments}})
+    error = server.response(msg_id)["error"]
+    assert error["code"] == -32602, error
+    assert command in error["message"] and named in error["message"], error
+    assert server.proc.poll() is None

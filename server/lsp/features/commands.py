@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,58 @@ def text_field(command: str, obj: dict[str, Any], name: str, *, required: bool =
     return value
 
 
+def flag_field(command: str, obj: dict[str, Any], name: str) -> bool:
+    value = obj.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise invalid(command, f"field '{name}' must be true or false, got {type(value).__name__}")
+    return bool(value)
+
+
+def strings_field(command: str, obj: dict[str, Any], name: str) -> list[str] | None:
+    """A list of non-empty strings (a single string counts as a list of one), or None."""
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or \
+            not all(isinstance(v, str) and v.strip() and len(v) <= MAX_TEXT for v in value):
+        raise invalid(command, f"field '{name}' must be a non-empty list of strings")
+    return value
+
+
+FINDING_TEXT_FIELDS = ("tool", "rule", "path", "message", "severity", "fingerprint")
+
+
+def findings_field(command: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings a decision is for: ``findings`` (objects with tool/rule/path/line, or a
+    fingerprint), else ``fingerprint`` or ``fingerprints``."""
+    findings = obj.get("findings")
+    if findings is None:
+        fingerprints = strings_field(command, obj, "fingerprint") or strings_field(command, obj, "fingerprints")
+        if fingerprints is None:
+            raise invalid(command, "field 'findings' must be a non-empty list of objects (or give 'fingerprint')")
+        return [{"fingerprint": f} for f in fingerprints]
+    if not isinstance(findings, list) or not findings or not all(isinstance(f, dict) for f in findings):
+        raise invalid(command, "field 'findings' must be a non-empty list of objects (or give 'fingerprint')")
+    for n, finding in enumerate(findings):
+        for name in FINDING_TEXT_FIELDS:
+            value = finding.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_TEXT):
+                raise invalid(command, f"field 'findings[{n}].{name}' must be a string")
+        line = finding.get("line")
+        if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
+            raise invalid(command, f"field 'findings[{n}].line' must be a line number >= 1, got {line!r}")
+    return findings
+
+
 async def memory_of(ls: TeamloreServer, command: str, obj: dict[str, Any], *,
                     timeout: float = READY_TIMEOUT) -> FolderMemory:
     """The memory of the folder holding ``uri`` (or the first folder), once it is read.
 
     Commands sent right after start-up wait (at most ``timeout``) for the workspace folders
     to be opened and their memory read, as hover does; then they fail with a clear error."""
-    uri = obj.get("uri") or obj.get("folder")
-    if uri is not None and not isinstance(uri, str):
-        raise invalid(command, "field 'uri' must be a string")
+    uri = text_field(command, obj, "uri", required=False) or text_field(command, obj, "folder", required=False)
     mem = await ls.folder_memory(uri, timeout=timeout)
     if mem is None:
         raise invalid(command, f"no workspace folder holds {uri}" if uri else "no workspace folder is open")
@@ -90,7 +134,8 @@ async def record_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     author = text_field(cmd, obj, "author", required=False)
     file = text_field(cmd, obj, "file", required=False)
     minutes = obj.get("minutes")
-    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0):
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
+                                or not math.isfinite(minutes) or minutes < 0):
         raise invalid(cmd, f"field 'minutes' must be a number >= 0, got {minutes!r}")
     mem = await memory_of(ls, cmd, obj)
     doc_path = to_fs_path(obj["uri"]) if file is None and isinstance(obj.get("uri"), str) else None
@@ -120,7 +165,7 @@ async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     obj = one_object(cmd, args, ("error",))
     error = text_field(cmd, obj, "error")
     mem = await memory_of(ls, cmd, obj)
-    include_weak = bool(obj.get("all") or obj.get("include_weak"))
+    include_weak = flag_field(cmd, obj, "all") or flag_field(cmd, obj, "include_weak")
     matches = await asyncio.to_thread(mem.match, error, include_weak=include_weak)
     result = {"matches": [m.to_json() if hasattr(m, "to_json") else match_dict(m) for m in matches]}
     if matches:
@@ -137,13 +182,7 @@ async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, 
     obj = one_object(cmd, args, ("fingerprint", "reason"))
     reason = text_field(cmd, obj, "reason")
     author = text_field(cmd, obj, "author", required=False)
-    findings = obj.get("findings")
-    if findings is None and obj.get("fingerprint"):
-        findings = [{"fingerprint": obj["fingerprint"]}]
-    if findings is None and obj.get("fingerprints"):
-        findings = [{"fingerprint": f} for f in obj["fingerprints"]]
-    if not isinstance(findings, list) or not findings or not all(isinstance(f, dict) for f in findings):
-        raise invalid(cmd, "field 'findings' must be a non-empty list of objects (or give 'fingerprint')")
+    findings = findings_field(cmd, obj)
     if not security.available():
         raise invalid(cmd, "security triage is not available in this installation")
     mem = await memory_of(ls, cmd, obj)
@@ -173,11 +212,9 @@ async def add_policy(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     """A policy (rules x path glob) a person confirms from a suggestion or writes."""
     cmd = "teamlore.addPolicy"
     obj = one_object(cmd, args)
-    rules = obj.get("rules")
-    if isinstance(rules, str):
-        rules = [rules]
-    if not isinstance(rules, list) or not rules or not all(isinstance(r, str) for r in rules):
-        raise invalid(cmd, "field 'rules' must be a non-empty list of rule ids")
+    rules = strings_field(cmd, obj, "rules")
+    if rules is None:
+        raise invalid(cmd, "missing field 'rules' (a list of rule ids)")
     paths = text_field(cmd, obj, "paths")
     reason = text_field(cmd, obj, "reason")
     tool = text_field(cmd, obj, "tool", required=False)

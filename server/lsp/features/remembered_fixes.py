@@ -116,7 +116,7 @@ async def apply_remembered_edit(ls: TeamloreServer, *args: Any) -> dict[str, Any
     try:
         requested = validate_edit(obj.get("edit"))
     except InvalidEdit as exc:
-        raise invalid(cmd, f"not applied: {exc}") from None
+        raise invalid(cmd, f"field 'edit': {exc} (not applied)") from None
     mem = await memory_of(ls, cmd, obj)
     rec = _record_of(cmd, mem, record_id)
     valid, refused = await asyncio.to_thread(checked_edits, rec)
