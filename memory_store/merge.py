@@ -11,10 +11,10 @@ so later merges of the two results are clean.
   ``also_recorded`` (its ``created``, ``author``, ``minutes`` and every field that differs),
   ``occurrences`` add up, ``updated`` is the later one, ``tags`` are the union. Changed on
   both sides since a common version: field by field; a field changed on one side takes that
-  change, ``occurrences`` add both increments, lists (``tags``, ``also_recorded``,
-  ``empathy_also``) take both sides' additions and removals, ``created`` the earlier and
-  ``updated`` the later value, any other field changed on both sides the more recently
-  updated side's value.
+  change, ``occurrences`` add both sides' increments (even when they reach the same count),
+  lists (``tags``, ``also_recorded``, ``empathy_also``) take both sides' additions and
+  removals, ``created`` the earlier and ``updated`` the later value, any other field changed
+  on both sides the more recently updated side's value.
 - Security decisions and policies (``teamlore.security``): the newer version wins whole, by
   its latest timestamp, the rule sync applies (:func:`memory_store.sync.apply.decision_stamp`).
 - Debt snapshots (``teamlore.debt``): the same id is the same day and commit. Two snapshots
@@ -111,7 +111,9 @@ def _bug_field(name: str, base: Any, ours: Any, theirs: Any, newer: Any) -> Any:
     """One field changed differently on both sides since ``base``."""
     if name == "occurrences":
         b = _count(base) if base is not _MISSING else 0
-        return b + (_count(ours) - b) + (_count(theirs) - b)
+        o = _count(ours) if ours is not _MISSING else b
+        t = _count(theirs) if theirs is not _MISSING else b
+        return max(1, b + (o - b) + (t - b))
     if name in _BUG_LISTS:
         return _list_merge(None if base is _MISSING else base, ours, theirs)
     if name == "created":
@@ -126,7 +128,9 @@ def _bug_three_way(base: Record, ours: Record, theirs: Record) -> Record:
     merged: Record = {}
     for name in sorted(base.keys() | ours.keys() | theirs.keys()):
         b, o, t = (r.get(name, _MISSING) for r in (base, ours, theirs))
-        if o == t:
+        if name == "occurrences" and (o is not _MISSING or t is not _MISSING):
+            value = _bug_field(name, b, o, t, _MISSING)  # two recurrences counted alike are still two
+        elif o == t:
             value = o
         elif o == b:
             value = t

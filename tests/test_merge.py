@@ -79,6 +79,13 @@ def test_changed_on_both_sides_since_a_common_version(workspace: Workspace) -> N
     assert merged["root_cause"] == "found it" and merged["updated"] == "2024-05-01T00:00:00Z"
 
 
+def test_one_recurrence_on_each_side_counts_twice(workspace: Workspace) -> None:
+    base = bug(workspace, created="2024-03-01T00:00:00Z", author="ana", minutes=1)
+    ours = {**base, "occurrences": 2, "tags": ["ours"]}
+    theirs = {**base, "occurrences": 2, "tags": ["theirs"]}
+    assert both_orders(base, ours, theirs)["occurrences"] == 3
+
+
 def test_changed_on_one_side_only_takes_that_side(workspace: Workspace) -> None:
     base = bug(workspace, created="2024-03-01T00:00:00Z", author="ana", minutes=1)
     changed = {**base, "occurrences": 5}
