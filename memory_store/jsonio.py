@@ -115,8 +115,8 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = confine.FILE_MODE) -
     confine.write_atomic(path, data, mode)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, mode: int = confine.FILE_MODE) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
 @contextlib.contextmanager
@@ -132,8 +132,12 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, dumps(obj))
+PRIVATE_MODE = 0o600
+"""Mode of the user's own files outside any repository (consent): not for other local users."""
+
+
+def atomic_write_json(path: Path, obj: Any, mode: int = confine.FILE_MODE) -> None:
+    atomic_write_text(path, dumps(obj), mode)
 
 
 def _depth(obj: Any, limit: int) -> int:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
+from memory_store.jsonio import PRIVATE_MODE, MemoryFileError, atomic_write_json, file_lock, read_json
 
 CONFIG_HOME_ENV = "TEAMLORE_CONFIG_HOME"
 ALLOWED_NAME = "allowed.json"
@@ -75,7 +75,7 @@ def _update(change: Any) -> None:
     with file_lock(path.parent / ".allowed.lock"):
         repos = _read()
         change(repos)
-        atomic_write_json(path, {"schema": SCHEMA, "repositories": repos})
+        atomic_write_json(path, {"schema": SCHEMA, "repositories": repos}, PRIVATE_MODE)
 
 
 def allow(root: Path, values: Mapping[str, Any]) -> str:
