@@ -264,10 +264,12 @@ def get(workspace: Workspace, proposal_id: str) -> dict[str, Any]:
     return files.read(proposal_id)
 
 
-def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> dict[str, Any]:
+def accept(workspace: Workspace, proposal_id: str, fix: str | None = None,
+           marks: dict[str, Any] | None = None) -> dict[str, Any]:
     """Store the proposal as a bug record (fix text: ``fix`` or the summary); return it.
 
-    The record keeps the diff (``fix_diff``) and the re-applicable edits (``edits``).
+    The record keeps the diff (``fix_diff``) and the re-applicable edits (``edits``), and
+    ``marks`` (who accepted it, see :mod:`memory_store.authorship`), all in one write.
     """
     proposal = get(workspace, proposal_id)
     fix_text = (fix if fix is not None and fix.strip() else proposal.get("summary")) or ""
@@ -287,6 +289,7 @@ def accept(workspace: Workspace, proposal_id: str, fix: str | None = None) -> di
         "files_changed": proposal.get("files") or [],
         "captured": {"proposal": proposal["id"], "first_failed": proposal.get("first_failed"),
                      "resolved": proposal.get("resolved"), "flaky": bool(proposal.get("flaky"))},
+        **(marks or {}),
     }
     store = BugStore(workspace)
     record = store.build(proposal.get("error") or proposal.get("headline") or "", fix_text,

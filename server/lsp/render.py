@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from memory_store.authorship import agent_written
 from server.text_safety import markdown_code, markdown_link, markdown_text
 
 MAX_FIXES_SHOWN = 3
@@ -72,6 +73,20 @@ def _commit(rec: dict[str, Any]) -> str:
     return markdown_link(label, url)
 
 
+def _authorship(rec: dict[str, Any]) -> list[str]:
+    """Who wrote the record, who wrote its fix text and who accepted it, agents flagged."""
+    who = rec.get("author") or "unknown"
+    meta = [f"by {_text(who, 80)}"]
+    fix_by = rec.get("fix_by")
+    if fix_by and fix_by != who:
+        meta.append(f"fix text by {_text(fix_by, 80)}")
+    if agent_written(rec):
+        meta.append("**agent-written**")
+    if rec.get("accepted_by"):
+        meta.append(f"accepted by {_text(rec['accepted_by'], 80)}")
+    return meta
+
+
 def match_markdown(match: dict[str, Any], n: int) -> str:
     """One past fix: ``match`` is a record dict plus ``score``, ``reasons`` and optionally
     ``link`` (where the record file can be opened)."""
@@ -79,10 +94,7 @@ def match_markdown(match: dict[str, Any], n: int) -> str:
     lines = [f"**{n}. Fix:** {_text(rec.get('fix') or '(no fix text)', 400)}"]
     if rec.get("root_cause"):
         lines.append(f"   *Root cause:* {_text(rec['root_cause'], 300)}")
-    who = rec.get("author") or "unknown"
-    meta = [f"by {_text(who, 80)}"]
-    if str(who).startswith("agent:"):
-        meta.append("**agent-written**")
+    meta = _authorship(rec)
     if _date(rec.get("created")):
         meta.append(_text(_date(rec.get("created"))))
     if rec.get("minutes") is not None and _minutes(rec.get("minutes")):

@@ -2,7 +2,9 @@
 
 Proposals come from errors that went away between two runs of a command
 (:mod:`memory_store.bugs.capture`). Accepting one stores it as a bug record; the
-record notes which agent accepted it.
+record notes which agent accepted it (``accepted_by``) and, when the agent supplied the
+fix text, that the agent wrote it (``fix_by``); the ``author`` stays the person whose
+change fixed the error.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
+from memory_store.authorship import agent_accept_marks
 from memory_store.bugs import capture
-from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 from server.mcp.agent import agent_author
 from server.mcp.errors import UnknownId, off_loop
@@ -34,21 +36,16 @@ def register(app: MCPServer, workspace: Workspace) -> None:
 
     @app.tool(name="accept_fix", description=(
         "Save a pending fix proposal as a bug record (the summary is the fix text unless `fix` is "
-        "given). Returns {\"id\": <record id>, \"proposal\": <proposal id>}."))
+        "given: it is stored marked as written by this agent). "
+        "Returns {\"id\": <record id>, \"proposal\": <proposal id>}."))
     async def accept_fix(id: ProposalId, ctx: Context, fix: FixText = None) -> dict[str, Any]:
-        accepted_by = agent_author(ctx)
+        marks = agent_accept_marks(agent_author(ctx), fix_supplied=bool(fix and fix.strip()))
 
         def work() -> dict[str, Any]:
             try:
-                record = capture.accept(workspace, id, fix=fix)
+                record = capture.accept(workspace, id, fix=fix, marks=marks)
             except capture.UnknownProposal as exc:
                 raise UnknownId(f"unknown proposal id: {id!r} (see pending_fixes)") from exc
-
-            def mark(rec: dict[str, Any]) -> dict[str, Any]:
-                rec["accepted_by"] = accepted_by
-                return rec
-
-            BugStore(workspace).files.update(record["id"], mark)
             return {"id": record["id"], "proposal": id}
 
         return await off_loop(work)

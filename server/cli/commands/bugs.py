@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from memory_store.authorship import agent_written
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.jsonio import (
@@ -363,7 +364,9 @@ def cmd_show(ctx: Context) -> int:
     edits = "; ".join(_edit_text(e) for e in rec.get("edits") or [] if isinstance(e, dict))
     rows = [("error", f"{error.get('type')}: {error.get('message')}"), ("fix", rec.get("fix")),
             ("root cause", rec.get("root_cause")), ("file", rec.get("file")), ("minutes", rec.get("minutes")),
-            ("author", rec.get("author")), ("status", rec.get("status")), ("source", rec.get("source")),
+            ("author", rec.get("author")), ("fix text by", rec.get("fix_by")),
+            ("accepted by", rec.get("accepted_by")), ("agent-written", "yes" if agent_written(rec) else None),
+            ("status", rec.get("status")), ("source", rec.get("source")),
             ("created", rec.get("created")), ("branch", rec.get("branch")), ("commit", rec.get("commit")),
             ("remembered edits", edits)]
     ctx.table(rec["id"], ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
