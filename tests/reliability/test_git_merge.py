@@ -230,3 +230,9 @@ def test_init_refuses_a_symlinked_gitattributes(tmp_path: Path) -> None:
     out = run_cli("init", root=repo)
     assert out.returncode == 2 and "symlink" in out.stderr and "Traceback" not in out.stderr
     assert outside.read_text() == "keep\n"
+
+
+def test_init_outside_a_git_repository_says_so(tmp_path: Path) -> None:
+    out = run_cli("init", root=tmp_path)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "not in a git repository" in out.stderr
+    assert not (tmp_path / ".gitattributes").exists()
