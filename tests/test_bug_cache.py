@@ -11,10 +11,13 @@ import msgpack
 import pytest
 
 from memory_store import cache_key
+from memory_store.bugs import analysis as analysis_mod
 from memory_store.bugs import cache as cache_mod
 from memory_store.bugs.cache import CACHE_NAME, BugCache, load_index
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
+from memory_store.bulkread import DirReader
+from memory_store.recordfiles import RecordDir
 from memory_store.workspace import Workspace
 from tests.security.test_clone_cache import pickle_payload
 
@@ -50,7 +53,7 @@ def test_second_load_comes_from_the_cache(store: BugStore, monkeypatch: pytest.M
     def no_reads(*_a: object, **_k: object) -> None:
         raise AssertionError("an unchanged record file was read again")
 
-    monkeypatch.setattr(store.files, "read_path", no_reads)
+    monkeypatch.setattr(analysis_mod, "_read", no_reads)
     index2, result2 = load_index(store)
     assert sorted(result2.records) == sorted(result.records)
     assert index2.match("KeyError: 'user_id'")[0].record["fix"] == "use payload.get('user_id')"
@@ -101,9 +104,7 @@ def test_a_broken_cache_is_ignored_and_rebuilt(store: BugStore, content: bytes) 
 def test_a_cache_from_other_code_is_ignored(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> None:
     load_index(store)
     monkeypatch.setattr(cache_mod, "code_version", lambda: "other")
-    reads: list[Path] = []
-    original = store.files.read_path
-    monkeypatch.setattr(store.files, "read_path", lambda p: reads.append(p) or original(p))
+    reads = counting_reads(store, monkeypatch)
     index, _ = load_index(store)
     assert len(index) == 3 and len(reads) == 3
 
@@ -111,8 +112,13 @@ def test_a_cache_from_other_code_is_ignored(store: BugStore, monkeypatch: pytest
 def counting_reads(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Record files read from disk during the next loads (none when the cache is used)."""
     reads: list[Path] = []
-    original = store.files.read_path
-    monkeypatch.setattr(store.files, "read_path", lambda p: reads.append(p) or original(p))
+    original = analysis_mod._read
+
+    def counted(files: RecordDir, reader: DirReader, name: str) -> tuple[dict, bytes | None]:
+        reads.append(files.directory / name)
+        return original(files, reader, name)
+
+    monkeypatch.setattr(analysis_mod, "_read", counted)
     return reads
 
 

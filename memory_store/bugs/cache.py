@@ -33,9 +33,10 @@ import msgpack
 from memory_store import cache_key, confine
 from memory_store.bugs import index as index_mod
 from memory_store.bugs import match as match_mod
+from memory_store.bugs.analysis import analyse
 from memory_store.bugs.index import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
-from memory_store.bugs.records import BugStore, validate_bug
+from memory_store.bugs.records import BugStore
 from memory_store.errors import frames as frames_mod
 from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
@@ -141,40 +142,45 @@ class BugCache:
             entries = sorted(os.scandir(self.store.files.directory), key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             entries = []
+        files: list[tuple[str, os.stat_result]] = []
         for entry in entries:
             name = entry.name
             if not name.endswith(".json") or name.startswith("."):
                 continue
             try:
-                st = entry.stat(follow_symlinks=False)
+                files.append((name, entry.stat(follow_symlinks=False)))
             except OSError:
                 continue
-            old = cached.pop(name, None)
-            if old is not None and old[0] == st.st_mtime_ns and old[1] == st.st_size and old[2] in index:
+        plan = [(name, st, cached.pop(name, None)) for name, st in files]
+        keep = [_unchanged(old, st, index) for _name, st, old in plan]
+        outcomes = analyse(self.store.files.directory, [p[0] for p, kept in zip(plan, keep, strict=True) if not kept])
+        read: set[str] = set()
+        for (name, st, old), kept in zip(plan, keep, strict=True):
+            if kept and old is not None:
                 stamps[name] = old
                 lazy.add(old[2])
                 continue
             changed = True
             if old is not None:
                 index.remove(old[2])
-            path = Path(entry.path)
-            try:
-                rec = self.store.files.read_path(path)
-                validate_bug(path, rec)
-            except MemoryFileError as exc:
-                result.problems.append(exc.problem)
+            got = next(outcomes)
+            if got.problem is not None or got.rid is None:
+                result.problems.extend([got.problem] if got.problem else [])
                 continue
-            result.records[rec["id"]] = rec
-            index.add(rec)
-            stamps[name] = (st.st_mtime_ns, st.st_size, rec["id"])
+            read.add(got.rid)
+            if got.features is not None:
+                index.add_analysed(got.rid, got.raw, got.features, got.fix_norm, got.record)
+            stamps[name] = (st.st_mtime_ns, st.st_size, got.rid)
+        for _rest in outcomes:  # none left: lets the worker processes (if any) finish
+            pass
         for _name, (_m, _s, rid) in cached.items():  # files that are gone
             changed = True
-            if rid not in result.records and rid not in lazy:
+            if rid not in read and rid not in lazy:
                 index.remove(rid)
-        for rid in [rid for rid in index.ids() if rid not in result.records and rid not in lazy]:
+        for rid in [rid for rid in index.ids() if rid not in read and rid not in lazy]:
             changed = True
             index.remove(rid)
-        result.records = LazyRecords(index, [*lazy, *result.records])  # type: ignore[assignment]
+        result.records = LazyRecords(index, [*lazy, *read])  # type: ignore[assignment]
         if changed:
             self.save(index, stamps, version)
         return index, result
@@ -197,6 +203,11 @@ class BugCache:
             confine.write_atomic(self.path, self.encode(index, stamps, version))
         except (OSError, ValueError, TypeError) as exc:  # ConfinementError is a ValueError
             log.info("could not write cache %s: %s", self.path, exc)
+
+
+def _unchanged(old: tuple[int, int, str] | None, st: os.stat_result, index: BugIndex) -> bool:
+    """The cached index holds this file as it is now."""
+    return old is not None and old[0] == st.st_mtime_ns and old[1] == st.st_size and old[2] in index
 
 
 def _pack(data: Any) -> bytes:

@@ -13,6 +13,7 @@ import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from memory_store.errors.frames import package_of
@@ -155,16 +156,8 @@ def _fset_of(words: list[str], numbers: Any) -> frozenset[str]:
 
 
 def features_of(parsed: ParsedError) -> ErrorFeatures:
-    stype = short_type(parsed.exc_type).lower()
-    if stype in GENERIC_TYPES:
-        stype = ""
-    template = message_template(parsed.exc_type, parsed.message)
-    tokens = list(template_tokens(template))
-    for t in type_tokens(parsed.exc_type):
-        if t not in tokens:
-            tokens.append(t)
-    if parsed.code:
-        tokens.append(parsed.code.lower())
+    (fp, stype, full_type, code, template, tokens, token_set, quoted,
+     specific) = _message_features(parsed.exc_type, parsed.message, parsed.code)
     lib: set[str] = set()
     app: set[str] = set()
     packages: set[str] = set()
@@ -184,13 +177,30 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
     for extra in [*parsed.chain[-3:], parsed.detail[:500]]:
         if extra:
             context.update(template_tokens(message_template("", extra)))
-    tokens = [sys.intern(t) for t in tokens]
     return _canonical(ErrorFeatures(
-        fingerprint=fingerprint(parsed), stype=sys.intern(stype), full_type=parsed.exc_type.lower(),
-        code=(parsed.code or "").lower(), template=template.lower(), tokens=tuple(tokens), token_set=_fset(tokens),
-        lib_frames=_fset(lib), app_frames=_fset(app), packages=_fset(packages),
-        quoted=_fset(quoted_values(template)), specific=is_specific(parsed.exc_type, template),
-        context_tokens=_fset(context - set(tokens))))
+        fingerprint=fp, stype=stype, full_type=full_type, code=code, template=template, tokens=tokens,
+        token_set=token_set, lib_frames=_fset(lib), app_frames=_fset(app), packages=_fset(packages),
+        quoted=quoted, specific=specific, context_tokens=_fset(context - token_set)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _message_features(exc_type: str, message: str, code: str | None) -> tuple[Any, ...]:
+    """The features that depend on the type, message and code alone (fingerprint, template,
+    words): computed once per distinct message, which a memory holds many times."""
+    stype = short_type(exc_type).lower()
+    if stype in GENERIC_TYPES:
+        stype = ""
+    template = message_template(exc_type, message)
+    tokens = list(template_tokens(template))
+    for t in type_tokens(exc_type):
+        if t not in tokens:
+            tokens.append(t)
+    if code:
+        tokens.append(code.lower())
+    tokens = [sys.intern(t) for t in tokens]
+    parsed = ParsedError(exc_type=exc_type, message=message, code=code)
+    return (fingerprint(parsed), sys.intern(stype), exc_type.lower(), (code or "").lower(), template.lower(),
+            tuple(tokens), _fset(tokens), _fset(quoted_values(template)), is_specific(exc_type, template))
 
 
 _EMPTY: frozenset[str] = frozenset()

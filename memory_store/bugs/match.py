@@ -163,6 +163,12 @@ class BugIndex:
         self._insert(Entry(rid, None, features, normalize_fix(str(record.get("fix") or "")), record))
         return True
 
+    def add_analysed(self, record_id: str, raw: bytes | None, features: ErrorFeatures, fix_norm: str,
+                     record: dict[str, Any] | None = None) -> None:
+        """Index a record whose features were computed elsewhere (memory_store.bugs.analysis):
+        kept as its JSON text ``raw`` (decoded when read) or, without one, as ``record``."""
+        self._insert(Entry(record_id, raw, features, fix_norm, None if raw is not None else record))
+
     def _insert(self, entry: Entry) -> None:
         with self._lock:
             old = self._entries.pop(entry.id, None)

@@ -1,0 +1,133 @@
+"""Reading, validating and analysing bug record files for the index: the work of a first start.
+
+A record file's outcome depends on that file alone, so a large memory is analysed in several
+processes (:func:`analyse`); the caller applies the outcomes in file-name order, so the index
+is the one a sequential load builds. Files are read through :mod:`memory_store.bulkread`; any
+file it declines is read by the reference reader, whose result or reported problem stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memory_store.bugs.index import ErrorFeatures, FeatureTable, features_of, normalize_fix, parsed_from_record
+from memory_store.bugs.records import KIND, VERSION, validate_bug
+from memory_store.bulkread import DECLINED, DirReader, decode_strict, encode_compact
+from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.recordfiles import RecordDir
+
+log = logging.getLogger(__name__)
+
+PARALLEL_MIN = 4000
+"""Below this many files, starting worker processes costs more than it saves."""
+CHUNK = 2500
+"""Files per task handed to a worker process."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One record file, read and analysed; ``problem`` set when it cannot be used."""
+
+    name: str
+    rid: str | None = None
+    raw: bytes | None = None
+    """The record as compact JSON; None when it is kept decoded in ``record``."""
+    record: dict[str, Any] | None = None
+    features: ErrorFeatures | None = None
+    """None when the record holds no usable error (it is then not indexed)."""
+    fix_norm: str = ""
+    problem: FileProblem | None = None
+
+
+def _read(files: RecordDir, reader: DirReader, name: str) -> tuple[dict[str, Any], bytes | None]:
+    """The validated record and its compact JSON (None when only the reference reader took it)."""
+    path = files.directory / name
+    raw = reader.read(name)
+    obj = DECLINED if raw is None else decode_strict(raw)
+    if obj is DECLINED:
+        rec = files.read_path(path)
+        validate_bug(path, rec)
+        return rec, None
+    rec = files.validate(path, obj)
+    validate_bug(path, rec)
+    return rec, encode_compact(rec)
+
+
+def analyse_files(directory: Path, names: list[str]) -> list[Outcome]:
+    """Read, validate and analyse the record files ``names`` of ``directory``, in this process."""
+    files = RecordDir(directory, KIND, VERSION)
+    out: list[Outcome] = []
+    with DirReader(directory) as reader:
+        for name in names:
+            try:
+                rec, raw = _read(files, reader, name)
+            except MemoryFileError as exc:
+                out.append(Outcome(name, problem=exc.problem))
+                continue
+            try:
+                features: ErrorFeatures | None = features_of(parsed_from_record(rec))
+            except (ValueError, TypeError):
+                features = None
+            out.append(Outcome(name, rec["id"], raw, rec if raw is None else None, features,
+                               normalize_fix(str(rec.get("fix") or ""))))
+    return out
+
+
+def _worker(directory: str, names: list[str]) -> tuple[list[list[Any]], dict[str, Any]]:
+    """:func:`analyse_files` in a worker process; features travel as a :class:`FeatureTable`
+    (each string and word set sent once, interned on arrival)."""
+    table = FeatureTable()
+    rows = [[o.name, o.rid, o.raw, o.record, -1 if o.features is None else table.add(o.features), o.fix_norm,
+             o.problem] for o in analyse_files(Path(directory), names)]
+    return rows, table.to_plain()
+
+
+def _from_worker(result: tuple[list[list[Any]], dict[str, Any]]) -> list[Outcome]:
+    rows, plain = result
+    features = FeatureTable.from_plain(plain)
+    return [Outcome(name, rid, raw, record, None if no < 0 else features[no], fix_norm, problem)
+            for name, rid, raw, record, no, fix_norm, problem in rows]
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def analyse(directory: Path, names: list[str]) -> Iterator[Outcome]:
+    """The outcome of every file of ``names``, in that order; split across processes (one per
+    usable core) for a large memory."""
+    workers = min(_workers(), -(-len(names) // CHUNK))
+    if len(names) < PARALLEL_MIN or workers < 2:
+        yield from analyse_files(directory, names)
+        return
+    # fork is cheapest, but forking a process that runs other threads (the language server)
+    # can copy a lock another thread holds: a fresh server process forks the workers then.
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "forkserver"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])
+    chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for result in pool.map(_worker, [str(directory)] * len(chunks), chunks):
+                outcomes = _from_worker(result)
+                done += 1
+                yield from outcomes
+    except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no processes to be had here: one is enough
+        log.info("analysing records in this process only: %s", exc)
+        for chunk in chunks[done:]:
+            yield from analyse_files(directory, chunk)
