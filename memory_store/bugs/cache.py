@@ -24,6 +24,7 @@ import gc
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -122,14 +123,17 @@ class BugCache:
             return None, {}
         return index, stamps
 
-    def load(self, threshold: float = DEFAULT_THRESHOLD) -> tuple[BugIndex, LoadResult]:
+    def load(self, threshold: float = DEFAULT_THRESHOLD, *,
+             save_in_background: bool = False) -> tuple[BugIndex, LoadResult]:
+        """``save_in_background``: write the cache from another thread, so that a first answer
+        does not wait for it (the thread is not a daemon: the process exits once it is written)."""
         with _no_gc():
-            index, result = self._load(threshold)
+            index, result = self._load(threshold, save_in_background)
             # The index is long-lived: keep the collector from rescanning its million small objects.
             gc.freeze()
         return index, result
 
-    def _load(self, threshold: float) -> tuple[BugIndex, LoadResult]:
+    def _load(self, threshold: float, save_in_background: bool) -> tuple[BugIndex, LoadResult]:
         version = code_version()
         index, cached = self._read(version, threshold)
         if index is None:
@@ -181,7 +185,9 @@ class BugCache:
             changed = True
             index.remove(rid)
         result.records = LazyRecords(index, [*lazy, *read])  # type: ignore[assignment]
-        if changed:
+        if changed and save_in_background:
+            threading.Thread(target=self.save, args=(index, stamps, version), name="teamlore-bug-cache").start()
+        elif changed:
             self.save(index, stamps, version)
         return index, result
 
@@ -253,7 +259,8 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         return key in self._known
 
 
-def load_index(store: BugStore, threshold: float = DEFAULT_THRESHOLD) -> tuple[BugIndex, LoadResult]:
+def load_index(store: BugStore, threshold: float = DEFAULT_THRESHOLD, *,
+               save_in_background: bool = False) -> tuple[BugIndex, LoadResult]:
     """The workspace's BugIndex and its records (like ``BugStore.load``), fast when the
-    record files are unchanged since the last load."""
-    return BugCache(store).load(threshold)
+    record files are unchanged since the last load (see :meth:`BugCache.load`)."""
+    return BugCache(store).load(threshold, save_in_background=save_in_background)

@@ -192,9 +192,10 @@ class BugIndex:
     def to_plain(self) -> dict[str, Any]:
         """The index as plain data for the cache (memory_store.bugs.cache): per record its id,
         JSON text, feature row and normalized fix; the features in a :class:`FeatureTable`."""
-        with self._lock:
-            table = FeatureTable()
-            entries = [[e.id, e.raw_json(), table.add(e.features), e.fix_norm] for e in self._entries.values()]
+        with self._lock:  # a snapshot: matching (which takes the lock) does not wait for the encoding
+            snapshot = list(self._entries.values())
+        table = FeatureTable()
+        entries = [[e.id, e.raw_json(), table.add(e.features), e.fix_norm] for e in snapshot]
         return {"entries": entries, "features": table.to_plain()}
 
     @classmethod

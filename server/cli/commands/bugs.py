@@ -121,7 +121,7 @@ def cmd_add(ctx: Context) -> int:
 def _index(ctx: Context) -> Any:
     from memory_store.bugs.cache import load_index
 
-    index, loaded = load_index(BugStore(ctx.workspace))
+    index, loaded = load_index(BugStore(ctx.workspace), save_in_background=True)
     if loaded.problems:
         ctx.err.print(f"teamlore: skipped {len(loaded.problems)} unreadable memory file(s); see `teamlore doctor`")
     return index
