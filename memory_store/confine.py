@@ -266,7 +266,8 @@ def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
             refusal = _refusal(dir_fd, path.name, path, want_dir=False)
             if refusal is not None:
                 raise refusal
-        _sweep_stale_temps(dir_fd, path.parent)
+        if confined:  # only the memory's own directories: elsewhere such names may be someone else's
+            _sweep_stale_temps(dir_fd, path.parent)
         try:
             _write_via_temp(dir_fd, path.name, data, mode)
         except OSError as exc:

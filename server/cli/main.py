@@ -56,7 +56,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, handlers=handlers)
 
 
-_OWN_CONFIG_REPORT = {"allow", "deny", "lsp", "mcp", "demo", "doctor"}
+_OWN_CONFIG_REPORT = {"allow", "deny", "lsp", "mcp", "demo", "doctor", "merge-file", "merge-resolve"}
 """Commands that report the project's settings their own way (or work in their own directory)."""
 
 

@@ -34,10 +34,11 @@ def run(ctx: Context) -> int:
         ctx.out.print(f"memory: {ctx.workspace.store}")
         ctx.table(None, ["kind", "readable files"], sorted(report.counts.items()))
         if report.problems:
-            ctx.table(f"{len(report.problems)} unreadable file(s) (left untouched)", ["file", "line", "reason"],
+            ctx.table(f"problems in the memory: {len(report.problems)} (files left untouched)",
+                      ["file", "line", "reason"],
                       [(p.to_json(ctx.workspace.root)["path"], p.line or "", p.reason) for p in report.problems])
         if config.problems:
-            ctx.table(f"{len(config.problems)} unusable setting(s) (defaults used)", ["file", "setting", "problem"],
+            ctx.table(f"unusable settings: {len(config.problems)} (defaults used)", ["file", "setting", "problem"],
                       [(p.source, p.key, p.message) for p in config.problems])
         if config.withheld:
             ctx.table("committed settings ignored until you run `teamlore allow`", ["setting", "value", "it would"],
