@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memory_store.bugs.index import ErrorFeatures, FeatureTable, features_of, normalize_fix, parsed_from_record
+from memory_store.bugs.index import ErrorFeatures, features_of, normalize_fix, parsed_from_record
 from memory_store.bugs.records import KIND, VERSION, validate_bug
 from memory_store.bulkread import DECLINED, DirReader, decode_strict, encode_compact
 from memory_store.jsonio import FileProblem, MemoryFileError
@@ -82,20 +82,15 @@ def analyse_files(directory: Path, names: list[str]) -> list[Outcome]:
     return out
 
 
-def _worker(directory: str, names: list[str]) -> tuple[list[list[Any]], dict[str, Any]]:
-    """:func:`analyse_files` in a worker process; features travel as a :class:`FeatureTable`
-    (each string and word set sent once, interned on arrival)."""
-    table = FeatureTable()
-    rows = [[o.name, o.rid, o.raw, o.record, -1 if o.features is None else table.add(o.features), o.fix_norm,
-             o.problem] for o in analyse_files(Path(directory), names)]
-    return rows, table.to_plain()
+def _worker(directory: str, names: list[str]) -> list[tuple[Any, ...]]:
+    """:func:`analyse_files` in a worker process, as plain tuples (the cheapest to send back;
+    equal feature sets are one object in the worker, so the pickle holds each once)."""
+    return [(o.name, o.rid, o.raw, o.record, o.features, o.fix_norm, o.problem)
+            for o in analyse_files(Path(directory), names)]
 
 
-def _from_worker(result: tuple[list[list[Any]], dict[str, Any]]) -> list[Outcome]:
-    rows, plain = result
-    features = FeatureTable.from_plain(plain)
-    return [Outcome(name, rid, raw, record, None if no < 0 else features[no], fix_norm, problem)
-            for name, rid, raw, record, no, fix_norm, problem in rows]
+def _from_worker(rows: list[tuple[Any, ...]]) -> list[Outcome]:
+    return [Outcome(*row) for row in rows]
 
 
 def _workers() -> int:
