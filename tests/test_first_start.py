@@ -92,6 +92,28 @@ def test_split_across_processes_builds_the_index_a_sequential_load_builds(
     assert {"bug-big-int", "bug-surrogate"} <= indexed and "bug-deep" not in indexed and len(indexed) > 30
 
 
+def test_a_process_running_other_threads_splits_the_work_too(store: BugStore,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language server loads in a background thread: its workers come from a fork server."""
+    sequential = snapshot(store)
+    monkeypatch.setattr(analysis, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(analysis, "CHUNK", 20)
+    monkeypatch.setattr(analysis, "_workers", lambda: 2)
+    methods: list[str] = []
+    original = analysis.multiprocessing.get_context
+    monkeypatch.setattr(analysis.multiprocessing, "get_context", lambda m: methods.append(m) or original(m))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        parallel = snapshot(store)
+    finally:
+        release.set()
+        other.join()
+    assert methods == ["forkserver"]
+    assert parallel == sequential
+
+
 def test_records_and_problems_are_those_of_the_reference_reader(store: BugStore) -> None:
     reference = store.load()  # RecordDir.load_all: read_json on every file
     index, result = load_index(store)
