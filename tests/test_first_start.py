@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from memory_store.bugs import analysis
+from memory_store.bugs import cache as cache_mod
 from memory_store.bugs.cache import CACHE_NAME, load_index
 from memory_store.bugs.index import ErrorFeatures, FeatureTable
 from memory_store.bugs.match import BugIndex
@@ -173,3 +174,31 @@ def test_the_cli_answers_and_leaves_the_cache_written(store: BugStore) -> None:
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["matches"][0]["fix"].startswith("use payload.get('user_id')")
     assert cache.is_file(), "the process wrote the cache before it exited"
+
+
+class _Vanishing:
+    """A directory entry whose file is gone by the time it is stat-ed."""
+
+    def __init__(self, entry: os.DirEntry[str]):
+        self.name, self.path = entry.name, entry.path
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        raise FileNotFoundError(self.path)
+
+
+def test_a_file_gone_between_listing_and_stat_is_left_out(store: BugStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = first_id(store)
+    expected = [e for e in snapshot(store)[0] if e[0] != first]
+    assert len(expected) == len(snapshot(store)[0]) - 1
+    gone = first + ".json"
+    real_scandir = os.scandir
+
+    def scandir(path: Path) -> list:
+        return [_Vanishing(e) if e.name == gone else e for e in real_scandir(path)]
+
+    monkeypatch.setattr(cache_mod.os, "scandir", scandir)
+    assert snapshot(store)[0] == expected
+
+
+def first_id(store: BugStore) -> str:
+    return sorted(p.stem for p in store.files.directory.glob("bug-0*.json"))[0]

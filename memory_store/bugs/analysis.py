@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,11 +102,11 @@ def _workers() -> int:
 
 def analyse(directory: Path, names: list[str]) -> Iterator[Outcome]:
     """The outcome of every file of ``names``, in that order; split across processes (one per
-    usable core) for a large memory."""
+    usable core) for a large memory. The worker processes start at once: the caller can do
+    other work before it takes the first outcome."""
     workers = min(_workers(), -(-len(names) // CHUNK))
     if len(names) < PARALLEL_MIN or workers < 2:
-        yield from analyse_files(directory, names)
-        return
+        return iter(analyse_files(directory, names))
     # fork is cheapest, but forking a process that runs other threads (the language server)
     # can copy a lock another thread holds: a fresh server process forks the workers then.
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
@@ -115,14 +115,23 @@ def analyse(directory: Path, names: list[str]) -> Iterator[Outcome]:
     if method == "forkserver":
         context.set_forkserver_preload([__name__])
     chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
-    done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for result in pool.map(_worker, [str(directory)] * len(chunks), chunks):
-                outcomes = _from_worker(result)
-                done += 1
-                yield from outcomes
-    except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no processes to be had here: one is enough
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        futures = [pool.submit(_worker, str(directory), chunk) for chunk in chunks]
+    except (OSError, RuntimeError) as exc:
         log.info("analysing records in this process only: %s", exc)
-        for chunk in chunks[done:]:
-            yield from analyse_files(directory, chunk)
+        return iter(analyse_files(directory, names))
+    return _collect(directory, chunks, futures, pool)
+
+
+def _collect(directory: Path, chunks: list[list[str]], futures: list[Future[list[tuple[Any, ...]]]],
+             pool: ProcessPoolExecutor) -> Iterator[Outcome]:
+    """The workers' outcomes in order; a chunk whose worker failed is analysed here."""
+    with pool:
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                outcomes = _from_worker(future.result())
+            except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no processes to be had here
+                log.info("analysing records in this process: %s", exc)
+                outcomes = analyse_files(directory, chunk)
+            yield from outcomes

@@ -34,7 +34,7 @@ import msgpack
 from memory_store import cache_key, confine
 from memory_store.bugs import index as index_mod
 from memory_store.bugs import match as match_mod
-from memory_store.bugs.analysis import analyse
+from memory_store.bugs.analysis import Outcome, analyse
 from memory_store.bugs.index import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore
@@ -146,18 +146,22 @@ class BugCache:
             entries = sorted(os.scandir(self.store.files.directory), key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             entries = []
+        entries = [e for e in entries if e.name.endswith(".json") and not e.name.startswith(".")]
+        outcomes: Iterator[Outcome] | None = None
+        if not cached:  # every file is to be read (a first start): start on them before the stat calls
+            outcomes = analyse(self.store.files.directory, [e.name for e in entries])
         files: list[tuple[str, os.stat_result]] = []
         for entry in entries:
             name = entry.name
-            if not name.endswith(".json") or name.startswith("."):
-                continue
             try:
                 files.append((name, entry.stat(follow_symlinks=False)))
             except OSError:
                 continue
         plan = [(name, st, cached.pop(name, None)) for name, st in files]
         keep = [_unchanged(old, st, index) for _name, st, old in plan]
-        outcomes = analyse(self.store.files.directory, [p[0] for p, kept in zip(plan, keep, strict=True) if not kept])
+        if outcomes is None:
+            outcomes = analyse(self.store.files.directory, [p[0] for p, kept in zip(plan, keep, strict=True)
+                                                             if not kept])
         read: set[str] = set()
         for (name, st, old), kept in zip(plan, keep, strict=True):
             if kept and old is not None:
@@ -168,6 +172,8 @@ class BugCache:
             if old is not None:
                 index.remove(old[2])
             got = next(outcomes)
+            while got.name != name:  # listed, then gone before its stat call: read at a first start, dropped
+                got = next(outcomes)
             if got.problem is not None or got.rid is None:
                 result.problems.extend([got.problem] if got.problem else [])
                 continue
