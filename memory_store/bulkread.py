@@ -80,6 +80,11 @@ class DirReader:
 
     def read(self, name: str) -> bytes | None:
         """The bytes of the regular file ``name`` (not larger than ``max_bytes``), or None."""
+        got = self.read_stamped(name)
+        return None if got is None else got[0]
+
+    def read_stamped(self, name: str) -> tuple[bytes, int, int] | None:
+        """:meth:`read`, with the modification time (ns) and size of what was read."""
         if self._fd is None or "/" in name or name in ("", ".", ".."):
             return None
         try:
@@ -93,7 +98,7 @@ class DirReader:
             raw = os.read(fd, info.st_size + 1)
             if len(raw) != info.st_size:  # changing under us, or grown: the reference way decides
                 return None
-            return raw
+            return raw, info.st_mtime_ns, info.st_size
         except OSError:
             return None
         finally:

@@ -27,6 +27,8 @@ from memory_store.recordfiles import RecordDir
 
 log = logging.getLogger(__name__)
 
+Stamp = tuple[int, int]
+
 PARALLEL_MIN = 4000
 """Below this many files, starting worker processes costs more than it saves."""
 CHUNK = 2500
@@ -46,20 +48,27 @@ class Outcome:
     """None when the record holds no usable error (it is then not indexed)."""
     fix_norm: str = ""
     problem: FileProblem | None = None
+    stamp: Stamp | None = None
+    """Modification time (ns) and size of the file as read; None (and no problem) when it is gone."""
 
 
-def _read(files: RecordDir, reader: DirReader, name: str) -> tuple[dict[str, Any], bytes | None]:
-    """The validated record and its compact JSON (None when only the reference reader took it)."""
+def _read(files: RecordDir, reader: DirReader, name: str) -> tuple[dict[str, Any], bytes | None, Stamp] | None:
+    """The validated record, its compact JSON (None when only the reference reader took it) and
+    the stamp of the file read; None when the file is gone."""
     path = files.directory / name
-    raw = reader.read(name)
-    obj = DECLINED if raw is None else decode_strict(raw)
-    if obj is DECLINED:
+    got = reader.read_stamped(name)
+    obj = DECLINED if got is None else decode_strict(got[0])
+    if got is None or obj is DECLINED:
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return None
         rec = files.read_path(path)
         validate_bug(path, rec)
-        return rec, None
+        return rec, None, (st.st_mtime_ns, st.st_size)
     rec = files.validate(path, obj)
     validate_bug(path, rec)
-    return rec, encode_compact(rec)
+    return rec, encode_compact(rec), (got[1], got[2])
 
 
 def analyse_files(directory: Path, names: list[str]) -> list[Outcome]:
@@ -69,23 +78,27 @@ def analyse_files(directory: Path, names: list[str]) -> list[Outcome]:
     with DirReader(directory) as reader:
         for name in names:
             try:
-                rec, raw = _read(files, reader, name)
+                got = _read(files, reader, name)
             except MemoryFileError as exc:
                 out.append(Outcome(name, problem=exc.problem))
                 continue
+            if got is None:
+                out.append(Outcome(name))
+                continue
+            rec, raw, stamp = got
             try:
                 features: ErrorFeatures | None = features_of(parsed_from_record(rec))
             except (ValueError, TypeError):
                 features = None
             out.append(Outcome(name, rec["id"], raw, rec if raw is None else None, features,
-                               normalize_fix(str(rec.get("fix") or ""))))
+                               normalize_fix(str(rec.get("fix") or "")), None, stamp))
     return out
 
 
 def _worker(directory: str, names: list[str]) -> list[tuple[Any, ...]]:
     """:func:`analyse_files` in a worker process, as plain tuples (the cheapest to send back;
     equal feature sets are one object in the worker, so the pickle holds each once)."""
-    return [(o.name, o.rid, o.raw, o.record, o.features, o.fix_norm, o.problem)
+    return [(o.name, o.rid, o.raw, o.record, o.features, o.fix_norm, o.problem, o.stamp)
             for o in analyse_files(Path(directory), names)]
 
 

@@ -34,7 +34,7 @@ import msgpack
 from memory_store import cache_key, confine
 from memory_store.bugs import index as index_mod
 from memory_store.bugs import match as match_mod
-from memory_store.bugs.analysis import Outcome, analyse
+from memory_store.bugs.analysis import analyse
 from memory_store.bugs.index import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore
@@ -147,23 +147,20 @@ class BugCache:
         except (FileNotFoundError, NotADirectoryError):
             entries = []
         entries = [e for e in entries if e.name.endswith(".json") and not e.name.startswith(".")]
-        outcomes: Iterator[Outcome] | None = None
-        if not cached:  # every file is to be read (a first start): start on them before the stat calls
-            outcomes = analyse(self.store.files.directory, [e.name for e in entries])
-        files: list[tuple[str, os.stat_result]] = []
-        for entry in entries:
-            name = entry.name
-            try:
-                files.append((name, entry.stat(follow_symlinks=False)))
-            except OSError:
-                continue
-        plan = [(name, st, cached.pop(name, None)) for name, st in files]
-        keep = [_unchanged(old, st, index) for _name, st, old in plan]
-        if outcomes is None:
-            outcomes = analyse(self.store.files.directory, [p[0] for p, kept in zip(plan, keep, strict=True)
-                                                             if not kept])
+        plan: list[tuple[str, tuple[int, int, str] | None, bool]] = []  # name, cached stamp, still valid
+        if not cached:  # a first start: every file is read, and stamped as read (no stat calls here)
+            plan = [(e.name, None, False) for e in entries]
+        else:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                old = cached.pop(entry.name, None)
+                plan.append((entry.name, old, _unchanged(old, st, index)))
+        outcomes = analyse(self.store.files.directory, [name for name, _old, kept in plan if not kept])
         read: set[str] = set()
-        for (name, st, old), kept in zip(plan, keep, strict=True):
+        for name, old, kept in plan:
             if kept and old is not None:
                 stamps[name] = old
                 lazy.add(old[2])
@@ -172,15 +169,15 @@ class BugCache:
             if old is not None:
                 index.remove(old[2])
             got = next(outcomes)
-            while got.name != name:  # listed, then gone before its stat call: read at a first start, dropped
-                got = next(outcomes)
-            if got.problem is not None or got.rid is None:
-                result.problems.extend([got.problem] if got.problem else [])
+            if got.problem is not None:
+                result.problems.append(got.problem)
+                continue
+            if got.rid is None or got.stamp is None:  # gone since it was listed
                 continue
             read.add(got.rid)
             if got.features is not None:
                 index.add_analysed(got.rid, got.raw, got.features, got.fix_norm, got.record)
-            stamps[name] = (st.st_mtime_ns, st.st_size, got.rid)
+            stamps[name] = (*got.stamp, got.rid)
         for _rest in outcomes:  # none left: lets the worker processes (if any) finish
             pass
         for _name, (_m, _s, rid) in cached.items():  # files that are gone
