@@ -5,8 +5,9 @@ later start (cache present).
 Per size and code tree, the real CLI runs in a new process with the query on stdin:
 - ``cold``: the cache file is deleted before each run (a fresh clone has none);
 - ``warm``: the cache written by the previous run is used.
-Two times per run: ``answer`` (the answer line has arrived on stdout; the process may still be
-writing the cache) and ``exit`` (the process has ended). Each figure is the median of
+Times per run: ``answer`` (the answer line has arrived on stdout; the process may still be
+writing the cache), ``exit`` (the process has ended) and ``CPU`` (user + system time of the
+process and its worker processes: what other jobs on a shared machine do not inflate). Each figure is the median of
 ``--repeat`` runs; code trees alternate run by run, so both see the same machine load.
 
 ``--before DIR`` runs the same records and query through the CLI of another checkout too
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,10 +44,12 @@ from memory_store.bugs.cache import CACHE_NAME  # noqa: E402
 RESULTS = REPO / "bench" / "results" / "first_start.json"
 
 
-def run_once(tree: Path, root: Path, query: str) -> tuple[float, float, bytes]:
-    """(seconds to the answer line, seconds to exit, the answer) of one CLI process run from ``tree``."""
+def run_once(tree: Path, root: Path, query: str) -> tuple[float, float, float, bytes]:
+    """(seconds to the answer line, seconds to exit, CPU seconds of the process and its workers,
+    the answer) of one CLI process run from ``tree``."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(tree))
     cmd = [sys.executable, "-m", "server", "--root", str(root), "bugs", "match", "--error", "-", "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -58,9 +62,11 @@ def run_once(tree: Path, root: Path, query: str) -> tuple[float, float, bytes]:
     err = proc.stderr.read()
     code = proc.wait()
     exited = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if code != 0 or not answer.strip() or rest.strip():
         raise RuntimeError(f"{tree}: exit {code}: {err.decode(errors='replace')[-2000:]}")
-    return answered, exited, answer
+    return answered, exited, cpu, answer
 
 
 def measure(trees: dict[str, Path], root: Path, query: str, repeat: int) -> dict[str, dict[str, float]]:
@@ -70,12 +76,14 @@ def measure(trees: dict[str, Path], root: Path, query: str, repeat: int) -> dict
     for _ in range(repeat):
         for name, tree in trees.items():
             cache.unlink(missing_ok=True)
-            answer_s, exit_s, answer = run_once(tree, root, query)
+            answer_s, exit_s, cpu_s, answer = run_once(tree, root, query)
             runs[name].setdefault("cold_answer_s", []).append(answer_s)
             runs[name].setdefault("cold_exit_s", []).append(exit_s)
-            answer_s, exit_s, warm_answer = run_once(tree, root, query)  # the cache the cold run wrote
+            runs[name].setdefault("cold_cpu_s", []).append(cpu_s)
+            answer_s, exit_s, cpu_s, warm_answer = run_once(tree, root, query)  # the cache the cold run wrote
             runs[name].setdefault("warm_answer_s", []).append(answer_s)
             runs[name].setdefault("warm_exit_s", []).append(exit_s)
+            runs[name].setdefault("warm_cpu_s", []).append(cpu_s)
             if warm_answer != answer:
                 raise RuntimeError(f"{name}: the warm answer differs from the cold one")
             answers[name] = answer
@@ -109,12 +117,15 @@ def main() -> int:
         print(f"  {n}: done", flush=True)
     results["load_average_at_end"] = os.getloadavg()[0]
 
-    header = ["records", "code", "cold: answer", "exit", "warm: answer", "exit"]
-    rows = [[n, name, f"{r['cold_answer_s']:.2f}", f"{r['cold_exit_s']:.2f}", f"{r['warm_answer_s']:.2f}",
-             f"{r['warm_exit_s']:.2f}"] for n, per in results["sizes"].items() for name, r in per.items()]
+    header = ["records", "code", "cold: answer", "exit", "CPU", "warm: answer", "exit", "CPU"]
+    rows = [[n, name, f"{r['cold_answer_s']:.2f}", f"{r['cold_exit_s']:.2f}", f"{r['cold_cpu_s']:.2f}",
+             f"{r['warm_answer_s']:.2f}", f"{r['warm_exit_s']:.2f}", f"{r['warm_cpu_s']:.2f}"]
+            for n, per in results["sizes"].items() for name, r in per.items()]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
-    print(f"\nFirst start of `teamlore bugs match --json` (seconds from process start, median of {args.repeat})\n")
+    print(f"\nFirst start of `teamlore bugs match --json` (seconds from process start, median of {args.repeat};"
+          f" CPU: the process and its workers; load average {results['load_average_at_start']:.2f} at start,"
+          f" {results['load_average_at_end']:.2f} at end)\n")
     print(fmt.format(*header))
     print(fmt.format(*["-" * w for w in widths]))
     for row in rows:
