@@ -39,7 +39,7 @@ def decode_strict(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
     duplicate keys wins in both)."""
     try:
         obj = _DECODER.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # too deep: the reference way says so
         return DECLINED
     if raw.count(b"[") + raw.count(b"{") > max_depth and _depth(obj, max_depth) > max_depth:
         return DECLINED
