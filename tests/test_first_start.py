@@ -39,6 +39,7 @@ def odd_files(directory: Path) -> None:
     (directory / "bug-nan.json").write_text(json.dumps(dict(good, id="bug-nan", minutes=float("nan"))))
     deep = json.loads("[" * 70 + "]" * 70)
     (directory / "bug-deep.json").write_text(json.dumps(dict(good, id="bug-deep", extra=deep)))
+    (directory / "bug-abyss.json").write_text("[" * 100_000 + "]" * 100_000)
     (directory / "bug-surrogate.json").write_text(json.dumps(dict(good, id="bug-surrogate", fix="fix \ud800 it")))
     (directory / "bug-big-int.json").write_text(json.dumps(dict(good, id="bug-big-int", occurrences=10**30)))
     (directory / "bug-wrong-id.json").write_text(json.dumps(dict(good, id="bug-other")))
@@ -124,7 +125,7 @@ def test_records_and_problems_are_those_of_the_reference_reader(store: BugStore)
         assert result.records[rid] == reference.records[rid]
     assert sorted((str(p.path), p.reason, p.line) for p in result.problems) == \
         sorted((str(p.path), p.reason, p.line) for p in reference.problems)
-    assert len(result.problems) == 9  # broken, empty, latin1, nan, deep, wrong id, no error, symlink, fifo
+    assert len(result.problems) == 10  # broken, empty, latin1, nan, deep, abyss, wrong id, no error, symlink, fifo
 
 
 @pytest.mark.parametrize("text", [b'{"a": 1, "a": [2.5, -0.0, 1e-400, 12345678901234567890123]}', b' {} \n',
@@ -136,7 +137,8 @@ def test_strict_decoding_equals_the_standard_library(text: bytes) -> None:
 
 
 @pytest.mark.parametrize("text", [b"NaN", b"[Infinity]", b"1e400", b'"\\ud800"', b"", b"  ", b"\xef\xbb\xbf{}",
-                                  b'"caf\xe9"', b"[" * 65 + b"]" * 65, b'{"a": 1} x'])
+                                  b'"caf\xe9"', b"[" * 65 + b"]" * 65, b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"a": 1} x'])
 def test_strict_decoding_declines_what_it_does_not_read_alike(text: bytes) -> None:
     assert decode_strict(text) is DECLINED
 
