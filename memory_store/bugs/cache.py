@@ -1,8 +1,9 @@
 """A rebuildable cache of the bug index, so that a command answering one question starts fast.
 
-Reading 10,000 record files and computing their match features takes seconds.
-``.teamlore/.cache/bug-index.msgpack`` holds the built :class:`BugIndex` and, per record
-file, the modification time and size it was built from. On load every record file is
+Reading 100,000 record files and computing their match features takes seconds, even split
+across processes (:mod:`memory_store.bugs.analysis`, as on a first start, when there is no
+cache). ``.teamlore/.cache/bug-index.msgpack`` holds the built :class:`BugIndex` and, per
+record file, the modification time and size it was built from. On load every record file is
 ``stat``-ed: unchanged files are taken from the cached index, changed or new files are read
 and validated again (then updated in the index incrementally), vanished ones are removed.
 
