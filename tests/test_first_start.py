@@ -197,3 +197,23 @@ def test_a_file_gone_after_listing_is_left_out(store: BugStore, monkeypatch: pyt
 
 def first_id(store: BugStore) -> str:
     return sorted(p.stem for p in store.files.directory.glob("bug-0*.json"))[0]
+
+
+def _dying_worker(directory: str, names: list[str]) -> list:
+    os._exit(3)  # a worker process killed (out of memory, a signal)
+
+
+@pytest.mark.parametrize("failure", ["no processes", "workers die"])
+def test_without_worker_processes_this_process_does_the_work(store: BugStore, monkeypatch: pytest.MonkeyPatch,
+                                                             failure: str) -> None:
+    sequential = snapshot(store)
+    monkeypatch.setattr(analysis, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(analysis, "CHUNK", 7)
+    monkeypatch.setattr(analysis, "_workers", lambda: 2)
+    if failure == "no processes":
+        def refuse(*_a: object, **_k: object) -> None:
+            raise OSError(11, "Resource temporarily unavailable")
+        monkeypatch.setattr(analysis, "ProcessPoolExecutor", refuse)
+    else:
+        monkeypatch.setattr(analysis, "_worker", _dying_worker)  # forked workers see it too
+    assert snapshot(store) == sequential
