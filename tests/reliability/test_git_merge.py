@@ -120,6 +120,8 @@ def merge(repo: Path, into: str, other: str, driver: bool) -> subprocess.Complet
         assert out.returncode == 0, f"merge with the driver conflicted:\n{out.stdout}{out.stderr}"
     else:
         assert out.returncode != 0 and "CONFLICT" in out.stdout  # plain git: add/add conflicts
+        doctor = run_cli("doctor", root=repo)
+        assert doctor.returncode == 1 and "teamlore merge-resolve" in doctor.stdout  # says how to fix it
         resolved = run_cli("merge-resolve", "--json", root=repo)
         assert resolved.returncode == 0, resolved.stdout + resolved.stderr
         assert json.loads(resolved.stdout)["left"] == []

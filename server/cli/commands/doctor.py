@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from memory_store.config import load_project_config
 from memory_store.health import check_memory
+from memory_store.jsonio import MemoryFileError, read_bounded
 from server.cli.common import Context
 
 
@@ -18,6 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check every memory file and setting; list the unusable ones")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+
+
+def _has_conflict_markers(path: Path) -> bool:
+    """An unreadable memory file left by a merge made without teamlore's merge driver."""
+    try:
+        raw = read_bounded(path)
+    except (OSError, MemoryFileError):
+        return False
+    return raw.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in raw
 
 
 def run(ctx: Context) -> int:
@@ -43,6 +54,10 @@ def run(ctx: Context) -> int:
         if config.withheld:
             ctx.table("committed settings ignored until you run `teamlore allow`", ["setting", "value", "it would"],
                       [(w.key, json.dumps(w.value, ensure_ascii=True), w.why) for w in config.withheld])
+        conflicted = [p.path for p in report.problems if _has_conflict_markers(p.path)]
+        if conflicted:
+            ctx.out.print(f"{len(conflicted)} of these hold git conflict markers: run `teamlore merge-resolve` "
+                          "(and `teamlore init` once, so later merges need no help)")
         if not report.problems and not config.problems:
             ctx.out.print("no problems found")
     return 1 if report.problems or config.problems else 0
