@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from memory_store.bugs.match import Match
 from memory_store.bugs.records import BugStore
 from memory_store.inbox import Inbox
 from memory_store.workspace import Workspace
@@ -43,7 +44,7 @@ async def accept_over_mcp(workspace: Workspace, log: Path, fix: str | None) -> d
 
 def shown(workspace: Workspace, rec: dict[str, Any]) -> tuple[str, str]:
     """The hover over the error and the ``bugs show`` table of the record."""
-    hover = hover_markdown(KEYERROR, [{"record": rec, "score": 1.0, "reasons": ["same error"]}])
+    hover = hover_markdown(KEYERROR, [Match(rec, 1.0, ["same error"], True)])
     cli = run_cli("bugs", "show", rec["id"], root=workspace.root)
     assert cli.returncode == 0, cli.stderr
     return hover, cli.stdout
@@ -80,6 +81,6 @@ async def test_agent_accepting_the_generated_summary_is_not_marked_as_writing_it
 def test_authorship_in_hover_is_escaped():
     rec = {"id": "bug-1", "fix": "x", "author": "Bob", "fix_by": "agent:[x](javascript:alert(1))",
            "accepted_by": "agent:*bold*"}
-    hover = hover_markdown(KEYERROR, [{"record": rec, "score": 1.0, "reasons": []}])
+    hover = hover_markdown(KEYERROR, [Match(rec, 1.0, [], True)])
     assert "](javascript:" not in hover and "*bold*" not in hover
     assert "**agent-written**" in hover

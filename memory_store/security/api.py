@@ -21,6 +21,7 @@ from memory_store.security.decisions import DecisionError, DecisionStore, Findin
 from memory_store.security.empathy_import import SEED_TYPES, seed_pattern_hash
 from memory_store.security.findings import Finding, default_rule_url, normalize_severity, read_report
 from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
+from memory_store.security.path_glob import path_glob
 from memory_store.security.sarif_out import to_sarif
 from memory_store.security.scanners import ScanResult, available, default_tools, run_scanner, scan
 from memory_store.security.triage import FindingStatus, Triage, TriageResult, suggest_policies
@@ -124,6 +125,20 @@ class SecurityMemory:
         found = [f for f in result.findings if f.path == rel]
         return self.fingerprint(found, {rel: source_text} if source_text is not None else None)
 
+    def scan_file_with(self, path: str, tools: Sequence[str]) -> list[Finding] | None:
+        """Fingerprinted findings of one saved file from those of ``tools`` that are
+        installed, in that order; None when none of them is."""
+        rel = self.workspace.relative(path)
+        have = set(available(self.workspace))
+        chosen = [t for t in tools if t in have]
+        if not chosen:
+            return None
+        found: list[Finding] = []
+        for tool in chosen:
+            result = run_scanner(tool, self.workspace, [rel], timeout=120)
+            found += [f for f in result.findings if f.path == rel]
+        return self.fingerprint(found)
+
     # --- triage ------------------------------------------------------------------------
     def _triage_engine(self, records: list[dict[str, Any]] | None = None) -> Triage:
         root = self.workspace.root
@@ -214,6 +229,15 @@ class SecurityMemory:
 
     def suggestions(self) -> list[dict[str, Any]]:
         return suggest_policies(self.store.records())
+
+    def suggestions_for(self, finding: dict[str, Any]) -> list[dict[str, Any]]:
+        """Suggested policies (rule x path glob, from several similar decisions) that cover
+        ``finding`` (its ``tool``, ``rule`` and workspace-relative ``path``)."""
+        if not finding.get("path"):
+            return []
+        return [s for s in self.suggestions()
+                if s.get("rule") == finding.get("rule") and s.get("tool") == finding.get("tool")
+                and path_glob(s["paths"]).match(str(finding["path"]))]
 
     def proposals(self) -> list[dict[str, Any]]:
         return self.store.proposals()

@@ -48,12 +48,6 @@ def _matcher() -> Any:
     return match
 
 
-def match_dict(match: Any) -> dict[str, Any]:
-    """A matcher result as a plain dict: record, score, reasons, confident."""
-    return {"record": match.record, "score": float(match.score), "reasons": list(match.reasons),
-            "confident": bool(getattr(match, "confident", True))}
-
-
 class FolderMemory:
     """The memory of one workspace folder."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from memory_store.authorship import agent_written
+from memory_store.bugs.match import Match
+from memory_store.duration import format_minutes
 from server.text_safety import markdown_code, markdown_link, markdown_text
 
 MAX_FIXES_SHOWN = 3
@@ -31,16 +33,6 @@ def _text(text: Any, limit: int = 160) -> str:
     return markdown_text(_one_line(text, limit))
 
 
-def _minutes(value: Any) -> str:
-    try:
-        m = float(value)
-    except (TypeError, ValueError):
-        return ""
-    if m < 60:
-        return f"{m:g} min"
-    return f"{m / 60:.1f} h"
-
-
 def _date(value: Any) -> str:
     return str(value)[:10] if value else ""
 
@@ -53,9 +45,9 @@ def _stats_line(stats: Any) -> str:
     if median is None:
         return ""
     low, high, n = stats.get("min"), stats.get("max"), stats.get("count") or stats.get("n")
-    line = f"Past fixes of this pattern took {_minutes(median)} (median)"
+    line = f"Past fixes of this pattern took {format_minutes(median)} (median)"
     if low is not None and high is not None and low != high:
-        line += f", {_minutes(low)} – {_minutes(high)}"
+        line += f", {format_minutes(low)} – {format_minutes(high)}"
     if n:
         line += f" over {n} fix{'es' if n != 1 else ''}"
     return line + "."
@@ -87,41 +79,41 @@ def _authorship(rec: dict[str, Any]) -> list[str]:
     return meta
 
 
-def match_markdown(match: dict[str, Any], n: int) -> str:
-    """One past fix: ``match`` is a record dict plus ``score``, ``reasons`` and optionally
-    ``link`` (where the record file can be opened)."""
-    rec = match["record"]
+def match_markdown(match: Match, n: int, link: str | None = None) -> str:
+    """One past fix; ``link``: where the record file can be opened."""
+    rec = match.record
     lines = [f"**{n}. Fix:** {_text(rec.get('fix') or '(no fix text)', 400)}"]
     if rec.get("root_cause"):
         lines.append(f"   *Root cause:* {_text(rec['root_cause'], 300)}")
     meta = _authorship(rec)
     if _date(rec.get("created")):
         meta.append(_text(_date(rec.get("created"))))
-    if rec.get("minutes") is not None and _minutes(rec.get("minutes")):
-        meta.append(f"took {_minutes(rec['minutes'])}")
+    if rec.get("minutes") is not None and format_minutes(rec.get("minutes")):
+        meta.append(f"took {format_minutes(rec['minutes'])}")
     commit = _commit(rec)
     if commit:
         meta.append(commit)
     lines.append("   " + " · ".join(meta))
-    reasons = ", ".join(_text(r) for r in match.get("reasons") or [])
-    score = f"score {float(match.get('score') or 0):.2f}"
+    reasons = ", ".join(_text(r) for r in match.reasons)
+    score = f"score {float(match.score or 0):.2f}"
     # the link is the server's own (file: uri of the record, made only for a safe record id)
-    record_id = f"[{_code(rec.get('id'))}]({match['link']})" if match.get("link") else _code(rec.get("id"))
+    record_id = f"[{_code(rec.get('id'))}]({link})" if link else _code(rec.get("id"))
     lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · {record_id}")
     return "\n".join(lines)
 
 
-def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None,
-                   weak: list[dict[str, Any]] | None = None) -> str:
+def hover_markdown(error: str, matches: list[Match], stats: Any = None, weak: list[Match] | None = None,
+                   links: dict[str, str] | None = None) -> str:
     """The hover over a known error: its best past fixes, or an honest "none" (naming the
-    closest unconfident candidate, clearly marked, when there is one)."""
+    closest unconfident candidate, clearly marked, when there is one). ``links``: record id
+    -> where its file can be opened."""
     head = f"**teamlore** · {_code(error.strip().splitlines()[-1] if error.strip() else error)}"
     if not matches and weak:
         best = weak[0]
-        reasons = ", ".join(_text(r) for r in best.get("reasons") or [])
+        reasons = ", ".join(_text(r) for r in best.reasons)
         return (f"{head}\n\nNo confident past fix for this error. The closest record "
-                f"(score {float(best.get('score') or 0):.2f}{' — ' + reasons if reasons else ''}) may not apply:"
-                f" {_text(best['record'].get('fix') or '', 200)} · {_code(best['record'].get('id'))}\n\n"
+                f"(score {float(best.score or 0):.2f}{' — ' + reasons if reasons else ''}) may not apply:"
+                f" {_text(best.record.get('fix') or '', 200)} · {_code(best.record.get('id'))}\n\n"
                 f"{RECORD_HINT}\n")
     if not matches:
         return f"{head}\n\nNo past fix recorded for this error. {RECORD_HINT}"
@@ -132,7 +124,7 @@ def hover_markdown(error: str, matches: list[dict[str, Any]], stats: Any = None,
         parts.append(stats_line)
     parts.append("")
     for n, m in enumerate(matches[:MAX_FIXES_SHOWN], 1):
-        parts.append(match_markdown(m, n))
+        parts.append(match_markdown(m, n, (links or {}).get(str(m.record.get("id")))))
         parts.append("")
     if count > MAX_FIXES_SHOWN:
         parts.append(f"…and {count - MAX_FIXES_SHOWN} more (code action **Show {count} past fixes**).")

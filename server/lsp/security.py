@@ -3,7 +3,6 @@
 A thin translation layer over ``memory_store.security.api`` (``SecurityMemory``): LSP
 diagnostics -> findings -> status (active / suppressed / stale) -> diagnostics carrying
 the fingerprint and the decision in ``data``. All calls are blocking and run in threads.
-When the security part is not installed, findings are passed through as active.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from memory_store.security.api import SecurityMemory
 from server.lsp.diagnostics import data_of
 from server.lsp.memory import FolderMemory
 
@@ -27,21 +27,8 @@ _TO_LSP = {"high": types.DiagnosticSeverity.Error, "critical": types.DiagnosticS
            "medium": types.DiagnosticSeverity.Warning, "low": types.DiagnosticSeverity.Information}
 
 
-def api() -> Any | None:
-    try:
-        from memory_store.security import api as security_api
-    except ImportError:
-        return None
-    return security_api
-
-
-def available() -> bool:
-    return api() is not None
-
-
-def security_memory(mem: FolderMemory) -> Any | None:
-    mod = api()
-    return None if mod is None else mod.SecurityMemory(mem.workspace)
+def security_memory(mem: FolderMemory) -> SecurityMemory:
+    return SecurityMemory(mem.workspace)
 
 
 def _rel_path(mem: FolderMemory, uri: str) -> str | None:
@@ -76,8 +63,6 @@ def _unsaved(mem: FolderMemory, rel_path: str, source_text: str | None) -> str |
 
 def _statuses(mem: FolderMemory, infos: list[dict[str, Any]], source_text: str | None) -> list[tuple[Any, Any]]:
     sec = security_memory(mem)
-    if sec is None:
-        return [(None, None) for _ in infos]
     # together, so identical statements count right; from the buffer the lines refer to
     findings = sec.findings_from_diagnostics(infos, source_text=source_text)
     return list(zip(findings, sec.status(findings), strict=False))
@@ -133,23 +118,15 @@ async def finding_diagnostics(mem: FolderMemory, uri: str, diags: list[types.Dia
 
 def scan(mem: FolderMemory, uri: str, tools: tuple[str, ...],
          line_end: Callable[[int], int]) -> list[types.Diagnostic] | None:
-    """Run the chosen installed scanners on one saved file (blocking); None when the
-    security part or every chosen scanner is missing. ``line_end(line)``: end column."""
-    sec = security_memory(mem)
+    """Run the chosen installed scanners on one saved file (blocking); None when every
+    chosen scanner is missing. ``line_end(line)``: end column."""
     rel = _rel_path(mem, uri)
-    if sec is None or rel is None:
+    if rel is None:
         return None
-    from memory_store.security.scanners import available, run_scanner
-
-    have = set(available(mem.workspace))
-    chosen = [t for t in tools if t in have]
-    if not chosen:
+    sec = security_memory(mem)
+    findings = sec.scan_file_with(rel, tools)
+    if findings is None:
         return None
-    found = []
-    for tool in chosen:
-        result = run_scanner(tool, mem.workspace, [rel], timeout=120)
-        found += [f for f in result.findings if f.path == rel]
-    findings = sec.fingerprint(found)
     statuses = sec.status(findings) if findings else []
     out = []
     for finding, status in zip(findings, statuses, strict=False):
@@ -170,8 +147,6 @@ def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, rea
     """Record a decision for findings given as data dicts (tool/rule/path/line, or fingerprint).
     ``source_text``: the unsaved text of their document, which their lines refer to."""
     sec = security_memory(mem)
-    if sec is None:
-        raise RuntimeError("security triage is not available in this installation")
     located = [f for f in findings if f.get("path") and f.get("tool")]
     targets: list[Any] = [f["fingerprint"] for f in findings
                           if not (f.get("path") and f.get("tool")) and f.get("fingerprint")]
@@ -189,30 +164,16 @@ def decide(mem: FolderMemory, findings: list[dict[str, Any]], decision: str, rea
 
 def policy_suggestions(mem: FolderMemory, finding: dict[str, Any]) -> list[dict[str, Any]]:
     """Suggested policies (rule x path glob, from several similar decisions) covering this finding."""
-    sec = security_memory(mem)
-    if sec is None or not finding.get("path"):
-        return []
-    from memory_store.security.path_glob import path_glob
-
-    out = []
-    for s in sec.suggestions():
-        if s.get("rule") == finding.get("rule") and s.get("tool") == finding.get("tool") \
-                and path_glob(s["paths"]).match(str(finding["path"])):
-            out.append(s)
-    return out
+    return security_memory(mem).suggestions_for(finding)
 
 
 def add_policy(mem: FolderMemory, rules: list[str], paths: str, reason: str, tool: str | None,
                decision: str, author: str | None) -> str:
     sec = security_memory(mem)
-    if sec is None:
-        raise RuntimeError("security triage is not available in this installation")
     rec = sec.add_policy(rules, paths, reason, tool=tool, decision=decision, author=author, source="lsp")
     return str(rec["id"])
 
 
 def earlier_decision(mem: FolderMemory, decision_id: str) -> dict[str, Any]:
     sec = security_memory(mem)
-    if sec is None:
-        raise RuntimeError("security triage is not available in this installation")
     return sec.store.get(decision_id)

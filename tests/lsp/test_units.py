@@ -9,6 +9,7 @@ import pytest
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
+from memory_store.bugs.match import Match
 from server.lsp.diagnostics import (
     FINDINGS_SCAN,
     FORWARDED,
@@ -35,10 +36,9 @@ def record(**kw) -> dict:
 def test_hover_shows_fix_cause_author_time_score_reasons_commit_and_agent_mark():
     text = hover_markdown(
         "Traceback...\nImportError: cannot import name 'DEFAULT_CIPHERS'",
-        [{"record": record(commit="0123456789abcdef", commit_url="https://git.example/c/0123456"), "score": 0.91,
-          "reasons": ["same exception and message template", "shared library frame urllib3"]},
-         {"record": record(id="bug-2", fix="upgrade requests", author="agent:code-agent", minutes=90),
-          "score": 0.8, "reasons": []}],
+        [Match(record(commit="0123456789abcdef", commit_url="https://git.example/c/0123456"), 0.91,
+               ["same exception and message template", "shared library frame urllib3"], True),
+         Match(record(id="bug-2", fix="upgrade requests", author="agent:code-agent", minutes=90), 0.8, [], True)],
         {"median": 67.5, "min": 45, "max": 90, "n": 2})
     assert "`ImportError: cannot import name 'DEFAULT_CIPHERS'`" in text
     assert "**Seen before:** 2 past fixes." in text
@@ -56,15 +56,14 @@ def test_hover_without_matches_is_honest_and_says_how_to_record():
 
 
 def test_hover_with_only_weak_candidates_does_not_present_them_as_the_fix():
-    weak = [{"record": record(fix="bump the proxy timeout"), "score": 0.61,
-             "reasons": ["generic message, no shared frames"]}]
+    weak = [Match(record(fix="bump the proxy timeout"), 0.61, ["generic message, no shared frames"], False)]
     text = hover_markdown("TimeoutError: upstream did not answer", [], None, weak)
     assert "No confident past fix for this error." in text and "may not apply: bump the proxy timeout" in text
     assert "score 0.61 — generic message, no shared frames" in text and "Seen before" not in text
 
 
 def test_hover_lists_three_and_points_to_the_rest():
-    matches = [{"record": record(id=f"bug-{i}", fix=f"fix {i}"), "score": 0.9, "reasons": []} for i in range(5)]
+    matches = [Match(record(id=f"bug-{i}", fix=f"fix {i}"), 0.9, [], True) for i in range(5)]
     text = hover_markdown("KeyError: 'x'", matches)
     assert "fix 2" in text and "fix 3" not in text and "…and 2 more" in text
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from memory_store.authorship import agent_written
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
+from memory_store.duration import format_minutes
 from memory_store.jsonio import (
     MAX_FILE_BYTES,
     MAX_INPUT_BYTES,
@@ -127,12 +128,6 @@ def _index(ctx: Context) -> Any:
     return index
 
 
-def _match_json(match: Any) -> dict[str, Any]:
-    data = match.to_json()
-    data.setdefault("confident", bool(getattr(match, "confident", True)))
-    return data
-
-
 def cmd_match(ctx: Context) -> int:
     a = ctx.args
     if a.batch:
@@ -143,7 +138,7 @@ def cmd_match(ctx: Context) -> int:
     index = _index(ctx)
     matches = index.match(text, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
     if ctx.json:
-        ctx.emit_json({"matches": [_match_json(m) for m in matches]})
+        ctx.emit_json({"matches": [m.to_json() for m in matches]})
         return 0
     _print_matches(ctx, matches)
     return 0
@@ -157,7 +152,7 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
                       + ("" if ctx.args.all else " (--all shows weaker candidates)"))
         if not matches:
             return
-    first = _match_json(matches[0])
+    first = matches[0].to_json()
     table = Table(title=literal(f"past fixes for {first.get('error_type')}"), header_style="bold", expand=True,
                   show_lines=True)
     table.add_column("score", no_wrap=True, width=7)
@@ -165,7 +160,7 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
     table.add_column("root cause", ratio=2, overflow="fold")
     table.add_column("why it matched", ratio=2, overflow="fold")
     for m in matches:
-        data = _match_json(m)
+        data = m.to_json()
         fix = literal(data.get("fix") or "(open: no fix recorded yet)")
         fix.append_text(literal(f"\n{data['id']}", style="dim"))
         score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
@@ -175,14 +170,6 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
     if stats and stats.get("n"):
         ctx.out.print(f"past fixes of this pattern took {format_minutes(stats['median'])} (median; range "
                       f"{format_minutes(stats['min'])} to {format_minutes(stats['max'])}, {stats['n']} recorded)")
-
-
-def format_minutes(value: float) -> str:
-    if value < 1:
-        return "under a minute"
-    if value >= 120:
-        return f"{value / 60:.1f} h"
-    return f"{value:g} min"
 
 
 def _match_batch(ctx: Context) -> int:
@@ -203,7 +190,7 @@ def _match_batch(ctx: Context) -> int:
             ctx.emit_json({"line": number, "error": f"line {number}: {problem}"})
             continue
         matches = index.match(query, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
-        ctx.emit_json({"line": number, "matches": [_match_json(m) for m in matches]})
+        ctx.emit_json({"line": number, "matches": [m.to_json() for m in matches]})
     return 0
 
 

@@ -23,8 +23,8 @@ from rich.console import Console
 
 from memory_store.bugs import capture
 from memory_store.bugs.records import BugStore
+from memory_store.duration import format_minutes
 from memory_store.workspace import Workspace
-from server.cli.commands.bugs import format_minutes
 from server.cli.common import CliError, Context
 
 DEMO_AUTHOR = "Dana Demo"

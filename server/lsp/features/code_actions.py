@@ -106,7 +106,7 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
                 continue  # a lint warning the memory knows nothing about: no lightbulb noise
             actions += _error_actions(ls, uri, diag, [str(i) for i in ids])
             actions += remembered_actions(mem, uri, diag, [str(i) for i in ids])
-        elif is_finding(diag) and security.available() and rel is not None:
+        elif is_finding(diag) and rel is not None:
             info = data if data.get("teamlore") == "finding" else security.finding_info(diag, rel)
             key = (info.get("tool"), info.get("rule"), info.get("line"))
             if key in done_findings:

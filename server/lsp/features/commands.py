@@ -23,7 +23,7 @@ from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import UnsafePathError
 from server.lsp import security
 from server.lsp.diagnostics import data_of
-from server.lsp.memory import FolderMemory, match_dict
+from server.lsp.memory import FolderMemory
 from server.lsp.render import _one_line
 from server.lsp.server import TeamloreServer
 from server.lsp.settings import snake
@@ -167,7 +167,7 @@ async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     mem = await memory_of(ls, cmd, obj)
     include_weak = flag_field(cmd, obj, "all") or flag_field(cmd, obj, "include_weak")
     matches = await asyncio.to_thread(mem.match, error, include_weak=include_weak)
-    result = {"matches": [m.to_json() if hasattr(m, "to_json") else match_dict(m) for m in matches]}
+    result = {"matches": [m.to_json() for m in matches]}
     if matches:
         best = matches[0].record
         message = (f"teamlore: {len(matches)} past fix{'es' if len(matches) != 1 else ''} for "
@@ -183,8 +183,6 @@ async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, 
     reason = text_field(cmd, obj, "reason")
     author = text_field(cmd, obj, "author", required=False)
     findings = findings_field(cmd, obj)
-    if not security.available():
-        raise invalid(cmd, "security triage is not available in this installation")
     mem = await memory_of(ls, cmd, obj)
     try:
         text = ls.buffer_text(obj["uri"]) if isinstance(obj.get("uri"), str) else None
@@ -220,8 +218,6 @@ async def add_policy(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     tool = text_field(cmd, obj, "tool", required=False)
     decision = text_field(cmd, obj, "decision", required=False) or "false_positive"
     author = text_field(cmd, obj, "author", required=False)
-    if not security.available():
-        raise invalid(cmd, "security triage is not available in this installation")
     mem = await memory_of(ls, cmd, obj)
     try:
         policy = await asyncio.to_thread(security.add_policy, mem, rules, paths, reason, tool, decision, author)
@@ -236,8 +232,6 @@ async def apply_decision(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.applyDecision"
     obj = one_object(cmd, args)
     decision_id = text_field(cmd, obj, "id")
-    if not security.available():
-        raise invalid(cmd, "security triage is not available in this installation")
     mem = await memory_of(ls, cmd, obj)
     try:
         earlier = await asyncio.to_thread(security.earlier_decision, mem, decision_id)
@@ -311,13 +305,12 @@ def _status(ls: TeamloreServer, mem: FolderMemory, seen: dict[str, int]) -> dict
     out: dict[str, Any] = {"bugs": {"records": len(mem.records), "unreadable": len(mem.problems)},
                            "findings": dict(seen), "debt": None}
     sec = security.security_memory(mem)
-    if sec is not None:
-        try:
-            last = sec.last_findings()
-            if last:
-                out["findings"] = sec.triage(last).summary()
-        except Exception as exc:
-            log.info("no security summary: %s", exc)
+    try:
+        last = sec.last_findings()
+        if last:
+            out["findings"] = sec.triage(last).summary()
+    except Exception as exc:
+        log.info("no security summary: %s", exc)
     try:
         from memory_store.debt.report import build_report
 

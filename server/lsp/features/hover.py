@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from server.lsp.diagnostics import data_of, error_text, is_error_like
-from server.lsp.memory import FolderMemory, match_dict
+from server.lsp.memory import FolderMemory
 from server.lsp.render import finding_markdown, hover_markdown
 from server.lsp.server import TeamloreServer
 
@@ -34,11 +34,15 @@ def _markdown_supported(ls: TeamloreServer) -> bool:
     return not formats or types.MarkupKind.Markdown in formats
 
 
-def _linked(mem: FolderMemory, match: Any) -> dict[str, Any]:
-    """The match, with a link to its record file (opens in the editor)."""
-    out = match_dict(match)
-    with contextlib.suppress(ValueError):  # an id that is not a safe file name gets no link
-        out["link"] = from_fs_path(str(mem.bugs.files.path_for(str(match.record.get("id")))))
+def _links(mem: FolderMemory, matches: list[Any]) -> dict[str, str]:
+    """Record id -> a link to its record file (opens in the editor)."""
+    out = {}
+    for match in matches:
+        record_id = str(match.record.get("id"))
+        with contextlib.suppress(ValueError):  # an id that is not a safe file name gets no link
+            link = from_fs_path(str(mem.bugs.files.path_for(record_id)))
+            if link:
+                out[record_id] = link
     return out
 
 
@@ -52,7 +56,7 @@ def _render(mem: FolderMemory, errors: list[tuple[str, bool]]) -> str | None:
         weak = [] if matches else mem.match(text, limit=1, include_weak=True)
         if quiet and not matches and not weak:
             continue
-        parts.append(hover_markdown(text, [_linked(mem, m) for m in matches], stats, [match_dict(m) for m in weak]))
+        parts.append(hover_markdown(text, matches, stats, weak, _links(mem, matches)))
     return "\n---\n\n".join(parts) if parts else None
 
 

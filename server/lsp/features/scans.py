@@ -34,7 +34,7 @@ class Scans:
         path = to_fs_path(uri)
         if mem is None or path is None or not path.endswith(SCANNED_SUFFIXES):
             return
-        if not mem.settings.scanners_on_save or not security.available():
+        if not mem.settings.scanners_on_save:
             return
         self._generation[uri] = gen = self._generation.get(uri, 0) + 1
         self.ls.spawn(self.scan(mem, uri, Path(path), gen), f"security scan of {uri}")
