@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
-import pkgutil
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -29,9 +27,11 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store import __version__, trust
 from memory_store.config import ProjectConfig, load_project_config
+from memory_store.sync import hooks as sync_hooks
 from memory_store.workspace import Workspace
-from server.lsp import features
+from server.lsp import events
 from server.lsp.diagnostics import DiagnosticStore, canonical
+from server.lsp.events import Events
 from server.lsp.frames import FrameLimitedInput
 from server.lsp.memory import FolderMemory, StoreWatcher
 from server.lsp.settings import Resolved, Settings, project_layer, resolve
@@ -54,7 +54,6 @@ MAX_WAIT_SECONDS = 0.5
 FOLDER_WAIT_SECONDS = 10.0
 """Requests arriving while the workspace folders are being opened wait this long for them."""
 
-MemoryListener = Callable[[FolderMemory], Awaitable[None]]
 
 
 def make_converter():
@@ -191,15 +190,8 @@ class TeamloreServer(LanguageServer):
         self.watcher: StoreWatcher | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread: int | None = None
-        self.memory_listeners: list[MemoryListener] = []
-        self.inbox_listeners: list[Callable[[FolderMemory], Awaitable[None]]] = []
-        self.findings_listeners: list[MemoryListener] = []
-        """Called after a triage decision, so findings are re-evaluated."""
-        self.settings_listeners: list[Callable[[FolderMemory, Settings, Settings], Awaitable[None]]] = []
-        self.open_listeners: list[Callable[[str], None]] = []
-        self.save_listeners: list[Callable[[str], None]] = []
-        self.close_listeners: list[Callable[[str], None]] = []
-        """Document notifications by uri (see ``features/documents.py``)."""
+        self.events = Events()
+        """What features subscribe to (see :mod:`server.lsp.events`)."""
         self.log_handler: logging.Handler | None = None
         self.stderr_handlers: list[logging.Handler] = []
         self.file_handlers: list[logging.Handler] = []
@@ -458,8 +450,7 @@ class TeamloreServer(LanguageServer):
                     mem = fresh
             else:
                 mem.settings = new
-            for listener in self.settings_listeners:
-                await listener(mem, old, new)
+            await self.events.emit(events.SETTINGS, mem, old, new)
             self.publish_all({uri for uri in self.store.uris() if self.memory_for(uri) is mem})
         self.update_log_level()
 
@@ -512,18 +503,15 @@ class TeamloreServer(LanguageServer):
             await self.notify_memory(mem)
         decisions = store / "security"
         if any(p == decisions or decisions in p.parents for p in paths):
-            for listener in self.findings_listeners:
-                await listener(mem)
+            await self.events.emit(events.FINDINGS, mem)
         if any(p == mem.workspace.inbox or mem.workspace.inbox in p.parents for p in paths):
             await self.notify_inbox(mem)
 
     async def notify_memory(self, mem: FolderMemory) -> None:
-        for listener in self.memory_listeners:
-            await listener(mem)
+        await self.events.emit(events.MEMORY, mem)
 
     async def notify_inbox(self, mem: FolderMemory) -> None:
-        for listener in self.inbox_listeners:
-            await listener(mem)
+        await self.events.emit(events.INBOX, mem)
 
     def buffer_text(self, uri: str) -> str | None:
         """The editor's text of an open document (may differ from the disk), else None."""
@@ -579,9 +567,40 @@ class TeamloreServer(LanguageServer):
 
 
 def build_server(default_root: Path | None = None) -> TeamloreServer:
+    """The server with every feature registered, in the order of ``FEATURES``: the order in
+    which their handlers and event listeners run."""
+    # imported here: each feature module imports this one for TeamloreServer
+    from server.lsp.features import (
+        code_actions,
+        commands,
+        debt_hints,
+        documents,
+        forwarded,
+        hover,
+        remembered_fixes,
+        scans,
+        sync,
+        terminal,
+        watched_files,
+        workspace,
+    )
+
+    features = (
+        workspace,  # folders, settings and the file watcher
+        documents,  # document notifications -> OPENED / SAVED / CLOSED events
+        watched_files,  # didChangeWatchedFiles -> the same reload as the watcher
+        debt_hints,  # OPENED / SAVED / CLOSED, SETTINGS
+        forwarded,  # MEMORY (re-check forwarded errors) before ...
+        sync,  # MEMORY (start team sync), SETTINGS
+        terminal,  # MEMORY, INBOX
+        scans,  # SAVED, FINDINGS
+        hover,
+        code_actions,
+        remembered_fixes,
+        commands,
+    )
     server = TeamloreServer(default_root)
-    for info in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{features.__name__}.{info.name}")
+    for module in features:
         module.register(server)
     return server
 
@@ -591,6 +610,7 @@ def main(tcp: tuple[str, int] | None = None, default_root: Path | None = None) -
     # Worker threads (matching, fingerprinting scan results) share the GIL with the event
     # loop; a shorter switch interval keeps hover latency low while they run.
     sys.setswitchinterval(0.001)
+    sync_hooks.install()
     server = build_server(default_root)
     handler = ClientLogHandler(server)
     handler.setFormatter(TerminalSafeFormatter("%(name)s: %(message)s"))

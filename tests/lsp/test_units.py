@@ -128,3 +128,33 @@ def test_uris_spelled_differently_by_editors_are_one_document():
     store.set(FORWARDED, "file:///w/a%20b+c.py", [diag])  # Neovim leaves '+' alone
     assert store.at("file:///w/a%20b%2Bc.py", types.Position(line=0, character=0)) == [diag]  # pygls, VS Code
     assert canonical("untitled:Untitled-1") == "untitled:Untitled-1"
+
+
+async def test_events_run_listeners_in_subscription_order_awaiting_coroutines():
+    from server.lsp.events import Events
+
+    seen: list[str] = []
+
+    async def first(x: int) -> None:
+        seen.append(f"first {x}")
+
+    def second(x: int) -> None:
+        seen.append(f"second {x}")
+
+    ev = Events()
+    ev.on("memory", first)
+    ev.on("memory", second)
+    ev.on("saved", second)
+    await ev.emit("memory", 1)
+    ev.emit_now("saved", 2)
+    assert seen == ["first 1", "second 1", "second 2"]
+
+
+def test_features_subscribe_in_the_listed_order():
+    from server.lsp import events
+    from server.lsp.server import build_server
+
+    server = build_server()
+    owners = [f.__qualname__.split(".")[0] for f in server.events.listeners(events.MEMORY)]
+    assert owners[0] == "Forwarded" and owners[-1] == "Terminal"
+    assert [f.__qualname__.split(".")[0] for f in server.events.listeners(events.FINDINGS)] == ["Forwarded", "Scans"]

@@ -21,7 +21,7 @@ from pygls.uris import to_fs_path
 from memory_store.bugs.records import EmptyErrorText
 from memory_store.jsonio import MemoryFileError
 from memory_store.workspace import UnsafePathError
-from server.lsp import security
+from server.lsp import events, security
 from server.lsp.diagnostics import data_of
 from server.lsp.memory import FolderMemory
 from server.lsp.render import _one_line
@@ -202,8 +202,7 @@ async def accept_risk(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
 
 
 async def _after_decision(ls: TeamloreServer, mem: FolderMemory) -> None:
-    for listener in ls.findings_listeners:
-        await listener(mem)
+    await ls.events.emit(events.FINDINGS, mem)
 
 
 async def add_policy(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
@@ -291,10 +290,8 @@ async def debt_report(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     cmd = "teamlore.debtReport"
     obj = one_object(cmd, args)
     mem = await memory_of(ls, cmd, obj)
-    try:
-        from memory_store.debt.report import report_markdown
-    except ImportError:
-        raise invalid(cmd, "the debt report is not available in this installation") from None
+    from memory_store.debt.report import report_markdown
+
     markdown = await asyncio.to_thread(report_markdown, mem.workspace)
     return {"markdown": markdown}
 

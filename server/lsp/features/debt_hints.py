@@ -16,6 +16,7 @@ from pygls.uris import to_fs_path
 
 from memory_store.config import load_project_config
 from memory_store.debt.markers import count_bytes
+from server.lsp import events
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.server import TeamloreServer
@@ -73,7 +74,7 @@ def register(server: TeamloreServer) -> None:
             if server.memory_for(uri) is mem:
                 await refresh(uri)
 
-    server.open_listeners.append(opened_or_saved)
-    server.save_listeners.append(opened_or_saved)
-    server.close_listeners.append(closed)
-    server.settings_listeners.append(settings_changed)
+    server.events.on(events.OPENED, opened_or_saved)
+    server.events.on(events.SAVED, opened_or_saved)
+    server.events.on(events.CLOSED, closed)
+    server.events.on(events.SETTINGS, settings_changed)

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from server.lsp import events
 from server.lsp.server import TeamloreServer
 
 
 def register(server: TeamloreServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TeamloreServer, params: types.DidOpenTextDocumentParams) -> None:
-        for listener in ls.open_listeners:
-            listener(params.text_document.uri)
+        ls.events.emit_now(events.OPENED, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: TeamloreServer, params: types.DidSaveTextDocumentParams) -> None:
-        for listener in ls.save_listeners:
-            listener(params.text_document.uri)
+        ls.events.emit_now(events.SAVED, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TeamloreServer, params: types.DidCloseTextDocumentParams) -> None:
-        for listener in ls.close_listeners:
-            listener(params.text_document.uri)
+        ls.events.emit_now(events.CLOSED, params.text_document.uri)

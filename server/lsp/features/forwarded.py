@@ -18,7 +18,7 @@ import cattrs
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
-from server.lsp import security
+from server.lsp import events, security
 from server.lsp.diagnostics import (
     FINDINGS_FORWARDED,
     FORWARDED,
@@ -164,8 +164,8 @@ class Forwarded:
 def register(server: TeamloreServer) -> None:
     forwarded = Forwarded(server)
     server.forwarded = forwarded  # type: ignore[attr-defined]
-    server.memory_listeners.append(forwarded.memory_changed)
-    server.findings_listeners.append(forwarded.findings_changed)
+    server.events.on(events.MEMORY, forwarded.memory_changed)
+    server.events.on(events.FINDINGS, forwarded.findings_changed)
 
     @server.feature(METHOD)
     def did_change_diagnostics(ls: TeamloreServer, params: Any) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pygls.uris import to_fs_path
 
-from server.lsp import security
+from server.lsp import events, security
 from server.lsp.diagnostics import FINDINGS_SCAN
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file
@@ -68,6 +68,5 @@ class Scans:
 
 def register(server: TeamloreServer) -> None:
     scans = Scans(server)
-    server.findings_listeners.append(scans.findings_changed)
-
-    server.save_listeners.append(scans.saved)
+    server.events.on(events.FINDINGS, scans.findings_changed)
+    server.events.on(events.SAVED, scans.saved)

@@ -14,6 +14,7 @@ import importlib.util
 import logging
 from typing import Any
 
+from server.lsp import events
 from server.lsp.memory import FolderMemory
 from server.lsp.server import TeamloreServer
 from server.lsp.settings import Settings
@@ -49,5 +50,5 @@ def register(server: TeamloreServer) -> None:
         if old.redis_url != new.redis_url:
             await ensure(mem)
 
-    server.memory_listeners.append(ensure)
-    server.settings_listeners.append(settings_changed)
+    server.events.on(events.MEMORY, ensure)
+    server.events.on(events.SETTINGS, settings_changed)

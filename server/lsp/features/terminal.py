@@ -18,9 +18,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from memory_store.bugs import capture
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
+from memory_store.inbox import Inbox
 from memory_store.workspace import UnsafePathError
+from server.lsp import events
 from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
@@ -122,10 +125,6 @@ class Terminal:
         self.ls.publish_all(touched)
 
     async def inbox_changed(self, mem: FolderMemory) -> None:
-        try:
-            from memory_store.inbox import Inbox
-        except ImportError:
-            return
         async with self._lock:
             inbox = Inbox(mem.workspace)
             cursor = self.cursors.get(mem.folder_uri)
@@ -161,8 +160,6 @@ class Terminal:
         if mem is None:
             log.info("%s outside any workspace folder ignored", METHOD)
             return
-        from memory_store.inbox import Inbox
-
         try:
             event = await asyncio.to_thread(Inbox(mem.workspace).record_run, command,
                                             cwd or str(mem.workspace.root), code, output)
@@ -173,10 +170,6 @@ class Terminal:
 
     # -- fix proposals -------------------------------------------------------------------
     async def offer_proposals(self, mem: FolderMemory) -> None:
-        try:
-            from memory_store.bugs import capture
-        except ImportError:
-            return
         window = self.ls.client_capabilities.window
         if window is None or window.show_message is None:
             return
@@ -208,8 +201,8 @@ class Terminal:
 def register(server: TeamloreServer) -> None:
     terminal = Terminal(server)
     server.terminal = terminal  # type: ignore[attr-defined]
-    server.inbox_listeners.append(terminal.inbox_changed)
-    server.memory_listeners.append(terminal.memory_changed)
+    server.events.on(events.INBOX, terminal.inbox_changed)
+    server.events.on(events.MEMORY, terminal.memory_changed)
 
     @server.feature(METHOD)
     async def terminal_output(ls: TeamloreServer, params: Any) -> None:
