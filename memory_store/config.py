@@ -258,7 +258,8 @@ def _read_toml(path: Path, source: str, problems: list[ConfigProblem], follow_sy
         return {}
     try:
         raw = read_bounded(path, MAX_CONFIG_BYTES)
-        return tomllib.loads(raw.decode("utf-8"))
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        return data
     except FileNotFoundError:
         return {}
     except MemoryFileError as exc:

@@ -221,7 +221,7 @@ def _kind_of(obj: Any) -> Kind:
     schema = obj.get("schema") if isinstance(obj, dict) else None
     name = schema.split("/", 1)[0].removeprefix("teamlore.") if isinstance(schema, str) else None
     kind = KINDS.get(name or "")
-    if kind is None or not schema.startswith("teamlore."):
+    if kind is None or not isinstance(schema, str) or not schema.startswith("teamlore."):
         raise MergeRefused(f"not a teamlore record (schema {schema!r})")
     return kind
 
@@ -237,7 +237,8 @@ def check_record(obj: Any, path: Path, kind: Kind | None = None) -> Record:
         kind.validator()(path, obj)
     except MemoryFileError as exc:
         raise MergeRefused(exc.problem.reason) from None
-    return obj
+    record: Record = obj
+    return record
 
 
 def merge_records(base: Any, ours: Any, theirs: Any, path: Path) -> Record:

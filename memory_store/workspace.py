@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -67,7 +68,7 @@ def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: P
 
 
 def _git_owned_by_user(holder: Path) -> bool:
-    getuid = getattr(os, "getuid", None)
+    getuid: Callable[[], int] | None = getattr(os, "getuid", None)
     if getuid is None:
         return True
     try:
@@ -78,7 +79,7 @@ def _git_owned_by_user(holder: Path) -> bool:
 
 def _owned_by_user(holder: Path) -> bool:
     """``holder/.teamlore`` is a real directory and both belong to the current user."""
-    getuid = getattr(os, "getuid", None)
+    getuid: Callable[[], int] | None = getattr(os, "getuid", None)
     if getuid is None:  # no owners to compare on this platform
         return True
     uid = getuid()

@@ -50,7 +50,8 @@ class UnknownProposal(KeyError):
 
 
 def _proposals(workspace: Workspace) -> RecordDir:
-    return RecordDir(workspace.inbox / "proposals", KIND, VERSION, lock_dir=workspace.inbox / "capture")
+    return RecordDir(workspace.inbox / "proposals", KIND, VERSION, lock_dir=workspace.inbox / "capture",
+                     workspace=workspace)
 
 
 def _state_path(workspace: Workspace, command: str, cwd: str | None) -> Path:
@@ -142,7 +143,7 @@ def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float |
     return {"proposals": created, "resolved": resolved}
 
 
-def _pending_fingerprints(workspace: Workspace) -> set[str]:
+def _pending_fingerprints(workspace: Workspace) -> set[str | None]:
     return {p.get("fingerprint") for p in load(workspace).records.values()}
 
 

@@ -318,7 +318,8 @@ def _applied(text: str, change: dict[str, Any]) -> str:
         return sum(len(x) + 1 for x in lines[: p["line"]]) + p["character"]
 
     rng = change["range"]
-    return text[: offset(rng["start"])] + change["new_text"] + text[offset(rng["end"]):]
+    new_text: str = change["new_text"]
+    return text[: offset(rng["start"])] + new_text + text[offset(rng["end"]):]
 
 
 def _through_symlink(workspace: Workspace, rel: str) -> bool:

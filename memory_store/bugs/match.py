@@ -75,7 +75,7 @@ _ROOTS = {"exception", "baseexception", "error"}
 
 
 def _ancestors(t: str) -> list[str]:
-    out = []
+    out: list[str] = []
     while t in _PARENT and len(out) < 6:
         t = _PARENT[t]
         out.append(t)

@@ -206,7 +206,7 @@ class TreeCounter:
             if not entry:
                 continue
             meta, _, raw_path = entry.partition(b"\t")
-            mode, kind, sha = meta.split()
+            mode, kind, raw_sha = meta.split()
             if kind != b"blob" or mode not in (b"100644", b"100755"):
                 continue
             path = raw_path.decode("utf-8", "surrogateescape")
@@ -214,7 +214,7 @@ class TreeCounter:
             if key is None:
                 continue
             result.considered += 1
-            wanted.append((path, sha.decode(), key))
+            wanted.append((path, raw_sha.decode(), key))
         missing = sorted({sha for _, sha, key in wanted if (sha, key) not in self.cache})
         if missing:
             assert self._reader is not None, "use TreeCounter as a context manager"
@@ -234,7 +234,7 @@ class TreeCounter:
 
 
 def backfill(workspace: Workspace, markers: Sequence[str], *, since: datetime, every: str = "month",
-             now: datetime | None = None, progress: Progress | None = None) -> dict[str, Any]:
+             now: datetime | None = None, progress: Progress[Any] | None = None) -> dict[str, Any]:
     """Write the missing snapshots of the plan; return what was planned, added and kept."""
     root = workspace.root
     if not is_git_repo(root):

@@ -40,9 +40,13 @@ def write_chart(report: dict[str, Any], path: Path) -> Path:
 
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     try:
-        ax.plot(dates, totals, marker="o", markersize=3, color="#1f77b4", label="markers (snapshots)")
-        ax.fill_between(f_dates, lows, highs, color="#ff7f0e", alpha=0.25, label="80% interval")
-        ax.plot(f_dates, f_values, linestyle="--", color="#ff7f0e", label=f"forecast ({report['method']})")
+        # matplotlib plots datetimes through its units registry; its stubs list numbers only
+        ax.plot(dates, totals, marker="o", markersize=3, color="#1f77b4",  # type: ignore[arg-type]
+                label="markers (snapshots)")
+        ax.fill_between(f_dates, lows, highs, color="#ff7f0e", alpha=0.25,  # type: ignore[arg-type]
+                        label="80% interval")
+        ax.plot(f_dates, f_values, linestyle="--", color="#ff7f0e",  # type: ignore[arg-type]
+                label=f"forecast ({report['method']})")
         ax.set_ylabel("TODO/FIXME/... markers")
         ax.set_title("Technical debt markers" + (" (too little history)" if report.get("insufficient_history") else ""))
         ax.set_ylim(bottom=0)

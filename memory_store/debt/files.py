@@ -9,12 +9,14 @@ scan of that commit checked out.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from memory_store.debt.markers import Marker, count_bytes, language_for, needs_content_sniff
 
@@ -158,9 +160,10 @@ def _candidates(root: Path, markers: Sequence[str]) -> Iterator[str]:
     except OSError as exc:
         raise GitError(f"git grep: {exc}") from None
     assert proc.stdout is not None
+    stdout = cast(io.BufferedReader, proc.stdout)  # what Popen gives for a binary pipe
     pending = b""
     try:
-        while chunk := proc.stdout.read1(65536):
+        while chunk := stdout.read1(65536):
             *names, pending = (pending + chunk).split(b"\0")
             for name in names:
                 yield name.decode("utf-8", "surrogateescape")

@@ -178,7 +178,8 @@ class Backtest:
     models: dict[str, dict[int, Model]] = field(default_factory=dict)
 
     @classmethod
-    def run(cls, values: Sequence[float], step_days: float, methods: dict[str, Callable] | None = None) -> Backtest:
+    def run(cls, values: Sequence[float], step_days: float,
+            methods: dict[str, Callable[[Sequence[float]], Model]] | None = None) -> Backtest:
         bt = cls(list(values), step_days)
         n = len(values)
         origins = list(range(max(2, n - 1 - MAX_ORIGINS), n - 1))
@@ -270,18 +271,18 @@ def _heuristic_interval(points: Sequence[tuple[datetime, float]], days: float) -
 
 def choose(bt: Backtest, horizons: Sequence[float]) -> tuple[str, list[dict[str, Any]]]:
     """Candidate with the lowest MAE relative to naive, averaged over the horizons."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     naive_mae = {d: bt.mae("naive", d) for d in horizons}
     scale = bt.scale()
     for name in [*CANDIDATES, *REFERENCES]:
         maes = {d: bt.mae(name, d) for d in horizons}
-        rel = [maes[d] / naive_mae[d] if naive_mae[d] else (1.0 if maes[d] == 0 else math.inf)
-               for d in horizons if maes[d] is not None and naive_mae[d] is not None]
+        pairs = [(maes[d], naive_mae[d]) for d in horizons]
+        rel = [m / n if n else (1.0 if m == 0 else math.inf) for m, n in pairs if m is not None and n is not None]
         rows.append({
             "method": name,
             "selectable": name in CANDIDATES,
             "mae": {str(int(d)): _round(maes[d]) for d in horizons},
-            "mase": {str(int(d)): _round(maes[d] / scale if maes[d] is not None else None) for d in horizons},
+            "mase": {str(int(d)): _round(None if m is None else m / scale) for d, m in maes.items()},
             "relative_mae": _round(statistics.fmean(rel)) if rel else None,
             "coverage_80": {str(int(d)): _round(bt.coverage(name, d)) for d in horizons},
         })

@@ -79,7 +79,7 @@ def parse_history_json(text: str, name: str) -> Any:
         raise ImportFormatError(f"{name}:{exc.line}: {exc.reason}" if exc.line else f"{name}: {exc.reason}") from None
 
 
-def import_empathy_history(workspace: Workspace, data: dict) -> dict:
+def import_empathy_history(workspace: Workspace, data: dict[str, Any]) -> dict[str, Any]:
     """Import the seed tool's ``patterns/tech_debt/debt_history.json`` (already parsed).
 
     Returns ``{"imported", "existing", "skipped": [{"index", "reason"}], "total"}``;
@@ -105,11 +105,11 @@ def import_empathy_history(workspace: Workspace, data: dict) -> dict:
         if total is None:
             skipped.append({"index": index, "reason": "field 'total_items' must be a whole number >= 0"})
             continue
-        by_type = snap.get("by_type") if isinstance(snap.get("by_type"), dict) else {}
+        by_type = snap["by_type"] if isinstance(snap.get("by_type"), dict) else {}
         by_marker = {str(k).upper(): n for k, v in by_type.items() if (n := _count(v)) is not None}
         files: dict[str, dict[str, int]] = {}
         dropped_paths: list[str] = []
-        by_file = snap.get("by_file") if isinstance(snap.get("by_file"), dict) else {}
+        by_file = snap["by_file"] if isinstance(snap.get("by_file"), dict) else {}
         for path, value in by_file.items():
             n = _count(value)
             try:
@@ -129,7 +129,7 @@ def import_empathy_history(workspace: Workspace, data: dict) -> dict:
             "total": len(data["snapshots"])}
 
 
-def import_csv(workspace: Workspace, text: str, name: str = "CSV") -> dict:
+def import_csv(workspace: Workspace, text: str, name: str = "CSV") -> dict[str, Any]:
     """Import ``date,count[,MARKER...]`` rows (header optional when only two columns).
 
     The whole file is checked first; any bad row is an :class:`ImportFormatError`

@@ -58,8 +58,8 @@ def growing_files(snaps: list[dict[str, Any]], window_days: int = GROWTH_WINDOW_
     base = older[-1] if older[-1] is not latest else None
     now = _file_totals(latest)
     before = _file_totals(base) if base else {}
-    rows = [{"path": p, "before": before.get(p, 0), "now": now.get(p, 0),
-             "change": now.get(p, 0) - before.get(p, 0)} for p in set(now) | set(before)]
+    rows: list[dict[str, Any]] = [{"path": p, "before": before.get(p, 0), "now": now.get(p, 0),
+                                   "change": now.get(p, 0) - before.get(p, 0)} for p in set(now) | set(before)]
     rows = sorted((r for r in rows if r["change"] > 0), key=lambda r: (-r["change"], r["path"]))[:TOP]
     return {"since": base["date"] if base else None, "files": rows}
 

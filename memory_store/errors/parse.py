@@ -704,7 +704,7 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
             or [e for e in scanner.events if e.kind == "generic"]
     chained = {c for e in events for c in e.chain}
     out: list[ParsedError] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str]] = set()
     for ev in events:
         if ev.superseded or (ev.kind in ("bare", "generic") and _headline(ev) in chained):
             continue

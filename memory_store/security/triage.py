@@ -94,7 +94,8 @@ def _parent_globs(path: str) -> list[str]:
 
 def _effective_fp(rec: dict[str, Any], path: str) -> str:
     if path == rec["path"]:
-        return rec["fingerprint"]
+        fp: str = rec["fingerprint"]
+        return fp
     return compute_fingerprint(rec["tool"], rec["rule"], path, rec.get("scope", ""),
                                rec["statement_hash"], int(rec.get("occurrence", 0)), int(rec.get("hit", 0)))
 
@@ -238,12 +239,12 @@ class Triage:
                     f = s.finding
                     if f.path not in place_paths:
                         continue
-                    cands = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
-                             if d["id"] not in used and d["statement_hash"] != f.statement_hash]
-                    if not cands:
+                    changed = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
+                               if d["id"] not in used and d["statement_hash"] != f.statement_hash]
+                    if not changed:
                         continue
-                    d = min(cands, key=lambda d: (d.get("occurrence", 0) != f.occurrence,
-                                                  abs(int(d.get("line") or 0) - f.line)))
+                    d = min(changed, key=lambda c: (c.get("occurrence", 0) != f.occurrence,
+                                                    abs(int(c.get("line") or 0) - f.line)))
                     used.add(d["id"])
                     s.status, s.decision, s.reason, s.via = "stale", d["id"], d.get("reason"), "decision"
                     s.suggestion = (f"the flagged code changed since it was judged {d['decision']} "
@@ -259,13 +260,13 @@ class Triage:
             if s.status != "active" or s.suggestion:
                 continue
             f = s.finding
-            if expired_by_fp and (d := expired_by_fp.get(f.fingerprint)) is not None:
-                s.suggestion = (f"the decision {d['id']} ({d['decision']}: {d.get('reason')}) "
-                                f"expired on {d.get('expires')}; re-review")
-            elif proposed_by_fp and (d := proposed_by_fp.get(f.fingerprint)) is not None:
-                s.suggestion = (f"proposed by {d.get('author')}: {d['decision']} ({d.get('reason')}); "
-                                f"awaiting confirmation: teamlore security confirm {d['id']}")
-                s.suggested_decision = d["id"]
+            if expired_by_fp and (ex := expired_by_fp.get(f.fingerprint)) is not None:
+                s.suggestion = (f"the decision {ex['id']} ({ex['decision']}: {ex.get('reason')}) "
+                                f"expired on {ex.get('expires')}; re-review")
+            elif proposed_by_fp and (prop := proposed_by_fp.get(f.fingerprint)) is not None:
+                s.suggestion = (f"proposed by {prop.get('author')}: {prop['decision']} ({prop.get('reason')}); "
+                                f"awaiting confirmation: teamlore security confirm {prop['id']}")
+                s.suggested_decision = prop["id"]
             elif (near := by_statement.get((f.tool, f.rule, f.statement_hash))):
                 d = near[0]
                 text = near_text.get(d["id"])

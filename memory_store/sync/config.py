@@ -56,6 +56,7 @@ class SyncConfig:
 def mask_url(url: str, username: str | None = None, has_password: bool = False) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
+    port: int | str | None
     try:
         port = parts.port
     except ValueError:  # shown as it was given; only the credentials are masked
