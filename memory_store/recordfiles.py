@@ -3,7 +3,8 @@
 Each file is ``<id>.json`` and carries ``"schema": "teamlore.<kind>/<version>"``.
 Ids are content-derived, so the same record arriving twice (git merge, sync) is the
 same file. Unknown fields are kept because records are handled as plain dicts and
-read-modify-write updates go through :meth:`RecordDir.update` under a lock.
+read-modify-write updates go through :meth:`RecordDir.update` under a lock. Every write
+is announced through :mod:`memory_store.events` (sync and live indexes listen there).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_store import confine
+from memory_store import confine, events
 from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, file_lock, read_json
-from memory_store.workspace import ConfinementError, check_id
+from memory_store.workspace import ConfinementError, Workspace, check_id
 
 
 def content_id(prefix: str, *parts: Any) -> str:
@@ -37,12 +38,15 @@ class LoadResult:
 class RecordDir:
     """One kind of record stored under one directory."""
 
-    def __init__(self, directory: Path, kind: str, version: int, lock_dir: Path | None = None):
+    def __init__(self, directory: Path, kind: str, version: int, lock_dir: Path | None = None,
+                 workspace: Workspace | None = None):
         self.directory = directory
         self.kind = kind
         self.version = version
         self.schema = f"teamlore.{kind}/{version}"
         self._lock_dir = lock_dir
+        self.workspace = workspace
+        """The workspace the records belong to, passed on in write events (None for scratch directories)."""
 
     def path_for(self, record_id: str) -> Path:
         return self.directory / f"{check_id(record_id)}.json"
@@ -107,11 +111,12 @@ class RecordDir:
         return result
 
     def write(self, record: dict[str, Any]) -> Path:
-        """Write a whole record atomically (sets ``schema``)."""
+        """Write a whole record atomically (sets ``schema``) and announce it."""
         record = dict(record)
         record["schema"] = self.schema
         path = self.path_for(record["id"])
         atomic_write_json(path, record)
+        events.emit(events.RecordWritten(self.kind, record, path, events.current_origin(), self.workspace))
         return path
 
     def exists(self, record_id: str) -> bool:

@@ -7,26 +7,23 @@ the same fix for the same error recorded twice is one file.
 
 from __future__ import annotations
 
-import getpass
 import math
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
+from memory_store.authorship import author_name
+from memory_store.authorship import default_author as default_author  # the CLI asks records for it
 from memory_store.clock import now_iso
 from memory_store.errors import fingerprint, message_template, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
-from memory_store.sync.hooks import on_record_written
 from memory_store.workspace import Workspace
 
 KIND = "bug"
 VERSION = 1
 
 _STR_FIELDS = ("fix", "root_cause", "author")
-MAX_AUTHOR_CHARS = 200
 
 
 class EmptyErrorText(ValueError):
@@ -50,34 +47,13 @@ def validate_bug(path: Path, rec: dict[str, Any]) -> None:
         raise MemoryFileError(FileProblem(path, "field 'minutes' must be a finite number (strict JSON)"))
 
 
-def default_author(root: Path | None = None) -> str:
-    """``git config user.name`` of the workspace, else the login name."""
-    try:
-        out = subprocess.run(["git", "config", "user.name"], cwd=root or os.getcwd(),
-                             capture_output=True, text=True, timeout=5, check=False)
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
-
-
-def author_name(author: str | None, root: Path | None = None) -> str:
-    """The ``author`` stored in a record: the given name, else :func:`default_author`; one line,
-    redacted (a name typed on a command line or taken from a client may carry a secret), capped."""
-    name = " ".join((author or "").split()) or " ".join(default_author(root).split())
-    return redact(name)[:MAX_AUTHOR_CHARS] or "unknown"
-
-
 class BugStore:
     """Reads and writes bug records of one workspace."""
 
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
-        self.files = RecordDir(workspace.store / "bugs", KIND, VERSION, lock_dir=workspace.cache / "locks")
+        self.files = RecordDir(workspace.store / "bugs", KIND, VERSION, lock_dir=workspace.cache / "locks",
+                               workspace=workspace)
 
     def build(
         self,
@@ -135,7 +111,6 @@ class BugStore:
                 except MemoryFileError:
                     raise
             self.files.write(rec)
-        on_record_written(KIND, {**rec, "schema": self.files.schema}, self.workspace)
         return rec, True
 
     def add(self, error_text: str, fix: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:

@@ -23,14 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from memory_store.bugs.records import author_name
+from memory_store.authorship import author_name
 from memory_store.clock import now_iso, parse_iso
 from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, read_json
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
 from memory_store.security.path_glob import GlobError, check_glob
-from memory_store.sync.hooks import on_record_written
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 KIND = "security"
@@ -177,7 +176,7 @@ class DecisionStore:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self.files = RecordDir(workspace.store / "security" / "decisions", KIND, VERSION,
-                               lock_dir=workspace.cache / "locks")
+                               lock_dir=workspace.cache / "locks", workspace=workspace)
 
     def load(self) -> LoadResult:
         """Every readable record and every unreadable file (as a problem).
@@ -252,7 +251,6 @@ class DecisionStore:
                     merged["updated"] = rec.get("date")
                     merged["date"] = old["date"] if old.get("decision") == rec.get("decision") else rec["date"]
             self.files.write(merged)
-        on_record_written("decision", {**merged, "schema": self.files.schema}, self.workspace)
         return merged
 
     def decide(self, findings: Iterable[Finding], decision: str, reason: str, *, author: str | None = None,
@@ -320,7 +318,6 @@ class DecisionStore:
 
         self.workspace.ensure_store()
         updated = self.files.update(record_id, apply)
-        on_record_written("decision", updated, self.workspace)
         return updated
 
     def confirm(self, record_id: str, author: str | None = None, paths: str | None = None) -> dict[str, Any]:

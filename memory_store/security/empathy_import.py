@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from memory_store.bugs.records import author_name
+from memory_store.authorship import author_name
 from memory_store.clock import now_iso, parse_iso
 from memory_store.recordfiles import content_id
 from memory_store.redact import redact

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from memory_store import events
+from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.jsonio import MemoryFileError
+from memory_store.security.decisions import DecisionStore, validate_record
 from memory_store.sync.events import BadEvent, Event
-from memory_store.sync.hooks import applying_remote
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 Applier = Callable[[Workspace, dict[str, Any]], bool]
@@ -40,8 +42,6 @@ def _check_paths(record: dict[str, Any]) -> None:
 
 
 def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
-    from memory_store.bugs.records import BugStore, validate_bug
-
     store = BugStore(workspace)
     path = store.files.path_for(record["id"])
     store.files.validate(path, record)
@@ -61,8 +61,6 @@ def decision_stamp(record: dict[str, Any]) -> str:
 
 def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
     """Decisions change (confirm, reject, re-decide): the newer version of a record wins."""
-    from memory_store.security.decisions import DecisionStore, validate_record
-
     store = DecisionStore(workspace)
     files = store.files
     path = files.path_for(record["id"])
@@ -92,7 +90,7 @@ def apply_event(workspace: Workspace, event: Event) -> bool:
     if applier is None:
         raise BadEvent(f"no store for record kind {event.kind!r}")
     try:
-        with applying_remote():
+        with events.remote_writes():
             return applier(workspace, event.record)
     except MemoryFileError as exc:
         raise BadEvent(exc.problem.reason) from None

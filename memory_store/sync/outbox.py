@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memory_store import confine
+from memory_store.bugs.records import BugStore
 from memory_store.jsonio import MemoryFileError, atomic_write_json, read_json
+from memory_store.security.decisions import DecisionStore
 from memory_store.sync.events import BadEvent, Event, make_event
 from memory_store.workspace import Workspace
 
@@ -81,9 +83,6 @@ class Outbox:
 
 def local_records(workspace: Workspace) -> Iterator[Event]:
     """Every readable record of the local memory, as events (for a full re-publish)."""
-    from memory_store.bugs.records import BugStore
-    from memory_store.security.decisions import DecisionStore
-
     for rec in BugStore(workspace).load().records.values():
         yield make_event("bug", rec)
     for rec in DecisionStore(workspace).load().records.values():

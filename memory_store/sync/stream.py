@@ -24,8 +24,8 @@ from memory_store.jsonio import MemoryFileError, atomic_write_text, file_lock, r
 from memory_store.sync.apply import apply_event
 from memory_store.sync.config import PASSWORD_ENV, SyncConfig, SyncConfigError, load_config
 from memory_store.sync.events import BadEvent, Event, event_from_fields
-from memory_store.sync.hooks import add_waker, remove_waker
 from memory_store.sync.outbox import Outbox, local_records, sync_dir
+from memory_store.sync.wakers import add_waker, remove_waker
 from memory_store.workspace import Workspace
 
 log = logging.getLogger(__name__)

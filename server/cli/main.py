@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from memory_store import __version__
 from memory_store.config import load_project_config
 from memory_store.jsonio import MemoryFileError
+from memory_store.sync import hooks as sync_hooks
 from memory_store.workspace import UnsafePathError, Workspace
 from server.cli import commands
 from server.cli.common import CliError, Context
@@ -95,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if not Path(args.root).is_dir():
                 raise CliError(f"--root: not a directory: {args.root}")
+        sync_hooks.install()
         ctx = Context(args=args, workspace=Workspace.find(args.root))
         if args.command not in _OWN_CONFIG_REPORT:
             _report_project_config(ctx.workspace)

@@ -8,6 +8,7 @@ import threading
 from mcp.server.mcpserver import MCPServer
 
 from memory_store import __version__
+from memory_store.sync import hooks as sync_hooks
 from memory_store.workspace import Workspace
 from server.mcp import bug_tools, capture_tools, debt_tools, resources, security_tools
 
@@ -47,4 +48,5 @@ def _warm(index: bug_tools.MatchIndex) -> None:
 def serve(workspace: Workspace) -> None:
     """Serve over stdio until the client closes the connection."""
     log.info("teamlore MCP server for %s", workspace.root)
+    sync_hooks.install()
     build_server(workspace, warm=True).run("stdio")

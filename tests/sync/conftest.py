@@ -15,6 +15,7 @@ import redis
 
 from memory_store.config import allow_repository
 from memory_store.jsonio import atomic_write_text
+from memory_store.sync import hooks
 from memory_store.workspace import Workspace
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -81,6 +82,14 @@ def _running(workdir: Path, **options: object) -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture(autouse=True)
+def _sync_installed() -> Iterator[None]:
+    """Record writes in these tests are published, as in a front end (which installs sync at start-up)."""
+    hooks.install()
+    yield
+    hooks.uninstall()
 
 
 @pytest.fixture
