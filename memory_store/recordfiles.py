@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,13 +110,13 @@ class RecordDir:
             result.records[rec["id"]] = rec
         return result
 
-    def write(self, record: dict[str, Any]) -> Path:
+    def write(self, record: Mapping[str, Any]) -> Path:
         """Write a whole record atomically (sets ``schema``) and announce it."""
-        record = dict(record)
-        record["schema"] = self.schema
-        path = self.path_for(record["id"])
-        atomic_write_json(path, record)
-        events.emit(events.RecordWritten(self.kind, record, path, events.current_origin(), self.workspace))
+        rec = dict(record)
+        rec["schema"] = self.schema
+        path = self.path_for(rec["id"])
+        atomic_write_json(path, rec)
+        events.emit(events.RecordWritten(self.kind, rec, path, events.current_origin(), self.workspace))
         return path
 
     def exists(self, record_id: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from memory_store.clock import now_iso, parse_iso
 from memory_store.debt.snapshots import SnapshotStore, iso, snapshot_id
 from memory_store.jsonio import JsonInputError, loads_input
+from memory_store.record_types import DebtSnapshot
 from memory_store.workspace import UnsafePathError, Workspace
 
 ALL = "ALL"
@@ -42,9 +43,9 @@ def _count(value: Any) -> int | None:
 
 
 def _snapshot(date_text: str, total: int, by_marker: dict[str, int], files: dict[str, dict[str, int]],
-              source: str, tag: str, extra: dict[str, Any]) -> dict[str, Any]:
+              source: str, tag: str, extra: dict[str, Any]) -> DebtSnapshot:
     when = parse_iso(date_text)
-    rec: dict[str, Any] = {
+    rec: DebtSnapshot = {
         "id": snapshot_id(when, None, tag),
         "date": iso(when),
         "commit": None,
@@ -55,11 +56,11 @@ def _snapshot(date_text: str, total: int, by_marker: dict[str, int], files: dict
         "files": files,
         "created": now_iso(),
     }
-    rec.update(extra)
+    rec.update(extra)  # type: ignore[typeddict-item]  # the imported tool's own fields, kept as they are
     return rec
 
 
-def _save_all(workspace: Workspace, records: list[dict[str, Any]]) -> tuple[int, int]:
+def _save_all(workspace: Workspace, records: list[DebtSnapshot]) -> tuple[int, int]:
     store = SnapshotStore(workspace)
     imported = existing = 0
     for rec in records:
@@ -87,7 +88,7 @@ def import_empathy_history(workspace: Workspace, data: dict[str, Any]) -> dict[s
     """
     if not isinstance(data, dict) or not isinstance(data.get("snapshots"), list):
         raise ImportFormatError("debt history: expected an object with a list 'snapshots'")
-    records: list[dict[str, Any]] = []
+    records: list[DebtSnapshot] = []
     skipped: list[dict[str, Any]] = []
     for index, snap in enumerate(data["snapshots"]):
         if not isinstance(snap, dict):

@@ -22,6 +22,7 @@ from memory_store.debt.forecast import (
     seed_days_to_double,
 )
 from memory_store.debt.snapshots import SnapshotStore, parse_item
+from memory_store.record_types import DebtSnapshot
 from memory_store.workspace import Workspace
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -46,11 +47,11 @@ def sparkline(values: list[float], width: int = 40) -> str:
     return "".join(SPARKS[min(7, int((v - lo) / (hi - lo) * 8))] for v in values)
 
 
-def _file_totals(snap: dict[str, Any]) -> dict[str, int]:
+def _file_totals(snap: DebtSnapshot) -> dict[str, int]:
     return {p: sum(c.values()) for p, c in snap.get("files", {}).items()}
 
 
-def growing_files(snaps: list[dict[str, Any]], window_days: int = GROWTH_WINDOW_DAYS) -> dict[str, Any]:
+def growing_files(snaps: list[DebtSnapshot], window_days: int = GROWTH_WINDOW_DAYS) -> dict[str, Any]:
     """Files whose marker count grew most since the snapshot ``window_days`` ago."""
     latest = snaps[-1]
     cut = parse_iso(latest["date"]) - timedelta(days=window_days)
@@ -64,14 +65,14 @@ def growing_files(snaps: list[dict[str, Any]], window_days: int = GROWTH_WINDOW_
     return {"since": base["date"] if base else None, "files": rows}
 
 
-def _items(snap: dict[str, Any]) -> Counter[tuple[str, str]] | None:
+def _items(snap: DebtSnapshot) -> Counter[tuple[str, str]] | None:
     items = snap.get("items")
     if items is None:
         return None
     return Counter((path, parse_item(item)[1]) for path, lst in items.items() for item in lst)
 
 
-def since_previous(snaps: list[dict[str, Any]]) -> dict[str, Any]:
+def since_previous(snaps: list[DebtSnapshot]) -> dict[str, Any]:
     """Markers added and resolved between the last two snapshots."""
     if len(snaps) < 2:
         return {"previous": None, "added": 0, "resolved": 0, "added_items": [], "resolved_items": []}
@@ -126,7 +127,7 @@ def _blame_lines(root: Path, path: str, lines: list[int], rev: str | None) -> di
     return result
 
 
-def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: bool = True) -> dict[str, Any]:
+def oldest_markers(workspace: Workspace, snaps: list[DebtSnapshot], blame: bool = True) -> dict[str, Any]:
     """The oldest markers still present. Each is dated by the first snapshot that saw it,
     and by ``git blame`` for the files seen earliest (at most :data:`BLAME_FILES` files or
     :data:`BLAME_SECONDS`), so the answer stays quick on large repositories."""
@@ -138,7 +139,7 @@ def oldest_markers(workspace: Workspace, snaps: list[dict[str, Any]], blame: boo
     for snap in snaps:
         for key in _items(snap) or ():
             first_seen.setdefault(key, snap["date"])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path, lst in items.items():
         for item in lst:
             line, text = parse_item(item)
