@@ -1,4 +1,4 @@
-"""Timestamps in one format everywhere (UTC ISO-8601, seconds)."""
+"""Timestamps in one format everywhere (UTC ISO-8601: seconds for records, milliseconds for captured runs)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from datetime import datetime, timezone
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def timestamp_iso(ts: float) -> str:
+    """A ``time.time()`` value as UTC ISO-8601 with milliseconds (when a captured run started or ended)."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(value: str) -> datetime:

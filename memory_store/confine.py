@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from memory_store.workspace import STORE_DIRNAME, ConfinementError
+from memory_store.boundaries import STORE_DIRNAME, ConfinementError
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

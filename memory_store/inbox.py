@@ -16,11 +16,12 @@ import logging
 import os
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from memory_store import confine
+from memory_store.bugs import capture as fix_capture
+from memory_store.clock import timestamp_iso
 from memory_store.errors import ParsedError, extract_errors, fingerprint
 from memory_store.jsonio import file_lock
 from memory_store.redact import redact
@@ -54,10 +55,6 @@ def clip_output(output: str, limit: int = MAX_OUTPUT_CHARS, head: int = HEAD_CHA
 def may_hold_errors(output: str) -> bool:
     low = output.lower()
     return any(word in low for word in ERROR_WORDS)
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def error_json(err: ParsedError) -> dict[str, Any]:
@@ -114,8 +111,8 @@ class Inbox:
             "command": redact(command),
             "cwd": self.relative_cwd(cwd),
             "exit_code": int(exit_code),
-            "started": iso(started),
-            "ended": iso(ended),
+            "started": timestamp_iso(started),
+            "ended": timestamp_iso(ended),
             "duration": round(max(0.0, ended - started), 3),
             "errors": errors,
             "source": source,
@@ -125,8 +122,6 @@ class Inbox:
         self.workspace.ensure_store()
         confine.make_dirs(self.dir)  # a symlinked inbox is refused here, once, before capture
         if capture:
-            from memory_store.bugs import capture as fix_capture
-
             try:
                 outcome = fix_capture.observe_run(self.workspace, event, started=started, ended=ended)
                 event["proposals"] = outcome["proposals"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_store import confine
-from memory_store.workspace import UnsafePathError
+from memory_store.boundaries import UnsafePathError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Memory files are small; anything bigger is hostile or a mistake and is skipped unread."""

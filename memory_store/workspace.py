@@ -15,27 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-STORE_DIRNAME = ".teamlore"
+from memory_store import confine
+from memory_store.boundaries import STORE_DIRNAME as STORE_DIRNAME  # re-exported: the path rules live here
+from memory_store.boundaries import ConfinementError as ConfinementError
+from memory_store.boundaries import UnsafePathError as UnsafePathError
+from memory_store.jsonio import MemoryFileError, atomic_write_text, read_bounded
+
 ROOT_ENV = "TEAMLORE_ROOT"
 GITIGNORE_LINES = (".cache/", ".inbox/", "*.tmp")
 """What ``.teamlore/.gitignore`` keeps out of commits: caches, captured runs, temp files of interrupted writes."""
 
 
 log = logging.getLogger(__name__)
-
-
-class UnsafePathError(ValueError):
-    """A path or id that would leave the workspace or the memory directory."""
-
-
-class ConfinementError(UnsafePathError):
-    """A path inside ``.teamlore/`` that is a symlink, or not the kind of file expected there,
-    so it is neither written nor read through."""
-
-    def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 def find_workspace_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
@@ -120,9 +111,6 @@ _GITIGNORE_CHECKED: set[Path] = set()
 def _complete_gitignore(gitignore: Path) -> None:
     """Append the lines of :data:`GITIGNORE_LINES` that an existing ``.gitignore`` (written by an
     earlier version, or by hand) lacks. One that is not a readable regular file is left alone."""
-    from memory_store import confine
-    from memory_store.jsonio import MemoryFileError, read_bounded
-
     try:
         text = read_bounded(gitignore).decode("utf-8", errors="replace")
     except (MemoryFileError, FileNotFoundError):
@@ -160,9 +148,6 @@ class Workspace:
         """Create ``.teamlore/`` (with its ``.gitignore``) on first write.
 
         Raises :class:`ConfinementError` when ``.teamlore`` is a symlink or not a directory."""
-        from memory_store import confine
-        from memory_store.jsonio import atomic_write_text
-
         confine.make_dirs(self.store)
         gitignore = self.store / ".gitignore"
         if not os.path.lexists(gitignore):

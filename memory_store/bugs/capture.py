@@ -25,8 +25,7 @@ from memory_store import confine, gitinfo
 from memory_store.bugs.diffs import FileDiff, dependency_changes, parse_unified_diff, summarize
 from memory_store.bugs.edits import remembered_edits
 from memory_store.bugs.records import BugStore
-from memory_store.clock import now_iso
-from memory_store.inbox import iso
+from memory_store.clock import now_iso, timestamp_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
@@ -121,11 +120,11 @@ def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float |
                 if fp in proposed:
                     continue  # proposed before: flaky or already handled, never twice
                 if fp in _pending_fingerprints(workspace):
-                    proposed[fp] = {"proposal": None, "at": iso(ended), "flaky": False}
+                    proposed[fp] = {"proposal": None, "at": timestamp_iso(ended), "flaky": False}
                     continue  # the same error's fix is already waiting (seen through another command)
                 proposal = _make_proposal(workspace, state, entry, snaps.tree(), started)
                 _proposals(workspace).write(proposal)
-                proposed[fp] = {"proposal": proposal["id"], "at": iso(ended), "flaky": False}
+                proposed[fp] = {"proposal": proposal["id"], "at": timestamp_iso(ended), "flaky": False}
                 created.append(proposal["id"])
         # Only a failing run opens errors: a traceback logged by a successful run is not a failure.
         for fp, err in (current.items() if event["exit_code"] != 0 else ()):
@@ -138,7 +137,7 @@ def observe_run(workspace: Workspace, event: dict[str, Any], *, started: float |
                 _mark_flaky(workspace, proposed[fp].get("proposal"))
             opened[fp] = {"error": err, "first_failed": started, "last_failed": started, "runs": 1,
                           "tree": snaps.tree()}
-        state["last_run"] = {"exit_code": event["exit_code"], "ended": iso(ended)}
+        state["last_run"] = {"exit_code": event["exit_code"], "ended": timestamp_iso(ended)}
         atomic_write_json(path, state)
     return {"proposals": created, "resolved": resolved}
 
@@ -235,8 +234,8 @@ def _make_proposal(workspace: Workspace, state: dict[str, Any], entry: dict[str,
         "changes": [{"path": fd.path, "added": fd.added, "removed": fd.removed, "binary": fd.binary}
                     for fd in files],
         "minutes": minutes,
-        "first_failed": iso(first),
-        "resolved": iso(passed_at),
+        "first_failed": timestamp_iso(first),
+        "resolved": timestamp_iso(passed_at),
         "command": state["command"],
         "cwd": state.get("cwd"),
         "author": gitinfo.author(root),
