@@ -23,6 +23,7 @@ from memory_store import confine
 from memory_store.bugs.records import BugStore, EmptyErrorText
 from memory_store.clock import parse_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_text, read_json
+from memory_store.record_types import BugRecord
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def _text(obj: dict[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def convert_bug(workspace: Workspace, obj: dict[str, Any], source_name: str) -> tuple[dict[str, Any], list[str]]:
+def convert_bug(workspace: Workspace, obj: dict[str, Any], source_name: str) -> tuple[BugRecord, list[str]]:
     """One seed bug as a teamlore record (not written) and the reasons it needs review.
 
     Raises ``ValueError`` when it cannot be imported at all.
@@ -166,7 +167,7 @@ def _import_bugs(workspace: Workspace, directory: Path,
     return report
 
 
-def _merge_duplicate(store: BugStore, stored: dict[str, Any], obj: dict[str, Any]) -> bool:
+def _merge_duplicate(store: BugStore, stored: BugRecord, obj: dict[str, Any]) -> bool:
     """Keep a second seed bug with the same error and fix on the existing record."""
     known = [stored.get("empathy"), *(stored.get("empathy_also") or [])]
     if obj in known:

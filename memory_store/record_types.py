@@ -12,7 +12,7 @@ shapes live next to the code that reads them, in ``server/lsp/diagnostics.py``.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 # --- bug records: .teamlore/bugs/<id>.json (schema teamlore.bug/1) ----------------------------
 
@@ -66,6 +66,25 @@ class BugRecord(_BugRequired, total=False):
     updated: str
     occurrences: int
     tags: list[str]
+    also_recorded: list[dict[str, Any]]
+    # written by fix capture (``bugs accept``)
+    fix_diff: str
+    edits: list[dict[str, Any]]
+    branch: str | None
+    commit: str | None
+    command: str | None
+    files_changed: list[str]
+    captured: dict[str, Any]
+    # an agent's part (``authorship``): "agent:<name>"
+    accepted_by: str
+    fix_by: str
+    # imported from the seed tool
+    empathy: dict[str, Any]
+    empathy_also: list[dict[str, Any]]
+    empathy_file: str
+    resolved: str
+    fix_code: str
+    review: list[str]
 
 
 # --- security triage: .teamlore/security/decisions/<id>.json (schema teamlore.security/1) -----

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from memory_store.authorship import author_name
 from memory_store.authorship import default_author as default_author  # the CLI asks records for it
 from memory_store.clock import now_iso
 from memory_store.errors import fingerprint, message_template, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.record_types import BugError, BugRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.workspace import Workspace
@@ -66,7 +67,7 @@ class BugStore:
         author: str | None = None,
         source: str = "cli",
         extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> BugRecord:
         """A new record (not yet written): redacted, parsed, paths made relative."""
         if minutes is not None and not math.isfinite(minutes):
             raise ValueError(f"minutes must be a finite number, got {minutes}")
@@ -78,10 +79,10 @@ class BugStore:
             rel_file = frame.path or None
         fix = redact(fix.strip())
         fp = fingerprint(parsed)
-        error = parsed.to_json()
+        error = cast(BugError, parsed.to_json())  # the shape ParsedError.to_json writes
         error["template"] = message_template(parsed.exc_type, parsed.message)
         now = now_iso()
-        rec: dict[str, Any] = {
+        rec: BugRecord = {
             "id": content_id("bug", fp, " ".join(fix.lower().split())),
             "error": error,
             "fingerprint": fp,
@@ -98,28 +99,28 @@ class BugStore:
             "tags": [],
         }
         if extra:
-            rec.update(extra)
+            rec.update(extra)  # type: ignore[typeddict-item]  # a caller's own fields are kept as they are
         return rec
 
-    def save(self, rec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def save(self, rec: BugRecord) -> tuple[BugRecord, bool]:
         """Write ``rec`` unless a record with its id exists; returns (stored record, created)."""
         self.workspace.ensure_store()
         with self.files.locked():
             if self.files.exists(rec["id"]):
                 try:
-                    return self.files.read(rec["id"]), False
+                    return cast(BugRecord, self.files.read(rec["id"])), False
                 except MemoryFileError:
                     raise
             self.files.write(rec)
         return rec, True
 
-    def add(self, error_text: str, fix: str, **kwargs: Any) -> tuple[dict[str, Any], bool]:
+    def add(self, error_text: str, fix: str, **kwargs: Any) -> tuple[BugRecord, bool]:
         return self.save(self.build(error_text, fix, **kwargs))
 
-    def get(self, record_id: str) -> dict[str, Any]:
+    def get(self, record_id: str) -> BugRecord:
         rec = self.files.read(record_id)
         validate_bug(self.files.path_for(record_id), rec)
-        return rec
+        return cast(BugRecord, rec)
 
     def load(self) -> LoadResult:
         return self.files.load_all(validate_bug)

@@ -9,11 +9,12 @@ after a reconnect or a second delivery change nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from memory_store import events
 from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.jsonio import MemoryFileError
+from memory_store.record_types import BugRecord
 from memory_store.security.decisions import DecisionStore, validate_record
 from memory_store.sync.events import BadEvent, Event
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
@@ -47,7 +48,7 @@ def _apply_bug(workspace: Workspace, record: dict[str, Any]) -> bool:
     store.files.validate(path, record)
     validate_bug(path, record)
     _check_paths(record)
-    _, created = store.save(record)
+    _, created = store.save(cast(BugRecord, record))  # checked just above
     return created
 
 
