@@ -7,8 +7,6 @@ written, and temp files left by interrupted writes.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
 import stat
 from collections.abc import Callable
@@ -16,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory_store import confine
+from memory_store.bugs.records import BugStore
+from memory_store.debt.snapshots import SnapshotStore
 from memory_store.jsonio import FileProblem
 from memory_store.recordfiles import LoadResult
+from memory_store.security.decisions import DecisionStore
 from memory_store.workspace import Workspace
 
 LAYOUT_DIRS = ("bugs", "security", "security/decisions", "debt", "debt/snapshots", ".cache", ".inbox")
@@ -25,12 +26,12 @@ LAYOUT_DIRS = ("bugs", "security", "security/decisions", "debt", "debt/snapshots
 MAX_WALKED_DIRS = 10_000
 
 Loader = Callable[[Workspace], LoadResult]
-LOADERS: dict[str, Loader] = {}
-"""Each kind of memory registers how to load all its files (see :func:`register_loader`)."""
-
-
-def register_loader(kind: str, loader: Loader) -> None:
-    LOADERS[kind] = loader
+LOADERS: dict[str, Loader] = {
+    "bugs": lambda ws: BugStore(ws).load(),
+    "debt": lambda ws: SnapshotStore(ws).load(),
+    "security": lambda ws: DecisionStore(ws).load(),
+}
+"""How to load all the files of each kind of memory, in the order they are checked."""
 
 
 @dataclass
@@ -39,21 +40,11 @@ class HealthReport:
     problems: list[FileProblem] = field(default_factory=list)
 
 
-def _builtin_loaders() -> None:
-    from memory_store.bugs.records import BugStore
-
-    LOADERS.setdefault("bugs", lambda ws: BugStore(ws).load())
-    for part in ("memory_store.security", "memory_store.debt"):  # register themselves on import
-        with contextlib.suppress(ImportError):
-            importlib.import_module(part)
-
-
 def check_memory(workspace: Workspace) -> HealthReport:
     """Every kind's readable records and unreadable files, plus every symlink under
     ``.teamlore/`` (never followed; teamlore neither reads nor writes through them)."""
-    _builtin_loaders()
     report = HealthReport()
-    for kind, loader in sorted(LOADERS.items()):
+    for kind, loader in LOADERS.items():
         result = loader(workspace)
         report.counts[kind] = len(result.records)
         report.problems.extend(p for p in result.problems if p not in report.problems)  # e.g. a symlinked store

@@ -7,8 +7,3 @@ CSV), ``forecast`` (backtested forecasters), ``report`` and ``chart``.
 """
 
 from __future__ import annotations
-
-from memory_store.debt.snapshots import SnapshotStore
-from memory_store.health import register_loader
-
-register_loader("debt", lambda ws: SnapshotStore(ws).load())

@@ -5,10 +5,7 @@ Entry point for front ends: :class:`memory_store.security.api.SecurityMemory`.
 
 from __future__ import annotations
 
-from memory_store.health import register_loader
 from memory_store.security.decisions import DecisionStore
 from memory_store.security.findings import Finding
-
-register_loader("security", lambda ws: DecisionStore(ws).load())
 
 __all__ = ["DecisionStore", "Finding"]
