@@ -1,8 +1,9 @@
 """Per-workspace-folder memory: the bug records, their index, and a watch on ``.teamlore/``.
 
 Everything here is blocking (file reads, index builds, matching) and runs in worker
-threads; the language server only awaits it. A lock guards the index, because a reload
-after a file change and a hover can run in two threads at once.
+threads; the language server only awaits it. The records, index and match cache are the
+library's :class:`memory_store.bugs.live.LiveBugMemory`, which is safe to call from
+several threads (a reload after a file change and a hover can run at once).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from memory_store.bugs.records import BugStore, validate_bug
-from memory_store.errors import ParsedError, parse_error
-from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.bugs.live import LiveBugMemory
+from memory_store.bugs.match import BugIndex, Match, fix_time_stats
+from memory_store.bugs.match_cache import MatchCache, RecordMap
+from memory_store.errors import ParsedError
+from memory_store.jsonio import FileProblem
 from memory_store.workspace import STORE_DIRNAME, Workspace
-from server.lsp.match_cache import MatchCache, RecordMap
 from server.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,14 +44,8 @@ MAX_PROBLEMS_LOGGED = 20
 _CACHE_SIZE = 4096
 
 
-def _matcher() -> Any:
-    from memory_store.bugs import match
-
-    return match
-
-
 class FolderMemory:
-    """The memory of one workspace folder."""
+    """The memory of one workspace folder: its settings and a :class:`LiveBugMemory`."""
 
     def __init__(self, folder_uri: str, folder: Path, settings: Settings):
         self.folder_uri = folder_uri
@@ -59,121 +55,64 @@ class FolderMemory:
         if store_root is not None and not store_root.is_absolute():
             store_root = folder / store_root
         self.workspace = Workspace((store_root or folder).resolve())
-        self.bugs = BugStore(self.workspace)
-        self.records: RecordMap = RecordMap({})
-        self.problems: dict[Path, FileProblem] = {}
-        self.generation = 0
-        self._index: Any = None
-        self._lock = threading.RLock()
-        self._cache = MatchCache(_CACHE_SIZE)
+        self.live = LiveBugMemory(self.workspace, settings.match_threshold, _CACHE_SIZE)
+        self.bugs = self.live.bugs
 
-    # -- loading -------------------------------------------------------------------------
+    @property
+    def records(self) -> RecordMap:
+        return self.live.records
+
+    @property
+    def problems(self) -> dict[Path, FileProblem]:
+        return self.live.problems
+
+    @property
+    def generation(self) -> int:
+        return self.live.generation
+
+    @property
+    def _index(self) -> BugIndex | None:
+        return self.live.index
+
+    @property
+    def _cache(self) -> MatchCache:
+        return self.live.cache
+
     def load(self) -> None:
         """(Re)read every bug record and rebuild the index (from the index cache in
         ``.teamlore/.cache/`` for record files unchanged since it was written)."""
-        from memory_store.bugs.cache import load_index
-
-        threshold = self.settings.match_threshold
-        index, result = load_index(self.bugs) if threshold is None else load_index(self.bugs, threshold)
-        with self._lock:
-            self.records = RecordMap(result.records)
-            self.problems = {p.path: p for p in result.problems}
-            self._index = index
-            self._changed()
-        for problem in result.problems[:MAX_PROBLEMS_LOGGED]:
+        problems = self.live.load()
+        for problem in problems[:MAX_PROBLEMS_LOGGED]:
             log.warning("skipped unreadable memory file %s", problem)
-        if len(result.problems) > MAX_PROBLEMS_LOGGED:
+        if len(problems) > MAX_PROBLEMS_LOGGED:
             log.warning("... and %d more unreadable memory files (run `teamlore doctor` for the list)",
-                        len(result.problems) - MAX_PROBLEMS_LOGGED)
+                        len(problems) - MAX_PROBLEMS_LOGGED)
         log.info("%s: %d bug records loaded", self.workspace.store, len(self.records))
 
-    def _changed(self, added: str | None = None) -> None:
-        """The index changed; ``added`` names the record when one was only added."""
-        self.generation += 1
-        if added is None:
-            self._cache.clear()
-        else:
-            self._cache.record_added(self._index, added)
-
     def is_bug_file(self, path: Path) -> bool:
-        return path.parent == self.bugs.files.directory and path.suffix == ".json" \
-            and not path.name.startswith(".")
+        return self.live.is_bug_file(path)
 
     def apply_changes(self, paths: set[Path]) -> bool:
         """Re-read the changed record files; returns whether the index changed."""
-        if self._index is None or self.workspace.store in paths or self.bugs.files.directory in paths:
-            self.load()  # first time, or a directory appeared, moved or vanished, or events were lost
+        if self.live.needs_load(paths):
+            self.load()
             return True
-        changed = False
-        for path in sorted(paths):
-            if not self.is_bug_file(path):
-                continue
-            changed |= self._apply_one(path)
-        return changed
-
-    def _apply_one(self, path: Path) -> bool:
-        record_id = path.stem
-        rec: dict[str, Any] | None = None
-        problem: FileProblem | None = None
-        if path.exists():
-            try:
-                rec = self.bugs.files.read_path(path)
-                validate_bug(path, rec)
-            except MemoryFileError as exc:
-                problem = exc.problem
-                rec = None
-        with self._lock:
-            old = self.records.get(record_id)
-            if problem is not None:
-                if self.problems.get(path) != problem:
-                    log.warning("skipped unreadable memory file %s", problem)
-                self.problems[path] = problem
-            else:
-                self.problems.pop(path, None)
-            if rec is None and old is None:
-                return False
-            if rec is not None and rec == old:
-                return False
-            if old is not None:
-                self._index.remove(record_id)
-                del self.records[record_id]
-            if rec is not None:
-                self._index.add(rec)
-                self.records[record_id] = rec
-            self._changed(added=record_id if old is None and rec is not None else None)
-            return True
+        return self.live.apply_changes(paths)
 
     def add_record(self, rec: dict[str, Any]) -> None:
         """A record this server just wrote: index it without waiting for the watcher."""
-        self._apply_one(self.bugs.files.path_for(rec["id"]))
+        self.live.add_record(rec)
 
-    # -- matching ------------------------------------------------------------------------
     def match(self, error: str | ParsedError, *, limit: int = MATCH_LIMIT,
-              include_weak: bool = False) -> list[Any]:
+              include_weak: bool = False) -> list[Match]:
         """Confident matches for ``error`` (cached while the memory changes cannot alter them)."""
-        text = error if isinstance(error, str) else (error.text or error.headline)
-        key = f"{int(include_weak)}:{limit}:{text}"
-        with self._lock:
-            if self._index is None:
-                return []
-            cached = self._cache.get(key)
-            if cached is not None:
-                return cached
-            index = self._index
-            generation = self.generation
-        parsed = parse_error(error, self.workspace.root, redact_secrets=False) if isinstance(error, str) else error
-        matches = index.match(parsed, limit=limit, include_weak=include_weak) if parsed is not None else []
-        with self._lock:
-            if self.generation == generation and self._index is index:  # else it may be stale already
-                self._cache.put(key, matches, parsed)
-        return matches
+        return self.live.match(error, limit=limit, include_weak=include_weak)
 
-    def fix_time_stats(self, matches: list[Any]) -> Any:
-        return _matcher().fix_time_stats(matches)
+    def fix_time_stats(self, matches: list[Match]) -> Any:
+        return fix_time_stats(matches)
 
     def record(self, record_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            return self.records.get(record_id)
+        return self.live.record(record_id)
 
 
 WATCHED_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent,

@@ -17,11 +17,11 @@ from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
 from bench.gen_records import build_records, queries
+from memory_store.bugs.match_cache import RecordMap
 from memory_store.bugs.records import BugStore
 from server.lsp.diagnostics import FORWARDED
 from server.lsp.features.commands import memory_of
 from server.lsp.features.forwarded import Forwarded, known_errors
-from server.lsp.match_cache import RecordMap
 from server.lsp.memory import FolderMemory
 from server.lsp.server import TeamloreServer
 from server.lsp.settings import Settings

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from memory_store.authorship import agent_written
 from memory_store.bugs import capture
+from memory_store.bugs.live import LiveBugMemory
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.duration import format_minutes
 from memory_store.jsonio import (
@@ -119,13 +120,12 @@ def cmd_add(ctx: Context) -> int:
 
 # --- match -----------------------------------------------------------------------------
 
-def _index(ctx: Context) -> Any:
-    from memory_store.bugs.cache import load_index
-
-    index, loaded = load_index(BugStore(ctx.workspace), save_in_background=True)
-    if loaded.problems:
-        ctx.err.print(f"teamlore: skipped {len(loaded.problems)} unreadable memory file(s); see `teamlore doctor`")
-    return index
+def _live(ctx: Context) -> LiveBugMemory:
+    live = LiveBugMemory(ctx.workspace)
+    problems = live.load(save_in_background=True)
+    if problems:
+        ctx.err.print(f"teamlore: skipped {len(problems)} unreadable memory file(s); see `teamlore doctor`")
+    return live
 
 
 def cmd_match(ctx: Context) -> int:
@@ -135,8 +135,7 @@ def cmd_match(ctx: Context) -> int:
     text = read_text_arg(a.error, "error")
     if not text.strip():
         raise CliError(f"--error {a.error}: no error text found")
-    index = _index(ctx)
-    matches = index.match(text, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
+    matches = _live(ctx).match(text, limit=a.limit, include_weak=a.all)
     if ctx.json:
         ctx.emit_json({"matches": [m.to_json() for m in matches]})
         return 0
@@ -183,13 +182,13 @@ def _match_batch(ctx: Context) -> int:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CliError(f"--batch: {a.batch} is not UTF-8 text (byte {exc.start})") from None
-    index = _index(ctx)
+    live = _live(ctx)
     for number, line in enumerate(text.splitlines(), start=1):
         query, problem = _batch_query(line)
         if problem is not None:
             ctx.emit_json({"line": number, "error": f"line {number}: {problem}"})
             continue
-        matches = index.match(query, limit=a.limit, include_weak=a.all, workspace_root=ctx.workspace.root)
+        matches = live.match(query, limit=a.limit, include_weak=a.all)
         ctx.emit_json({"line": number, "matches": [m.to_json() for m in matches]})
     return 0
 

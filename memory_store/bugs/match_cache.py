@@ -1,4 +1,4 @@
-"""Match results kept across memory changes that cannot alter them.
+"""Match results kept across memory changes that cannot alter them (used by :mod:`memory_store.bugs.live`).
 
 After a record is recorded, every forwarded diagnostic and every hovered error would be
 matched again. When a record was only *added*, most results cannot change, and this cache
@@ -14,7 +14,7 @@ group, the word weights (idf) of that group's words. So a cached result stays ex
 - the number of groups grew enough for the index to recompute every weight.
 
 Anything else (a record changed or removed, a reload) empties the cache. Results are the
-same as matching again: ``tests/lsp/test_match_cache.py`` compares them.
+same as matching again: ``tests/lsp/test_live_units.py`` compares them.
 """
 
 from __future__ import annotations
