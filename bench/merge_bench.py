@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from memory_store.bugs.records import BugStore  # noqa: E402
-from memory_store.health import check_memory  # noqa: E402
+from memory_store.doctor import check_memory  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "merge_bench.json"

@@ -12,7 +12,7 @@ import pytest
 
 from memory_store import confine
 from memory_store.bugs.records import BugStore
-from memory_store.health import check_memory
+from memory_store.doctor import check_memory
 from memory_store.inbox import Inbox
 from memory_store.jsonio import MemoryFileError, atomic_write_json, atomic_write_text, file_lock, read_bounded
 from memory_store.recordfiles import RecordDir

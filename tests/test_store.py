@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memory_store.bugs.records import BugStore
-from memory_store.health import check_memory
+from memory_store.doctor import check_memory
 from memory_store.jsonio import MemoryFileError, read_json
 from memory_store.workspace import UnsafePathError, Workspace, check_id, check_relative
 from tests.conftest import run_cli

@@ -18,7 +18,7 @@ import pytest
 
 from memory_store import confine
 from memory_store.bugs.records import BugStore
-from memory_store.health import check_memory, layout_problems
+from memory_store.doctor import check_memory, layout_problems
 from memory_store.workspace import Workspace
 from tests.conftest import REPO, run_cli
 from tests.reliability.workers import big_record

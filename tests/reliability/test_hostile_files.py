@@ -18,7 +18,7 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
 from memory_store.bugs.records import BugStore
-from memory_store.health import check_memory
+from memory_store.doctor import check_memory
 from memory_store.workspace import Workspace
 from server.text_safety import markdown_text
 from tests.lsp.conftest import CONFIG, WAIT, start_session, wait_until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memory_store.health import check_memory
+from memory_store.doctor import check_memory
 from memory_store.security.api import SecurityMemory, UnknownFingerprintError
 from memory_store.security.decisions import DecisionError
 from memory_store.security.path_glob import path_glob

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from memory_store.config import load_project_config
-from memory_store.health import check_memory
+from memory_store.doctor import check_memory
 from memory_store.jsonio import MemoryFileError, read_bounded
 from server.cli.common import Context
 
