@@ -13,7 +13,7 @@ import pytest
 from memory_store.bugs import analysis
 from memory_store.bugs import cache as cache_mod
 from memory_store.bugs.cache import CACHE_NAME, load_index
-from memory_store.bugs.index import ErrorFeatures, FeatureTable
+from memory_store.bugs.features import ErrorFeatures, FeatureTable
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.bulkread import DECLINED, DirReader, decode_strict

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memory_store.bugs.index import ErrorFeatures, features_of, normalize_fix, parsed_from_record
+from memory_store.bugs.features import ErrorFeatures, features_of, normalize_fix, parsed_from_record
 from memory_store.bugs.records import KIND, VERSION, validate_bug
 from memory_store.bulkread import DECLINED, DirReader, decode_strict, encode_compact
 from memory_store.jsonio import FileProblem, MemoryFileError

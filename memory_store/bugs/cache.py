@@ -33,10 +33,10 @@ from typing import Any
 import msgpack
 
 from memory_store import cache_key, confine
-from memory_store.bugs import index as index_mod
+from memory_store.bugs import features as features_mod
 from memory_store.bugs import match as match_mod
 from memory_store.bugs.analysis import analyse
-from memory_store.bugs.index import PlainDataError
+from memory_store.bugs.features import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.errors import frames as frames_mod
@@ -60,7 +60,7 @@ Stamps = dict[str, tuple[int, int, str]]
 def code_version() -> str:
     """The index depends on the matcher's code: a cache made by other code is not used."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for mod in (index_mod, match_mod, normalize_mod, frames_mod, model_mod):
+    for mod in (features_mod, match_mod, normalize_mod, frames_mod, model_mod):
         digest.update(Path(mod.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

@@ -24,7 +24,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from memory_store.bugs.index import (
+from memory_store.bugs.features import (
     Entry,
     ErrorFeatures,
     FeatureTable,

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from memory_store.bugs.index import ErrorFeatures, features_of
+from memory_store.bugs.features import ErrorFeatures, features_of
 from memory_store.bugs.match import MAX_CANDIDATE_GROUPS
 from memory_store.errors import ParsedError
 
