@@ -5,16 +5,17 @@ kept for hover and code actions, never republished as is), ``known:forwarded`` (
 teamlore adds on top of them), ``findings:forwarded`` / ``findings:scan`` (security
 findings with their triage state) and ``terminal:<command>`` (errors of a terminal run).
 
-What a code action needs travels in ``Diagnostic.data`` under ``"teamlore"``:
-``{"teamlore": "error", "error": text, "matches": [ids], "folder": uri}`` for an error,
-``{"teamlore": "finding", "fingerprint": ..., "status": ..., ...}`` for a finding.
+What a code action needs travels in ``Diagnostic.data`` under ``"teamlore"``: an
+:class:`ErrorData` for an error, a :class:`FindingData` for a finding. What comes back from
+the editor is read with :func:`data_of`, as a :class:`DiagnosticData` (any subset of the keys).
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
@@ -28,9 +29,72 @@ SOURCE = "teamlore"
 SECURITY_TOOLS = ("bandit", "semgrep", "ruff", "codeql")
 
 
-def data_of(diag: types.Diagnostic) -> dict[str, Any]:
+class _ErrorDataRequired(TypedDict):
+    teamlore: Literal["error"]
+    error: str
+    """The error text, as it is looked up in the bug memory."""
+    matches: list[str]
+    """Ids of the bug records shown for it, best first."""
+
+
+class ErrorData(_ErrorDataRequired, total=False):
+    """``Diagnostic.data`` of an error teamlore knows past fixes for."""
+
+    folder: str
+    """Uri of the workspace folder whose memory matched."""
+    command: str | None
+    """The terminal command whose output held the error."""
+
+
+class FindingData(TypedDict, total=False):
+    """``Diagnostic.data`` of a security finding with its triage state."""
+
+    teamlore: Literal["finding"]
+    tool: str
+    rule: str
+    path: str
+    line: int
+    message: str
+    severity: str | None
+    fingerprint: str | None
+    status: str
+    """``active``, ``suppressed`` or ``stale``."""
+    decision: str | None
+    """Id of the decision or policy that applies."""
+    reason: str | None
+    suggestion: str | None
+    suggested_decision: str | None
+
+
+class DiagnosticData(TypedDict, total=False):
+    """``Diagnostic.data`` as sent back by the editor: the keys of :class:`ErrorData` and
+    :class:`FindingData`, any of them possibly missing (the editor may drop or alter data)."""
+
+    teamlore: str
+    error: str
+    matches: list[str]
+    folder: str
+    command: str | None
+    tool: str
+    rule: str
+    path: str
+    line: int
+    message: str
+    severity: str | None
+    fingerprint: str | None
+    status: str
+    decision: str | None
+    reason: str | None
+    suggestion: str | None
+    suggested_decision: str | None
+
+
+def data_of(diag: types.Diagnostic) -> DiagnosticData:
+    """teamlore's data of ``diag``, or ``{}`` for a diagnostic of another tool."""
     data = diag.data
-    return data if isinstance(data, dict) and isinstance(data.get("teamlore"), str) else {}
+    if isinstance(data, dict) and isinstance(data.get("teamlore"), str):
+        return cast(DiagnosticData, data)  # only the "teamlore" key is certain; readers use .get
+    return {}
 
 
 def is_finding(diag: types.Diagnostic) -> bool:
@@ -96,7 +160,7 @@ class DiagnosticStore:
     def get(self, source: str, uri: str) -> list[types.Diagnostic]:
         return list(self._entries.get((source, canonical(uri)), ()))
 
-    def clear_source(self, source: str) -> set[str]:
+    def clear_source(self, source: str) -> builtins.set[str]:  # `set` is a method name here
         """Drop every diagnostic of ``source``; returns the uris that changed."""
         keys = [k for k in self._entries if k[0] == source]
         for k in keys:
@@ -108,7 +172,7 @@ class DiagnosticStore:
         for source in sources:
             self._entries.pop((source, uri), None)
 
-    def uris(self, source_prefix: str = "") -> set[str]:
+    def uris(self, source_prefix: str = "") -> builtins.set[str]:
         return {uri for source, uri in self._entries if source.startswith(source_prefix)}
 
     def all_for(self, uri: str) -> list[tuple[str, types.Diagnostic]]:

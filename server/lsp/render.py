@@ -7,6 +7,7 @@ and a record's commit url is linked only when it is ``https:``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from memory_store.authorship import agent_written
@@ -19,12 +20,12 @@ RECORD_HINT = ("Record one with the code action **Record fix for this error**, "
                "or `teamlore bugs add --error FILE --fix TEXT`.")
 
 
-def _one_line(text: str, limit: int = 160) -> str:
+def _one_line(text: object, limit: int = 160) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _code(text: str) -> str:
+def _code(text: object) -> str:
     return markdown_code(_one_line(text, 200))
 
 
@@ -138,7 +139,7 @@ _STATUS_TEXT = {
 }
 
 
-def finding_markdown(data: dict[str, Any]) -> str:
+def finding_markdown(data: Mapping[str, Any]) -> str:
     """A security finding and what the team's memory says about it."""
     status = str(data.get("status") or "active")
     head = (f"**teamlore** · {_text(data.get('tool') or 'scanner', 40)} {_code(data.get('rule') or '?')} · "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -47,7 +48,7 @@ def _error_actions(ls: TeamloreServer, uri: str, diag: types.Diagnostic, ids: li
 
 
 def _finding_actions(mem: FolderMemory, uri: str, diag: types.Diagnostic,
-                     info: dict[str, Any]) -> list[types.CodeAction]:
+                     info: Mapping[str, Any]) -> list[types.CodeAction]:
     finding = {k: info.get(k) for k in ("fingerprint", "tool", "rule", "path", "line", "message", "severity")}
     actions = []
     if info.get("suggested_decision"):  # a near match: offered, never applied silently
@@ -69,8 +70,9 @@ def _finding_actions(mem: FolderMemory, uri: str, diag: types.Diagnostic,
                                             {"rules": [sug["rule"]], "paths": sug["paths"], "tool": sug.get("tool"),
                                              "reason": sug.get("reason"), "uri": uri}])))
     rule = f" ({info.get('rule')})" if info.get("rule") else ""
-    specs = [(f"Mark as false positive: {reason}{rule}", "teamlore.markFalsePositive", reason)
-             for reason in QUICK_REASONS]
+    specs: list[tuple[str, str, str | None]] = [
+        (f"Mark as false positive: {reason}{rule}", "teamlore.markFalsePositive", reason)
+        for reason in QUICK_REASONS]
     specs += [(f"Mark as false positive…{rule}", "teamlore.markFalsePositive", None),
               (f"Accept risk…{rule}", "teamlore.acceptRisk", None)]
     for title, command, reason in specs:

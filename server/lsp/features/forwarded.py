@@ -24,6 +24,7 @@ from server.lsp.diagnostics import (
     FORWARDED,
     KNOWN_FORWARDED,
     SOURCE,
+    ErrorData,
     canonical,
     data_of,
     is_error_like,
@@ -86,8 +87,8 @@ def known_errors(mem: FolderMemory, diags: list[types.Diagnostic]) -> list[types
             range=diag.range, severity=types.DiagnosticSeverity.Information, source=SOURCE,
             code="seen-before",
             message=f"seen before: {n} fix{'es' if n != 1 else ''} — {_one_line(best.get('fix') or '', 120)}",
-            data={"teamlore": "error", "error": diag.message, "matches": [m.record["id"] for m in matches],
-                  "folder": mem.folder_uri}))
+            data=ErrorData(teamlore="error", error=diag.message, matches=[m.record["id"] for m in matches],
+                           folder=mem.folder_uri)))
     return out
 
 

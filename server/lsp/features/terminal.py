@@ -24,7 +24,7 @@ from memory_store.errors import ParsedError
 from memory_store.inbox import Inbox
 from memory_store.workspace import UnsafePathError
 from server.lsp import events
-from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX
+from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX, ErrorData
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.render import _one_line
@@ -92,8 +92,8 @@ class Terminal:
             out.setdefault(uri, []).append(types.Diagnostic(
                 range=line_range(codec, line, text), severity=types.DiagnosticSeverity.Error,
                 source=SOURCE, code="terminal", message=_message(parsed, len(matches)),
-                data={"teamlore": "error", "error": error, "matches": [m.record["id"] for m in matches],
-                      "folder": mem.folder_uri, "command": event.get("command")}))
+                data=ErrorData(teamlore="error", error=error, matches=[m.record["id"] for m in matches],
+                               folder=mem.folder_uri, command=event.get("command"))))
         return out
 
     # -- applying events -----------------------------------------------------------------
