@@ -5,7 +5,8 @@
 * ``security/team_decisions.json`` goes to the security part
   (``memory_store.security.empathy_import.import_decisions``) and
   ``tech_debt/debt_history.json`` to the debt part
-  (``memory_store.debt.importer.import_empathy_history``). When a part cannot take it,
+  (``memory_store.seed_import.debt_history.import_empathy_history``). When a part cannot
+  take it,
   the file is kept in ``.teamlore/.inbox/empathy-pending/`` and reported as pending,
   and handed over on a later import once the part is available.
 """
@@ -44,7 +45,8 @@ class Part:
 
 PARTS = (
     Part("security", "security/team_decisions.json", "memory_store.security.empathy_import", "import_decisions"),
-    Part("debt", "tech_debt/debt_history.json", "memory_store.debt.importer", "import_empathy_history"),
+    Part("debt", "tech_debt/debt_history.json", "memory_store.seed_import.debt_history",
+         "import_empathy_history"),
 )
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from memory_store.debt.forecast import CANDIDATES
-from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history
 from memory_store.debt.report import build_report, report_markdown, sparkline
 from memory_store.debt.snapshots import SnapshotStore
 from memory_store.doctor import check_memory
+from memory_store.seed_import.debt_history import ImportFormatError, import_csv, import_empathy_history
 from memory_store.workspace import Workspace
 from tests.conftest import EMPATHY_FIXTURE, run_cli
 from tests.debt.gitrepo import commit, init_repo

@@ -12,9 +12,14 @@ from memory_store.config import load_project_config
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
 from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
-from memory_store.debt.importer import ImportFormatError, import_csv, import_empathy_history, parse_history_json
 from memory_store.debt.report import NoHistory, backtest_error, build_report
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
+from memory_store.seed_import.debt_history import (
+    ImportFormatError,
+    import_csv,
+    import_empathy_history,
+    parse_history_json,
+)
 from server.cli.common import CliError, Context, literal, positive_int, read_text_arg
 
 TOP_FILES = 10
