@@ -3,7 +3,7 @@
 * ``debugging/bug_*.json`` become bug records. Nothing is lost: the original object is
   kept under ``"empathy"``. Bugs still ``"investigating"`` become *open* records (no fix).
 * ``security/team_decisions.json`` goes to the security part
-  (``memory_store.security.empathy_import.import_decisions``) and
+  (``memory_store.seed_import.security_decisions.import_decisions``) and
   ``tech_debt/debt_history.json`` to the debt part
   (``memory_store.seed_import.debt_history.import_empathy_history``). When a part cannot
   take it,
@@ -44,7 +44,7 @@ class Part:
 
 
 PARTS = (
-    Part("security", "security/team_decisions.json", "memory_store.security.empathy_import", "import_decisions"),
+    Part("security", "security/team_decisions.json", "memory_store.seed_import.security_decisions", "import_decisions"),
     Part("debt", "tech_debt/debt_history.json", "memory_store.seed_import.debt_history",
          "import_empathy_history"),
 )

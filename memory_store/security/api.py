@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.security.decisions import DecisionError, DecisionStore, FindingCache
-from memory_store.security.empathy_import import SEED_TYPES, seed_pattern_hash
 from memory_store.security.findings import Finding, default_rule_url, normalize_severity, read_report
 from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
 from memory_store.security.path_glob import path_glob
 from memory_store.security.sarif_out import to_sarif
 from memory_store.security.scanners import ScanResult, available, default_tools, run_scanner, scan
 from memory_store.security.triage import FindingStatus, Triage, TriageResult, suggest_policies
+from memory_store.seed_import.security_decisions import SEED_TYPES, seed_pattern_hash
 from memory_store.workspace import Workspace
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from memory_store.security.api import SecurityMemory
-from memory_store.security.empathy_import import import_decisions, seed_pattern_hash
+from memory_store.seed_import.security_decisions import import_decisions, seed_pattern_hash
 from tests.conftest import EMPATHY_FIXTURE
 
 SAMPLE = EMPATHY_FIXTURE / "security" / "team_decisions.json"
