@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from memory_store import empathy
 from memory_store.bugs.records import BugStore
+from memory_store.seed_import import patterns as empathy
 from memory_store.workspace import Workspace
 from tests.conftest import EMPATHY_FIXTURE, run_cli
 

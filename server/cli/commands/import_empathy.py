@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from memory_store.empathy import PARTS, NotAPatternsDir, import_patterns
+from memory_store.seed_import.patterns import PARTS, NotAPatternsDir, import_patterns
 from server.cli.common import CliError, Context
 
 

@@ -1,19 +1,16 @@
-"""Migrating the seed tool's memory (``patterns/`` of empathy-framework 4.x).
+"""Migrating the seed tool's ``patterns/`` directory (empathy-framework 4.x).
 
 * ``debugging/bug_*.json`` become bug records. Nothing is lost: the original object is
   kept under ``"empathy"``. Bugs still ``"investigating"`` become *open* records (no fix).
-* ``security/team_decisions.json`` goes to the security part
-  (``memory_store.seed_import.security_decisions.import_decisions``) and
-  ``tech_debt/debt_history.json`` to the debt part
-  (``memory_store.seed_import.debt_history.import_empathy_history``). When a part cannot
-  take it,
-  the file is kept in ``.teamlore/.inbox/empathy-pending/`` and reported as pending,
-  and handed over on a later import once the part is available.
+* ``security/team_decisions.json`` goes to
+  :func:`memory_store.seed_import.security_decisions.import_decisions` and
+  ``tech_debt/debt_history.json`` to :func:`memory_store.seed_import.debt_history.import_empathy_history`.
+  When a part fails on its file, the file is kept in ``.teamlore/.inbox/empathy-pending/``,
+  reported as pending, and handed over again on a later import.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +22,8 @@ from memory_store.bugs.records import BugStore, EmptyErrorText
 from memory_store.clock import parse_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_text, read_json
 from memory_store.record_types import BugRecord
+from memory_store.seed_import.debt_history import import_empathy_history
+from memory_store.seed_import.security_decisions import import_decisions
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 log = logging.getLogger(__name__)
@@ -33,20 +32,29 @@ EMPATHY_ERROR_TYPES = {"null_reference", "type_mismatch", "async_timing", "impor
 PENDING_DIR = "empathy-pending"
 
 
+Importer = Callable[[Workspace, dict[str, Any]], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Part:
     """A seed-tool file handed to another part of teamlore."""
 
     name: str
     relpath: str
-    module: str
-    function: str
+    importer: Importer
+
+    @property
+    def module(self) -> str:
+        return self.importer.__module__
+
+    @property
+    def function(self) -> str:
+        return self.importer.__name__
 
 
 PARTS = (
-    Part("security", "security/team_decisions.json", "memory_store.seed_import.security_decisions", "import_decisions"),
-    Part("debt", "tech_debt/debt_history.json", "memory_store.seed_import.debt_history",
-         "import_empathy_history"),
+    Part("security", "security/team_decisions.json", import_decisions),
+    Part("debt", "tech_debt/debt_history.json", import_empathy_history),
 )
 
 
@@ -184,13 +192,9 @@ def _merge_duplicate(store: BugStore, stored: BugRecord, obj: dict[str, Any]) ->
     return True
 
 
-def _importer(part: Part) -> Callable[[Workspace, dict[str, Any]], dict[str, Any]] | None:
-    try:
-        module = importlib.import_module(part.module)
-    except ImportError:
-        return None
-    fn = getattr(module, part.function, None)
-    return fn if callable(fn) else None
+def _importer(part: Part) -> Importer | None:
+    """The function that takes ``part``'s file; None keeps the file pending."""
+    return part.importer
 
 
 def _pending_path(workspace: Workspace, part: Part) -> Path:
