@@ -222,7 +222,8 @@ def _unchanged(old: tuple[int, int, str] | None, st: os.stat_result, index: BugI
 
 def _pack(data: Any) -> bytes:
     """Record texts may hold lone surrogates (JSON allows ``\\ud800``): kept as they are."""
-    return msgpack.packb(data, use_bin_type=True, unicode_errors="surrogatepass")
+    packed: bytes = msgpack.packb(data, use_bin_type=True, unicode_errors="surrogatepass")
+    return packed
 
 
 def _stamps_from_plain(data: Any) -> Stamps:

@@ -27,6 +27,7 @@ from memory_store.bugs.edits import remembered_edits
 from memory_store.bugs.records import BugStore
 from memory_store.clock import now_iso, timestamp_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
+from memory_store.record_types import BugRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.workspace import Workspace, check_id
@@ -265,7 +266,7 @@ def get(workspace: Workspace, proposal_id: str) -> dict[str, Any]:
 
 
 def accept(workspace: Workspace, proposal_id: str, fix: str | None = None,
-           marks: dict[str, Any] | None = None) -> dict[str, Any]:
+           marks: dict[str, Any] | None = None) -> BugRecord:
     """Store the proposal as a bug record (fix text: ``fix`` or the summary); return it.
 
     The record keeps the diff (``fix_diff``) and the re-applicable edits (``edits``), and

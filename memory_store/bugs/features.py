@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from memory_store.errors.frames import package_of
 from memory_store.errors.model import ParsedError
@@ -204,15 +204,17 @@ def _message_features(exc_type: str, message: str, code: str | None) -> tuple[An
 
 
 _EMPTY: frozenset[str] = frozenset()
+_T = TypeVar("_T")
 _CANON: dict[Any, Any] = {}
 _CANON_MAX = 200_000
 
 
-def _canonical(value: Any) -> Any:
+def _canonical(value: _T) -> _T:
     """One shared object for equal feature sets (duplicates are common in a memory): less memory."""
     if len(_CANON) >= _CANON_MAX:
         _CANON.clear()
-    return _CANON.setdefault(value, value)
+    same: _T = _CANON.setdefault(value, value)
+    return same
 
 
 def _fset(items: Iterable[str]) -> frozenset[str]:

@@ -24,6 +24,7 @@ from memory_store.bugs.match_cache import MatchCache, RecordMap
 from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.errors import ParsedError, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.record_types import BugRecord
 from memory_store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class LiveBugMemory:
             self._changed(added=record_id if old is None and rec is not None else None)
             return True
 
-    def add_record(self, rec: dict[str, Any]) -> None:
+    def add_record(self, rec: BugRecord) -> None:
         """A record this process just wrote: index it without waiting for a watcher or a poll."""
         self.apply_one(self.bugs.files.path_for(rec["id"]))
 

@@ -12,6 +12,7 @@ import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from memory_store import __version__
 from memory_store.config import load_project_config
@@ -24,7 +25,7 @@ from server.text_safety import TerminalSafeFormatter, terminal_text
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         self.exit(2, f"teamlore: error: {message}\n")
 
 

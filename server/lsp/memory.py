@@ -34,6 +34,7 @@ from memory_store.bugs.match import BugIndex, Match, fix_time_stats
 from memory_store.bugs.match_cache import MatchCache, RecordMap
 from memory_store.errors import ParsedError
 from memory_store.jsonio import FileProblem
+from memory_store.record_types import BugRecord
 from memory_store.workspace import STORE_DIRNAME, Workspace
 from server.lsp.settings import Settings
 
@@ -99,7 +100,7 @@ class FolderMemory:
             return True
         return self.live.apply_changes(paths)
 
-    def add_record(self, rec: dict[str, Any]) -> None:
+    def add_record(self, rec: BugRecord) -> None:
         """A record this server just wrote: index it without waiting for the watcher."""
         self.live.add_record(rec)
 

@@ -95,8 +95,8 @@ class TeamloreProtocol(LanguageServerProtocol):
         except JsonRpcException as exc:
             if isinstance(data, dict) and "id" in data and "method" in data:
                 cause = exc.__cause__ or exc
-                error = JsonRpcInvalidParams(message=f"invalid params for {data['method']}: {cause}")
-                self._send_response(data["id"], None, error.to_response_error())
+                bad_params = JsonRpcInvalidParams(message=f"invalid params for {data['method']}: {cause}")
+                self._send_response(data["id"], None, bad_params.to_response_error())
                 return _Ignored()
             raise
 

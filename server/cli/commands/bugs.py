@@ -25,10 +25,12 @@ from memory_store.jsonio import (
     loads_input,
     read_bounded,
 )
+from memory_store.record_types import BugRecord
 from memory_store.workspace import ConfinementError, UnsafePathError, check_relative
 from server.cli.common import CliError, Context, ProblemList, literal, non_negative_float, positive_int, read_text_arg
 
-IMPORT_FIELDS = {"error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
+IMPORT_FIELDS: dict[str, Any] = {  # field -> what isinstance accepts
+    "error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
 REQUIRED_IMPORT_FIELDS = ("error", "fix")
 IMPORT_WRITERS = 8
 
@@ -257,7 +259,7 @@ def cmd_import(ctx: Context) -> int:
         raise CliError(f"{ctx.args.file} is not UTF-8 text (byte {exc.start})") from None
     store = BugStore(ctx.workspace)
     author = default_author(ctx.workspace.root)
-    rows: list[tuple[int, dict[str, Any]]] = []
+    rows: list[tuple[int, BugRecord]] = []
     problems = ProblemList()
     lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     for number, line in ctx.progress(lines, "checking"):
@@ -290,7 +292,7 @@ def cmd_import(ctx: Context) -> int:
     return 0
 
 
-def _write_new(ctx: Context, store: BugStore, records: list[dict[str, Any]]) -> int:
+def _write_new(ctx: Context, store: BugStore, records: list[BugRecord]) -> int:
     """Write the records not stored yet, under one lock; the atomic writes (each fsynced)
     run on a few threads because they wait on the disk. Returns how many were written."""
     store.workspace.ensure_store()

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 
 from memory_store.bugs.records import EmptyErrorText
 from memory_store.jsonio import MemoryFileError
+from memory_store.record_types import BugRecord
 from memory_store.workspace import UnsafePathError
 from server.lsp import events, security
 from server.lsp.diagnostics import data_of
@@ -51,6 +52,10 @@ def one_object(command: str, args: tuple[Any, ...], positional: tuple[str, ...] 
                   + "{" + ", ".join(f'"{p}": ...' for p in positional or ("...",)) + "}")
 
 
+@overload
+def text_field(command: str, obj: dict[str, Any], name: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def text_field(command: str, obj: dict[str, Any], name: str, *, required: bool) -> str | None: ...
 def text_field(command: str, obj: dict[str, Any], name: str, *, required: bool = True) -> str | None:
     value = obj.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -142,7 +147,7 @@ async def record_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     if doc_path is not None and mem.workspace.contains(doc_path) and Path(doc_path) != mem.workspace.root:
         file = mem.workspace.relative(doc_path)  # where the error was shown
 
-    def write() -> tuple[dict[str, Any], bool]:
+    def write() -> tuple[BugRecord, bool]:
         rec, created = mem.bugs.add(error, fix, root_cause=root_cause, file=file, minutes=minutes,
                                     author=author, source="lsp")
         mem.add_record(rec)
@@ -259,7 +264,7 @@ async def accept_fix(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     mem = await memory_of(ls, cmd, obj)
     from memory_store.bugs import capture
 
-    def accept() -> dict[str, Any]:
+    def accept() -> BugRecord:
         rec = capture.accept(mem.workspace, proposal_id, fix)
         mem.add_record(rec)
         return rec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -26,7 +27,7 @@ async def pull_configuration(ls: TeamloreServer) -> None:
     """Ask the client for the ``teamlore`` section, per folder (VS Code) or once (Neovim)."""
     if not _supports_configuration(ls):
         return
-    scopes = ls.folder_uris() or [None]
+    scopes: Sequence[str | None] = ls.folder_uris() or [None]
     items = [types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in scopes]
     try:
         result = await asyncio.wait_for(
