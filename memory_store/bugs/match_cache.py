@@ -3,7 +3,7 @@
 After a record is recorded, every forwarded diagnostic and every hovered error would be
 matched again. When a record was only *added*, most results cannot change, and this cache
 keeps them. Whether one can change follows from how :class:`BugIndex` scores (see
-``memory_store/bugs/index.py`` and ``match.py``): a query is scored only against candidate
+``memory_store/bugs/features.py`` and ``match.py``): a query is scored only against candidate
 groups reached through a shared word, the same exception type or the same fingerprint; a
 new record changes the index only in its own group (joined or created) and, for a new
 group, the word weights (idf) of that group's words. So a cached result stays exact unless
