@@ -89,10 +89,6 @@ class BugRecord(_BugRequired, total=False):
 
 # --- security triage: .teamlore/security/decisions/<id>.json (schema teamlore.security/1) -----
 
-DecisionKind = Literal["false_positive", "accepted_risk", "true_positive", "fixed"]
-RecordStatus = Literal["confirmed", "proposed", "rejected", "needs_review"]
-
-
 class _SecurityRequired(TypedDict):
     id: str
     type: Literal["decision", "policy", "legacy"]
@@ -104,8 +100,10 @@ class SecurityRecord(_SecurityRequired, total=False):
     ``security.decisions.validate_record``. Fields of the other types are absent, not null."""
 
     schema: str
-    status: RecordStatus
-    decision: DecisionKind
+    status: str
+    """``confirmed`` (in force), ``proposed``, ``rejected`` or ``needs_review``."""
+    decision: str
+    """``false_positive``, ``accepted_risk``, ``true_positive`` or ``fixed``."""
     author: str
     date: str
     updated: str

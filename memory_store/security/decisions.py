@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from memory_store.authorship import author_name
 from memory_store.clock import now_iso, parse_iso
 from memory_store.jsonio import FileProblem, MemoryFileError, atomic_write_json, read_json
+from memory_store.record_types import SecurityRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
@@ -152,7 +153,7 @@ def _clip(text: str | None) -> str:
 
 
 def decision_from_finding(f: Finding, decision: str, reason: str, *, author: str, expires: str | None,
-                          proposed: bool, source: str) -> dict[str, Any]:
+                          proposed: bool, source: str) -> SecurityRecord:
     status = "proposed" if proposed else "confirmed"
     rid = content_id("sd", f.fingerprint, "proposed", author) if proposed else content_id("sd", f.fingerprint)
     now = now_iso()
@@ -239,7 +240,7 @@ class DecisionStore:
     def _author(self, author: str | None) -> str:
         return author_name(author, self.workspace.root)
 
-    def write(self, rec: dict[str, Any]) -> dict[str, Any]:
+    def write(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         """Write one record, keeping fields of an existing file it replaces."""
         self.workspace.ensure_store()
         with self.files.locked():
@@ -281,7 +282,7 @@ class DecisionStore:
         if decision not in SUPPRESSING:
             raise DecisionError("a policy suppresses findings: use false_positive or accepted_risk")
         tool = tool.strip().lower() if tool else None
-        rec: dict[str, Any] = {
+        rec: SecurityRecord = {
             "id": content_id("spol", rules, paths.strip(), tool), "type": "policy",
             "status": "proposed" if proposed else "confirmed", "rules": rules, "paths": paths.strip(),
             "tool": tool, "decision": decision, "reason": check_reason(reason),
@@ -289,7 +290,7 @@ class DecisionStore:
             "source": source,
         }
         if extra:
-            rec.update(extra)
+            rec.update(extra)  # type: ignore[typeddict-item]  # a caller's own fields are kept as they are
         return self.write(rec)
 
     def proposals(self) -> list[dict[str, Any]]:
