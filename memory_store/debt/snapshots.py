@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from memory_store.clock import now_iso, parse_iso
 from memory_store.debt.files import ScanResult
 from memory_store.debt.markers import Marker
 from memory_store.jsonio import FileProblem, MemoryFileError
+from memory_store.record_types import DebtSnapshot
 from memory_store.recordfiles import LoadResult, RecordDir
 from memory_store.redact import redact
 from memory_store.workspace import Workspace
@@ -47,10 +48,10 @@ def iso(date: datetime) -> str:
 
 def build_snapshot(result: ScanResult, *, date: datetime, commit: str | None, source: str,
                    markers: list[str] | tuple[str, ...], tag: str | None = None,
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                   extra: dict[str, Any] | None = None) -> DebtSnapshot:
     """A snapshot record from a scan (of the working tree or of a commit)."""
     files = {path: _counts(items) for path, items in sorted(result.files.items())}
-    rec: dict[str, Any] = {
+    rec: DebtSnapshot = {
         "id": snapshot_id(date, commit, tag),
         "date": iso(date),
         "commit": commit,
@@ -66,7 +67,7 @@ def build_snapshot(result: ScanResult, *, date: datetime, commit: str | None, so
         rec["items"] = {path: [f"{m.line}: {_redacted(m.text)}" for m in items]
                         for path, items in sorted(result.files.items())}
     if extra:
-        rec.update(extra)
+        rec.update(extra)  # type: ignore[typeddict-item]  # fields of other tools are kept as they are
     return rec
 
 
@@ -136,7 +137,7 @@ class SnapshotStore:
         self.workspace = workspace
         self.records = RecordDir(snapshot_dir(workspace), KIND, VERSION, lock_dir=workspace.cache)
 
-    def save(self, rec: dict[str, Any]) -> Path:
+    def save(self, rec: DebtSnapshot) -> Path:
         self.workspace.ensure_store()
         return self.records.write(rec)
 
@@ -146,10 +147,11 @@ class SnapshotStore:
     def load(self) -> LoadResult:
         return self.records.load_all(validate_snapshot)
 
-    def ordered(self) -> list[dict[str, Any]]:
+    def ordered(self) -> list[DebtSnapshot]:
         """Readable snapshots, oldest first; of several on one day, the latest one only."""
-        by_day: dict[str, dict[str, Any]] = {}
-        for rec in self.load().records.values():
+        by_day: dict[str, DebtSnapshot] = {}
+        for raw in self.load().records.values():
+            rec = cast(DebtSnapshot, raw)  # checked by validate_snapshot
             when = parse_iso(rec["date"])
             day = when.strftime("%Y-%m-%d")
             key = (when, rec.get("created", ""), rec["id"])
