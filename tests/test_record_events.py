@@ -58,7 +58,7 @@ def test_decisions_confirmations_and_applied_suggestions_are_announced(workspace
 
 def test_a_debt_snapshot_is_announced(workspace, heard):
     SnapshotStore(workspace).save({"id": "2026-01-01_abc123", "date": "2026-01-01T00:00:00+00:00"})
-    assert [(e.kind, e.record["id"]) for e in heard] == [("debt", "2026-01-01_abc123")]
+    assert [(e.kind, e.record["id"], e.workspace) for e in heard] == [("debt", "2026-01-01_abc123", workspace)]
 
 
 def test_writes_inside_remote_writes_carry_the_remote_origin(workspace, heard):

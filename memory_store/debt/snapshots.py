@@ -135,7 +135,7 @@ class Point:
 class SnapshotStore:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
-        self.records = RecordDir(snapshot_dir(workspace), KIND, VERSION, lock_dir=workspace.cache)
+        self.records = RecordDir(snapshot_dir(workspace), KIND, VERSION, lock_dir=workspace.cache, workspace=workspace)
 
     def save(self, rec: DebtSnapshot) -> Path:
         self.workspace.ensure_store()
