@@ -11,7 +11,17 @@ local M = {}
 ---@field cmd string[] How to start the server. Set by you: used as given. Default: `teamlore` on the PATH, unless it resolves inside the workspace and is not trusted.
 ---@field project_server string[]|false Paths, relative to the workspace root, of the repository's own server (its virtualenv's `teamlore`), used when `cmd` is not set and the file is trusted (|vim.secure.read()|). false: never.
 ---@field cmd_from_user boolean? (internal) setup() was given `cmd`.
+---@field cli string[]? How to run the CLI (`:Teamlore run`, health); nil: `cmd` without its "lsp".
+---@field cmd_env table<string, string>? Environment for the server and the CLI.
+---@field root_markers string[] A buffer belongs to the workspace holding the nearest of these.
+---@field filetypes string[]? Filetypes to attach to; nil: every filetype.
 ---@field settings table Server settings; `restrictedMode` is added by the plugin.
+---@field forward_diagnostics boolean Send other sources' diagnostics to the server (hover shows past fixes for them).
+---@field debounce_ms integer Wait after the last diagnostics change before forwarding.
+---@field capture_terminal boolean Send failing `:terminal` runs to the server.
+---@field max_output integer Characters of terminal output sent (the end is kept).
+---@field on_attach fun(client: vim.lsp.Client, bufnr: integer)? Called when the server attaches to a buffer.
+---@field capabilities lsp.ClientCapabilities? Client capabilities given to the server.
 
 ---@type teamlore.Config
 M.defaults = {
