@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
+def format_iso(when: datetime) -> str:
+    """``when`` as UTC ISO-8601 to the second, ``Z`` suffix: the one format of every stored time."""
+    return when.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return format_iso(datetime.now(timezone.utc))
 
 
 def timestamp_iso(ts: float) -> str:

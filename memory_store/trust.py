@@ -13,10 +13,10 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from memory_store.clock import now_iso
 from memory_store.jsonio import PRIVATE_MODE, MemoryFileError, atomic_write_json, file_lock, read_json
 
 CONFIG_HOME_ENV = "TEAMLORE_CONFIG_HOME"
@@ -84,7 +84,7 @@ def allow(root: Path, values: Mapping[str, Any]) -> str:
 
     def change(repos: dict[str, Any]) -> None:
         repos[_repo_key(root)] = {"digest": value_digest, "values": dict(values),
-                                  "allowed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                                  "allowed_at": now_iso()}
 
     _update(change)
     return value_digest

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from memory_store.clock import parse_iso
+from memory_store.clock import format_iso, parse_iso
 from memory_store.debt.files import GitError, git, is_git_repo
 from memory_store.debt.forecast import (
     DEFAULT_HORIZONS,
@@ -164,7 +164,7 @@ def oldest_markers(workspace: Workspace, snaps: list[DebtSnapshot], blame: bool 
                 hit = blamed.get(r["line"])
                 marker_word = r["text"].split(None, 1)[0] if r["text"] else ""
                 if hit and marker_word and marker_word in hit[2]:
-                    r["since"] = hit[0].replace(microsecond=0).isoformat().replace("+00:00", "Z")
+                    r["since"] = format_iso(hit[0])
                     r["author"] = hit[1]
                     r["dated_by"] = "git blame"
     rows.sort(key=lambda r: (parse_iso(r["since"]), r["path"], r["line"] or 0))

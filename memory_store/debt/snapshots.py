@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from memory_store.clock import now_iso, parse_iso
+from memory_store.clock import format_iso, now_iso, parse_iso
 from memory_store.debt.files import ScanResult
 from memory_store.debt.markers import Marker
 from memory_store.jsonio import FileProblem, MemoryFileError
@@ -42,8 +42,6 @@ def snapshot_id(date: datetime, commit: str | None, tag: str | None = None) -> s
     return f"{day}_{re.sub(r'[^A-Za-z0-9-]', '-', suffix)}"
 
 
-def iso(date: datetime) -> str:
-    return date.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def build_snapshot(result: ScanResult, *, date: datetime, commit: str | None, source: str,
@@ -53,7 +51,7 @@ def build_snapshot(result: ScanResult, *, date: datetime, commit: str | None, so
     files = {path: _counts(items) for path, items in sorted(result.files.items())}
     rec: DebtSnapshot = {
         "id": snapshot_id(date, commit, tag),
-        "date": iso(date),
+        "date": format_iso(date),
         "commit": commit,
         "source": source,
         "markers": list(markers),

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from memory_store.clock import now_iso
 from memory_store.security.decisions import DecisionError, DecisionStore, FindingCache
 from memory_store.security.findings import Finding, default_rule_url, normalize_severity, read_report
 from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
@@ -257,7 +257,7 @@ class SecurityMemory:
         result = self.triage(self.last_findings() if findings is None else findings)
         records = self.store.records()
         reasons = Counter(s.reason or "" for s in result.statuses if s.status == "suppressed")
-        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        now = now_iso()
         linked = {s.suggested_decision for s in result.statuses if s.suggested_decision}
         legacy = [r for r in records if r.get("type") == "legacy" and r.get("status") == "needs_review"]
         return {

@@ -14,8 +14,8 @@ import io
 import json
 from typing import Any
 
-from memory_store.clock import now_iso, parse_iso
-from memory_store.debt.snapshots import SnapshotStore, iso, snapshot_id
+from memory_store.clock import format_iso, now_iso, parse_iso
+from memory_store.debt.snapshots import SnapshotStore, snapshot_id
 from memory_store.jsonio import JsonInputError, loads_input
 from memory_store.record_types import DebtSnapshot
 from memory_store.workspace import UnsafePathError, Workspace
@@ -47,7 +47,7 @@ def _snapshot(date_text: str, total: int, by_marker: dict[str, int], files: dict
     when = parse_iso(date_text)
     rec: DebtSnapshot = {
         "id": snapshot_id(when, None, tag),
-        "date": iso(when),
+        "date": format_iso(when),
         "commit": None,
         "source": source,
         "markers": sorted(by_marker),

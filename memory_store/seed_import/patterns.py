@@ -19,7 +19,7 @@ from typing import Any
 
 from memory_store import confine
 from memory_store.bugs.records import BugStore, EmptyErrorText
-from memory_store.clock import parse_iso
+from memory_store.clock import format_iso, parse_iso
 from memory_store.jsonio import MemoryFileError, atomic_write_text, read_json
 from memory_store.record_types import BugRecord
 from memory_store.seed_import.debt_history import import_empathy_history
@@ -74,7 +74,7 @@ def _iso(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return parse_iso(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return format_iso(parse_iso(value))
     except ValueError:
         return None
 
