@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--minutes", type=non_negative_float, metavar="N", help="how long the fix took")
     p.add_argument("--author", metavar="NAME", help="default: git config user.name")
     p.add_argument("--json", action="store_true", help="print {\"id\": ...}")
-    p.set_defaults(func=cmd_add)
+    p.set_defaults(func=run_add)
 
     p = cmds.add_parser("match", help="find past fixes for an error")
     src = p.add_mutually_exclusive_group(required=True)
@@ -57,36 +57,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=positive_int, default=5, metavar="N", help="at most N matches (default 5)")
     p.add_argument("--all", action="store_true", help="also show weaker candidates (marked not confident)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_match)
+    p.set_defaults(func=run_match)
 
     p = cmds.add_parser("import", help="bulk-add records from a JSON-lines file")
     p.add_argument("file", metavar="FILE.jsonl")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=run_import)
 
     p = cmds.add_parser("list", help="list remembered errors")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_list)
+    p.set_defaults(func=run_list)
 
     p = cmds.add_parser("show", help="show one record")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_show)
+    p.set_defaults(func=run_show)
 
     p = cmds.add_parser("pending", help="fixes noticed by teamlore, waiting for review")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_pending)
+    p.set_defaults(func=run_pending)
 
     p = cmds.add_parser("accept", help="store a proposed fix in the memory")
     p.add_argument("id")
     p.add_argument("--fix", metavar="TEXT", help="fix text (default: the proposal's summary)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_accept)
+    p.set_defaults(func=run_accept)
 
     p = cmds.add_parser("dismiss", help="drop a proposed fix")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_dismiss)
+    p.set_defaults(func=run_dismiss)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -96,7 +96,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 # --- add -------------------------------------------------------------------------------
 
-def cmd_add(ctx: Context) -> int:
+def run_add(ctx: Context) -> int:
     a = ctx.args
     text = read_text_arg(a.error, "error")
     if not a.fix.strip():
@@ -130,7 +130,7 @@ def _live(ctx: Context) -> LiveBugMemory:
     return live
 
 
-def cmd_match(ctx: Context) -> int:
+def run_match(ctx: Context) -> int:
     a = ctx.args
     if a.batch:
         return _match_batch(ctx)
@@ -247,7 +247,7 @@ def _validate_import_line(number: int, line: str) -> tuple[dict[str, Any] | None
     return obj, problems
 
 
-def cmd_import(ctx: Context) -> int:
+def run_import(ctx: Context) -> int:
     path = Path(ctx.args.file)
     try:
         text = read_bounded(path, MAX_INPUT_BYTES).decode("utf-8")
@@ -306,7 +306,7 @@ def _write_new(ctx: Context, store: BugStore, records: list[BugRecord]) -> int:
 
 # --- list / show -----------------------------------------------------------------------
 
-def cmd_list(ctx: Context) -> int:
+def run_list(ctx: Context) -> int:
     loaded = BugStore(ctx.workspace).load()
     records = sorted(loaded.records.values(), key=lambda r: (r.get("created") or "", r["id"]))
     if ctx.json:
@@ -332,7 +332,7 @@ def _edit_text(edit: dict[str, Any]) -> str:
     return str(edit.get("kind"))
 
 
-def cmd_show(ctx: Context) -> int:
+def run_show(ctx: Context) -> int:
     """A bug record, or a pending fix proposal (``fix-...`` ids) with its diff."""
     store = BugStore(ctx.workspace)
     record_id = ctx.args.id
@@ -383,7 +383,7 @@ def _show_proposal(ctx: Context, proposal: dict[str, Any]) -> int:
 
 # --- captured fixes --------------------------------------------------------------------
 
-def cmd_pending(ctx: Context) -> int:
+def run_pending(ctx: Context) -> int:
     loaded = capture.load(ctx.workspace)
     proposals = capture.pending(ctx.workspace)
     if ctx.json:
@@ -410,7 +410,7 @@ def _proposal_call(ctx: Context, fn: Any, *args: Any) -> Any:
         raise CliError(f"invalid id: {ctx.args.id!r}") from None
 
 
-def cmd_accept(ctx: Context) -> int:
+def run_accept(ctx: Context) -> int:
     fix = ctx.args.fix
     if fix is not None and not fix.strip():
         raise CliError("--fix: empty fix text")
@@ -422,7 +422,7 @@ def cmd_accept(ctx: Context) -> int:
     return 0
 
 
-def cmd_dismiss(ctx: Context) -> int:
+def run_dismiss(ctx: Context) -> int:
     _proposal_call(ctx, capture.dismiss)
     if ctx.json:
         ctx.emit_json({"dismissed": ctx.args.id})
