@@ -7,7 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from server.cli.commands import demo, security
+from server.cli.commands import demo
+from server.cli.demo_steps import security
 
 
 @pytest.mark.parametrize("bandit", [True, False], ids=["bandit", "saved-report"])

@@ -249,9 +249,9 @@ def run(ctx: Context) -> int:
     ctx.out.print(f"demo finished in {time.monotonic() - started:.1f} s; workspace {where}", markup=False)
     return 0
 
-from server.cli.commands.security import demo_step as step_security_triage  # noqa: E402
+from server.cli.demo_steps.security import demo_step as step_security_triage  # noqa: E402
 
 STEPS.append(step_security_triage)
-from server.cli.commands.debt import demo_step as step_debt_trajectory  # noqa: E402
+from server.cli.demo_steps.debt import demo_step as step_debt_trajectory  # noqa: E402
 
 STEPS.append(step_debt_trajectory)
