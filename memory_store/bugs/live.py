@@ -52,7 +52,8 @@ class LiveBugMemory:
         """Record files looked at by :meth:`refresh` so far (for tests and benchmarks)."""
         self._lock = threading.RLock()
         self._dir_key: tuple[int, int] | None = None
-        self._files: dict[str, tuple[int, int] | None] = {}
+        self._files: dict[str, tuple[int, int, bool]] = {}
+        """``{file name: (mtime, size, settled)}`` as last read."""
 
     # -- loading -------------------------------------------------------------------------
     def load(self, *, save_in_background: bool = False) -> list[FileProblem]:
@@ -146,11 +147,20 @@ class LiveBugMemory:
             for gone in self._files.keys() - seen.keys():
                 changed |= self.apply_one(self.bugs.files.directory / gone)
             for name, signature in seen.items():
-                if signature is None or self._files.get(name) != signature:
+                if self._needs_read(self._files.get(name), signature):
                     self.reads += 1
                     changed |= self.apply_one(self.bugs.files.directory / name)
             self._files, self._dir_key = seen, key
             return changed
+
+    @staticmethod
+    def _needs_read(last: tuple[int, int, bool] | None, now: tuple[int, int, bool]) -> bool:
+        """Read a file whose time or size changed; a file read while its time was too recent
+        to trust is read once more after it settles (a second write within the same clock
+        tick keeps time and size), not on every poll in between."""
+        if last is None or last[:2] != now[:2]:
+            return True
+        return not last[2] and now[2]
 
     def _settled(self, mtime_ns: int) -> bool:
         return time.time_ns() - mtime_ns >= self.SETTLED_NS
@@ -162,9 +172,10 @@ class LiveBugMemory:
             return (0, 0)
         return (st.st_mtime_ns, st.st_ino) if self._settled(st.st_mtime_ns) else None
 
-    def _listing(self) -> dict[str, tuple[int, int] | None]:
-        """``{file name: (mtime, size) or None when too recent}`` of the record files."""
-        seen: dict[str, tuple[int, int] | None] = {}
+    def _listing(self) -> dict[str, tuple[int, int, bool]]:
+        """``{file name: (mtime, size, settled)}`` of the record files (settled: the time is
+        old enough to be trusted)."""
+        seen: dict[str, tuple[int, int, bool]] = {}
         try:
             with os.scandir(self.bugs.files.directory) as entries:
                 for entry in entries:
@@ -174,7 +185,7 @@ class LiveBugMemory:
                         st = entry.stat()
                     except OSError:
                         continue
-                    seen[entry.name] = (st.st_mtime_ns, st.st_size) if self._settled(st.st_mtime_ns) else None
+                    seen[entry.name] = (st.st_mtime_ns, st.st_size, self._settled(st.st_mtime_ns))
         except FileNotFoundError:
             pass
         return seen
