@@ -368,7 +368,9 @@ class TokenIndex:
         scores: dict[str, float] = {}
         exact = query.fingerprint in self.groups
         budget = POSTING_BUDGET
-        toks = sorted(set(query.tokens), key=lambda t: len(self.postings.get(t, ())))
+        # Ties broken by the word, then by fingerprint below: the same candidates in the same
+        # order whatever the hash seed (set iteration order must not decide a ranking).
+        toks = sorted(set(query.tokens), key=lambda t: (len(self.postings.get(t, ())), t))
         for tok in toks:
             posting = self.postings.get(tok)
             if not posting:
@@ -385,6 +387,9 @@ class TokenIndex:
                 scores[fp] = scores.get(fp, 0.0) + 0.5
         if exact:
             scores[query.fingerprint] = float("inf")
+        def rank(fp: str) -> tuple[float, str]:
+            return -scores[fp], fp
+
         if len(scores) <= limit:
-            return sorted(scores, key=scores.__getitem__, reverse=True)
-        return heapq.nlargest(limit, scores, key=scores.__getitem__)
+            return sorted(scores, key=rank)
+        return heapq.nsmallest(limit, scores, key=rank)

@@ -14,6 +14,7 @@ applies, and all candidates are shown as weak).
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 from collections.abc import Iterable
@@ -279,9 +280,11 @@ class BugIndex:
             msg = 1.0 if q.template == c.template else 0.99
         else:
             qt, ct = q.token_set, c.token_set
-            shared = sum(idf(t) for t in qt & ct)
-            only_q = sum(idf(t) for t in qt - ct)
-            only_c = sum(idf(t) for t in ct - qt)
+            # fsum: the exact sum whatever order the set yields its words (a plain sum can
+            # differ in the last bit between hash seeds and reorder equally scored candidates).
+            shared = math.fsum(idf(t) for t in qt & ct)
+            only_q = math.fsum(idf(t) for t in qt - ct)
+            only_c = math.fsum(idf(t) for t in ct - qt)
             # Words present on one side only are extra detail or a cut-off line; words missing
             # on both sides are a substitution (another setting, module, host): weigh those more.
             substituted = min(only_q, only_c)
