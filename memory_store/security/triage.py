@@ -128,7 +128,8 @@ class Triage:
                     (self.expired if is_expired(rec, self.now) else self.decisions).append(rec)
             elif rtype == "policy" and status == "confirmed":
                 (self.expired_policies if is_expired(rec, self.now) else self.policies).append(rec)
-        # Newest decision first when two exist for one fingerprint.
+        # Newest decision first when two exist for one fingerprint; equally new ones by id.
+        self.decisions.sort(key=lambda r: str(r.get("id") or ""))
         self.decisions.sort(key=lambda r: r.get("updated") or r.get("date") or "", reverse=True)
         self.policy_by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.policy_globbed: list[dict[str, Any]] = []
@@ -244,7 +245,7 @@ class Triage:
                     if not changed:
                         continue
                     d = min(changed, key=lambda c: (c.get("occurrence", 0) != f.occurrence,
-                                                    abs(int(c.get("line") or 0) - f.line)))
+                                                    abs(int(c.get("line") or 0) - f.line), c["id"]))
                     used.add(d["id"])
                     s.status, s.decision, s.reason, s.via = "stale", d["id"], d.get("reason"), "decision"
                     s.suggestion = (f"the flagged code changed since it was judged {d['decision']} "
@@ -299,7 +300,7 @@ def suggest_policies(records: Iterable[dict[str, Any]],
     out: list[dict[str, Any]] = []
     claimed: set[tuple[str, str, str]] = set()
     # Deepest directory first: suggest the narrowest glob that gathers enough decisions.
-    for (tool, rule, glob), members in sorted(groups.items(), key=lambda kv: -kv[0][2].count("/")):
+    for (tool, rule, glob), members in sorted(groups.items(), key=lambda kv: (-kv[0][2].count("/"), kv[0])):
         if len(members) < minimum:
             continue
         ids = {d["id"] for d in members}
@@ -311,7 +312,7 @@ def suggest_policies(records: Iterable[dict[str, Any]],
         reasons: dict[str, int] = defaultdict(int)
         for d in members:
             reasons[d.get("reason", "")] += 1
-        reason = max(reasons.items(), key=lambda kv: kv[1])[0]
+        reason = min(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[0]  # most common; ties by text
         out.append({"tool": tool, "rule": rule, "paths": glob, "count": len(ids),
                     "decisions": sorted(ids), "reason": reason,
                     "command": f"teamlore security policy add --rule {rule} --paths '{glob}' "

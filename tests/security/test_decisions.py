@@ -191,3 +191,16 @@ def test_cached_findings_are_redacted(mem, tmp_path):
     assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in cached
     [rid] = mem.decide([s.finding.fingerprint], "false_positive", "revoked test token")
     assert mem.status(mem.last_findings())[0].decision == rid
+
+
+def test_policy_suggestion_ties_break_by_text_not_record_order():
+    from memory_store.security.triage import suggest_policies
+
+    def decision(n: int, reason: str) -> dict:
+        return {"type": "decision", "status": "confirmed", "decision": "false_positive", "id": f"d{n}",
+                "tool": "bandit", "rule": "B101", "path": f"tests/test_{n}.py", "reason": reason}
+
+    records = [decision(0, "zz later"), decision(1, "aa first"), decision(2, "zz later"), decision(3, "aa first")]
+    for ordered in (records, records[::-1]):
+        [sug] = suggest_policies(ordered, minimum=4)
+        assert (sug["paths"], sug["reason"], sug["decisions"]) == ("tests/**", "aa first", ["d0", "d1", "d2", "d3"])
