@@ -97,15 +97,18 @@ def test_interval_comes_from_backtest_errors() -> None:
 
 
 def test_interval_covers_about_80_percent_out_of_sample() -> None:
+    # 400 fixed series: the binomial spread of the coverage is about 2 points, so the band
+    # 72-88 % holds a true 80 % interval and rejects one half as wide again (about 90 %)
+    # or six tenths as wide (about 55 %).
     hits = total = 0
-    for seed in range(12):
+    for seed in range(400):
         series = flat_noisy(60, seed)
         fc = forecast(series[:48], horizons=(90,))
         actual = series[50][1]  # ~90 days after the last point used
         row = fc.forecast[0]
         total += 1
         hits += row["low"] <= actual <= row["high"]
-    assert 0.55 <= hits / total <= 1.0
+    assert 0.72 <= hits / total <= 0.88
 
 
 def test_backtest_is_rolling_origin_without_peeking() -> None:
