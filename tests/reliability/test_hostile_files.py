@@ -128,7 +128,13 @@ async def test_language_server_stays_up_with_hostile_files(client: LanguageClien
     (bugs / "bug-late.json").write_text("{not json")
     (bugs / "bug-late-deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (bugs / "bug-late-link.json").symlink_to("/etc/hostname")
-    await asyncio.sleep(0.5)  # let the watcher's debounced reload run
+    late = ("bug-late.json", "bug-late-deep.json", "bug-late-link.json")
+
+    def reload_reported() -> bool:  # the watcher's reload logs each file it skipped
+        logged = "\n".join(m.message for m in client.log_messages)
+        return all(name in logged for name in late)
+
+    await wait_until(reload_reported, what="the reload to report the late hostile files")
     assert markdown_text(GOOD_FIX) in await hover()
     assert client.protocol.writer is not None
     after = fingerprint(ws.store)
