@@ -155,10 +155,27 @@ async def test_policy_suggested_after_similar_decisions_and_applied(client: Lang
     await wait_until(lambda: not findings(client, uris[3], "B101"), what="finding covered by the policy")
 
 
-async def test_status_command_counts_findings_and_records(client: LanguageClient):
-    status = await execute(client, "teamlore.status", [{"uri": from_fs_path(str(root_of(client)))}])
+@pytest_lsp.fixture(config=CONFIG, scope="module")
+async def fresh(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
+    """A server of its own on an empty workspace (no state left by the other tests)."""
+    await start_session(lsp_client, "neovim", make_workspace(tmp_path_factory, "sec-status"))
+    yield
+    await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
+
+
+async def test_status_command_counts_findings_and_records(fresh: LanguageClient):
+    root = root_of(fresh)
+    uri = open_doc(fresh, root / "tools" / "counted.py", SOURCE)
+    forward(fresh, uri, [diag_json(line, 11, 43, "subprocess call with shell=True identified", source="bandit",
+                                   code="B602", severity=2) for line in (4, 8)])
+    first, _ = await wait_until(lambda: len(findings(fresh, uri, "B602")) == 2 and findings(fresh, uri, "B602"),
+                                what="two findings")
+    await execute(fresh, "teamlore.markFalsePositive", [{"findings": [first.data], "uri": uri,
+                                                         "reason": "counted by the status"}])
+    await wait_until(lambda: len(findings(fresh, uri, "B602")) == 1, what="one finding suppressed")
+    status = await execute(fresh, "teamlore.status", [{"uri": from_fs_path(str(root))}])
     assert status["bugs"] == {"records": 0, "unreadable": 0}
-    assert status["findings"]["suppressed"] >= 4 and status["findings"]["active"] == 0
+    assert status["findings"] == {"active": 1, "suppressed": 1, "stale": 0}
     assert status["debt"] is None  # no debt snapshots in this workspace
 
 
