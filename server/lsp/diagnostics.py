@@ -29,27 +29,21 @@ SOURCE = "teamlore"
 SECURITY_TOOLS = ("bandit", "semgrep", "ruff", "codeql")
 
 
-class _ErrorDataRequired(TypedDict):
-    teamlore: Literal["error"]
+class _ErrorKeys(TypedDict):
     error: str
     """The error text, as it is looked up in the bug memory."""
     matches: list[str]
     """Ids of the bug records shown for it, best first."""
 
 
-class ErrorData(_ErrorDataRequired, total=False):
-    """``Diagnostic.data`` of an error teamlore knows past fixes for."""
-
+class _ErrorExtras(TypedDict, total=False):
     folder: str
     """Uri of the workspace folder whose memory matched."""
     command: str | None
     """The terminal command whose output held the error."""
 
 
-class FindingData(TypedDict, total=False):
-    """``Diagnostic.data`` of a security finding with its triage state."""
-
-    teamlore: Literal["finding"]
+class _FindingKeys(TypedDict, total=False):
     tool: str
     rule: str
     path: str
@@ -66,27 +60,25 @@ class FindingData(TypedDict, total=False):
     suggested_decision: str | None
 
 
-class DiagnosticData(TypedDict, total=False):
+class ErrorData(_ErrorKeys, _ErrorExtras):
+    """``Diagnostic.data`` of an error teamlore knows past fixes for."""
+
+    teamlore: Literal["error"]
+
+
+class FindingData(_FindingKeys, total=False):
+    """``Diagnostic.data`` of a security finding with its triage state."""
+
+    teamlore: Literal["finding"]
+
+
+class DiagnosticData(_ErrorExtras, _FindingKeys, total=False):
     """``Diagnostic.data`` as sent back by the editor: the keys of :class:`ErrorData` and
     :class:`FindingData`, any of them possibly missing (the editor may drop or alter data)."""
 
     teamlore: str
     error: str
     matches: list[str]
-    folder: str
-    command: str | None
-    tool: str
-    rule: str
-    path: str
-    line: int
-    message: str
-    severity: str | None
-    fingerprint: str | None
-    status: str
-    decision: str | None
-    reason: str | None
-    suggestion: str | None
-    suggested_decision: str | None
 
 
 def data_of(diag: types.Diagnostic) -> DiagnosticData:
