@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from memory_store import confine
-from memory_store.jsonio import MAX_DEPTH, MAX_FILE_BYTES, _depth
+from memory_store.jsonio import MAX_DEPTH, MAX_FILE_BYTES, nested_too_deep
 
 DECLINED: Any = object()
 """Returned instead of a value: take the reference way (:func:`memory_store.jsonio.read_json`)."""
@@ -41,7 +41,7 @@ def decode_strict(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
         obj = _DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # too deep: the reference way says so
         return DECLINED
-    if raw.count(b"[") + raw.count(b"{") > max_depth and _depth(obj, max_depth) > max_depth:
+    if nested_too_deep(raw, obj, max_depth):
         return DECLINED
     return obj
 

@@ -97,7 +97,7 @@ def loads_input(text: str, max_depth: int = MAX_DEPTH) -> Any:
         raise JsonInputError(f"non-finite number refused: {exc}") from None
     except RecursionError:
         raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
-    if text.count("[") + text.count("{") > max_depth and _depth(obj, max_depth) > max_depth:
+    if nested_too_deep(text, obj, max_depth):
         raise JsonInputError(f"JSON nested deeper than {max_depth} levels")
     return obj
 
@@ -138,6 +138,13 @@ PRIVATE_MODE = 0o600
 
 def atomic_write_json(path: Path, obj: Any, mode: int = confine.FILE_MODE) -> None:
     atomic_write_text(path, dumps(obj), mode)
+
+
+def nested_too_deep(text: str | bytes, obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj``, parsed from ``text``, nests deeper than ``limit``. Walking the value is
+    needed only when the text holds more brackets than the limit, which is rare."""
+    opening = (text.count(b"[") + text.count(b"{")) if isinstance(text, bytes) else (text.count("[") + text.count("{"))
+    return opening > limit and _depth(obj, limit) > limit
 
 
 def _depth(obj: Any, limit: int) -> int:
@@ -238,6 +245,6 @@ def read_json(path: Path, *, confine_to: Path | None = None, max_bytes: int = MA
     except RecursionError:
         raise fail("JSON nested too deeply") from None
     # Nesting can only exceed the limit when there are more brackets than the limit.
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+    if nested_too_deep(text, obj):
         raise fail(f"JSON nested deeper than {MAX_DEPTH} levels")
     return obj
