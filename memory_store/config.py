@@ -232,13 +232,12 @@ class ProjectConfig:
         section, name = dotted.split(".", 1)
         return getattr(getattr(self, section), name)
 
-    def withheld_notice(self) -> str | None:
-        """One line telling the user what is ignored and how to allow it (None: nothing is)."""
+    def withheld_notice(self, how: str = "run `teamlore allow` in this repository") -> str | None:
+        """One line telling the user what is ignored and ``how`` to allow it (None: nothing is)."""
         if not self.withheld:
             return None
         parts = ", ".join(f"{w.key} ({w.why})" for w in self.withheld)
-        return (f"this repository's .teamlore/config.toml sets {parts}; ignored until you review them and run "
-                f"`teamlore allow` in this repository")
+        return f"this repository's .teamlore/config.toml sets {parts}; ignored until you review them and {how}"
 
 
 def user_config_path() -> Path:

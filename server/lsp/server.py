@@ -266,11 +266,9 @@ class TeamloreServer(LanguageServer):
         if key in self._consent_asked or self.loop is None or self.loop.is_closed():
             return
         self._consent_asked.add(key)
-        notice = config.withheld_notice() or ""
-        log.warning("%s: %s", folder, notice)
+        log.warning("%s: %s", folder, config.withheld_notice())
         values = "; ".join(f"{w.key} = {json.dumps(w.value, ensure_ascii=True)}" for w in config.withheld)
-        message = f"teamlore: {folder.name}: {notice.replace('run `teamlore allow` in this repository', 'allow')}" \
-                  f" Values: {values}"
+        message = f"teamlore: {folder.name}: {config.withheld_notice('allow')} Values: {values}"
 
         async def ask() -> None:
             try:
