@@ -7,6 +7,7 @@ and a record's commit url is linked only when it is ``https:``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,19 @@ def _code(text: object) -> str:
 def _text(text: Any, limit: int = 160) -> str:
     """Untrusted text on one line, shown literally."""
     return markdown_text(_one_line(text, limit))
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w.<>-]*")
+
+
+def _reason(reason: object) -> str:
+    """A match reason; the names in "shared frames: os.__getitem__, app.load" (frames,
+    libraries) become code spans, so ``__x__`` reads as a name, never as bold."""
+    label, sep, names = str(reason).partition(": ")
+    items = [n.strip() for n in names.split(",")]
+    if sep and all(_IDENTIFIER.fullmatch(n) for n in items):
+        return f"{_text(label)}: " + ", ".join(_code(n) for n in items)
+    return _text(reason)
 
 
 def _date(value: Any) -> str:
@@ -81,11 +95,12 @@ def _authorship(rec: dict[str, Any]) -> list[str]:
 
 
 def match_markdown(match: Match, n: int, link: str | None = None) -> str:
-    """One past fix; ``link``: where the record file can be opened."""
+    """One past fix, one paragraph per line (a single newline is a soft break in markdown:
+    the lines would run together); ``link``: where the record file can be opened."""
     rec = match.record
     lines = [f"**{n}. Fix:** {_text(rec.get('fix') or '(no fix text)', 400)}"]
     if rec.get("root_cause"):
-        lines.append(f"   *Root cause:* {_text(rec['root_cause'], 300)}")
+        lines.append(f"*Root cause:* {_text(rec['root_cause'], 300)}")
     meta = _authorship(rec)
     if _date(rec.get("created")):
         meta.append(_text(_date(rec.get("created"))))
@@ -94,13 +109,13 @@ def match_markdown(match: Match, n: int, link: str | None = None) -> str:
     commit = _commit(rec)
     if commit:
         meta.append(commit)
-    lines.append("   " + " · ".join(meta))
-    reasons = ", ".join(_text(r) for r in match.reasons)
+    lines.append(" · ".join(meta))
+    reasons = ", ".join(_reason(r) for r in match.reasons)
     score = f"score {float(match.score or 0):.2f}"
     # the link is the server's own (file: uri of the record, made only for a safe record id)
     record_id = f"[{_code(rec.get('id'))}]({link})" if link else _code(rec.get("id"))
-    lines.append(f"   *Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · {record_id}")
-    return "\n".join(lines)
+    lines.append(f"*Matched:* {score}" + (f" — {reasons}" if reasons else "") + f" · {record_id}")
+    return "\n\n".join(lines)
 
 
 def hover_markdown(error: str, matches: list[Match], stats: Any = None, weak: list[Match] | None = None,
@@ -111,7 +126,7 @@ def hover_markdown(error: str, matches: list[Match], stats: Any = None, weak: li
     head = f"**teamlore** · {_code(error.strip().splitlines()[-1] if error.strip() else error)}"
     if not matches and weak:
         best = weak[0]
-        reasons = ", ".join(_text(r) for r in best.reasons)
+        reasons = ", ".join(_reason(r) for r in best.reasons)
         return (f"{head}\n\nNo confident past fix for this error. The closest record "
                 f"(score {float(best.score or 0):.2f}{' — ' + reasons if reasons else ''}) may not apply:"
                 f" {_text(best.record.get('fix') or '', 200)} · {_code(best.record.get('id'))}\n\n"
@@ -122,7 +137,7 @@ def hover_markdown(error: str, matches: list[Match], stats: Any = None, weak: li
     parts = [head, "", f"**Seen before:** {count} past fix{'es' if count != 1 else ''}."]
     stats_line = _stats_line(stats)
     if stats_line:
-        parts.append(stats_line)
+        parts += ["", stats_line]
     parts.append("")
     for n, m in enumerate(matches[:MAX_FIXES_SHOWN], 1):
         parts.append(match_markdown(m, n, (links or {}).get(str(m.record.get("id")))))
