@@ -48,10 +48,17 @@ def _links(mem: FolderMemory, matches: list[Any]) -> dict[str, str]:
 
 def _render(mem: FolderMemory, errors: list[tuple[str, bool]]) -> str | None:
     """Markdown for ``(error text, quiet)`` pairs; a quiet one (a warning) is left out
-    unless the memory has something for it."""
+    unless the memory has something for it. Each record is shown once: an error whose
+    fixes were all shown for an earlier one (a terminal error and the same error forwarded
+    from a linter) is left out."""
     parts = []
+    shown: set[str] = set()
     for text, quiet in errors:
-        matches = mem.match(text)
+        found = mem.match(text)
+        matches = [m for m in found if str(m.record.get("id")) not in shown]
+        if found and not matches:
+            continue
+        shown.update(str(m.record.get("id")) for m in matches)
         stats = mem.fix_time_stats(matches) if matches else None
         weak = [] if matches else mem.match(text, limit=1, include_weak=True)
         if quiet and not matches and not weak:
