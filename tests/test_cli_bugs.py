@@ -138,7 +138,7 @@ def test_match_table_shows_fix_and_fix_time(seeded: tuple[Workspace, dict[str, s
     flat = " ".join(out.stdout.split())
     words = set(flat.split())
     assert {"add", "structlog", "requirements.txt", "reinstall", "dependency"} <= words
-    assert "took 26 min (median; range 12 min to 40 min, 2 recorded)" in flat
+    assert "took 26 min (median of 2; range 12 min to 40 min)" in flat
 
 
 def test_match_batch_in_order_with_bad_lines(seeded: tuple[Workspace, dict[str, str]]) -> None:
@@ -234,7 +234,7 @@ def test_import_shows_progress(workspace: Workspace, monkeypatch: pytest.MonkeyP
     src = write(workspace.root.parent / "in.jsonl", "\n".join(lines) + "\n")
     assert main(["--root", str(workspace.root), "bugs", "import", str(src)]) == 0
     assert ("importing", 5) in seen
-    assert "imported 5 record(s)" in capsys.readouterr().out
+    assert "imported 5 records" in capsys.readouterr().out
 
 
 def test_list_and_show(seeded: tuple[Workspace, dict[str, str]]) -> None:

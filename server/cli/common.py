@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.segment import Segment
@@ -67,10 +69,17 @@ class _SafeConsole(Console):
         return super().render_str(terminal_text(text), **kwargs)
 
 
+def colour_wanted() -> bool:
+    """False when ``NO_COLOR`` is set (https://no-color.org) or the terminal is ``dumb``."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def safe_console(stderr: bool = False) -> Console:
     """A console that shows text literally: no rich markup unless ``markup=True`` is passed,
-    no terminal control characters whatever is printed (strings, tables, text objects)."""
-    console = _SafeConsole(stderr=stderr, soft_wrap=True, highlight=False, markup=False)
+    no terminal control characters whatever is printed (strings, tables, text objects).
+    Styles are written only to a terminal, and not at all under ``NO_COLOR``."""
+    kwargs: dict[str, Any] = {} if colour_wanted() else {"color_system": None}
+    console = _SafeConsole(stderr=stderr, soft_wrap=True, highlight=False, markup=False, **kwargs)
     console.push_render_hook(_TerminalSafeHook())
     return console
 
@@ -97,14 +106,10 @@ class Context:
         sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
         sys.stdout.flush()
 
-    def table(self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """A table of values shown literally (text is never read as markup)."""
-        table = Table(title=None if title is None else literal(title), show_lines=False, header_style="bold")
-        for col in columns:
-            table.add_column(literal(col), overflow="fold")
-        for row in rows:
-            table.add_row(*(literal("" if v is None else v) for v in row))
-        self.out.print(table)
+    def table(self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+              show_lines: bool = False) -> None:
+        """A table of values shown literally (see :func:`print_table`)."""
+        print_table(self.out, title, columns, rows, show_lines=show_lines)
 
     def progress(self, items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         """Iterate with a progress bar on stderr (hidden when stderr is not a terminal)."""
@@ -122,6 +127,85 @@ class Context:
 def literal(value: Any, style: str = "") -> Text:
     """``value`` as rich text shown exactly as written (no markup), without control characters."""
     return Text(terminal_text(value), style=style)
+
+
+def _cell(value: Any) -> Text:
+    if isinstance(value, Text):
+        return value
+    if value is None or value == ():
+        return Text("")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return literal(value)
+
+
+def _longest_word(text: Text) -> int:
+    return max((cell_len(word) for word in text.plain.split()), default=0)
+
+
+def _longest_line(text: Text) -> int:
+    return max((cell_len(line) for line in text.plain.splitlines()), default=0)
+
+
+def _share_out(mins: list[int], maxs: list[int], room: int) -> list[int]:
+    """Column widths from ``mins`` up to ``maxs`` within ``room``: spare space goes to the
+    columns that want more, in proportion to what they lack."""
+    widths = list(mins)
+    spare = room - sum(mins)
+    wants = [mx - mn for mn, mx in zip(mins, maxs, strict=True)]
+    if sum(wants) <= spare:
+        return list(maxs)
+    total = sum(wants)
+    for i, want in enumerate(wants):
+        widths[i] += want * spare // total if total else 0
+    for i in sorted(range(len(wants)), key=lambda i: -(wants[i] - (widths[i] - mins[i]))):
+        if sum(widths) >= room:
+            break
+        if widths[i] < maxs[i]:
+            widths[i] += 1
+    return widths
+
+
+def print_table(console: Console, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                show_lines: bool = False) -> None:
+    """Print ``rows`` under ``columns`` without ever breaking a word: ids, fingerprints, paths
+    and dotted names stay whole, so they can be double-clicked and pasted.
+
+    Every column is at least as wide as its longest word; when the terminal is too narrow for
+    that, the rows are printed as a list instead (the first column as a heading, the others
+    as ``name: value`` lines, like ``gh``). Columns empty in every row are left out, and
+    ``None`` shows as nothing.
+    """
+    header = [literal(c) for c in columns]
+    cells = [[_cell(v) for v in row] for row in rows]
+    keep = [i for i in range(len(header)) if not cells or any(row[i].plain.strip() for row in cells)]
+    header = [header[i] for i in keep]
+    cells = [[row[i] for i in keep] for row in cells]
+    if title is not None:
+        console.print(literal(title, style="bold"))
+    mins = [max([_longest_word(h)] + [_longest_word(row[i]) for row in cells]) for i, h in enumerate(header)]
+    maxs = [max([_longest_line(h)] + [_longest_line(row[i]) for row in cells]) for i, h in enumerate(header)]
+    room = console.width - (3 * len(header) + 1)  # borders and one space of padding each side
+    if sum(mins) > room:
+        _print_list(console, header, cells)
+        return
+    table = Table(show_lines=show_lines, header_style="bold")
+    for h, width in zip(header, _share_out(mins, maxs, room), strict=True):
+        table.add_column(h, width=max(1, width), overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _print_list(console: Console, header: list[Text], cells: list[list[Text]]) -> None:
+    for n, row in enumerate(cells):
+        if n:
+            console.print()
+        console.print(row[0] if row[0].plain else Text("-"))
+        for name, value in zip(header[1:], row[1:], strict=True):
+            if value.plain.strip():
+                line = Text("  ") + Text(name.plain, style="bold") + Text(": ") + value
+                console.print(Text("\n    ").join(line.split("\n")))
 
 
 def read_text_arg(value: str, what: str = "input", max_bytes: int = MAX_INPUT_BYTES) -> str:
@@ -200,3 +284,30 @@ class ProblemList:
         if self.count > len(self.shown):
             err.print(f"... and {self.count - len(self.shown)} more")
         return CliError(f"{self.count} problems in {subject}; {consequence}")
+
+
+# --- help conventions ------------------------------------------------------------------
+
+JSON_HELP = "print machine-readable JSON instead of text"
+
+EXIT_CODES: tuple[tuple[str, str], ...] = (
+    ("0", "success (`bugs match --exit-code`: a confident match was found)"),
+    ("1", "a check answered no: `doctor` found problems, `bugs match --exit-code` found no confident "
+          "match, `sync status` cannot reach the configured server, `merge-file`/`merge-resolve` left "
+          "conflicts, `security scan`: every scanner failed"),
+    ("2", "usage error or unusable input (bad arguments, unreadable file, unknown id, no workspace); "
+          "one line on stderr, nothing written"),
+    ("126, 127", "`teamlore run`: the command cannot be executed / was not found (otherwise `run` "
+                 "exits with the command's own code)"),
+    ("130", "interrupted (Ctrl-C)"),
+)
+"""The exit codes of every command: shown by ``teamlore --help`` and in the README."""
+
+
+def examples(*lines: str) -> str:
+    """An argparse epilog: ``examples:`` then one indented command line each."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_json_flag(parser: argparse.ArgumentParser, help: str = JSON_HELP) -> None:
+    parser.add_argument("--json", action="store_true", help=help)

@@ -11,8 +11,9 @@ import importlib
 import logging
 import pkgutil
 import sys
+import textwrap
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from memory_store import __version__
 from memory_store.config import load_project_config
@@ -20,27 +21,57 @@ from memory_store.jsonio import MemoryFileError
 from memory_store.sync import hooks as sync_hooks
 from memory_store.workspace import UnsafePathError, Workspace
 from server.cli import commands
-from server.cli.common import CliError, Context
+from server.cli.common import EXIT_CODES, CliError, Context, examples
 from server.text_safety import TerminalSafeFormatter, terminal_text
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # epilogs keep their line breaks
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         self.exit(2, f"teamlore: error: {message}\n")
 
 
+ROOT_HELP = "workspace root (default: TEAMLORE_ROOT or the enclosing git repository)"
+
+
+def _exit_code_epilog() -> str:
+    width = max(len(code) for code, _ in EXIT_CODES)
+    rows = "\n".join(textwrap.fill(meaning.replace("`", ""), 79, initial_indent=f"  {code:<{width}}  ",
+                                   subsequent_indent=" " * (width + 4)) for code, meaning in EXIT_CODES)
+    return (examples("teamlore init", "teamlore bugs match --error err.txt", "teamlore run -- pytest -x",
+                     "teamlore bugs list --root ../other-repo --json")
+            + "\n\nexit codes:\n" + rows
+            + "\n\nNO_COLOR=1 (or output to a pipe) prints no colours; teamlore COMMAND --help for more.")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [p for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for p in dict.fromkeys(action.choices.values())]
+
+
+def _accept_root_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--root DIR`` after any sub-command too (``teamlore bugs list --root X``)."""
+    for child in _subparsers(parser):
+        if "--root" not in child._option_string_actions:
+            child.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
+        _accept_root_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="teamlore", description="A team's memory of past fixes and triage decisions.")
+    parser = _Parser(prog="teamlore", description="A team's memory of past fixes and triage decisions.",
+                     epilog=_exit_code_epilog())
     parser.add_argument("--version", action="version", version=f"teamlore {__version__}")
-    parser.add_argument(
-        "--root", metavar="DIR", help="workspace root (default: TEAMLORE_ROOT or the enclosing git repository)"
-    )
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     parser.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
+    _accept_root_everywhere(parser)
     return parser
 
 

@@ -10,13 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from memory_store.authorship import agent_written
 from memory_store.bugs import capture
 from memory_store.bugs.live import LiveBugMemory
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
-from memory_store.duration import format_minutes
+from memory_store.duration import format_fix_times, format_minutes, plural
 from memory_store.jsonio import (
     MAX_FILE_BYTES,
     MAX_INPUT_BYTES,
@@ -27,7 +25,17 @@ from memory_store.jsonio import (
 )
 from memory_store.record_types import BugRecord
 from memory_store.workspace import ConfinementError, UnsafePathError, check_relative
-from server.cli.common import CliError, Context, ProblemList, literal, non_negative_float, positive_int, read_text_arg
+from server.cli.common import (
+    CliError,
+    Context,
+    ProblemList,
+    add_json_flag,
+    examples,
+    literal,
+    non_negative_float,
+    positive_int,
+    read_text_arg,
+)
 
 IMPORT_FIELDS: dict[str, Any] = {  # field -> what isinstance accepts
     "error": str, "fix": str, "root_cause": str, "file": str, "minutes": (int, float), "author": str}
@@ -36,56 +44,76 @@ IMPORT_WRITERS = 8
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    bugs = sub.add_parser("bugs", help="remembered errors and their fixes")
-    cmds = bugs.add_subparsers(dest="bugs_command", metavar="SUBCOMMAND", parser_class=type(bugs))
+    bugs = sub.add_parser("bugs", help="remembered errors and their fixes",
+                          epilog=examples("teamlore bugs add --error err.txt --fix 'pin numpy<2'",
+                                          "teamlore bugs match --error err.txt", "teamlore bugs pending"))
+    cmds = bugs.add_subparsers(dest="bugs_command", metavar="COMMAND", parser_class=type(bugs))
     bugs.set_defaults(func=lambda ctx: _usage(bugs))
 
-    p = cmds.add_parser("add", help="remember how an error was fixed")
+    p = cmds.add_parser("add", help="remember how an error was fixed",
+                        epilog=examples("teamlore bugs add --error err.txt --fix 'start the db first' --minutes 20",
+                                        "pytest 2>&1 | teamlore bugs add --error - --fix 'pin numpy<2' --json"))
     p.add_argument("--error", required=True, metavar="FILE|-", help="file holding the error text, or - for stdin")
     p.add_argument("--fix", required=True, metavar="TEXT", help="how it was fixed")
-    p.add_argument("--root-cause", default="", metavar="TEXT")
+    p.add_argument("--root-cause", default="", metavar="TEXT", help="why it happened (optional)")
     p.add_argument("--file", metavar="PATH", help="file where the error surfaced (workspace-relative)")
     p.add_argument("--minutes", type=non_negative_float, metavar="N", help="how long the fix took")
     p.add_argument("--author", metavar="NAME", help="default: git config user.name")
-    p.add_argument("--json", action="store_true", help="print {\"id\": ...}")
+    add_json_flag(p, 'print {"id": ..., "created": ...}')
     p.set_defaults(func=run_add)
 
-    p = cmds.add_parser("match", help="find past fixes for an error")
+    p = cmds.add_parser("match", help="find past fixes for an error",
+                        epilog=examples("teamlore bugs match --error err.txt",
+                                        "pytest 2>&1 | teamlore bugs match --error - --exit-code",
+                                        "teamlore bugs match --batch queries.jsonl --json"))
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--error", metavar="FILE|-", help="file holding the error text, or - for stdin")
     src.add_argument("--batch", metavar="FILE.jsonl", help='one query per line: {"error": "..."}')
     p.add_argument("--limit", type=positive_int, default=5, metavar="N", help="at most N matches (default 5)")
     p.add_argument("--all", action="store_true", help="also show weaker candidates (marked not confident)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--exit-code", action="store_true",
+                   help="exit 1 when no confident match is found (with --batch: for any line), 0 otherwise, "
+                        "like git diff --exit-code")
+    add_json_flag(p)
     p.set_defaults(func=run_match)
 
-    p = cmds.add_parser("import", help="bulk-add records from a JSON-lines file")
-    p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--json", action="store_true")
+    p = cmds.add_parser("import", help="bulk-add records from a JSON-lines file",
+                        epilog=examples("teamlore bugs import fixes.jsonl",
+                                        "teamlore bugs import fixes.jsonl --json"))
+    p.add_argument("file", metavar="FILE.jsonl",
+                   help="one record per line: error and fix (required), root_cause, file, minutes, author")
+    add_json_flag(p)
     p.set_defaults(func=run_import)
 
-    p = cmds.add_parser("list", help="list remembered errors")
-    p.add_argument("--json", action="store_true")
+    p = cmds.add_parser("list", help="list remembered errors",
+                        epilog=examples("teamlore bugs list", "teamlore bugs list --json"))
+    add_json_flag(p)
     p.set_defaults(func=run_list)
 
-    p = cmds.add_parser("show", help="show one record")
-    p.add_argument("id")
-    p.add_argument("--json", action="store_true")
+    p = cmds.add_parser("show", help="show one record or pending fix proposal",
+                        epilog=examples("teamlore bugs show bug-0123456789abcdef",
+                                        "teamlore bugs show fix-0123456789abcdef --json"))
+    p.add_argument("id", metavar="ID", help="a record id (bug-...) or a fix proposal id (fix-...)")
+    add_json_flag(p)
     p.set_defaults(func=run_show)
 
-    p = cmds.add_parser("pending", help="fixes noticed by teamlore, waiting for review")
-    p.add_argument("--json", action="store_true")
+    p = cmds.add_parser("pending", help="fixes noticed by teamlore, waiting for review",
+                        epilog=examples("teamlore bugs pending", "teamlore bugs pending --json"))
+    add_json_flag(p)
     p.set_defaults(func=run_pending)
 
-    p = cmds.add_parser("accept", help="store a proposed fix in the memory")
-    p.add_argument("id")
+    p = cmds.add_parser("accept", help="store a proposed fix in the memory",
+                        epilog=examples("teamlore bugs accept fix-0123456789abcdef",
+                                        "teamlore bugs accept fix-0123456789abcdef --fix 'guard the empty list'"))
+    p.add_argument("id", metavar="ID", help="the proposal's id (fix-..., from `teamlore bugs pending`)")
     p.add_argument("--fix", metavar="TEXT", help="fix text (default: the proposal's summary)")
-    p.add_argument("--json", action="store_true")
+    add_json_flag(p)
     p.set_defaults(func=run_accept)
 
-    p = cmds.add_parser("dismiss", help="drop a proposed fix")
-    p.add_argument("id")
-    p.add_argument("--json", action="store_true")
+    p = cmds.add_parser("dismiss", help="drop a proposed fix",
+                        epilog=examples("teamlore bugs dismiss fix-0123456789abcdef"))
+    p.add_argument("id", metavar="ID", help="the proposal's id (fix-..., from `teamlore bugs pending`)")
+    add_json_flag(p)
     p.set_defaults(func=run_dismiss)
 
 
@@ -126,7 +154,8 @@ def _live(ctx: Context) -> LiveBugMemory:
     live = LiveBugMemory(ctx.workspace)
     problems = live.load(save_in_background=True)
     if problems:
-        ctx.err.print(f"teamlore: skipped {len(problems)} unreadable memory file(s); see `teamlore doctor`")
+        ctx.err.print(f"teamlore: skipped {plural(len(problems), 'unreadable memory file')}; "
+                      "see `teamlore doctor`")
     return live
 
 
@@ -140,9 +169,9 @@ def run_match(ctx: Context) -> int:
     matches = _live(ctx).match(text, limit=a.limit, include_weak=a.all)
     if ctx.json:
         ctx.emit_json({"matches": [m.to_json() for m in matches]})
-        return 0
-    _print_matches(ctx, matches)
-    return 0
+    else:
+        _print_matches(ctx, matches)
+    return 1 if a.exit_code and not any(m.confident for m in matches) else 0
 
 
 def _print_matches(ctx: Context, matches: list[Any]) -> None:
@@ -153,24 +182,19 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
                       + ("" if ctx.args.all else " (--all shows weaker candidates)"))
         if not matches:
             return
-    first = matches[0].to_json()
-    table = Table(title=literal(f"past fixes for {first.get('error_type')}"), header_style="bold", expand=True,
-                  show_lines=True)
-    table.add_column("score", no_wrap=True, width=7)
-    table.add_column("fix", ratio=3, overflow="fold")
-    table.add_column("root cause", ratio=2, overflow="fold")
-    table.add_column("why it matched", ratio=2, overflow="fold")
+    rows = []
     for m in matches:
         data = m.to_json()
         fix = literal(data.get("fix") or "(open: no fix recorded yet)")
         fix.append_text(literal(f"\n{data['id']}", style="dim"))
         score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
-        table.add_row(score, fix, literal(data.get("root_cause") or ""), literal("; ".join(data.get("reasons") or [])))
-    ctx.out.print(table)
+        rows.append((score, fix, data.get("root_cause"), "; ".join(data.get("reasons") or [])))
+    ctx.table(f"past fixes for {matches[0].to_json().get('error_type') or 'this error'}",
+              ["score", "fix", "root cause", "why it matched"], rows, show_lines=True)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
-        ctx.out.print(f"past fixes of this pattern took {format_minutes(stats['median'])} (median; range "
-                      f"{format_minutes(stats['min'])} to {format_minutes(stats['max'])}, {stats['n']} recorded)")
+        ctx.out.print("past fixes of this pattern took "
+                      + format_fix_times(stats["median"], stats["min"], stats["max"], stats["n"]))
 
 
 def _match_batch(ctx: Context) -> int:
@@ -185,14 +209,17 @@ def _match_batch(ctx: Context) -> int:
     except UnicodeDecodeError as exc:
         raise CliError(f"--batch: {a.batch} is not UTF-8 text (byte {exc.start})") from None
     live = _live(ctx)
+    unmatched = 0
     for number, line in enumerate(text.splitlines(), start=1):
         query, problem = _batch_query(line)
         if problem is not None:
             ctx.emit_json({"line": number, "error": f"line {number}: {problem}"})
+            unmatched += 1
             continue
         matches = live.match(query, limit=a.limit, include_weak=a.all)
         ctx.emit_json({"line": number, "matches": [m.to_json() for m in matches]})
-    return 0
+        unmatched += not any(m.confident for m in matches)
+    return 1 if a.exit_code and unmatched else 0
 
 
 def _batch_query(line: str) -> tuple[str, str | None]:
@@ -288,7 +315,7 @@ def run_import(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json({"imported": created, "existing": existing, "ids": ids})
     else:
-        ctx.out.print(f"imported {created} record(s)" + (f", {existing} already stored" if existing else ""))
+        ctx.out.print(f"imported {plural(created, 'record')}" + (f", {existing} already stored" if existing else ""))
     return 0
 
 
@@ -316,12 +343,17 @@ def run_list(ctx: Context) -> int:
     if not records:
         ctx.out.print("no bug records yet (add one with `teamlore bugs add`)")
     else:
-        ctx.table(f"{len(records)} remembered error(s)", ["id", "error", "fix", "minutes", "author", "status"],
-                  [(r["id"], f"{b['error_type']}: {b['message']}", b["fix"], b["minutes"], b["author"], b["status"])
-                   for r in records for b in [summary(r)]])
+        ctx.table(plural(len(records), "remembered error"), ["id", "error", "fix", "took", "author", "status"],
+                  [(r["id"], _headline(b["error_type"], b["message"]), b["fix"], format_minutes(b["minutes"]),
+                    b["author"], b["status"]) for r in records for b in [summary(r)]])
     if loaded.problems:
-        ctx.err.print(f"{len(loaded.problems)} unreadable file(s) skipped; see `teamlore doctor`")
+        ctx.err.print(f"{plural(len(loaded.problems), 'unreadable file')} skipped; see `teamlore doctor`")
     return 0
+
+
+def _headline(error_type: Any, message: Any) -> str:
+    """``Type: message``, or whichever of the two is known."""
+    return ": ".join(str(part) for part in (error_type, message) if part)
 
 
 def _edit_text(edit: dict[str, Any]) -> str:
@@ -350,8 +382,9 @@ def run_show(ctx: Context) -> int:
         return 0
     error = rec.get("error") or {}
     edits = "; ".join(_edit_text(e) for e in rec.get("edits") or [] if isinstance(e, dict))
-    rows = [("error", f"{error.get('type')}: {error.get('message')}"), ("fix", rec.get("fix")),
-            ("root cause", rec.get("root_cause")), ("file", rec.get("file")), ("minutes", rec.get("minutes")),
+    rows = [("error", _headline(error.get("type"), error.get("message"))), ("fix", rec.get("fix")),
+            ("root cause", rec.get("root_cause")), ("file", rec.get("file")),
+            ("took", format_minutes(rec.get("minutes"))),
             ("author", rec.get("author")), ("fix text by", rec.get("fix_by")),
             ("accepted by", rec.get("accepted_by")), ("agent-written", "yes" if agent_written(rec) else None),
             ("status", rec.get("status")), ("source", rec.get("source")),
@@ -370,11 +403,11 @@ def _show_proposal(ctx: Context, proposal: dict[str, Any]) -> int:
         ctx.emit_json(proposal)
         return 0
     rows = [("error", proposal.get("headline")), ("summary", proposal.get("summary")),
-            ("minutes", proposal.get("minutes")), ("command", proposal.get("command")),
+            ("took", format_minutes(proposal.get("minutes"))), ("command", proposal.get("command")),
             ("first failure", proposal.get("first_failed")), ("first success", proposal.get("resolved")),
             ("author", proposal.get("author")), ("branch", proposal.get("branch")),
             ("commit", proposal.get("commit")), ("flaky", "yes: the error came back" if proposal.get("flaky") else "")]
-    ctx.table(f"{proposal['id']} (pending: teamlore bugs accept|dismiss {proposal['id']})",
+    ctx.table(f"{proposal['id']} (pending: teamlore bugs accept {proposal['id']}, or dismiss it)",
               ["field", "value"], [(k, v) for k, v in rows if v not in (None, "")])
     if proposal.get("diff"):
         ctx.out.print(proposal["diff"].rstrip())
@@ -392,12 +425,12 @@ def run_pending(ctx: Context) -> int:
     if not proposals:
         ctx.out.print("no fix proposals waiting (they appear when an error captured by `teamlore run` goes away)")
     else:
-        ctx.table(f"{len(proposals)} fix proposal(s)", ["id", "error", "summary", "minutes", "files"],
+        ctx.table(plural(len(proposals), "fix proposal"), ["id", "error", "summary", "took", "files"],
                   [(p["id"] + (" (flaky)" if p.get("flaky") else ""), p.get("headline"), p.get("summary"),
-                    p.get("minutes"), ", ".join(p.get("files") or [])) for p in proposals])
+                    format_minutes(p.get("minutes")), ", ".join(p.get("files") or [])) for p in proposals])
         ctx.out.print("accept: teamlore bugs accept ID [--fix TEXT]   dismiss: teamlore bugs dismiss ID")
     if loaded.problems:
-        ctx.err.print(f"{len(loaded.problems)} unreadable proposal file(s) skipped")
+        ctx.err.print(f"{plural(len(loaded.problems), 'unreadable proposal file')} skipped")
     return 0
 
 
