@@ -7,6 +7,10 @@ local to the machine (``.inbox/`` is git-ignored) and everything in it is redact
 
 Recording a run also feeds fix capture (:mod:`memory_store.bugs.capture`): an error that
 stops occurring on a later run of the same command becomes a fix proposal.
+
+A *clear event* (:meth:`Inbox.record_clear`) in the same log says that every error captured
+before it is no longer current; the log itself is never rewritten. ``asked.json`` remembers
+which fix proposals the editor already offered, so a proposal is offered once.
 """
 
 from __future__ import annotations
@@ -23,13 +27,17 @@ from memory_store import confine
 from memory_store.bugs import capture as fix_capture
 from memory_store.clock import timestamp_iso
 from memory_store.errors import ParsedError, extract_errors, fingerprint
-from memory_store.jsonio import file_lock
+from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.redact import redact
 from memory_store.workspace import ConfinementError, UnsafePathError, Workspace
 
 log = logging.getLogger(__name__)
 
 RUN_SCHEMA = "teamlore.run/1"
+CLEAR_SCHEMA = "teamlore.clear/1"
+ASKED_SCHEMA = "teamlore.asked/1"
+MAX_ASKED = 1000
+"""Proposal ids kept in ``asked.json`` (the oldest are forgotten first)."""
 MAX_OUTPUT_CHARS = 2_000_000
 """Output kept for error extraction: the start and the end of longer outputs."""
 HEAD_CHARS = 256_000
@@ -72,6 +80,11 @@ def error_json(err: ParsedError) -> dict[str, Any]:
     return data
 
 
+def is_clear(event: dict[str, Any]) -> bool:
+    """Whether a logged event is a clear event (errors captured before it are not current)."""
+    return event.get("schema") == CLEAR_SCHEMA
+
+
 class Inbox:
     """Run events of one workspace (``.teamlore/.inbox/``)."""
 
@@ -80,6 +93,7 @@ class Inbox:
         self.dir = workspace.inbox
         self.runs_log = self.dir / "runs.jsonl"
         self._lock = self.dir / ".runs.lock"
+        self.asked_file = self.dir / "asked.json"
 
     def relative_cwd(self, cwd: str | os.PathLike[str] | None) -> str | None:
         """``cwd`` relative to the workspace root ("." for the root); None when outside."""
@@ -132,6 +146,35 @@ class Inbox:
                 log.exception("fix capture failed for %r", command)
         self.append(event)
         return event
+
+    def record_clear(self, ended: float | None = None) -> dict[str, Any]:
+        """Append a clear event: the errors captured so far are no longer shown."""
+        event = {"schema": CLEAR_SCHEMA, "id": f"clear-{uuid.uuid4().hex[:16]}",
+                 "ended": timestamp_iso(time.time() if ended is None else ended)}
+        self.workspace.ensure_store()
+        confine.make_dirs(self.dir)
+        self.append(event)
+        return event
+
+    def asked_proposals(self) -> list[str]:
+        """Ids of the fix proposals already offered in an editor (oldest first)."""
+        if not self.asked_file.exists():
+            return []
+        try:
+            data = read_json(self.asked_file)
+        except MemoryFileError as exc:
+            log.warning("offered fix proposals not read (they may be offered again): %s", exc)
+            return []
+        ids = data.get("proposals") if isinstance(data, dict) else None
+        return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+
+    def mark_asked(self, proposal_id: str) -> None:
+        """Remember that a fix proposal was offered (answered or not)."""
+        self.workspace.ensure_store()
+        confine.make_dirs(self.dir)
+        with file_lock(self.dir / ".asked.lock"):
+            ids = [i for i in self.asked_proposals() if i != proposal_id] + [proposal_id]
+            atomic_write_json(self.asked_file, {"schema": ASKED_SCHEMA, "proposals": ids[-MAX_ASKED:]})
 
     def append(self, event: dict[str, Any]) -> None:
         """Append one event (never through a symlink: see :mod:`memory_store.confine`)."""

@@ -270,7 +270,8 @@ def test_threshold_is_configurable(store: BugStore) -> None:
 def test_match_json_shape(store: BugStore) -> None:
     rec = record(store, STRUCTLOG_LINUX, "add structlog", root_cause="never declared")
     out = BugIndex([rec]).match(STRUCTLOG_WINDOWS)[0].to_json()
-    assert set(out) == {"id", "score", "fix", "root_cause", "error_type", "message", "reasons", "confident"}
+    assert set(out) == {"id", "author", "created", "score", "fix", "root_cause", "error_type", "message", "reasons",
+                        "confident"}
     assert out["error_type"] == "ModuleNotFoundError" and out["root_cause"] == "never declared"
     assert out["score"] == round(out["score"], 3) and 0.0 <= out["score"] <= 1.0
 

@@ -114,6 +114,8 @@ class Match:
         error = self.record.get("error") or {}
         return {
             "id": self.record.get("id"),
+            "author": self.record.get("author") or "",
+            "created": self.record.get("created") or "",
             "score": round(self.score, 3),
             "fix": self.record.get("fix", ""),
             "root_cause": self.record.get("root_cause", ""),

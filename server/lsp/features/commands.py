@@ -179,7 +179,8 @@ async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
                    f"{_one_line(error.strip().splitlines()[-1], 80)}. Best: {_one_line(best.get('fix') or '', 160)}")
     else:
         message = f"teamlore: no past fix recorded for {_one_line(error.strip().splitlines()[-1], 80)}"
-    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+    if not flag_field(cmd, obj, "quiet"):  # quiet: the editor shows the result itself
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
     return result
 
 

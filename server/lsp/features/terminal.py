@@ -3,14 +3,18 @@
 
 Each error of a failed run becomes a diagnostic (source ``teamlore``) on the line of the
 innermost in-app frame of its traceback; the message says how many fixes the memory has
-for it. The latest run of a command decides: a later success clears its diagnostics.
-A passing run may also leave fix proposals, offered with ``window/showMessageRequest``.
+for it. The latest run of a command decides: a later success (``teamlore run`` or an editor
+terminal) clears its diagnostics, and ``teamlore.clearTerminalErrors`` clears them all. An
+editor terminal's passing run is recorded only when that command's latest run failed.
+A passing run may also leave fix proposals, offered once each with
+``window/showMessageRequest`` unless the memory already holds a fix for that error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,10 +25,12 @@ from pygls.uris import from_fs_path, to_fs_path
 from memory_store.bugs import capture
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
-from memory_store.inbox import Inbox
+from memory_store.inbox import Inbox, is_clear
+from memory_store.redact import redact
 from memory_store.workspace import UnsafePathError
 from server.lsp import events
 from server.lsp.diagnostics import SOURCE, TERMINAL_PREFIX, ErrorData
+from server.lsp.features.commands import memory_of, one_object
 from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.render import _one_line
@@ -33,6 +39,7 @@ from server.lsp.server import TeamloreServer
 log = logging.getLogger(__name__)
 
 METHOD = "teamlore/terminalOutput"
+CLEAR = "teamlore.clearTerminalErrors"
 MAX_OUTPUT_CHARS = 50_000_000
 REPLAY_WINDOW = timedelta(hours=24)
 """At start-up, runs older than this are not turned into diagnostics."""
@@ -40,8 +47,16 @@ SAVE = "Save"
 DISMISS = "Dismiss"
 
 
+def _same_command(command: str) -> str:
+    """One spelling per command line, so `:terminal pytest  -x` and `teamlore run -- pytest -x` agree."""
+    try:
+        return shlex.join(shlex.split(command))
+    except ValueError:  # unbalanced quotes
+        return " ".join(command.split())
+
+
 def command_key(event: dict[str, Any]) -> str:
-    return f"{TERMINAL_PREFIX}{event.get('cwd') or '.'}:{event.get('command') or ''}"
+    return f"{TERMINAL_PREFIX}{event.get('cwd') or '.'}:{_same_command(str(event.get('command') or ''))}"
 
 
 def _recent(event: dict[str, Any]) -> bool:
@@ -64,7 +79,9 @@ class Terminal:
         self.ls = ls
         self.cursors: dict[str, int] = {}
         self.latest: dict[str, dict[str, dict[str, Any]]] = {}
-        """folder uri -> command key -> latest run event."""
+        """folder uri -> command key -> latest run event (since the last clear)."""
+        self.failing: dict[str, set[str]] = {}
+        """folder uri -> keys of the commands whose latest run failed (whatever its age)."""
         self.asked: set[str] = set()
         self._lock = asyncio.Lock()
 
@@ -102,7 +119,10 @@ class Terminal:
         latest = self.latest.setdefault(mem.folder_uri, {})
         changed: dict[str, dict[str, Any]] = {}
         for event in events:
-            if isinstance(event, dict) and isinstance(event.get("command"), str):
+            if isinstance(event, dict) and is_clear(event):
+                changed.update({key: {"cleared": True} for key in latest})
+                latest.clear()
+            elif isinstance(event, dict) and isinstance(event.get("command"), str):
                 key = command_key(event)
                 latest[key] = changed[key] = event
         if not changed:
@@ -124,12 +144,22 @@ class Terminal:
                 touched.add(uri)
         self.ls.publish_all(touched)
 
+    def _note_outcomes(self, mem: FolderMemory, events: list[dict[str, Any]]) -> None:
+        failing = self.failing.setdefault(mem.folder_uri, set())
+        for event in events:
+            if isinstance(event, dict) and isinstance(event.get("command"), str):
+                if event.get("exit_code") in (0, None):
+                    failing.discard(command_key(event))
+                else:
+                    failing.add(command_key(event))
+
     async def inbox_changed(self, mem: FolderMemory) -> None:
         async with self._lock:
             inbox = Inbox(mem.workspace)
             cursor = self.cursors.get(mem.folder_uri)
             events, new_cursor = await asyncio.to_thread(inbox.events_since, cursor)
             self.cursors[mem.folder_uri] = new_cursor
+        self._note_outcomes(mem, events)
         if cursor is None:  # start-up replay: old failures are history, not current errors
             events = [e for e in events if isinstance(e, dict) and _recent(e)]
             self.ls.spawn(self.offer_proposals(mem), "offer fix proposals")  # waiting from earlier sessions
@@ -160,25 +190,47 @@ class Terminal:
         if mem is None:
             log.info("%s outside any workspace folder ignored", METHOD)
             return
+        inbox = Inbox(mem.workspace)
+        cwd = cwd or str(mem.workspace.root)
+        if code == 0:
+            key = command_key({"cwd": await asyncio.to_thread(inbox.relative_cwd, cwd), "command": redact(command)})
+            if key not in self.failing.get(mem.folder_uri, set()):
+                return  # nothing of this command to clear or to propose: not logged
         try:
-            event = await asyncio.to_thread(Inbox(mem.workspace).record_run, command,
-                                            cwd or str(mem.workspace.root), code, output)
+            event = await asyncio.to_thread(inbox.record_run, command, cwd, code, output)
         except (OSError, ValueError) as exc:
             log.warning("cannot record the output of %r: %s", _one_line(command, 80), exc)
             return
+        self._note_outcomes(mem, [event])
         await self.apply(mem, [event])
+
+    async def clear(self, mem: FolderMemory) -> int:
+        """Clear the folder's terminal errors, now and after a restart; returns how many
+        commands had errors shown. The run log is appended to, never rewritten."""
+        event = await asyncio.to_thread(Inbox(mem.workspace).record_clear)
+        shown = sum(1 for e in self.latest.get(mem.folder_uri, {}).values() if e.get("exit_code") not in (0, None))
+        await self.apply(mem, [event])
+        return shown
 
     # -- fix proposals -------------------------------------------------------------------
     async def offer_proposals(self, mem: FolderMemory) -> None:
         window = self.ls.client_capabilities.window
         if window is None or window.show_message is None:
             return
-        proposals = await asyncio.to_thread(capture.pending, mem.workspace)
+        inbox = Inbox(mem.workspace)
+        proposals, asked = await asyncio.to_thread(lambda: (capture.pending(mem.workspace), inbox.asked_proposals()))
+        self.asked.update(asked)
         for proposal in proposals:
             pid = proposal["id"]
             if pid in self.asked:
                 continue
             self.asked.add(pid)
+            if await asyncio.to_thread(self._remembered, mem, proposal):
+                continue  # kept in the pending list; asking would only repeat the memory
+            try:  # before asking: a prompt left unanswered (editor closed) is not asked again
+                await asyncio.to_thread(inbox.mark_asked, pid)
+            except (OSError, ValueError) as exc:
+                log.warning("cannot remember that fix proposal %s was offered: %s", pid, exc)
             error = _one_line(proposal.get("headline") or proposal.get("error") or pid, 120)
             summary = _one_line(proposal.get("summary") or "", 160)
             message = f"Save how you fixed `{error}`?" + (f" ({summary})" if summary else "")
@@ -197,6 +249,12 @@ class Terminal:
             except Exception as exc:
                 log.warning("fix proposal %s: %s", pid, exc)
 
+    @staticmethod
+    def _remembered(mem: FolderMemory, proposal: dict[str, Any]) -> bool:
+        """Whether the memory already holds a confident fix for the proposal's error."""
+        error = proposal.get("error") or proposal.get("headline")
+        return isinstance(error, str) and bool(error.strip()) and bool(mem.match(error, limit=1))
+
 
 def register(server: TeamloreServer) -> None:
     terminal = Terminal(server)
@@ -210,3 +268,9 @@ def register(server: TeamloreServer) -> None:
             log.warning("ignored %s: expected an object", METHOD)
             return
         await terminal.terminal_output(params)
+
+    @server.command(CLEAR)
+    async def clear_terminal_errors(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+        """Argument ``{uri?}``: the folder holding it (default: the first)."""
+        mem = await memory_of(ls, CLEAR, one_object(CLEAR, args))
+        return {"cleared": await terminal.clear(mem)}
