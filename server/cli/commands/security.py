@@ -7,82 +7,105 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from memory_store.duration import plural
 from memory_store.jsonio import atomic_write_json
 from memory_store.security.api import SecurityMemory, UnknownFingerprintError
 from memory_store.security.decisions import DecisionError, is_expired
 from memory_store.security.findings import ReportError
 from memory_store.security.scanners import SCANNERS
 from memory_store.security.triage import TriageResult
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, add_json_flag, examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("security", help="security findings and the team's triage decisions")
-    ss = p.add_subparsers(dest="security_command", metavar="SUBCOMMAND", required=True,
+    p = sub.add_parser("security", help="security findings and the team's triage decisions",
+                       epilog=examples("teamlore security scan", "teamlore security report"))
+    ss = p.add_subparsers(dest="security_command", metavar="COMMAND", required=True,
                           parser_class=type(p))
 
-    q = ss.add_parser("ingest", help="read bandit / semgrep JSON or SARIF reports and apply decisions")
-    q.add_argument("reports", nargs="+", metavar="REPORT")
-    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q = ss.add_parser("ingest", help="read bandit / semgrep JSON or SARIF reports and apply decisions",
+                      epilog=examples("bandit -r src -f json -o bandit.json; teamlore security ingest bandit.json",
+                                      "teamlore security ingest semgrep.sarif --json"))
+    q.add_argument("reports", nargs="+", metavar="REPORT", help="a bandit or semgrep JSON report, or SARIF")
+    add_json_flag(q)
     q.set_defaults(func=run_ingest)
 
-    q = ss.add_parser("scan", help="run the installed scanners (bandit, semgrep, ruff) and apply decisions")
-    q.add_argument("paths", nargs="*", metavar="PATHS")
+    q = ss.add_parser("scan", help="run the installed scanners (bandit, semgrep, ruff) and apply decisions",
+                      epilog=examples("teamlore security scan", "teamlore security scan src/ --tool bandit"))
+    q.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="files or directories to scan (default: the whole workspace)")
     q.add_argument("--tool", action="append", choices=SCANNERS,
                    help="scanner to run (repeatable; default: bandit and semgrep, ruff without bandit)")
-    q.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(q)
     q.set_defaults(func=run_scan)
 
-    q = ss.add_parser("decide", help="record a triage decision for findings of the last ingest/scan")
-    q.add_argument("fingerprints", nargs="+", metavar="FINGERPRINT")
+    q = ss.add_parser("decide", help="record a triage decision for findings of the last ingest/scan",
+                      epilog=examples("teamlore security decide 0123abcd4567ef890123abcd --false-positive "
+                                      "--reason 'test fixture'",
+                                      "teamlore security decide FP1 FP2 --accepted-risk --reason 'internal only' "
+                                      "--expires 2027-01-31"))
+    q.add_argument("fingerprints", nargs="+", metavar="FINGERPRINT",
+                   help="a finding's fingerprint, as shown by scan, ingest or report")
     kind = q.add_mutually_exclusive_group(required=True)
-    kind.add_argument("--false-positive", dest="decision", action="store_const", const="false_positive")
-    kind.add_argument("--accepted-risk", dest="decision", action="store_const", const="accepted_risk")
-    kind.add_argument("--true-positive", dest="decision", action="store_const", const="true_positive")
-    kind.add_argument("--fixed", dest="decision", action="store_const", const="fixed")
-    q.add_argument("--reason", required=True, help="why (required)")
+    kind.add_argument("--false-positive", dest="decision", action="store_const", const="false_positive",
+                      help="the finding is wrong: suppress it")
+    kind.add_argument("--accepted-risk", dest="decision", action="store_const", const="accepted_risk",
+                      help="real but accepted: suppress it")
+    kind.add_argument("--true-positive", dest="decision", action="store_const", const="true_positive",
+                      help="real and to be fixed: keep it visible")
+    kind.add_argument("--fixed", dest="decision", action="store_const", const="fixed",
+                      help="fixed in the code: record it, keep it visible if it comes back")
+    q.add_argument("--reason", required=True, metavar="TEXT", help="why (required)")
     q.add_argument("--expires", metavar="DATE", help="stop suppressing after DATE (YYYY-MM-DD)")
-    q.add_argument("--author", metavar="NAME")
-    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.add_argument("--author", metavar="NAME", help="default: git config user.name")
+    add_json_flag(q)
     q.set_defaults(func=run_decide)
 
-    pol = ss.add_parser("policy", help="explicit rule x path-glob suppressions")
-    ps = pol.add_subparsers(dest="policy_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = ps.add_parser("add", help="add a policy")
+    pol = ss.add_parser("policy", help="explicit rule x path-glob suppressions",
+                        epilog=examples("teamlore security policy add --rule B101 --paths 'tests/**' "
+                                        "--reason 'asserts are fine in tests'", "teamlore security policy list"))
+    ps = pol.add_subparsers(dest="policy_command", metavar="COMMAND", required=True, parser_class=type(p))
+    q = ps.add_parser("add", help="add a policy",
+                      epilog=examples("teamlore security policy add --rule B101 --paths 'tests/**' "
+                                      "--reason 'asserts are fine in tests'"))
     q.add_argument("--rule", action="append", required=True, help="rule id (repeatable), e.g. B101")
     q.add_argument("--paths", required=True, metavar="GLOB", help="path glob, e.g. 'tests/**'")
-    q.add_argument("--reason", required=True)
-    q.add_argument("--tool", help="only this scanner's rule (default: any)")
+    q.add_argument("--reason", required=True, metavar="TEXT", help="why (required)")
+    q.add_argument("--tool", metavar="NAME", help="only this scanner's rule (default: any)")
     q.add_argument("--accepted-risk", dest="decision", action="store_const", const="accepted_risk",
                    default="false_positive", help="record as accepted risk (default: false positive)")
-    q.add_argument("--expires", metavar="DATE")
-    q.add_argument("--author", metavar="NAME")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--expires", metavar="DATE", help="stop suppressing after DATE (YYYY-MM-DD)")
+    q.add_argument("--author", metavar="NAME", help="default: git config user.name")
+    add_json_flag(q)
     q.set_defaults(func=run_policy_add)
-    q = ps.add_parser("list", help="list policies")
-    q.add_argument("--json", action="store_true")
+    q = ps.add_parser("list", help="list policies", epilog=examples("teamlore security policy list --json"))
+    add_json_flag(q)
     q.set_defaults(func=run_policy_list)
 
-    q = ss.add_parser("suggest", help="policies suggested by several decisions sharing a rule and directory")
-    q.add_argument("--json", action="store_true")
+    q = ss.add_parser("suggest", help="policies suggested by several decisions sharing a rule and directory",
+                      epilog=examples("teamlore security suggest"))
+    add_json_flag(q)
     q.set_defaults(func=run_suggest)
 
-    q = ss.add_parser("report", help="totals, suppressed by reason, stale and expired decisions")
-    q.add_argument("--json", action="store_true")
+    q = ss.add_parser("report", help="totals, suppressed by reason, stale and expired decisions",
+                      epilog=examples("teamlore security report", "teamlore security report --sarif out.sarif"))
+    add_json_flag(q)
     q.add_argument("--sarif", metavar="OUT", help="also write SARIF 2.1.0 with suppressions to OUT")
     q.set_defaults(func=run_report)
 
-    q = ss.add_parser("proposals", help="decisions and policies waiting for a person's confirmation")
-    q.add_argument("--json", action="store_true")
+    q = ss.add_parser("proposals", help="decisions and policies waiting for a person's confirmation",
+                      epilog=examples("teamlore security proposals"))
+    add_json_flag(q)
     q.set_defaults(func=run_proposals)
     for name, helptext in (("confirm", "confirm a proposal (it then suppresses)"),
                            ("reject", "reject a proposal (it never suppresses)")):
-        q = ss.add_parser(name, help=helptext)
-        q.add_argument("id", metavar="ID")
-        q.add_argument("--author", metavar="NAME")
+        q = ss.add_parser(name, help=helptext,
+                          epilog=examples(f"teamlore security {name} sd-0123456789abcdef"))
+        q.add_argument("id", metavar="ID", help="the proposal's id, from `teamlore security proposals`")
+        q.add_argument("--author", metavar="NAME", help="default: git config user.name")
         if name == "confirm":
             q.add_argument("--paths", metavar="GLOB", help="narrow a proposed policy's path glob")
-        q.add_argument("--json", action="store_true")
+        add_json_flag(q)
         q.set_defaults(func=run_confirm if name == "confirm" else run_reject)
 
 
@@ -101,11 +124,11 @@ def _print_findings(ctx: Context, result: TriageResult, notes: list[str] | None 
         note = s.reason if s.status != "active" else (s.suggestion or "")
         if s.status == "stale":
             note = f"re-review: {s.reason}"
-        rows.append((s.status, f.severity, f"{f.tool} {f.rule}", f"{f.path}:{f.line}", f.message[:50],
+        rows.append((s.status, f.severity, f"{f.tool} {f.rule}", f"{f.path}:{f.line}", f.message,
                      f.fingerprint, note))
     ctx.table("findings", ["status", "severity", "rule", "where", "message", "fingerprint", "note"], rows)
     summary = result.summary()
-    ctx.out.print(f"{summary['total']} findings: {summary['active']} active, {summary['stale']} stale, "
+    ctx.out.print(f"{plural(summary['total'], 'finding')}: {summary['active']} active, {summary['stale']} stale, "
                   f"{summary['suppressed']} suppressed ({summary['noise_reduction_pct']}% noise reduction)")
     for note in notes or []:
         ctx.err.print(f"note: {note}")
@@ -125,7 +148,7 @@ def run_ingest(ctx: Context) -> int:
     notes = [f"skipped {s}" for s in skipped]
     unlocated = sorted({s.finding.path for s in result.statuses if s.finding.extra.get("located") is False})
     if unlocated:
-        notes.append(f"{len(unlocated)} file(s) not found in the workspace (fingerprints there follow line "
+        notes.append(f"{plural(len(unlocated), 'file')} not found in the workspace (fingerprints there follow line "
                      f"numbers only): {', '.join(unlocated[:5])}{' ...' if len(unlocated) > 5 else ''}")
     _print_findings(ctx, result, notes)
     return 0
@@ -244,7 +267,8 @@ def run_report(ctx: Context) -> int:
                   [(d["id"], d.get("type"), d.get("rule") or ", ".join(d.get("rules", [])),
                     d.get("path") or d.get("paths"), d.get("expires"), d.get("reason")) for d in report["expired"]])
     if report["proposals"]:
-        ctx.out.print(f"{len(report['proposals'])} proposal(s) await confirmation: teamlore security proposals")
+        ctx.out.print(f"{plural(len(report['proposals']), 'proposal awaits', 'proposals await')} confirmation: "
+                      "teamlore security proposals")
     if report["needs_review"]:
         ctx.table("imported decisions needing review (no finding links to them)", ["id", "hash", "reason"],
                   [(d["id"], d.get("finding_hash"), d.get("reason")) for d in report["needs_review"]])
