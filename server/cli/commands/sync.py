@@ -7,28 +7,35 @@ import threading
 import time
 from typing import Any
 
-from server.cli.common import CliError, Context, non_negative_float
+from memory_store.duration import plural
+from server.cli.common import CliError, Context, add_json_flag, examples, non_negative_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="share new records with teammates over Redis (optional)")
-    verbs = p.add_subparsers(dest="sync_command", metavar="VERB", required=True)
+    p = sub.add_parser("sync", help="share new records with teammates over Redis (optional)",
+                       epilog=examples("teamlore sync status", "TEAMLORE_REDIS_URL=redis://localhost:6379/0 "
+                                                               "teamlore sync run"))
+    verbs = p.add_subparsers(dest="sync_command", metavar="COMMAND", required=True, parser_class=type(p))
 
-    s = verbs.add_parser("status", help="connection, lag behind the stream, outbox size")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s = verbs.add_parser("status", help="connection, lag behind the stream, outbox size",
+                         epilog=examples("teamlore sync status", "teamlore sync status --json"))
+    add_json_flag(s)
     s.set_defaults(func=run_status)
 
-    push = verbs.add_parser("push", help="send the waiting outbox once")
+    push = verbs.add_parser("push", help="send the waiting outbox once",
+                            epilog=examples("teamlore sync push", "teamlore sync push --all --json"))
     push.add_argument("--all", action="store_true", help="first queue every readable local record")
-    push.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(push)
     push.set_defaults(func=run_push)
 
-    pull = verbs.add_parser("pull", help="write records published since the last pull, once")
-    pull.add_argument("--json", action="store_true", help="machine-readable output")
+    pull = verbs.add_parser("pull", help="write records published since the last pull, once",
+                            epilog=examples("teamlore sync pull", "teamlore sync pull --json"))
+    add_json_flag(pull)
     pull.set_defaults(func=run_pull)
 
-    follow = verbs.add_parser("run", help="keep syncing until interrupted")
-    follow.add_argument("--seconds", type=non_negative_float, default=None,
+    follow = verbs.add_parser("run", help="keep syncing until interrupted",
+                              epilog=examples("teamlore sync run", "teamlore sync run --seconds 60"))
+    follow.add_argument("--seconds", type=non_negative_float, default=None, metavar="N",
                         help="stop after this many seconds (default: run until Ctrl-C)")
     follow.set_defaults(func=run_follow)
 
@@ -48,19 +55,27 @@ def run_status(ctx: Context) -> int:
     report = sync_status(ctx.workspace)
     if ctx.json:
         ctx.emit_json(report)
+    elif not report["configured"] and not report["error"]:
+        waiting = f"; {plural(report['outbox'], 'record')} waiting in the outbox" if report["outbox"] else ""
+        ctx.out.print(f"sync is not configured (set TEAMLORE_REDIS_URL, or [sync] redis_url in "
+                      f".teamlore/config.toml){waiting}")
     else:
         state = "not configured" if not report["configured"] else (
             "connected" if report["connected"] else "disconnected")
         rows = [("state", state), ("redis", report["url"]), ("stream", report["stream"]),
                 ("outbox (waiting to send)", report["outbox"]), ("last applied id", report["last_id"]),
                 ("stream length", report["stream_length"]), ("lag (entries not applied here)", report["lag"]),
-                ("trimmed before read here", report["trimmed_unread"]),
+                ("trimmed before read here", _yes_no(report["trimmed_unread"])),
                 ("server version", report["server_version"])]
-        ctx.table("sync", ["", "value"], rows)
+        ctx.table("sync", ["", "value"], [(k, v) for k, v in rows if v is not None])
         if report["error"]:
             ctx.err.print(f"teamlore: {report['error']}")
     failed = (report["configured"] and not report["connected"]) or report["error"]
     return 1 if failed else 0
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
 
 
 def _queue_all(ctx: Context) -> int:
@@ -90,7 +105,7 @@ def run_push(ctx: Context) -> int:
         ctx.emit_json({"queued": queued, "sent": result.sent, "duplicates": result.duplicates,
                        "remaining": result.remaining, "stream": config.stream})
     else:
-        ctx.out.print(f"sent {result.sent} event(s) to {config.stream}"
+        ctx.out.print(f"sent {plural(result.sent, 'event')} to {config.stream}"
                       + (f" ({result.duplicates} already there)" if result.duplicates else ""))
     return 0
 
@@ -111,7 +126,7 @@ def run_pull(ctx: Context) -> int:
         ctx.emit_json({"written": result.written, "existing": result.existing, "rejected": result.rejected,
                        "missed": result.missed, "last_id": result.last_id, "stream": config.stream})
     else:
-        ctx.out.print(f"{result.written} new record(s) written, {result.existing} already present"
+        ctx.out.print(f"{plural(result.written, 'new record')} written, {result.existing} already present"
                       + (f", {len(result.rejected)} rejected" if result.rejected else ""))
         for line in result.rejected:
             ctx.err.print(f"rejected {line}")
