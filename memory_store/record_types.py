@@ -87,6 +87,28 @@ class BugRecord(_BugRequired, total=False):
     review: list[str]
 
 
+# --- feedback on shown fixes: .teamlore/feedback/<id>.json (schema teamlore.feedback/1) ---------
+
+
+class _FeedbackRequired(TypedDict):
+    id: str
+    verdict: Literal["rejected", "confirmed"]
+    record: str
+    pattern: str
+    created: str
+
+
+class FeedbackRecord(_FeedbackRequired, total=False):
+    """"Not this fix" (``rejected``) or "This fixed it" (``confirmed``) on bug record ``record``
+    for errors of ``pattern`` (checked by ``bugs.feedback.validate_feedback``)."""
+
+    schema: str
+    error: dict[str, Any]
+    """The error it was said for: type, message, template and in-app frames (redacted, relative)."""
+    author: str
+    source: str
+
+
 # --- security triage: .teamlore/security/decisions/<id>.json (schema teamlore.security/1) -----
 
 class _SecurityRequired(TypedDict):

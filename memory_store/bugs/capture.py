@@ -30,6 +30,7 @@ from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, r
 from memory_store.record_types import BugRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
+from memory_store.redact.paths import private_paths_rewritten
 from memory_store.workspace import Workspace, check_id
 
 log = logging.getLogger(__name__)
@@ -220,14 +221,19 @@ def _make_proposal(workspace: Workspace, state: dict[str, Any], entry: dict[str,
     summary = summarize(files, frame_files, omitted) if files else (
         "the error stopped occurring; no tracked file changed" if passing_tree
         else "the error stopped occurring (not a git repository: no diff)")
+    def private(text: Any) -> Any:
+        return private_paths_rewritten(text, root) if isinstance(text, str) else text
+
+    frames = [{**f, "path": private(f.get("path"))} if isinstance(f, dict) else f
+              for f in error.get("frames") or []]
     return {
         "id": content_id("fix", state["command"], state.get("cwd"), error["fingerprint"], first),
-        "error": error.get("traceback") or error.get("headline") or "",
-        "headline": error.get("headline"),
+        "error": private(error.get("traceback") or error.get("headline") or ""),
+        "headline": private(error.get("headline")),
         "error_type": error.get("type"),
-        "message": error.get("message"),
+        "message": private(error.get("message")),
         "fingerprint": error["fingerprint"],
-        "frames": error.get("frames") or [],
+        "frames": frames,
         "summary": summary,
         "diff": diff,
         "diff_truncated": truncated,
@@ -237,8 +243,8 @@ def _make_proposal(workspace: Workspace, state: dict[str, Any], entry: dict[str,
         "minutes": minutes,
         "first_failed": timestamp_iso(first),
         "resolved": timestamp_iso(passed_at),
-        "command": state["command"],
-        "cwd": state.get("cwd"),
+        "command": private(state["command"]),
+        "cwd": private(state.get("cwd")),
         "author": gitinfo.author(root),
         "branch": gitinfo.branch(root),
         "commit": gitinfo.commit(root),
@@ -286,7 +292,7 @@ def accept(workspace: Workspace, proposal_id: str, fix: str | None = None,
         "edits": remembered_edits(diff),
         "branch": proposal.get("branch"),
         "commit": proposal.get("commit"),
-        "command": redact(command) if isinstance(command, str) else None,
+        "command": private_paths_rewritten(redact(command), workspace.root) if isinstance(command, str) else None,
         "files_changed": proposal.get("files") or [],
         "captured": {"proposal": proposal["id"], "first_failed": proposal.get("first_failed"),
                      "resolved": proposal.get("resolved"), "flaky": bool(proposal.get("flaky"))},

@@ -4,7 +4,10 @@
 index and the match-result cache. It loads through the index cache (``load_index``) and
 then follows the record files either from the paths a file watcher reports
 (:meth:`apply_changes`, the language server) or from their timestamps (:meth:`refresh`,
-the MCP server, which polls between queries). Every method may be called from any
+the MCP server, which polls between queries). The team's verdicts on shown fixes
+(:mod:`memory_store.bugs.feedback`, ``.teamlore/feedback/``) are followed the same way and
+applied to every answer: a record rejected for an error's pattern is left out, the others
+carry their counts; a changed verdict empties the match cache. Every method may be called from any
 thread: a lock guards the state, and matching runs outside it on a consistent snapshot.
 """
 
@@ -19,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.bugs.cache import load_index
+from memory_store.bugs.feedback import FeedbackMemory
 from memory_store.bugs.match import BugIndex, Match
 from memory_store.bugs.match_cache import MatchCache, RecordMap
 from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.errors import ParsedError, parse_error
 from memory_store.jsonio import FileProblem, MemoryFileError
-from memory_store.record_types import BugRecord
+from memory_store.record_types import BugRecord, FeedbackRecord
 from memory_store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ class LiveBugMemory:
         self.generation = 0
         self.index: BugIndex | None = None
         self.cache = MatchCache(cache_size)
+        self.feedback = FeedbackMemory(workspace)
         self.reads = 0
         """Record files looked at by :meth:`refresh` so far (for tests and benchmarks)."""
         self._lock = threading.RLock()
@@ -60,12 +65,13 @@ class LiveBugMemory:
         """(Re)read every record through the index cache; returns the unreadable files."""
         threshold = {} if self.threshold is None else {"threshold": self.threshold}
         index, result = load_index(self.bugs, save_in_background=save_in_background, **threshold)
+        feedback_problems = self.feedback.load()
         with self._lock:
             self.records = RecordMap(result.records)
             self.problems = {p.path: p for p in result.problems}
             self.index = index
             self._changed()
-        return list(result.problems)
+        return [*result.problems, *feedback_problems]
 
     def needs_load(self, paths: Iterable[Path]) -> bool:
         """Whether these changed paths call for a full load: the first time, or the store or
@@ -88,7 +94,19 @@ class LiveBugMemory:
         for path in sorted(paths):
             if self.is_bug_file(path):
                 changed |= self.apply_one(path)
+        if any(self.feedback.is_feedback_file(p) or p == self.feedback.directory for p in paths):
+            changed |= self._feedback_changed(self.feedback.refresh_paths(paths))
         return changed
+
+    def _feedback_changed(self, changed: bool) -> bool:
+        if changed:
+            with self._lock:
+                self._changed()
+        return changed
+
+    def add_feedback(self, rec: FeedbackRecord) -> None:
+        """A verdict this process just wrote: apply it without waiting for a watcher or a poll."""
+        self._feedback_changed(self.feedback.apply_one(self.feedback.store.files.path_for(rec["id"])))
 
     def apply_one(self, path: Path) -> bool:
         """Re-read one record file (added, changed or deleted); returns whether the index changed."""
@@ -141,7 +159,7 @@ class LiveBugMemory:
                 return True
             key = self._dir_signature()
             if key is not None and key == self._dir_key:
-                return False
+                return self._feedback_changed(self.feedback.refresh())
             seen = self._listing()
             changed = False
             for gone in self._files.keys() - seen.keys():
@@ -151,7 +169,7 @@ class LiveBugMemory:
                     self.reads += 1
                     changed |= self.apply_one(self.bugs.files.directory / name)
             self._files, self._dir_key = seen, key
-            return changed
+            return self._feedback_changed(self.feedback.refresh()) or changed
 
     @staticmethod
     def _needs_read(last: tuple[int, int, bool] | None, now: tuple[int, int, bool]) -> bool:
@@ -212,7 +230,11 @@ class LiveBugMemory:
             index = self.index
             generation = self.generation
         parsed = parse_error(error, self.workspace.root, redact_secrets=False) if isinstance(error, str) else error
-        matches = index.match(parsed, limit=limit, include_weak=include_weak) if parsed is not None else []
+        matches: list[Match] = []
+        if parsed is not None:
+            blocked = self.feedback.blocked_for(parsed)  # asked for as many more as may be left out
+            found = index.match(parsed, limit=limit + len(blocked), include_weak=include_weak)
+            matches = self.feedback.rate(found, blocked, limit)
         with self._lock:
             if self.generation == generation and self.index is index:  # else it may be stale already
                 self.cache.put(key, matches, parsed)

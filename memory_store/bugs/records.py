@@ -19,6 +19,7 @@ from memory_store.jsonio import FileProblem, MemoryFileError
 from memory_store.record_types import BugError, BugRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
+from memory_store.redact.paths import private_paths_rewritten
 from memory_store.workspace import Workspace
 
 KIND = "bug"
@@ -46,6 +47,29 @@ def validate_bug(path: Path, rec: dict[str, Any]) -> None:
         raise MemoryFileError(FileProblem(path, "field 'minutes' must be a number"))
     if minutes is not None and not math.isfinite(minutes):
         raise MemoryFileError(FileProblem(path, "field 'minutes' must be a finite number (strict JSON)"))
+
+
+PATH_TEXT_FIELDS = ("traceback", "message", "detail")
+"""Fields of a stored error whose text may quote paths (besides ``chain`` and the frames)."""
+
+
+def private_error(error: dict[str, Any], root: Path) -> dict[str, Any]:
+    """``error`` (as ``ParsedError.to_json`` writes it) with private paths taken out of its
+    text: the raw traceback, message, detail and chain (see :mod:`memory_store.redact.paths`;
+    the rewritten text parses to the same frames and template)."""
+    out = dict(error)
+    for name in PATH_TEXT_FIELDS:
+        if isinstance(out.get(name), str):
+            out[name] = private_paths_rewritten(out[name], root)
+    if isinstance(out.get("chain"), list):
+        out["chain"] = [private_paths_rewritten(c, root) if isinstance(c, str) else c for c in out["chain"]]
+    if isinstance(out.get("frames"), list):
+        out["frames"] = [{**f, "path": private_paths_rewritten(f["path"], root)}
+                         if isinstance(f, dict) and isinstance(f.get("path"), str) else f for f in out["frames"]]
+    location = out.get("location")
+    if isinstance(location, dict) and isinstance(location.get("path"), str):
+        out["location"] = {**location, "path": private_paths_rewritten(location["path"], root)}
+    return out
 
 
 class BugStore:
@@ -77,9 +101,10 @@ class BugStore:
         rel_file = self.workspace.relative(file) if file else None
         if rel_file is None and (frame := parsed.innermost_app_frame()) is not None:
             rel_file = frame.path or None
-        fix = redact(fix.strip())
+        root = self.workspace.root
+        fix = private_paths_rewritten(redact(fix.strip()), root)
         fp = fingerprint(parsed)
-        error = cast(BugError, parsed.to_json())  # the shape ParsedError.to_json writes
+        error = cast(BugError, private_error(parsed.to_json(), root))  # the shape ParsedError.to_json writes
         error["template"] = message_template(parsed.exc_type, parsed.message)
         now = now_iso()
         rec: BugRecord = {
@@ -87,7 +112,7 @@ class BugStore:
             "error": error,
             "fingerprint": fp,
             "fix": fix,
-            "root_cause": redact(root_cause.strip()),
+            "root_cause": private_paths_rewritten(redact(root_cause.strip()), root),
             "file": rel_file,
             "minutes": minutes,
             "author": author_name(author, self.workspace.root),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from memory_store import events
+from memory_store.bugs.feedback import apply_synced as _apply_feedback
 from memory_store.bugs.records import BugStore, validate_bug
 from memory_store.jsonio import MemoryFileError
 from memory_store.record_types import BugRecord
@@ -80,6 +81,7 @@ def _apply_decision(workspace: Workspace, record: dict[str, Any]) -> bool:
 
 register_applier("bug", _apply_bug)
 register_applier("decision", _apply_decision)
+register_applier("feedback", _apply_feedback)
 
 
 def apply_event(workspace: Workspace, event: Event) -> bool:

@@ -1,7 +1,7 @@
 """The one event shape carried on the stream: a record of a known kind, as JSON.
 
 Stream entry fields (all strings): ``v`` (format version), ``event`` (content-derived
-event id), ``kind`` (``bug`` | ``decision``), ``id`` (the record id) and ``record`` (the
+event id), ``kind`` (``bug`` | ``decision`` | ``feedback``), ``id`` (the record id) and ``record`` (the
 record as compact JSON). The event id hashes kind and record, so the same record queued
 or sent twice is one event.
 """
@@ -17,7 +17,7 @@ from memory_store.jsonio import MAX_FILE_BYTES
 from memory_store.workspace import UnsafePathError, check_id
 
 FORMAT_VERSION = "1"
-KINDS = ("bug", "decision")
+KINDS = ("bug", "decision", "feedback")
 MAX_RECORD_BYTES = MAX_FILE_BYTES
 
 

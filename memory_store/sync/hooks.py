@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_AT_EXIT_SECONDS = 2.0
 
-SYNCED_KINDS = {"bug": "bug", "security": "decision"}
+SYNCED_KINDS = {"bug": "bug", "security": "decision", "feedback": "feedback"}
 """Record kinds (of :class:`~memory_store.recordfiles.RecordDir`) that travel, by their event kind on the stream."""
 
 _flushers: dict[str, threading.Thread] = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memory_store import confine
+from memory_store.bugs.feedback import FeedbackStore
 from memory_store.bugs.records import BugStore
 from memory_store.jsonio import MemoryFileError, atomic_write_json, read_json
 from memory_store.security.decisions import DecisionStore
@@ -87,3 +88,5 @@ def local_records(workspace: Workspace) -> Iterator[Event]:
         yield make_event("bug", rec)
     for rec in DecisionStore(workspace).load().records.values():
         yield make_event("decision", rec)
+    for feedback in FeedbackStore(workspace).load()[0].values():
+        yield make_event("feedback", dict(feedback))

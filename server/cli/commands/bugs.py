@@ -6,12 +6,13 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from memory_store.authorship import agent_written
-from memory_store.bugs import capture
+from memory_store.bugs import capture, feedback
 from memory_store.bugs.live import LiveBugMemory
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.duration import format_fix_times, format_minutes, plural
@@ -116,6 +117,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=run_dismiss)
 
+    for verdict, name, help_text, effect in (
+            ("rejected", "reject", "not this fix: a past fix shown for an error did not apply",
+             "The record is never offered again for errors of this pattern (same type, message and "
+             "function); it still is for other errors."),
+            ("confirmed", "confirm", "this fixed it: a past fix shown for an error solved it",
+             "The record counts one more confirmation (\"fixed it N times\" in the hover and in "
+             "`bugs match`); an earlier \"not this fix\" for this error no longer hides it.")):
+        p = cmds.add_parser(name, help=help_text,
+                            description=textwrap.fill(f"{help_text[0].upper()}{help_text[1:]}. {effect} The verdict "
+                                                      "is a record of its own in .teamlore/feedback/ (commit it; "
+                                                      "sync shares it).", 79),
+                            epilog=examples(f"teamlore bugs {name} bug-0123456789abcdef --error err.txt",
+                                            f"pytest -x 2>&1 | teamlore bugs {name} bug-0123456789abcdef --error -"))
+        p.add_argument("id", metavar="MATCHED_ID", help="id of the record that was shown (bug-..., from `bugs match`)")
+        p.add_argument("--error", required=True, metavar="FILE|-",
+                       help="file holding the error the fix was shown for, or - for stdin")
+        p.add_argument("--author", metavar="NAME", help="default: git config user.name")
+        add_json_flag(p, 'print {"id": ..., "verdict": ..., "record": ..., "confirmations": ..., ...}')
+        p.set_defaults(func=run_feedback, verdict=verdict)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
@@ -174,6 +195,39 @@ def run_match(ctx: Context) -> int:
     return 1 if a.exit_code and not any(m.confident for m in matches) else 0
 
 
+def run_feedback(ctx: Context) -> int:
+    """``bugs reject`` / ``bugs confirm``: store the verdict on a shown record for this error."""
+    a = ctx.args
+    text = read_text_arg(a.error, "error")
+    try:
+        rec, created = feedback.give_feedback(ctx.workspace, a.verdict, a.id, text, author=a.author, source="cli")
+    except feedback.UnknownRecord as exc:
+        raise CliError(f"{exc} (`teamlore bugs match --error FILE --all` lists the ids)") from None
+    except feedback.EmptyErrorText:
+        raise CliError(f"--error {a.error}: no error text found") from None
+    except ConfinementError:
+        raise  # the memory's layout, not the id
+    except UnsafePathError:
+        raise CliError(f"invalid id: {a.id!r}") from None
+    verdicts = feedback.FeedbackMemory(ctx.workspace)
+    verdicts.load()
+    confirmations, rejections = verdicts.counts(a.id)
+    if ctx.json:
+        ctx.emit_json({"id": rec["id"], "created": created, "verdict": rec["verdict"], "record": rec["record"],
+                       "pattern": rec["pattern"], "confirmations": confirmations, "rejections": rejections})
+        return 0
+    if a.verdict == "rejected":
+        ctx.out.print(f"not this fix: {a.id} is not offered again for this error ({rec['id']})")
+    else:
+        ctx.out.print(f"this fixed it: {a.id} ({rec['id']})")
+    counts = feedback.counts_text(confirmations, rejections)
+    if counts:
+        ctx.out.print(f"{a.id}: {counts}")
+    if not created:
+        ctx.err.print("(the same verdict was already stored)")
+    return 0
+
+
 def _print_matches(ctx: Context, matches: list[Any]) -> None:
     from memory_store.bugs.match import fix_time_stats
 
@@ -187,6 +241,8 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
         data = m.to_json()
         fix = literal(data.get("fix") or "(open: no fix recorded yet)")
         fix.append_text(literal(f"\n{data['id']}", style="dim"))
+        if counts := feedback.counts_text(data.get("confirmations") or 0, data.get("rejections") or 0):
+            fix.append_text(literal(f"\n{counts}", style="dim"))
         score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
         rows.append((score, fix, data.get("root_cause"), "; ".join(data.get("reasons") or [])))
     ctx.table(f"past fixes for {matches[0].to_json().get('error_type') or 'this error'}",
