@@ -1,12 +1,12 @@
 """The VS Code extension builds, type-checks (strict), passes its unit tests and packages,
 and its bundle works against the real server.
 
-Each test runs one of the extension's own npm scripts (or node) as a subprocess. A real
-VS Code cannot run here. What runs in it is covered by the vitest tests of the modules
-that hold the logic (forwarding, terminal capture, server discovery, command wiring),
-by tsc over the part that touches the vscode API, by `vsce package`, and by activating
-the bundled extension, with the real vscode-languageclient, under a small stand-in for
-the `vscode` module (`test/smoke/`) against the real `teamlore lsp`.
+Each test runs one of the extension's own npm scripts (or node) as a subprocess: the
+vitest tests of the modules that hold the logic (forwarding, terminal capture, server
+discovery, command wiring, manifest), tsc over the part that touches the vscode API,
+`vsce package`, and the bundled extension, with the real vscode-languageclient, under a
+small stand-in for the `vscode` module (`test/smoke/`) against the real `teamlore lsp`.
+The packaged extension in a real VS Code is tested in `tests/editors/vscode_e2e/`.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def test_unit_tests_pass(tmp_path: Path) -> None:
     assert summary["numFailedTests"] == 0
     assert summary["numPassedTests"] >= 50, summary["numPassedTests"]
     files = {Path(r["name"]).name for r in summary["testResults"]}
-    for covered in ("forwarding", "terminal", "commands", "discovery", "settings", "trust"):
+    for covered in ("forwarding", "terminal", "commands", "discovery", "settings", "trust", "manifest", "root",
+                    "tasks"):
         assert f"{covered}.test.ts" in files
 
 
@@ -94,10 +95,22 @@ def test_vsce_package_builds_a_vsix(tmp_path: Path) -> None:
         names = set(archive.namelist())
         manifest = json.loads(archive.read("extension/package.json"))
     assert "extension/dist/extension.js" in names
-    assert "extension/readme.md" in {n.lower() for n in names}
+    lower = {n.lower() for n in names}
+    assert {"extension/readme.md", "extension/changelog.md", "extension/images/icon.png"} <= lower
+    for step in manifest["contributes"]["walkthroughs"][0]["steps"]:
+        assert f"extension/{step['media']['markdown']}" in names
     assert not any(n.startswith(("extension/node_modules/", "extension/src/", "extension/test/")) for n in names)
+    assert not any(n.endswith((".map", ".ts", ".py")) for n in names), sorted(names)
     assert manifest["main"] == "./dist/extension.js"
+    # minified: the bundle was 1.0 MB with a 1.8 MB source map beside it
+    assert archive_size(vsix, "extension/dist/extension.js") < 600_000
+    assert vsix.stat().st_size < 200_000
     assert manifest["contributes"]["configuration"]["properties"]["teamlore.serverPath"]["type"] == "string"
+
+
+def archive_size(vsix: Path, name: str) -> int:
+    with zipfile.ZipFile(vsix) as archive:
+        return archive.getinfo(name).file_size
 
 
 def test_bundled_extension_against_real_server(tmp_path: Path) -> None:

@@ -23,12 +23,17 @@ import { discoverServer, type ServerLaunch } from "./core/discovery";
 import { DiagnosticForwarder, foreignDiagnostics } from "./core/forwarding";
 import { type LspDiagnostic, SOURCE, ServerCommands } from "./core/protocol";
 import { RestartPolicy } from "./core/restart";
+import { findRepositoryRoot, ROOT_MARKERS } from "./core/root";
 import { needsRestart, readSettings, serverSection, serverSettings, type TeamloreSettings } from "./core/settings";
 import { parseStatus, renderStatus, type ServerStatus, statusFromCli } from "./core/status";
+import { parseTaskDefinition, PROBLEM_MATCHER, TASK_TYPE, taskLabel, taskProcess } from "./core/tasks";
 import { TerminalCapture } from "./core/terminal";
 import { checkLaunch, initializationOptions, restrictSettings, userValue, WorkspaceTrust } from "./core/trust";
 
 let extension: TeamloreExtension | undefined;
+
+/** The walkthrough's id as `workbench.action.openWalkthrough` takes it. */
+const WALKTHROUGH = "teamlore.teamlore#teamlore.start";
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   extension = new TeamloreExtension(context);
@@ -53,6 +58,8 @@ class TeamloreExtension {
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
   private launch: ServerLaunch | undefined;
+  /** The repository the first workspace folder is in (it, or a folder above it). */
+  private root: string | undefined;
   /** Suppressed findings and debt trend, refreshed when the memory changes. */
   private reports: ServerStatus | undefined;
 
@@ -112,6 +119,14 @@ class TeamloreExtension {
       vscode.commands.registerCommand("teamlore.restartServer", () => this.restart()),
       vscode.commands.registerCommand("teamlore.showOutput", () => this.output.show()),
       vscode.commands.registerCommand("teamlore.menu", () => this.menu()),
+      vscode.commands.registerCommand("teamlore.openWalkthrough", () =>
+        vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH, false),
+      ),
+      vscode.tasks.registerTaskProvider(TASK_TYPE, {
+        provideTasks: () => [],
+        resolveTask: (task) => this.resolveTask(task),
+      }),
+      this.watchForRepository(),
       memoryWatcher,
       memoryWatcher.onDidChange(() => this.scheduleReports()),
       memoryWatcher.onDidCreate(() => this.scheduleReports()),
@@ -128,6 +143,14 @@ class TeamloreExtension {
 
   async start(): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    this.root = folder === undefined ? undefined : await findRepositoryRoot(folder, exists);
+    if (this.root === undefined) {
+      // Activated on start-up in a folder that is no repository: stay idle until one appears.
+      this.output.info(`not starting: no ${ROOT_MARKERS.join(" or ")} in ${folder ?? "(no folder)"} or above`);
+      this.statusItem.hide();
+      return;
+    }
+    if (this.root !== folder) this.output.info(`repository root: ${this.root}`);
     const found = await discoverServer(
       {
         serverPath: this.settings.serverPath,
@@ -179,10 +202,13 @@ class TeamloreExtension {
     const serverOptions: ServerOptions = {
       command: found.launch.command,
       args: found.launch.args,
-      options: { cwd: folder },
+      options: { cwd: this.root },
     };
+    const rootUri = vscode.Uri.file(this.root);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }],
+      // The server keeps the memory of the repository root, also when a subfolder is open.
+      workspaceFolder: { uri: rootUri, name: rootUri.path.split("/").pop() || this.root, index: 0 },
       diagnosticCollectionName: SOURCE,
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -352,7 +378,7 @@ class TeamloreExtension {
 
   private runCli(args: string[]): Promise<{ code: number; stdout: string }> {
     const launch = this.launch;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const folder = this.root;
     if (!launch || !folder) return Promise.resolve({ code: -1, stdout: "" });
     const prefix = launch.args.filter((a) => a !== "lsp");
     return new Promise((resolve) => {
@@ -392,11 +418,48 @@ class TeamloreExtension {
       { label: "Accept the risk of the finding at the cursor", command: ServerCommands.acceptRisk },
       { label: "Review proposed fixes", command: ServerCommands.pendingFixes },
       { label: "Debt report", command: ServerCommands.debtReport },
+      { label: "Get started", command: "teamlore.openWalkthrough" },
       { label: "Show output", command: "teamlore.showOutput" },
       { label: "Restart server", command: "teamlore.restartServer" },
     ];
     const chosen = await vscode.window.showQuickPick(items, { title: "teamlore" });
     if (chosen) await vscode.commands.executeCommand(chosen.command);
+  }
+
+  /** A `teamlore` task from tasks.json: `teamlore run --notify -- COMMAND` with the `$teamlore` matcher. */
+  private resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const definition = parseTaskDefinition(task.definition);
+    if (!definition) {
+      this.output.warn(`task ${task.name}: "command" must be a non-empty list of strings`);
+      return undefined;
+    }
+    const launch = this.launch ?? { command: "teamlore", args: [] };
+    const run = taskProcess(launch, definition);
+    const cwd = definition.cwd ?? this.root;
+    return new vscode.Task(
+      task.definition,
+      task.scope ?? vscode.TaskScope.Workspace,
+      task.name || taskLabel(definition),
+      TASK_TYPE,
+      new vscode.ProcessExecution(run.command, run.args, cwd ? { cwd } : {}),
+      task.problemMatchers.length > 0 ? task.problemMatchers : [PROBLEM_MATCHER],
+    );
+  }
+
+  /** Starts the server when `.git` or `.teamlore` appears in a folder that had neither. */
+  private watchForRepository(): vscode.Disposable {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return new vscode.Disposable(() => {});
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, `{${ROOT_MARKERS.join(",")}}`),
+      false,
+      true,
+      true,
+    );
+    watcher.onDidCreate(() => {
+      if (this.root === undefined) void this.start();
+    });
+    return watcher;
   }
 
   private ui(): Ui {
@@ -413,6 +476,15 @@ class TeamloreExtension {
         void vscode.window.showErrorMessage(message);
       },
     };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.stat(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 

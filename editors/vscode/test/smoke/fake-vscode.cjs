@@ -146,6 +146,7 @@ function createFake(options) {
     CodeActionTriggerKind: { Invoke: 1, Automatic: 2 }, TextDocumentSaveReason: { Manual: 1, AfterDelay: 2, FocusOut: 3 },
     env: withFallback({ appName: "Fake Code", language: "en", machineId: "fake", openExternal: async () => true }),
     extensions: withFallback({ getExtension: () => undefined, all: [] }),
+    tasks: withFallback({ registerTaskProvider: () => new Disposable() }),
     commands: withFallback({
       registerCommand(id, fn) {
         if (commands.has(id)) throw new Error(`command '${id}' already exists`);
