@@ -22,6 +22,7 @@ from memory_store.debt.forecast import (
     seed_days_to_double,
 )
 from memory_store.debt.snapshots import SnapshotStore, parse_item
+from memory_store.duration import format_period, plural
 from memory_store.record_types import DebtSnapshot
 from memory_store.workspace import Workspace
 
@@ -180,6 +181,7 @@ def build_report(workspace: Workspace, horizon: int | None = None, blame: bool =
     points = [(parse_iso(s["date"]), float(s["total"])) for s in snaps]
     horizons = (horizon,) if horizon else DEFAULT_HORIZONS
     fc = forecast(points, horizons)
+    span_days = (points[-1][0] - points[0][0]).total_seconds() / 86400
     recent, long_run = monthly_change(points)
     seed_days = seed_days_to_double(points)
     latest = snaps[-1]
@@ -196,7 +198,7 @@ def build_report(workspace: Workspace, horizon: int | None = None, blame: bool =
         "monthly_change": recent,
         "monthly_change_long_run": long_run,
         "insufficient_history": fc.insufficient_history,
-        "note": fc.note,
+        "note": method_note(fc.method, fc.insufficient_history, fc.backtest, fc.step_days, len(points), span_days),
         "backtest": fc.backtest,
         "seed_straight_line": {"days_to_double": round(seed_days) if seed_days else None,
                                "note": "the seed tool's rule (latest change rate extrapolated), "
@@ -209,12 +211,34 @@ def build_report(workspace: Workspace, horizon: int | None = None, blame: bool =
     }
 
 
+def method_note(method: str, insufficient: bool, backtest: dict[str, Any], step_days: float,
+                snapshots: int, span_days: float) -> str:
+    """Why this forecast method, in words (periods and counts humanised)."""
+    if insufficient:
+        return (f"too little history ({plural(snapshots, 'snapshot')} over {plural(round(span_days), 'day')}): "
+                "no trend is extrapolated; the interval is a wide rule of thumb, not measured")
+    origins, points = backtest.get("origins", 0), backtest.get("points", snapshots)
+    return (f"chose {method} by backtest over {plural(origins, 'origin')} of {plural(points, 'point')} "
+            f"(one every {format_period(step_days)})")
+
+
+def marker_counts(by_marker: dict[str, int]) -> str:
+    """"TODO 120, FIXME 8" (empty when the snapshots kept no per-marker counts)."""
+    return ", ".join(f"{k} {v}" for k, v in by_marker.items())
+
+
+def coverage_text(coverage: dict[Any, float | None]) -> str:
+    """Backtest coverage of the 80% interval per horizon: "75%, 50%, n/a"."""
+    return ", ".join("n/a" if v is None else f"{v:.0%}" for v in coverage.values())
+
+
 def backtest_error(report: dict[str, Any]) -> str:
     """One line: the chosen method's backtest MAE/MASE at each horizon."""
     for row in report["backtest"].get("candidates", []):
         if row["method"] == report["method"]:
-            parts = [f"{d} d: MAE {row['mae'][d]} (MASE {row['mase'][d]})" for d in row["mae"]
-                     if row["mae"][d] is not None]
+            parts = [f"{d} d: MAE {row['mae'][d]}"
+                     + ("" if row.get("mase", {}).get(d) is None else f" (MASE {row['mase'][d]})")
+                     for d in row["mae"] if row["mae"][d] is not None]
             return "; ".join(parts)
     return "not backtested"
 
@@ -234,9 +258,9 @@ def report_markdown(workspace: Workspace) -> str:
     lines = [
         "# Technical debt",
         "",
-        f"**{r['current']}** markers as of {r['as_of'][:10]} "
-        f"({', '.join(f'{k} {v}' for k, v in r['by_marker'].items())}); "
-        f"{r['snapshots']} snapshot(s) since {r['first'][:10]}.",
+        f"**{r['current']}** markers as of {r['as_of'][:10]}"
+        + (f" ({marker_counts(r['by_marker'])})" if r["by_marker"] else "")
+        + f"; {plural(r['snapshots'], 'snapshot')} since {r['first'][:10]}.",
         "",
         f"`{r['sparkline']}`",
         "",

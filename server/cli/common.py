@@ -148,21 +148,16 @@ def _longest_line(text: Text) -> int:
 
 
 def _share_out(mins: list[int], maxs: list[int], room: int) -> list[int]:
-    """Column widths from ``mins`` up to ``maxs`` within ``room``: spare space goes to the
-    columns that want more, in proportion to what they lack."""
+    """Column widths from ``mins`` up to ``maxs`` within ``room``. Spare space goes to the
+    columns that want least first, so short columns stay on one line and long text wraps in
+    the room left."""
     widths = list(mins)
     spare = room - sum(mins)
     wants = [mx - mn for mn, mx in zip(mins, maxs, strict=True)]
-    if sum(wants) <= spare:
-        return list(maxs)
-    total = sum(wants)
-    for i, want in enumerate(wants):
-        widths[i] += want * spare // total if total else 0
-    for i in sorted(range(len(wants)), key=lambda i: -(wants[i] - (widths[i] - mins[i]))):
-        if sum(widths) >= room:
-            break
-        if widths[i] < maxs[i]:
-            widths[i] += 1
+    for i in sorted(range(len(wants)), key=lambda i: wants[i]):
+        give = min(wants[i], spare)
+        widths[i] += give
+        spare -= give
     return widths
 
 

@@ -161,9 +161,12 @@ def test_since_previous_lists_added_and_resolved(tmp_path: Path) -> None:
     assert md.startswith("# Technical debt") and "HACK new one" in md and "1 added, 1 resolved" in md
 
 
-def test_report_without_snapshots_is_a_clear_error(tmp_path: Path) -> None:
+def test_report_without_snapshots_says_so_and_succeeds(tmp_path: Path) -> None:
     out = run_cli("debt", "report", root=tmp_path)
-    assert out.returncode == 2 and "debt scan --save" in out.stderr
+    assert out.returncode == 0 and "debt scan --save" in out.stdout and not out.stderr
+    as_json = run_cli("debt", "report", "--json", root=tmp_path)
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout)["snapshots"] == 0
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".png"])

@@ -11,45 +11,55 @@ from memory_store.config import load_project_config
 from memory_store.debt.backfill import backfill, parse_since
 from memory_store.debt.chart import ChartUnavailable, write_chart
 from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
-from memory_store.debt.report import NoHistory, backtest_error, build_report
+from memory_store.debt.report import NoHistory, backtest_error, build_report, coverage_text, marker_counts
 from memory_store.debt.snapshots import SnapshotStore, build_snapshot
+from memory_store.duration import plural
 from memory_store.seed_import.debt_history import (
     ImportFormatError,
     import_csv,
     import_empathy_history,
     parse_history_json,
 )
-from server.cli.common import CliError, Context, literal, positive_int, read_text_arg
+from server.cli.common import CliError, Context, add_json_flag, examples, literal, positive_int, read_text_arg
 
 TOP_FILES = 10
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("debt", help="technical-debt markers: scan, history, forecast")
-    dsub = p.add_subparsers(dest="debt_command", metavar="ACTION", required=True,
+    p = sub.add_parser("debt", help="technical-debt markers: scan, history, forecast",
+                       epilog=examples("teamlore debt backfill --since 12m", "teamlore debt report"))
+    dsub = p.add_subparsers(dest="debt_command", metavar="COMMAND", required=True,
                             parser_class=type(p))
 
-    scan = dsub.add_parser("scan", help="count markers in the working tree now")
+    scan = dsub.add_parser("scan", help="count markers in the working tree now",
+                           epilog=examples("teamlore debt scan", "teamlore debt scan --save --json"))
     scan.add_argument("--save", action="store_true", help="write a snapshot")
-    scan.add_argument("--json", action="store_true", help="machine-readable output")
-    scan.add_argument("--top", type=positive_int, default=TOP_FILES, help="files to list")
+    add_json_flag(scan)
+    scan.add_argument("--top", type=positive_int, default=TOP_FILES, metavar="N",
+                      help=f"files to list (default {TOP_FILES})")
     scan.set_defaults(func=run_scan)
 
-    back = dsub.add_parser("backfill", help="snapshots of past commits, straight from git objects")
-    back.add_argument("--since", default="24m", help="how far back: 24m, 52w, 90d, 2y or a date (default 24m)")
+    back = dsub.add_parser("backfill", help="snapshots of past commits, straight from git objects",
+                           epilog=examples("teamlore debt backfill", "teamlore debt backfill --since 52w --every week"))
+    back.add_argument("--since", default="24m", metavar="WHEN",
+                      help="how far back: 24m, 52w, 90d, 2y or a date (default 24m)")
     back.add_argument("--every", choices=("month", "week"), default="month", help="snapshot spacing")
-    back.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(back)
     back.set_defaults(func=run_backfill)
 
     imp = dsub.add_parser("import", help="import debt history: the seed's debt_history.json "
-                                         "or CSV date,count[,MARKER...]")
-    imp.add_argument("file", metavar="FILE")
-    imp.add_argument("--json", action="store_true", help="machine-readable output")
+                                         "or CSV date,count[,MARKER...]",
+                          epilog=examples("teamlore debt import patterns/tech_debt/debt_history.json",
+                                          "teamlore debt import history.csv --json"))
+    imp.add_argument("file", metavar="FILE", help="debt_history.json, or CSV with a date,count header; - for stdin")
+    add_json_flag(imp)
     imp.set_defaults(func=run_import)
 
-    rep = dsub.add_parser("report", help="trajectory, backtested forecast, growing files, oldest markers")
+    rep = dsub.add_parser("report", help="trajectory, backtested forecast, growing files, oldest markers",
+                          epilog=examples("teamlore debt report", "teamlore debt report --horizon 60 --chart debt.svg",
+                                          "teamlore debt report --json"))
     rep.add_argument("--horizon", type=positive_int, metavar="DAYS", help="forecast horizon (default 30/90/180)")
-    rep.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(rep)
     rep.add_argument("--chart", metavar="FILE", help="also draw a chart (.svg or .png; needs teamlore[charts])")
     rep.add_argument("--no-blame", action="store_true", help="date the oldest markers by snapshots only")
     rep.set_defaults(func=run_report)
@@ -86,8 +96,9 @@ def run_scan(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json(out)
         return 0
-    by = ", ".join(f"{m} {n}" for m, n in out["by_marker"].items())
-    ctx.out.print(f"{result.total} markers in {len(result.files)} of {result.considered} files ({by})")
+    by = marker_counts(out["by_marker"])
+    ctx.out.print(f"{plural(result.total, 'marker')} in {len(result.files)} of {plural(result.considered, 'file')}"
+                  + (f" ({by})" if by else ""))
     if top:
         ctx.table("files with most markers", ["file", "markers", *markers],
                   [(r["path"], r["count"], *(r["by_marker"].get(m, 0) for m in markers))
@@ -121,9 +132,9 @@ def run_backfill(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json(summary)
     else:
-        ctx.out.print(f"{summary['added']} snapshot(s) added, {summary['existing']} already there "
-                      f"({summary['planned']} planned since {since.date()}, every {ctx.args.every}; "
-                      f"{summary['blobs_read']} file versions read)")
+        ctx.out.print(f"{plural(summary['added'], 'snapshot')} added, {summary['existing']} already there "
+                      f"({summary['planned']} planned since {since.date()}, one every {ctx.args.every}; "
+                      f"{plural(summary['blobs_read'], 'file version')} read)")
     return 0
 
 
@@ -140,7 +151,7 @@ def run_import(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json(summary)
     else:
-        ctx.out.print(f"{summary['imported']} snapshot(s) imported, {summary['existing']} already there, "
+        ctx.out.print(f"{plural(summary['imported'], 'snapshot')} imported, {summary['existing']} already there, "
                       f"{len(summary['skipped'])} skipped")
         for s in summary["skipped"]:
             ctx.out.print(f"  skipped entry {s['index']}: {s['reason']}")
@@ -150,8 +161,12 @@ def run_import(ctx: Context) -> int:
 def run_report(ctx: Context) -> int:
     try:
         report = build_report(ctx.workspace, horizon=ctx.args.horizon, blame=not ctx.args.no_blame)
-    except NoHistory as exc:
-        raise CliError(str(exc)) from None
+    except NoHistory as exc:  # nothing to report is not a usage error (like `git log` on no commits)
+        if ctx.json:
+            ctx.emit_json({"snapshots": 0, "message": str(exc)})
+        else:
+            ctx.out.print(str(exc))
+        return 0
     if ctx.args.chart:
         try:
             report["chart"] = str(write_chart(report, Path(ctx.args.chart)))
@@ -166,14 +181,20 @@ def run_report(ctx: Context) -> int:
     return 0
 
 
+def _or_na(x: Any) -> Any:
+    return "n/a" if x is None else x
+
+
 def _num(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.1f}"
 
 
 def _print_report(ctx: Context, r: dict[str, Any]) -> None:
-    by = ", ".join(f"{k} {v}" for k, v in r["by_marker"].items())
-    ctx.out.print(literal(r["current"], style="bold") + literal(f" markers as of {r['as_of'][:10]} ({by})"))
-    ctx.out.print(f"{r['sparkline']}  {r['snapshots']} snapshot(s) since {r['first'][:10]}")
+    by = marker_counts(r["by_marker"])
+    ctx.out.print(literal(r["current"], style="bold")
+                  + literal(f" {'marker' if r['current'] == 1 else 'markers'} as of {r['as_of'][:10]}"
+                            + (f" ({by})" if by else "")))
+    ctx.out.print(f"{r['sparkline']}  {plural(r['snapshots'], 'snapshot')} since {r['first'][:10]}")
     ctx.out.print(f"change per month: {_num(r['monthly_change'])} recent (90 days), "
                   f"{_num(r['monthly_change_long_run'])} long-run")
     ctx.out.print(f"method: {r['method']} - {r['note']}")
@@ -190,8 +211,8 @@ def _print_report(ctx: Context, r: dict[str, Any]) -> None:
                   ["method", *[f"MAE {d} d" for d in days], "relative", "80% coverage"],
                   [(c["method"] + (" (chosen)" if c["method"] == r["method"] else "")
                     + ("" if c["selectable"] else " (reference)"),
-                    *[c["mae"][d] for d in days], c["relative_mae"],
-                    ", ".join(str(v) for v in c["coverage_80"].values())) for c in cands])
+                    *[_or_na(c["mae"][d]) for d in days], _or_na(c["relative_mae"]),
+                    coverage_text(c["coverage_80"])) for c in cands])
     g = r["growing_files"]
     if g["files"]:
         ctx.table(f"growing fastest since {(g['since'] or '')[:10]}", ["file", "before", "now", "change"],
