@@ -186,19 +186,25 @@ def test_teamlore_record_asks_for_fix_and_hover_shows_it(tmp_path: Path) -> None
 def test_matches_float_debt_split_and_other_subcommands(tmp_path: Path) -> None:
     ws = git_workspace(tmp_path, {"app.py": APP})
     fix = "Add structlog to requirements.txt"
-    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin=STRUCTLOG + "\n")
+    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, "--author", "Grace Hopper", "--json", root=ws,
+                    stdin=STRUCTLOG + "\n")
     assert added.returncode == 0, added.stderr
+    [record_file] = (ws / ".teamlore" / "bugs").glob("*.json")
+    record = json.loads(record_file.read_text())
 
     result = run_nvim("views.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_LINE="2",
                       TEAMLORE_TEST_MESSAGE=STRUCTLOG)
 
     assert any(fix in line for line in result["matches"]), result["matches"]
+    [meta] = [line for line in result["matches"] if "Grace Hopper" in line]
+    assert record["created"][:10] in meta and record["id"] in meta, meta
+    assert result["matches_messages"] == []  # the float is the answer: no message from the server too
     assert result["debt"][0] == "# Technical debt"
     assert result["debt_name"].startswith("teamlore://")
     assert result["messages"][0] == "teamlore: no proposed fixes waiting"
     assert "unknown subcommand 'bogus'" in result["messages"][1] and "falsepositive" in result["messages"][1]
-    assert result["completion"] == ["record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run",
-                                    "trust"]
+    assert result["completion"] == ["record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "clear",
+                                    "run", "trust"]
 
 
 def test_teamlore_run_puts_the_error_on_its_line(tmp_path: Path) -> None:

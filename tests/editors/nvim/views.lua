@@ -1,5 +1,5 @@
 -- `:Teamlore matches` shows the past fixes of the error under the cursor in a floating
--- window; `:Teamlore debt` shows the debt report in a markdown split; `:Teamlore pending`
+-- window (and no message besides); `:Teamlore debt` shows the debt report in a markdown split; `:Teamlore pending`
 -- says when no proposal waits; an unknown subcommand names the valid ones.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
 
@@ -28,9 +28,15 @@ H.run(function()
   vim.ui.select = function()
     error("asked to choose although both diagnostics are the same error")
   end
+  local messages = {}
+  vim.notify = function(msg)
+    table.insert(messages, msg)
+  end
   vim.api.nvim_win_set_cursor(0, { LINE + 1, 3 })
   vim.cmd("Teamlore matches")
   H.result.matches = H.wait(10000, "the floating window with past fixes", float_lines)
+  -- The server's window/showMessage would have been handled before the result it precedes.
+  H.result.matches_messages = vim.deepcopy(messages)
   for _, win in ipairs(vim.api.nvim_list_wins()) do
     if vim.api.nvim_win_get_config(win).relative ~= "" then
       vim.api.nvim_win_close(win, true)
@@ -49,10 +55,7 @@ H.run(function()
   H.result.debt_name = vim.api.nvim_buf_get_name(report)
   H.step("debt shown")
 
-  local messages = {}
-  vim.notify = function(msg)
-    table.insert(messages, msg)
-  end
+  messages = {}
   vim.cmd("Teamlore pending")
   H.wait(10000, "the answer about proposed fixes", function()
     return #messages > 0

@@ -55,6 +55,13 @@ function M.show_markdown(title, markdown, float)
   return buf
 end
 
+--- Record text on one line (a record cannot add lines, headings or list items of its own).
+local function one_line(text)
+  return vim.trim((tostring(text):gsub("%s+", " ")))
+end
+
+--- The past fixes of a `teamlore.showMatches` result: fix, root cause, then author, date
+--- and record id.
 function M.matches_markdown(result)
   local matches = type(result) == "table" and result.matches or nil
   if type(matches) ~= "table" or #matches == 0 then
@@ -62,15 +69,23 @@ function M.matches_markdown(result)
   end
   local out = {}
   for i, m in ipairs(matches) do
-    local record = type(m.record) == "table" and m.record or m
-    local line = string.format("%d. **%s**", i, tostring(record.fix or ""))
+    local line = string.format("%d. **%s**", i, one_line(m.fix or ""))
     if type(m.score) == "number" then
       line = line .. string.format(" (score %.2f)", m.score)
     end
     table.insert(out, line)
-    if filled(record.root_cause) then
-      table.insert(out, "   root cause: " .. record.root_cause)
+    if filled(m.root_cause) then
+      table.insert(out, "   root cause: " .. one_line(m.root_cause))
     end
+    local meta = {}
+    table.insert(meta, "by " .. (filled(m.author) and one_line(m.author) or "unknown"))
+    if filled(m.created) then
+      table.insert(meta, one_line(m.created:sub(1, 10)))
+    end
+    if filled(m.id) then
+      table.insert(meta, "`" .. one_line(m.id):gsub("`", "") .. "`")
+    end
+    table.insert(out, "   " .. table.concat(meta, " · "))
   end
   return table.concat(out, "\n")
 end
@@ -160,6 +175,7 @@ end
 handlers["teamlore.showMatches"] = function(client, bufnr, args)
   local arg = vim.deepcopy(type(args[1]) == "table" and args[1] or {})
   with_error(arg, bufnr, "Past fixes for", function(a)
+    a.quiet = true -- the float below shows the result; no message from the server as well
     M.execute(client, bufnr, "teamlore.showMatches", { a }, function(result)
       M.show_markdown("past fixes", M.matches_markdown(result), true)
     end)
@@ -274,6 +290,14 @@ for _, command in ipairs({ "teamlore.acceptFix", "teamlore.dismissFix" }) do
   end
 end
 
+handlers["teamlore.clearTerminalErrors"] = function(client, bufnr)
+  local root = client.root_dir or vim.fn.getcwd()
+  M.execute(client, bufnr, "teamlore.clearTerminalErrors", { { uri = vim.uri_from_fname(root) } }, function(result)
+    local n = type(result) == "table" and tonumber(result.cleared) or 0
+    notify(string.format("cleared the terminal errors of %d command%s", n, n == 1 and "" or "s"))
+  end)
+end
+
 M.handlers = handlers
 
 --- Client-side command handlers for the LSP client config (`commands = ...`).
@@ -283,7 +307,8 @@ function M.client_commands()
     out[name] = function(command, ctx)
       local client = vim.lsp.get_client_by_id(ctx.client_id) or util.client_for(ctx.bufnr)
       if not client then
-        return notify("the server is not running", vim.log.levels.ERROR)
+        local why = require("teamlore").why_not_running(ctx.bufnr or vim.api.nvim_get_current_buf())
+        return notify(why, vim.log.levels.ERROR)
       end
       handler(client, ctx.bufnr or vim.api.nvim_get_current_buf(), command.arguments or {})
     end
@@ -338,9 +363,12 @@ local SUBCOMMANDS = {
   pending = function()
     return "teamlore.pendingFixes", {}
   end,
+  clear = function()
+    return "teamlore.clearTerminalErrors", {}
+  end,
 }
 
-M.subcommands = { "record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "run", "trust" }
+M.subcommands = { "record", "falsepositive", "acceptrisk", "matches", "debt", "pending", "clear", "run", "trust" }
 
 --- `:Teamlore trust`: asks again about the current workspace's files (project server,
 --- `.teamlore/config.toml`) and restarts its server with the answer.
@@ -373,7 +401,7 @@ function M.dispatch(opts)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = util.client_for(bufnr, vim.api.nvim_buf_get_name(bufnr))
   if not client then
-    return notify("the server is not running (see :checkhealth teamlore)", vim.log.levels.ERROR)
+    return notify(require("teamlore").why_not_running(bufnr), vim.log.levels.ERROR)
   end
   local command, args = make(rest)
   handlers[command](client, bufnr, args)

@@ -66,11 +66,26 @@ function M.check()
     end
   end
   local clients = util.clients()
-  if #clients > 0 then
-    for _, client in ipairs(clients) do
+  local running = {}
+  for _, client in ipairs(util.clients(nil, true)) do
+    if client.initialized then
+      running[client.root_dir or "?"] = true
       health.ok(string.format("client %d running for %s", client.id, client.root_dir or "?"))
+    else
+      health.info(string.format("client %d is still starting for %s", client.id, client.root_dir or "?"))
     end
-  else
+  end
+  local failures = 0
+  for root, reason in pairs(teamlore.start_failures) do
+    if not running[root] then
+      failures = failures + 1
+      health.error("the server did not start for " .. root .. ": " .. reason, {
+        "Check the server command above; run it in a shell to see its own error.",
+        "Its messages are in the LSP log: " .. vim.lsp.get_log_path(),
+      })
+    end
+  end
+  if #util.clients(nil, true) == 0 and failures == 0 then
     health.info("no teamlore client is running yet (it starts when a file in a git workspace is opened)")
   end
 
@@ -132,9 +147,9 @@ function M.check()
     end
   end
   if found == 0 then
-    health.warn("no security scanner installed; findings come only from forwarded diagnostics", {
-      "pip install 'teamlore[security]' installs bandit.",
-    })
+    -- Fine for the bug memory alone: scanners only add security findings.
+    health.info("no security scanner installed: the bug memory works without one; security findings "
+      .. "come only from forwarded diagnostics. pip install 'teamlore[security]' installs bandit.")
   end
 end
 

@@ -53,6 +53,11 @@ M.defaults = {
 --- The effective configuration, once setup() ran.
 M.config = nil
 
+--- Workspace root -> why its server is not running (the last failed start or early exit);
+--- forgotten once a server for the root is ready.
+---@type table<string, string>
+M.start_failures = {}
+
 --- The workspace root of a buffer, or nil (not a file, or not in a workspace).
 function M.root_for(bufnr)
   if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= "" then
@@ -70,6 +75,63 @@ end
 ---@return teamlore.Workspace?
 local function workspace_of(root)
   return root and trust.decide(root, M.config) or nil
+end
+
+--- Starts the server process, noting why when it cannot be started.
+local function start_rpc(root, argv, dispatchers, opts)
+  local ok, rpc = pcall(vim.lsp.rpc.start, argv, dispatchers, opts)
+  if not ok then
+    M.start_failures[root] = tostring(rpc)
+    error(rpc, 0)
+  end
+  return rpc
+end
+
+--- Notes a server that exited with an error before or while it was running.
+local function on_exit(code, signal, client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  local root = client and client.root_dir
+  if root and (code ~= 0 or signal ~= 0) then
+    M.start_failures[root] = string.format(
+      "the server %s with %s (its log: %s)",
+      client.initialized and "exited" or "exited before it was ready",
+      signal ~= 0 and ("signal " .. signal) or ("code " .. code),
+      vim.lsp.get_log_path()
+    )
+  end
+end
+
+local function on_init(client)
+  if client.root_dir then
+    M.start_failures[client.root_dir] = nil
+  end
+end
+
+--- Why no ready teamlore client serves `bufnr`: still starting, failed to start (and why),
+--- no workspace, not trusted, or setup() not called. For messages of the commands.
+---@param bufnr integer
+---@return string
+function M.why_not_running(bufnr)
+  if not M.config then
+    return "require('teamlore').setup() was not called"
+  end
+  local root = M.root_for(bufnr)
+  if not root then
+    return "the current buffer is not in a workspace (no " .. table.concat(M.config.root_markers, " or ") .. " above it)"
+  end
+  for _, client in ipairs(util.clients(nil, true)) do
+    if client.root_dir == root and not client.initialized then
+      return "the server is still starting; try again in a moment"
+    end
+  end
+  if M.start_failures[root] then
+    return "the server did not start: " .. M.start_failures[root] .. " (see :checkhealth teamlore)"
+  end
+  local workspace = trust.get(root)
+  if workspace and not workspace.cmd then
+    return "the workspace's teamlore program is not trusted (:Teamlore trust)"
+  end
+  return "the server is not running for " .. root .. " (see :checkhealth teamlore)"
 end
 
 --- workspace/configuration, restricted like initializationOptions for a restricted workspace.
@@ -96,7 +158,7 @@ function M.lsp_config()
     -- Neovim 0.11 passes the client config (with root_dir) to a cmd function.
     cmd = function(dispatchers, client_config)
       local workspace = assert(workspace_of(client_config.root_dir), "teamlore: no workspace root")
-      return vim.lsp.rpc.start(assert(workspace.cmd, "teamlore: no trusted server command"), dispatchers, {
+      return start_rpc(client_config.root_dir, assert(workspace.cmd, "teamlore: no trusted server command"), dispatchers, {
         cwd = client_config.cmd_cwd,
         env = client_config.cmd_env,
         detached = client_config.detached,
@@ -110,6 +172,8 @@ function M.lsp_config()
     capabilities = config.capabilities,
     commands = require("teamlore.commands").client_commands(),
     on_attach = config.on_attach,
+    on_init = on_init,
+    on_exit = on_exit,
     before_init = function(params, client_config)
       local workspace = workspace_of(client_config.root_dir)
       local restricted = not workspace or workspace.restricted
@@ -138,7 +202,9 @@ local function start_010(bufnr)
   end
   local config = M.lsp_config()
   config.root_dir = root
-  config.cmd = workspace.cmd
+  config.cmd = function(dispatchers)
+    return start_rpc(root, workspace.cmd, dispatchers, { cwd = config.cmd_cwd, env = config.cmd_env })
+  end
   vim.lsp.start(config, { bufnr = bufnr })
 end
 

@@ -1,13 +1,14 @@
---- Captures commands run in `:terminal` buffers: when one exits non-zero, its output
---- (the buffer's lines) goes to the server as `teamlore/terminalOutput`. A later success
---- of a command that failed is sent too, so the server clears the stale error and can
---- offer to save the fix. `teamlore run` is skipped: it captures its own output.
+--- Captures commands run in `:terminal` buffers: when one exits, its output (the buffer's
+--- lines) goes to the server as `teamlore/terminalOutput`. A failure becomes diagnostics; a
+--- success clears the errors of the same command, also those of an earlier session or of
+--- `teamlore run` (the server keeps a passing run only when that command's latest run
+--- failed) and may lead to an offer to save the fix. `teamlore run` itself is skipped: it
+--- captures its own output.
 local util = require("teamlore.util")
 
 local M = {}
 
 local METHOD = "teamlore/terminalOutput"
-local failed = {} ---@type table<string, true>
 local max_output = 1000000
 
 --- `term://{cwd}//{pid}:{cmd}` -> cwd, cmd
@@ -60,17 +61,12 @@ function M.closed(bufnr, status)
   if not cmd or cmd == "" or M.ignored(cmd) then
     return nil
   end
-  local key = cwd .. "\0" .. cmd
-  if status == 0 and not failed[key] then
-    return nil
-  end
   local client = util.client_for(nil, cwd)
   if not client then
     return nil
   end
   local params = { command = cmd, cwd = cwd, exitCode = status, output = M.output(bufnr) }
   util.notify_server(client, METHOD, params)
-  failed[key] = status ~= 0 or nil
   return params
 end
 

@@ -7,11 +7,13 @@ M.SOURCE = "teamlore"
 
 M.has_011 = vim.fn.has("nvim-0.11") == 1
 
---- Every running teamlore client, optionally only those attached to `bufnr`.
+--- Every running teamlore client, optionally only those attached to `bufnr`; with
+--- `starting`, also those still starting (not yet initialized).
 ---@param bufnr integer?
+---@param starting boolean?
 ---@return vim.lsp.Client[]
-function M.clients(bufnr)
-  return vim.lsp.get_clients({ name = M.NAME, bufnr = bufnr })
+function M.clients(bufnr, starting)
+  return vim.lsp.get_clients({ name = M.NAME, bufnr = bufnr, _uninitialized = starting or nil })
 end
 
 --- The teamlore client for a buffer: attached to it, else the one whose root holds
