@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 MATCH_LIMIT = 5
 MAX_PROBLEMS_LOGGED = 20
-_CACHE_SIZE = 4096
+MATCH_CACHE_SIZE = 4096
+"""Match results kept per folder (oldest first out)."""
 
 
 class FolderMemory:
@@ -56,7 +57,7 @@ class FolderMemory:
         if store_root is not None and not store_root.is_absolute():
             store_root = folder / store_root
         self.workspace = Workspace((store_root or folder).resolve())
-        self.live = LiveBugMemory(self.workspace, settings.match_threshold, _CACHE_SIZE)
+        self.live = LiveBugMemory(self.workspace, settings.match_threshold, MATCH_CACHE_SIZE)
         self.bugs = self.live.bugs
 
     @property

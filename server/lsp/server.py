@@ -47,10 +47,12 @@ MAX_BUFFER_CHARS = 5_000_000
 MAX_PUBLISHED = 1000
 LARGE_PUBLISH = 200
 """Diagnostics published per document at most."""
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.1
 """Quiet time after the last file event of a burst before the memory is re-read."""
-MAX_WAIT_SECONDS = 0.5
-"""A burst that never goes quiet (steady writes) is re-read at least this often."""
+MAX_WAIT_SECONDS = 0.25
+"""A burst that never goes quiet (steady writes) is re-read at least this often. Under
+steady writes this wait is most of the time a new record takes to reach hover (re-reading
+the changed files takes a few ms: bench/soak.py)."""
 FOLDER_WAIT_SECONDS = 10.0
 """Requests arriving while the workspace folders are being opened wait this long for them."""
 
