@@ -168,14 +168,16 @@ def _frame_lines(error: dict[str, Any]) -> dict[str, list[int]]:
     return out
 
 
-def _priority(fd: FileDiff, frame_files: dict[str, list[int]]) -> tuple[int, str]:
+def _priority(fd: FileDiff, frame_files: dict[str, list[int]]) -> tuple[int, int, str]:
+    """Sort key of a changed file: the frames' files first (the innermost frame's first), then
+    dependency files, other files, binary files."""
     if fd.path in frame_files:
-        return (0, fd.path)
+        return (0, list(reversed(frame_files)).index(fd.path), fd.path)
     if dependency_changes(fd):
-        return (1, fd.path)
+        return (1, 0, fd.path)
     if fd.binary:
-        return (3, fd.path)
-    return (2, fd.path)
+        return (3, 0, fd.path)
+    return (2, 0, fd.path)
 
 
 def _collect_diff(root: Path, old: str | None, new: str | None,

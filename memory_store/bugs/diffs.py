@@ -168,6 +168,65 @@ def dependency_changes(fd: FileDiff) -> list[tuple[str, str, str]]:
     return out
 
 
+_COMMENT = re.compile(r"^\s*(?:#|//|/\*|\*|<!--|--\s)")
+_DOC_START = re.compile(r"^\s*[rRuUbBfF]{0,2}(?:\"\"\"|\'\'\')")
+_TRIPLE = re.compile(r"\"\"\"|\'\'\'")
+
+
+def code_blocks(hunk: Hunk) -> list[tuple[int, int, list[str]]]:
+    """Runs of changed lines, as ``(first old line, last old line, statements)``, where the
+    statements are the changed *code* lines: the added ones (else ``removed <line>``), without
+    blank lines, comments and docstrings. A run that changed only those has no statements.
+
+    Whether a line is inside a triple-quoted string is followed separately for the old side
+    (context and removed lines) and the new side (context and added lines) of the hunk."""
+    inside = {"-": False, "+": False}
+    out: list[tuple[int, int, list[str]]] = []
+    old = hunk.old_start
+    start = old
+    removed: list[str] = []
+    added: list[str] = []
+    changed = False
+
+    def flush() -> None:
+        nonlocal changed
+        if changed:
+            statements = list(added) or [f"removed {t}" for t in removed]
+            out.append((start, max(start, start + n_removed - 1), statements))
+        removed.clear()
+        added.clear()
+        changed = False
+
+    n_removed = 0
+    for line in hunk.lines:
+        tag, text = line[:1], line[1:]
+        prose = False
+        for side in (("-", "+") if tag == " " else (tag,)):
+            if side not in inside:
+                continue
+            side_prose = inside[side] or bool(_DOC_START.match(text)) or bool(_COMMENT.match(text))
+            if len(_TRIPLE.findall(text)) % 2:
+                inside[side] = not inside[side]
+            prose = prose or side_prose
+        if tag == " ":
+            flush()
+            n_removed = 0
+            old += 1
+            start = old
+            continue
+        if tag not in "+-":
+            continue
+        changed = True
+        if tag == "-":
+            n_removed += 1
+            old += 1
+        if prose or not text.strip():
+            continue
+        (removed if tag == "-" else added).append(text.strip())
+    flush()
+    return out
+
+
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -177,8 +236,9 @@ def summarize(files: list[FileDiff], frame_lines: dict[str, list[int]] | None = 
               omitted: int = 0) -> str:
     """One line saying what the fix changed, e.g. ``added structlog to requirements.txt``.
 
-    ``frame_lines``: for each file of the error's frames, the lines it pointed at; the
-    changed statement nearest to them is quoted.
+    ``frame_lines``: for each file of the error's frames (outermost first), the lines it
+    pointed at; the changed code statement nearest to them is quoted (an edited comment
+    or docstring is not the fix).
     """
     frame_lines = frame_lines or {}
     parts: list[str] = []
@@ -212,12 +272,11 @@ def summarize(files: list[FileDiff], frame_lines: dict[str, list[int]] | None = 
 
 
 def _nearest_change(fd: FileDiff, lines: list[int]) -> str | None:
-    """The added (else removed) statement of the change block closest to one of ``lines``."""
+    """The first changed code statement of the change block closest to one of ``lines``
+    (comments, docstrings and blank lines do not count)."""
     best: tuple[int, str] | None = None
     for hunk in fd.hunks:
-        for first, last, removed, added in hunk.blocks():
-            statements = [t.strip() for t in added if t.strip()] or [
-                f"removed {t.strip()}" for t in removed if t.strip()]
+        for first, last, statements in code_blocks(hunk):
             if not statements:
                 continue
             distance = min((0 if first <= n <= last else min(abs(n - first), abs(n - last)) for n in lines),

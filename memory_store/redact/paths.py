@@ -67,7 +67,10 @@ def first_private_path(text: str, root: Path | str | None = None, width: int = 6
     start = next((i for i, (a, b) in enumerate(zip(text, new, strict=False)) if a != b), min(len(text), len(new)))
     while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "\"'`(":
         start -= 1
-    return text[start:start + width].split("\n", 1)[0]
+    end = start
+    while end < len(text) and end - start < width and not text[end].isspace() and text[end] not in "\"'`,;)":
+        end += 1
+    return text[start:end]
 
 
 def _root_repl(m: re.Match[str]) -> str:

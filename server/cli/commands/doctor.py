@@ -37,6 +37,7 @@ def run(ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json({"root": str(ctx.workspace.root), "counts": report.counts,
                        "problems": [p.to_json(ctx.workspace.root) for p in report.problems],
+                       "private_paths": [p.to_json(ctx.workspace.root) for p in report.private_paths],
                        "config_problems": [{"source": p.source, "key": p.key, "message": p.message}
                                            for p in config.problems],
                        "withheld_settings": [{"key": w.key, "value": w.value, "why": w.why}
@@ -48,6 +49,10 @@ def run(ctx: Context) -> int:
             ctx.table(f"problems in the memory: {len(report.problems)} (files left untouched)",
                       ["file", "line", "reason"],
                       [(p.to_json(ctx.workspace.root)["path"], p.line or "", p.reason) for p in report.problems])
+        if report.private_paths:
+            ctx.table(f"absolute paths in records written before paths were stored relative: "
+                      f"{len(report.private_paths)} (not a fault; left as they are)", ["file", "field and path"],
+                      [(p.to_json(ctx.workspace.root)["path"], p.reason) for p in report.private_paths])
         if config.problems:
             ctx.table(f"unusable settings: {len(config.problems)} (defaults used)", ["file", "setting", "problem"],
                       [(p.source, p.key, p.message) for p in config.problems])
