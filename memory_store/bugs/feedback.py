@@ -28,7 +28,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -196,13 +196,13 @@ class FeedbackStore:
 
 def give_feedback(workspace: Workspace, verdict: Verdict, record_id: str, error: str, *,
                   author: str | None = None, source: str = "cli",
-                  known: Iterable[str] | None = None) -> tuple[FeedbackRecord, bool]:
+                  known: Container[str] | None = None) -> tuple[FeedbackRecord, bool]:
     """Record ``verdict`` on bug record ``record_id`` for ``error``: the one entry point of the
     CLI, MCP and editor commands. Raises :class:`UnknownRecord` for an id with no record
     (``known``: the ids already loaded, else the record file is looked for) and
     :class:`EmptyErrorText` for text holding no error."""
     check_id(record_id)
-    exists = record_id in set(known) if known is not None else False
+    exists = known is not None and record_id in known
     if not exists:
         exists = BugStore(workspace).files.exists(record_id)
     if not exists:

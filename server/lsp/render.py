@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memory_store.authorship import agent_written
+from memory_store.bugs.feedback import counts_text
 from memory_store.bugs.match import Match
 from memory_store.duration import format_minutes
 from server.text_safety import markdown_code, markdown_link, markdown_text
@@ -109,6 +110,9 @@ def match_markdown(match: Match, n: int, link: str | None = None) -> str:
     commit = _commit(rec)
     if commit:
         meta.append(commit)
+    counts = counts_text(int(getattr(match, "confirmations", 0)), int(getattr(match, "rejections", 0)))
+    if counts:
+        meta.append(f"**{counts}**")
     lines.append(" · ".join(meta))
     reasons = ", ".join(_reason(r) for r in match.reasons)
     score = f"score {float(match.score or 0):.2f}"

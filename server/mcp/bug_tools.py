@@ -1,4 +1,5 @@
-"""Bug memory tools: ``match_error`` and ``record_fix``."""
+"""Bug memory tools: ``match_error``, ``record_fix`` and the feedback on a match:
+``reject_match`` ("Not this fix") and ``confirm_match`` ("This fixed it")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from memory_store.bugs import feedback
 from memory_store.bugs.live import LiveBugMemory
 from memory_store.bugs.match import BugIndex, Match
 from memory_store.bugs.records import BugStore
@@ -27,6 +29,8 @@ FixText = Annotated[str, Field(min_length=1, max_length=20_000, description="wha
 RootCause = Annotated[str | None, Field(max_length=20_000, description="why it happened")]
 FilePath = Annotated[str | None, Field(max_length=4096, description="workspace-relative path of the changed file")]
 Minutes = Annotated[float | None, Field(ge=0, le=60 * 24 * 365, description="how long the fix took, in minutes")]
+RecordId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                                description="the id of the record match_error returned")]
 Limit = Annotated[int, Field(ge=1, le=50, description="at most this many matches")]
 
 
@@ -89,5 +93,29 @@ def register(app: MCPServer, workspace: Workspace) -> MatchIndex:
             return {"matches": [m.to_json() for m in index.match(error_text, limit)]}
 
         return await off_loop(work)
+
+    def give(verdict: feedback.Verdict, matched_id: str, error_text: str, author: str) -> dict[str, Any]:
+        index.live.refresh()
+        rec, created = feedback.give_feedback(workspace, verdict, matched_id, error_text, author=author,
+                                              source="mcp", known=index.live.records)
+        index.live.add_feedback(rec)
+        confirmations, rejections = index.live.feedback.counts(matched_id)
+        return {"id": rec["id"], "created": created, "verdict": verdict, "record": matched_id,
+                "confirmations": confirmations, "rejections": rejections}
+
+    @app.tool(name="reject_match", description=(
+        "Not this fix: a record match_error returned did not apply to this error. That record is "
+        "never offered again for errors of this pattern (same type, message and function); it still "
+        "is for other errors. Stored as a record of its own (committed and synced), marked as written "
+        "by this agent. Same as `teamlore bugs reject ID --error FILE --json`."))
+    async def reject_match(matched_id: RecordId, error_text: ErrorText, ctx: Context) -> dict[str, Any]:
+        return await off_loop(give, "rejected", matched_id, error_text, agent_author(ctx))
+
+    @app.tool(name="confirm_match", description=(
+        "This fixed it: a record match_error returned solved this error. Counts as a confirmation "
+        "of that record (shown as \"fixed it N times\") and lifts an earlier reject_match for this "
+        "error. Same as `teamlore bugs confirm ID --error FILE --json`."))
+    async def confirm_match(matched_id: RecordId, error_text: ErrorText, ctx: Context) -> dict[str, Any]:
+        return await off_loop(give, "confirmed", matched_id, error_text, agent_author(ctx))
 
     return index

@@ -18,6 +18,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from memory_store.bugs import feedback
 from memory_store.bugs.records import EmptyErrorText
 from memory_store.jsonio import MemoryFileError
 from memory_store.record_types import BugRecord
@@ -184,6 +185,45 @@ async def show_matches(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
     return result
 
 
+FEEDBACK_MESSAGES = {"rejected": "not this fix: {id} is not offered again for this error",
+                     "confirmed": "this fixed it: {id} counted ({counts})"}
+
+
+async def _feedback(ls: TeamloreServer, cmd: str, verdict: feedback.Verdict, args: tuple[Any, ...]) -> dict[str, Any]:
+    """Store a verdict on a shown record for this error (the CLI's ``bugs reject|confirm``)."""
+    obj = one_object(cmd, args, ("id", "error"))
+    record_id = text_field(cmd, obj, "id")
+    error = text_field(cmd, obj, "error")
+    author = text_field(cmd, obj, "author", required=False)
+    mem = await memory_of(ls, cmd, obj)
+
+    def write() -> tuple[dict[str, Any], bool, tuple[int, int]]:
+        rec, created = feedback.give_feedback(mem.workspace, verdict, record_id, error, author=author,
+                                              source="lsp", known=mem.records)
+        mem.live.add_feedback(rec)
+        return dict(rec), created, mem.live.feedback.counts(record_id)
+
+    try:
+        rec, created, (confirmations, rejections) = await asyncio.to_thread(write)
+    except (feedback.UnknownRecord, feedback.EmptyErrorText, UnsafePathError) as exc:
+        raise invalid(cmd, str(exc)) from None
+    except MemoryFileError as exc:
+        raise JsonRpcInternalError(message=f"{cmd}: unreadable memory file: {exc}") from None
+    await ls.notify_memory(mem)
+    message = FEEDBACK_MESSAGES[verdict].format(id=record_id, counts=feedback.counts_text(confirmations, rejections))
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"teamlore: {message}"))
+    return {"id": rec["id"], "created": created, "verdict": verdict, "record": record_id,
+            "confirmations": confirmations, "rejections": rejections}
+
+
+async def reject_match(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    return await _feedback(ls, "teamlore.rejectMatch", "rejected", args)
+
+
+async def confirm_match(ls: TeamloreServer, *args: Any) -> dict[str, Any]:
+    return await _feedback(ls, "teamlore.confirmMatch", "confirmed", args)
+
+
 async def _decide(ls: TeamloreServer, cmd: str, decision: str, args: tuple[Any, ...]) -> dict[str, Any]:
     obj = one_object(cmd, args, ("fingerprint", "reason"))
     reason = text_field(cmd, obj, "reason")
@@ -343,6 +383,8 @@ COMMANDS = {
     "teamlore.status": status,
     "teamlore.recordFix": record_fix,
     "teamlore.showMatches": show_matches,
+    "teamlore.rejectMatch": reject_match,
+    "teamlore.confirmMatch": confirm_match,
     "teamlore.markFalsePositive": mark_false_positive,
     "teamlore.acceptRisk": accept_risk,
     "teamlore.addPolicy": add_policy,
