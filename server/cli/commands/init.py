@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from memory_store.duration import plural
 from memory_store.merge import MergeRefused, merge_files
 from memory_store.merge_driver import MergeSetupError, resolve_conflicts, set_up
 from memory_store.workspace import UnsafePathError
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, add_json_flag, examples
+from server.cli.editor_setup import editor_snippets, snippet_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,10 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "init", help="set up this repository so git merges memory records without conflicts",
         description="Create .teamlore/, add the line `.teamlore/**/*.json merge=teamlore` to the repository's "
                     ".gitattributes (commit it) and configure the teamlore merge driver in the repository's "
-                    "local git config (.git/config). Run it once per clone; running it again changes nothing.",
-        epilog="example:\n  teamlore init && git add .gitattributes && git commit -m 'teamlore merge driver'",
+                    "local git config (.git/config), then print how Neovim and VS Code start this teamlore's "
+                    "language server. Run it once per clone; running it again changes nothing.",
+        epilog=examples("teamlore init && git add .gitattributes && git commit -m 'teamlore merge driver'",
+                        "teamlore init --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(p)
     p.set_defaults(func=run_init)
 
     m = sub.add_parser(
@@ -32,14 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Merge BASE (the common version; empty when both sides added the file), OURS and THEIRS "
                     "into OURS. Exit 0 when merged; exit 1, leaving OURS unchanged, when a version cannot be "
                     "read as a teamlore record (git then reports an ordinary conflict). Set up by `teamlore init`.",
-        epilog="example (what git runs):\n  teamlore merge-file .merge_file_a .merge_file_b .merge_file_c "
-               ".teamlore/bugs/bug-0123456789abcdef.json",
+        epilog=examples("teamlore merge-file .merge_file_a .merge_file_b .merge_file_c "
+                        ".teamlore/bugs/bug-0123456789abcdef.json   # what git runs"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    m.add_argument("base", metavar="BASE")
-    m.add_argument("ours", metavar="OURS")
-    m.add_argument("theirs", metavar="THEIRS")
+    m.add_argument("base", metavar="BASE", help="the common ancestor's version (git's %%O)")
+    m.add_argument("ours", metavar="OURS", help="this branch's version, overwritten with the result (git's %%A)")
+    m.add_argument("theirs", metavar="THEIRS", help="the other branch's version (git's %%B)")
     m.add_argument("path", metavar="PATH", nargs="?", help="the file's path in the repository (git's %%P)")
-    m.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(m)
     m.set_defaults(func=run_merge_file)
 
     r = sub.add_parser(
@@ -47,10 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="For every conflicted .teamlore/**/*.json file, merge the versions git keeps in its index "
                     "with the rules of `teamlore merge-file`, write the result and stage it. Files that cannot be "
                     "merged safely stay conflicted and are listed; exit 1 when there are any.",
-        epilog="example:\n  git merge feature   # CONFLICT (add/add): .teamlore/bugs/...\n"
-               "  teamlore merge-resolve && git commit --no-edit",
+        epilog=examples("git merge feature   # CONFLICT (add/add): .teamlore/bugs/...",
+                        "teamlore merge-resolve && git commit --no-edit"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(r)
     r.set_defaults(func=run_merge_resolve)
 
 
@@ -59,16 +63,19 @@ def run_init(ctx: Context) -> int:
         report = set_up(ctx.workspace)
     except (MergeSetupError, UnsafePathError, OSError) as exc:
         raise CliError(str(exc)) from None
+    editors = editor_snippets()
     if ctx.json:
         ctx.emit_json({"root": str(ctx.workspace.root), "store": str(ctx.workspace.store),
                        "gitattributes": str(report.gitattributes), "attributes_added": report.attributes_added,
-                       "driver": report.driver, "driver_changed": report.driver_changed})
+                       "driver": report.driver, "driver_changed": report.driver_changed, "editors": editors})
         return 0
     ctx.out.print(f"memory: {ctx.workspace.store}")
     ctx.out.print(f"{report.gitattributes}: " + ("merge line added (commit it)" if report.attributes_added
                                                  else "already marks the memory files"))
     ctx.out.print("merge driver " + ("configured" if report.driver_changed else "already configured")
                   + f" in .git/config: {report.driver}")
+    for line in snippet_lines(editors):
+        ctx.out.print(line)
     return 0
 
 
@@ -105,7 +112,8 @@ def run_merge_resolve(ctx: Context) -> int:
         for path in report.resolved:
             ctx.out.print(f"merged and staged: {path}")
         if report.left:
-            ctx.table(f"{len(report.left)} conflicted memory file(s) left for you", ["file", "reason"], report.left)
+            ctx.table(f"{plural(len(report.left), 'conflicted memory file')} left for you", ["file", "reason"],
+                      report.left)
         if not report.resolved and not report.left:
             ctx.out.print("no conflicted memory files")
     return 1 if report.left else 0
