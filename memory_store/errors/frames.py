@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from memory_store.errors.langs.paths import classify_dependency
 from memory_store.errors.model import Frame, FrameKind
 
 # Markers after which a path names an installed package: the tail is the package path.
@@ -104,6 +105,9 @@ def classify_path(raw: str, workspace_root: Path | None = None) -> tuple[str, Fr
         return path, "stdlib", frozen.group(1)
     if path.startswith("<") and path.endswith(">"):
         return path, "stdlib" if path not in ("<stdin>", "<string>", "<module>") else "app", None
+    dep = classify_dependency(path)  # Go, Rust, JVM, .NET and Ruby toolchains and package caches
+    if dep is not None:
+        return dep
     if path.startswith("node:") or (_NODE_INTERNAL.match(path) and (path.startswith("internal/")
                                                                      or path in _NODE_CORE)):
         name = path if path.startswith("node:") else f"node:{path}"

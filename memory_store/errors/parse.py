@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.detect import extract as ecosystem_errors
+from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import Frame, ParsedError
 from memory_store.errors.normalize import fingerprint
 from memory_store.redact import redact
@@ -660,6 +662,10 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     pick = _pick_main(events) if events else None
     if pick is None and scanner.sections:
         pick = list(scanner.sections.values())[-1]
+    if pick is None or pick.kind in ("bare", "generic", "node"):  # Go, Rust, JVM, .NET, Ruby, JS tools
+        other = ecosystem_error(text, workspace_root, after_stack=pick is not None and pick.kind == "node")
+        if other is not None:
+            return other
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
@@ -700,6 +706,10 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
         events = list(scanner.sections.values())
     else:
         structured = [e for e in scanner.events if e.kind in _STRUCTURED]
+        if all(e.kind == "node" for e in structured):  # Go, Rust, JVM, .NET, Ruby, JS tools
+            others = ecosystem_errors(output, workspace_root, after_stack=bool(structured))
+            if others:
+                return others
         events = structured or [e for e in scanner.events if e.kind in ("bare",)] \
             or [e for e in scanner.events if e.kind == "generic"]
     chained = {c for e in events for c in e.chain}

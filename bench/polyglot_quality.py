@@ -1,0 +1,116 @@
+"""Match quality on real errors of other languages (JS/TS, Go, Rust, Java/Kotlin, C#, Ruby).
+
+The data: ``../shared/data/dev-errors-polyglot.jsonl`` beside the repository, or ``--data FILE``.
+The protocol and the measures are bench/match_quality.py's (its functions are imported):
+the query's own record is never in the memory; queries are split in k folds and the
+confidence threshold of each fold is chosen on the other folds only. Reported per language
+and overall, for the full output and for the primary error line alone:
+
+- Recall@1 / MRR over cluster members (ranked, confident or not);
+- confident-correct: cluster members whose top confident answer has the right cause;
+- no-match precision over singletons: share that get no confident match;
+- confident wrong: share of all queries whose top confident answer is another cause.
+
+Results: bench/results/polyglot_quality.json.
+
+Usage: python bench/polyglot_quality.py [--data FILE] [--folds K] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from match_quality import MODES, build_records, cross_validated, evaluate, load, run_ours, table  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev-errors-polyglot.jsonl"
+RESULTS = REPO / "bench" / "results" / "polyglot_quality.json"
+LANGUAGE_GROUPS = {"typescript": "javascript", "kotlin": "java"}
+"""Reported together: TypeScript's errors are Node's and tsc's, Kotlin's build output is Gradle's."""
+
+
+def group_of(row: dict[str, Any]) -> str:
+    lang = str(row.get("language") or "other")
+    return LANGUAGE_GROUPS.get(lang, lang)
+
+
+def held_out(data: list[dict[str, Any]], ours: dict[str, list[dict[str, Any]]], folds: int,
+             thresholds: list[float]) -> dict[str, list[dict[str, Any]]]:
+    """Each query's candidates with confidence decided by its own fold's threshold (the one
+    cross_validated chose on the other folds), when cross_validated does not return them."""
+    fold_of = {r["id"]: int(r["id"][1:]) % folds for r in data}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for mode in MODES:
+        rows = []
+        for res in ours[mode]:
+            t_k = thresholds[fold_of[res["id"]]]
+            rows.append(dict(res, ranked=[(x[0], x[1], bool(x[2]) and x[1] >= t_k) for x in res["ranked"]]))
+        out[mode] = rows
+    return out
+
+
+def _fmt(m: dict[str, float]) -> list[str]:
+    return [f"{m['recall_at_1']:.3f}", f"{m['mrr']:.3f}", f"{m['answered']:.3f}",
+            f"{m['no_match_precision']:.3f}", f"{m['confident_wrong']:.3f}", str(m["members"]),
+            str(m["singletons"])]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--verbose", action="store_true", help="list the queries answered wrongly or not at all")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    data = load(args.data)
+    records = build_records(data)
+    ours = run_ours(data, records)
+    cv = cross_validated(data, ours, folds=args.folds)
+    held = cv["held"] if "held" in cv else held_out(data, ours, args.folds, cv["thresholds"])
+    lang_of = {r["id"]: group_of(r) for r in data}
+    languages = sorted(Counter(lang_of.values()))
+
+    report: dict[str, Any] = {"data": str(args.data), "records": len(data), "folds": args.folds,
+                              "thresholds": cv["thresholds"], "languages": dict(Counter(lang_of.values())),
+                              "modes": {}}
+    rows = []
+    for mode in MODES:
+        overall = evaluate(data, held[mode], 0.0)
+        per_lang = {}
+        for lang in languages:
+            subset = [r for r in held[mode] if lang_of[r["id"]] == lang]
+            per_lang[lang] = evaluate(data, subset, 0.0)
+        report["modes"][mode] = {"overall": overall, "languages": per_lang}
+        rows.append([mode, "overall", *_fmt(overall)])
+        rows.extend([mode, lang, *_fmt(per_lang[lang])] for lang in languages)
+    print(f"{args.folds}-fold cross-validated on {len(data)} real errors ({args.data.name}); "
+          f"thresholds per fold: {', '.join(f'{t:.2f}' for t in cv['thresholds'])}\n")
+    print(table(rows, ["query", "language", "Recall@1", "MRR", "conf-correct", "no-match prec", "conf wrong",
+                       "members", "singletons"]))
+    if args.verbose:
+        cluster = {r["id"]: r["cluster"] for r in data}
+        for mode in MODES:
+            print(f"\nmisses ({mode}):")
+            for res in held[mode]:
+                qc = cluster[res["id"]]
+                top = res["ranked"][0] if res["ranked"] else None
+                conf = top is not None and top[2]
+                if (qc is None and conf) or (qc is not None and (top is None or cluster[top[0]] != qc or not conf)):
+                    desc = f"{top[0]}({cluster[top[0]]}) {top[1]:.3f} conf={top[2]}" if top else "none"
+                    print(f"  {res['id']} {lang_of[res['id']]} [{qc}] -> {desc} {res['reasons'][:3]}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"\nsaved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

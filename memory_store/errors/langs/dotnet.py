@@ -1,0 +1,113 @@
+"""C#/.NET output: exceptions (``System.X: msg``, `` ---> `` inner exceptions, ``at
+Ns.Type.Method() in File.cs:line 12`` frames) and MSBuild/compiler diagnostics with their
+codes (``error CS0246``, ``NETSDK1045``, ``MSB4018``, ``NU1101``), in the command-line and
+the IDE error-list layouts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from memory_store.errors.langs.common import EXCEPTION, Candidate, error, frame
+from memory_store.errors.model import Frame
+
+_CODE = r"(?:CS|NETSDK|MSB|NU|BC|FS|CA|IDE|RZ|BL|AD|NETSDK|SYSLIB|ASP|MC|XA|XC|APT)\d{3,5}"
+MARKERS = re.compile(r"\b" + _CODE + r"\b|Exception|\.cs:line|---> ", re.MULTILINE)
+
+_EXC = re.compile(r"^(?:Unhandled [Ee]xception(?:\.|:)\s*|Unhandled exception\. |fail: [\w.\[\]]+\s*)?"
+                  r"(?P<type>(?:[A-Z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?: \((?P<hr>0x[0-9A-Fa-f]+)\))?"
+                  r"(?::\s*(?P<msg>.*))?$")
+_INNER = re.compile(r"^\s*---> (?P<type>(?:[A-Z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?::\s*(?P<msg>.*))?$")
+_AT = re.compile(r"^\s*at (?P<func>[^(]+?)\s*\((?P<args>[^)]*)\)(?: in (?P<path>.+?):line (?P<line>\d+))?\s*$")
+_MSBUILD = re.compile(r"^(?:(?P<path>.+?)(?:\((?P<line>\d+)(?:,\d+)?(?:,\d+,\d+)?\))?\s*:\s*)?"
+                      r"(?:error|fatal error)\s+(?P<code>" + _CODE + r")\s*:\s*(?P<msg>.+?)(?:\s+\[[^\]]+\])?$",
+                      re.IGNORECASE)
+_ERROR_LIST = re.compile(r"^(?:Error|Severity\S*)?\s*(?P<code>" + _CODE + r")\b[\s:]+(?P<msg>\S.+?)"
+                         r"(?:\t.*)?$")
+_RUNTIME = ("System.", "Microsoft.", "Internal.", "Mono.", "Xunit.", "NUnit.", "MSTest.")
+_LIBRARY = ("Microsoft.AspNetCore.", "Microsoft.EntityFrameworkCore.", "Microsoft.Extensions.", "Newtonsoft.",
+            "Npgsql.", "Dapper.", "AutoMapper.", "Serilog.", "Polly.", "MediatR.", "StackExchange.", "Grpc.")
+
+
+def find(lines: list[str], root: Path | None) -> list[Candidate]:
+    out: list[Candidate] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        s = lines[i].strip()
+        if not s:
+            i += 1
+            continue
+        m = _MSBUILD.match(s)
+        if m:
+            loc = frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
+                else None
+            out.append(Candidate(EXCEPTION, i, error("error", _tidy(m.group("msg")), "csharp", code=m.group("code"),
+                                                     location=loc)))
+            i += 1
+            continue
+        m = _ERROR_LIST.match(s)
+        if m:
+            out.append(Candidate(EXCEPTION, i, error("error", _tidy(m.group("msg")), "csharp", code=m.group("code"))))
+            i += 1
+            continue
+        m = _EXC.match(s)
+        if m:
+            cand, i = _exception(lines, i, m, root)
+            out.append(cand)
+            continue
+        i += 1
+    return out
+
+
+def _tidy(msg: str) -> str:
+    """The message without the IDE error list's trailing columns (project, file, line)."""
+    return re.split(r"\t|\s{3,}(?=\S+\s*$)", msg.strip(), maxsplit=1)[0].strip()
+
+
+def _exception(lines: list[str], i: int, head: re.Match[str], root: Path | None) -> tuple[Candidate, int]:
+    """An exception with its inner exceptions (`` ---> ``): the innermost is the error."""
+    chain = []
+    exc_type, message = head.group("type"), (head.group("msg") or "").strip()
+    inner_in_head = re.search(r" ---> (?P<type>(?:[A-Z]\w*\.)+[A-Z]\w*(?:Exception|Error)): (?P<msg>.*)$", message)
+    if inner_in_head:
+        chain.append(f"{exc_type}: {message[:inner_in_head.start()].strip()}")
+        exc_type, message = inner_in_head.group("type"), inner_in_head.group("msg").strip()
+    frames: list[Frame] = []
+    n = len(lines)
+    j = i + 1
+    while j < n and j < i + 300:
+        raw = lines[j]
+        im = _INNER.match(raw)
+        am = _AT.match(raw)
+        if im:
+            chain.append(f"{exc_type}: {message}" if message else exc_type)
+            exc_type, message = im.group("type"), (im.group("msg") or "").strip()
+            frames = []
+        elif am:
+            if len(frames) < 200:
+                frames.append(_dotnet_frame(am.group("func"), am.group("path"), am.group("line"), root))
+        elif raw.strip().startswith(("--- End of", "--- End of inner exception")) or not raw.strip():
+            if not raw.strip() and frames:
+                break
+        else:
+            break
+        j += 1
+    frames.reverse()  # printed innermost first
+    return Candidate(EXCEPTION, i, error(exc_type, message, "csharp", frames=frames, chain=chain[-3:],
+                                         code=head.group("hr")), end=j - 1), max(j, i + 1)
+
+
+def _dotnet_frame(func: str, path: str | None, line: str | None, root: Path | None) -> Frame:
+    cls, _, method = func.strip().rpartition(".")
+    if path:
+        f = frame(path, int(line) if line else None, method or func, root)
+        kind = f.kind
+        norm = f.path
+    else:
+        kind, norm = "app", cls.replace(".", "/") or func
+    if func.startswith(_LIBRARY):
+        kind = "library"
+    elif func.startswith(_RUNTIME):
+        kind = "stdlib"
+    return Frame(path=norm, line=int(line) if line else None, function=method or func, module=cls or None, kind=kind)

@@ -1,0 +1,136 @@
+"""Go output: panics with goroutine traces, ``fatal error:`` crashes, compiler and vet
+errors (``file.go:12:5: msg``), ``go`` command errors (``go: ...``) and ``go test`` failures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from memory_store.errors.langs.common import (
+    EXCEPTION,
+    LOCATED,
+    TOOL,
+    WRAPPER,
+    Candidate,
+    detail_lines,
+    error,
+    frame,
+    without_log_prefix,
+)
+from memory_store.errors.model import Frame
+
+MARKERS = re.compile(r"goroutine \d+ \[|panic: |fatal error: |\.go:\d+|^\s*go: |--- FAIL|^FAIL\s", re.MULTILINE)
+
+_PANIC = re.compile(r"^(?:panic|fatal error): (?P<msg>.+?)(?: \[recovered\])?$")
+_GOROUTINE = re.compile(r"^goroutine \d+ \[[^\]]*\]:$")
+_FUNC = re.compile(r"^(?P<func>(?:created by )?[\w./\-~%*()\[\]{},:<>]+?)(?:\((?P<args>[^()]*)\))?"
+                   r"(?: in goroutine \d+)?$")
+_FILE = re.compile(r"^\s+(?P<path>.+\.(?:go|s)):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$")
+_COMPILE = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:]*\.go):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.+)$")
+_GO_CMD = re.compile(r"^go: (?P<msg>.+)$")
+_GO_CMD_SKIP = re.compile(r"^(?:downloading|finding|extracting|added|upgraded|found|to add|warning:)")
+_TEST_FAIL = re.compile(r"^\s*--- FAIL: (?P<test>\S+)")
+_TEST_LINE = re.compile(r"^\s+(?P<path>[\w./\-]+\.go):(?P<line>\d+): (?P<msg>.+)$")
+_SIGNAL = re.compile(r"^\[signal [^\]]+\]$")
+_RUNTIME = ("runtime.", "runtime/", "testing.", "reflect.", "sync.", "internal/", "syscall.", "os/signal.")
+
+
+def find(lines: list[str], root: Path | None) -> list[Candidate]:
+    out: list[Candidate] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        s = lines[i].strip()
+        if not s:
+            i += 1
+            continue
+        text = without_log_prefix(s)
+        m = _PANIC.match(text)
+        if m:
+            kind = "panic" if text.startswith("panic") else "fatal error"
+            cand, i = _panic(lines, i, kind, m.group("msg"), root)
+            out.append(cand)
+            continue
+        m = _COMPILE.match(s)
+        if m and not s.startswith(("\t", " ")):
+            loc = frame(m.group("path"), int(m.group("line")), None, root)
+            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "go", location=loc,
+                                                   detail=_indented(lines, i + 1))))
+            i += 1
+            continue
+        m = _GO_CMD.match(text)
+        if m and not _GO_CMD_SKIP.match(m.group("msg")):
+            out.append(Candidate(TOOL, i, error("error", m.group("msg"), "go", detail=_indented(lines, i + 1))))
+            i += 1
+            continue
+        m = _TEST_FAIL.match(lines[i])
+        if m:
+            out.append(_test_failure(lines, i, m.group("test"), root))
+        elif s.startswith("FAIL\t") or s.startswith("exit status "):
+            out.append(Candidate(WRAPPER, i, error("error", s, "go")))
+        i += 1
+    return out
+
+
+def _indented(lines: list[str], start: int) -> list[str]:
+    out = []
+    for line in lines[start:start + 6]:
+        if not line.startswith(("\t", "    ")) or not line.strip():
+            break
+        out.append(line.strip())
+    return out
+
+
+def _panic(lines: list[str], i: int, kind: str, message: str, root: Path | None) -> tuple[Candidate, int]:
+    """The panic line, its continuation lines and the first goroutine's trace (frames are
+    printed innermost first, as ``pkg.Func(args)`` then ``\\t/path/file.go:12 +0x1d``)."""
+    n = len(lines)
+    detail: list[str] = []
+    j = i + 1
+    while j < n and j < i + 14 and not _GOROUTINE.match(lines[j].strip()):
+        s = lines[j].strip()
+        if s and not _SIGNAL.match(s) and not s.startswith(("panic:", "[recovered]")) and len(detail) < 6:
+            detail.append(s)
+        j += 1
+    if j >= n or not _GOROUTINE.match(lines[j].strip()):
+        j = i + 1  # no trace: keep only the message's own continuation lines
+        detail = _indented(lines, i + 1)
+    frames: list[Frame] = []
+    if j < n and _GOROUTINE.match(lines[j].strip()):
+        j += 1
+        func: str | None = None
+        while j < n:
+            raw = lines[j]
+            s = raw.strip()
+            if not s:
+                break
+            fm = _FILE.match(raw) if raw.startswith(("\t", " ")) else None
+            if fm:
+                if func is not None and not func.startswith("created by"):
+                    frames.append(_go_frame(fm.group("path"), int(fm.group("line")), func, root))
+                func = None
+            else:
+                m = _FUNC.match(s)
+                if m is None:
+                    break
+                func = m.group("func")
+            j += 1
+    frames.reverse()
+    return Candidate(EXCEPTION, i, error(kind, message, "go", frames=frames, detail=detail), end=j - 1), max(j, i + 1)
+
+
+def _go_frame(path: str, line: int, func: str, root: Path | None) -> Frame:
+    f = frame(path, line, func, root)
+    if f.kind == "app" and func.startswith(_RUNTIME):
+        return Frame(path=f.path, line=f.line, function=f.function, module=f.module, kind="stdlib")
+    return f
+
+
+def _test_failure(lines: list[str], i: int, test: str, root: Path | None) -> Candidate:
+    for j in range(i + 1, min(len(lines), i + 8)):
+        m = _TEST_LINE.match(lines[j])
+        if m:
+            loc = frame(m.group("path"), int(m.group("line")), test, root)
+            return Candidate(LOCATED, i, error("test failure", m.group("msg"), "go", frames=[loc],
+                                               detail=detail_lines(lines, j + 1)))
+    return Candidate(WRAPPER, i, error("test failure", test, "go"))

@@ -1,0 +1,203 @@
+"""Java/Kotlin output: exceptions (``Exception in thread "main" pkg.Type: msg``, ``at
+pkg.Class.method(File.java:12)`` frames, ``Caused by:`` chains, ``... 12 more``), javac and
+kotlinc errors, Gradle's ``* What went wrong:`` block, Maven's ``[ERROR]`` lines and
+Android build errors (AAPT, manifest merger)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from memory_store.errors.langs.common import (
+    EXCEPTION,
+    LOCATED,
+    TOOL,
+    WRAPPER,
+    Candidate,
+    error,
+    frame,
+)
+from memory_store.errors.model import Frame
+
+MARKERS = re.compile(r"^\s*at [\w$.]+\(|Exception|Caused by:|What went wrong|Execution failed|A problem occurred"
+                     r"|\[ERROR\]|\.java:|\.kt\b|^e: |AAPT"
+                     r"|Error:|Throwable", re.MULTILINE)
+
+_TYPE = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
+_HEADER = re.compile(r"^(?:Exception in thread \"[^\"]*\"\s+|Caused by:\s+|Suppressed:\s+|Uncaught exception:\s+"
+                     r"|FATAL EXCEPTION: \S+\s*)?(?P<type>" + _TYPE + r")(?::\s*(?P<msg>.*))?$")
+_AT = re.compile(r"^\s*at (?:[\w.$-]+/+)?(?P<func>[\w$.<>\[\]-]+)\((?P<src>[^)]*)\)(?: ~?\[[^\]]*\])?$")
+_MORE = re.compile(r"^\s*\.\.\. \d+ (?:more|common frames omitted)$")
+_JAVAC = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:]+\.(?:java|kt|kts|groovy|scala)):(?P<line>\d+):(?:\d+:)?\s*"
+                    r"error:\s*(?P<msg>.+)$")
+_MAVEN_LOC = re.compile(r"^\[ERROR\]\s+(?P<path>(?:[A-Za-z]:)?[^\s:\[]+\.(?:java|kt|scala)):\[(?P<line>\d+),\d+\]"
+                        r"\s*(?:error:\s*)?(?P<msg>.+)$")
+_KOTLINC = re.compile(r"^e: (?:file://)?(?P<path>(?:[A-Za-z]:)?[^\s:]+\.kts?)(?::\s*\(|:)(?P<line>\d+)[,:]\s*\d+\)?:?"
+                      r"\s*(?P<msg>.+)$")
+_MAVEN_GOAL = re.compile(r"^\[ERROR\]\s+Failed to execute goal (?P<goal>\S+)(?: \([^)]*\))? on project [\w.\-]+:"
+                         r"\s*(?P<msg>.+?)(?:\s*->\s*\[Help \d+\])?$")
+_MAVEN_ERROR = re.compile(r"^\[ERROR\]\s+(?:error:\s*)?(?P<msg>.+)$")
+_MAVEN_NOISE = re.compile(r"^(?:-> \[Help|\[Help|To see the full|Re-run Maven|For more information|See |"
+                          r"After correcting|mvn <args>|Failed to execute goal|COMPILATION ERROR|BUILD FAILURE"
+                          r"|\s*$|Errors?:?$|Picked up|Total time|Finished at|The build could not read|"
+                          r"\d+ errors?$|Compilation failure:?$|Found \d+ errors|Help \d+)")
+_GRADLE_WRONG = re.compile(r"^\*\s*What went wrong:\s*$")
+_GRADLE_END = re.compile(r"^\*\s*(?:Try|Exception is|Get more help|Where):|^BUILD FAILED|^={5,}$")
+_GRADLE_WRAPPER = re.compile(r"^(?:Execution failed for task|A failure occurred while executing|A problem occurred "
+                             r"(?:evaluating|configuring|running)|Could not create an instance of|Failed to apply "
+                             r"plugin|An exception occurred applying plugin|Could not resolve all (?:files|dependencies"
+                             r"|artifacts)|Could not determine the dependencies|Build failed with an exception)")
+_AAPT = re.compile(r"^(?:ERROR:\s*)?(?:\S+:\s+)?AAPT:\s*error:\s*(?P<msg>.+)$")
+_RUNTIME_PKGS = ("java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.coroutines.", "scala.",
+                 "android.", "dalvik.", "com.android.internal.", "org.junit.", "junit.", "org.gradle.",
+                 "worker.org.gradle.", "org.testng.", "org.apache.maven.surefire.", "jdk.internal.")
+_LIBRARY_PKGS = ("org.springframework.", "org.apache.", "com.google.", "io.netty.", "com.fasterxml.",
+                 "org.hibernate.", "io.grpc.", "okhttp3.", "okio.", "retrofit2.", "org.eclipse.", "io.micronaut.",
+                 "io.quarkus.", "ch.qos.logback.", "org.slf4j.", "com.squareup.", "reactor.", "io.reactivex.",
+                 "org.jetbrains.", "org.mockito.", "com.zaxxer.", "androidx.", "com.android.", "io.ktor.",
+                 "org.glassfish.", "com.mysql.", "org.postgresql.", "org.mongodb.", "com.mongodb.")
+
+
+def find(lines: list[str], root: Path | None) -> list[Candidate]:
+    out: list[Candidate] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        s = lines[i].strip()
+        if not s:
+            i += 1
+            continue
+        if _GRADLE_WRONG.match(s) or _GRADLE_WRAPPER.match(s):
+            cand, i = _gradle(lines, i if _GRADLE_WRONG.match(s) else i - 1)
+            if cand is not None:
+                out.append(cand)
+            continue
+        m = _MAVEN_LOC.match(s) or _JAVAC.match(s) or _KOTLINC.match(s)
+        if m:
+            loc = frame(m.group("path"), int(m.group("line")), None, root)
+            lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
+            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), lang, location=loc)))
+            i += 1
+            continue
+        m = _MAVEN_GOAL.match(s)
+        if m:
+            # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
+            out.append(Candidate(WRAPPER, i, error("error", m.group("msg"), "java", detail=[m.group("goal")])))
+            i += 1
+            continue
+        if s.startswith("[ERROR]"):
+            m = _MAVEN_ERROR.match(s)
+            if m and not _MAVEN_NOISE.match(m.group("msg")) and not _HEADER.match(m.group("msg")):
+                out.append(Candidate(TOOL, i, error("error", m.group("msg"), "java")))
+                i += 1
+                continue
+            s = s[len("[ERROR]"):].strip()
+        m = _AAPT.match(s)
+        if m:
+            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "java", code="AAPT")))
+            i += 1
+            continue
+        m = _HEADER.match(s)
+        if m and _exception_like(m.group("type"), m.group("msg"), lines, i):
+            cand, i = _exception(lines, i, root)
+            out.append(cand)
+            continue
+        i += 1
+    return out
+
+
+_JVM_ROOTS = ("java.", "javax.", "jakarta.", "kotlin.", "kotlinx.", "android.", "androidx.", "scala.", "groovy.",
+              "org.", "com.", "io.", "net.")
+_HEAD_PREFIXES = ("Exception in thread", "Caused by:", "FATAL EXCEPTION", "Uncaught exception")
+
+
+def _exception_like(exc_type: str, msg: str | None, lines: list[str], i: int) -> bool:
+    """A JVM exception line: printed by the JVM (``Exception in thread``, ``Caused by:``),
+    followed by ``at`` frames, or a throwable of the JVM's own package roots. A dotted
+    ``pkg.FooError: msg`` alone may as well be another language's (Python's)."""
+    if lines[i].lstrip().startswith(_HEAD_PREFIXES):
+        return True
+    if i + 1 < len(lines) and _AT.match(lines[i + 1]) is not None:
+        return True
+    last = exc_type.rsplit(".", 1)[-1]
+    return exc_type.startswith(_JVM_ROOTS) and last.endswith(("Exception", "Error", "Throwable"))
+
+
+def _exception(lines: list[str], i: int, root: Path | None) -> tuple[Candidate, int]:
+    """One exception with its ``Caused by:`` chain: the root cause (the last one) is the
+    error, the others its chain; frames are the root cause's, outermost first."""
+    n = len(lines)
+    blocks: list[tuple[str, str, list[Frame]]] = []
+    j = i
+    while j < n:
+        s = lines[j].strip()
+        hm = _HEADER.match(s)
+        if hm and (j == i or s.startswith(("Caused by:", "Suppressed:"))):
+            if s.startswith("Suppressed:"):
+                j += 1
+                continue
+            blocks.append((hm.group("type"), (hm.group("msg") or "").strip(), []))
+            j += 1
+            continue
+        am = _AT.match(lines[j])
+        if am and blocks:
+            if len(blocks[-1][2]) < 200:
+                blocks[-1][2].append(_jvm_frame(am.group("func"), am.group("src"), root))
+            j += 1
+            continue
+        if _MORE.match(lines[j]) or (blocks and not blocks[-1][2] and s and len(blocks) == 1 and j < i + 4
+                                     and not _GRADLE_WRONG.match(s)):
+            j += 1  # "... 12 more", or a multi-line message before the first frame
+            continue
+        break
+    exc_type, message, frames = blocks[-1]
+    chain = [f"{t}: {msg}" if msg else t for t, msg, _ in blocks[:-1]]
+    frames = list(reversed(frames))
+    if not frames and len(blocks) > 1:
+        frames = list(reversed(blocks[0][2]))
+    lang = "kotlin" if exc_type.startswith("kotlin.") or any(f.path.endswith(".kt") for f in frames) else "java"
+    return Candidate(EXCEPTION, i, error(exc_type, message, lang, frames=frames, chain=chain[-3:]),
+                     end=j - 1), max(j, i + 1)
+
+
+def _jvm_frame(func: str, src: str, root: Path | None) -> Frame:
+    """``com.example.shop.Cart.total`` in ``Cart.java:12``: module ``com.example.shop.Cart``,
+    function ``total``; the kind from the package (the JDK, Kotlin and test runners are the
+    runtime, well-known libraries are dependencies, the rest is the application)."""
+    cls, _, method = func.rpartition(".")
+    file, _, line = src.partition(":")
+    pkg_path = cls.rpartition(".")[0].replace(".", "/")
+    path = f"{pkg_path}/{file}" if pkg_path and file and " " not in file else (file or cls)
+    number = int(line) if line.isdigit() else None
+    if func.startswith(_RUNTIME_PKGS):
+        return Frame(path=path, line=number, function=method or func, module=cls or None, kind="stdlib")
+    if func.startswith(_LIBRARY_PKGS):
+        return Frame(path=path, line=number, function=method or func, module=cls or None, kind="library")
+    f = frame(path, number, method or func, root)
+    return Frame(path=f.path, line=f.line, function=f.function, module=cls or f.module, kind="app")
+
+
+def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:
+    """``* What went wrong:``: the first line says what failed (``Execution failed for task
+    ':app:x'.``), nested ``>`` lines say why; the innermost reason is the message."""
+    n = len(lines)
+    j = i + 1
+    reasons: list[str] = []
+    while j < n and j < i + 40:
+        s = lines[j].strip()
+        if _GRADLE_END.match(s):
+            break
+        if s:
+            reasons.append(s.lstrip("> ").strip())
+        elif reasons and j + 1 < n and lines[j + 1].strip().startswith("*"):
+            break
+        j += 1
+    if not reasons:
+        return None, j
+    # Gradle nests "why" under "what failed": the first line that is not such a wrapper.
+    message = next((r for r in reasons if not _GRADLE_WRAPPER.match(r)), reasons[-1])
+    chain = [r for r in reasons if r != message][:4]
+    lang = "kotlin" if any(".kts" in r or "Kotlin" in r for r in reasons) else "java"
+    pri = WRAPPER if message.startswith(("Compilation error. See log", "Compilation failed; see the compiler",
+                                         "Script compilation error")) else TOOL
+    return Candidate(pri, i, error("error", message, lang, chain=chain), end=j - 1), j

@@ -1,0 +1,100 @@
+"""Go output: panics with goroutine traces, compiler and go command errors, go test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memory_store.errors import parse_error
+from memory_store.errors.normalize import fingerprint, message_template
+
+PANIC = """\
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x6a3f2e]
+
+goroutine 1 [running]:
+github.com/acme/shop/internal/cart.(*Cart).Total(0x0)
+\t{root}/internal/cart/cart.go:42 +0x1e
+main.main()
+\t{root}/cmd/shop/main.go:17 +0x85
+exit status 2
+"""
+
+LIB_PANIC = """\
+panic: proto: file "api.proto" is already registered
+\tpreviously from: "github.com/acme/billing/gen"
+\tcurrently from:  "github.com/acme/shop/gen"
+
+goroutine 1 [running]:
+google.golang.org/protobuf/reflect/protoregistry.(*Files).RegisterFile(0xc0001a2000, {0x9a2b40, 0xc0002c4000})
+\t/home/dana/go/pkg/mod/google.golang.org/protobuf@v1.31.0/reflect/protoregistry/registry.go:146 +0x6c5
+google.golang.org/protobuf/internal/filedesc.Builder.Build({...})
+\t/home/dana/go/pkg/mod/google.golang.org/protobuf@v1.31.0/internal/filedesc/build.go:112 +0x1d6
+runtime.doInit(0xd5b540)
+\t/usr/local/go/src/runtime/proc.go:6525 +0x126
+"""
+
+
+def test_panic_with_goroutine_trace(tmp_path: Path) -> None:
+    err = parse_error(PANIC.format(root=tmp_path), tmp_path)
+    assert err is not None
+    assert (err.exc_type, err.language) == ("panic", "go")
+    assert err.message == "runtime error: invalid memory address or nil pointer dereference"
+    assert [(f.path, f.function) for f in err.frames] == [
+        ("cmd/shop/main.go", "main.main"),
+        ("internal/cart/cart.go", "github.com/acme/shop/internal/cart.(*Cart).Total")]
+    assert all(f.kind == "app" for f in err.frames)
+
+
+def test_module_cache_and_goroot_frames_are_machine_independent() -> None:
+    err = parse_error(LIB_PANIC)
+    assert err is not None
+    kinds = [(f.kind, f.path) for f in err.frames]
+    assert kinds[0] == ("stdlib", "<goroot>/runtime/proc.go")
+    assert kinds[-1] == ("library", "pkg/mod/google.golang.org/protobuf@v1.31.0/reflect/protoregistry/registry.go")
+    assert err.frames[-1].module == "google.golang.org/protobuf"
+    assert "previously from" in err.detail
+
+
+def test_goroutine_ids_and_addresses_do_not_change_the_fingerprint() -> None:
+    a = parse_error(LIB_PANIC)
+    b = parse_error(LIB_PANIC.replace("0xc0001a2000", "0xc000010000").replace("goroutine 1 ", "goroutine 7 "))
+    assert a is not None and b is not None
+    assert fingerprint(a) == fingerprint(b)
+
+
+def test_compiler_error_with_location(tmp_path: Path) -> None:
+    text = ("# github.com/acme/shop/api\n"
+            "api/server.go:14:11: undefined: grpc.SupportPackageIsVersion7\n"
+            "api/server.go:30:2: too many errors\n")
+    err = parse_error(text, tmp_path)
+    assert err is not None
+    assert (err.language, err.message) == ("go", "undefined: grpc.SupportPackageIsVersion7")
+    assert err.location is not None and (err.location.path, err.location.line) == ("api/server.go", 14)
+
+
+def test_go_command_errors() -> None:
+    err = parse_error("go: downloading github.com/lib/pq v1.10.9\n"
+                      "go: github.com/acme/shop@v0.1.0 requires go >= 1.22 (running go 1.21.5)\n")
+    assert err is not None
+    assert err.message == "github.com/acme/shop@v0.1.0 requires go >= 1.22 (running go 1.21.5)"
+    assert "go.sum" in message_template(
+        "error", (parse_error("main.go:5:2: missing go.sum entry for module providing package "
+                              "github.com/lib/pq (imported by example.com/app)") or err).message)
+
+
+def test_go_test_failure_points_at_the_test() -> None:
+    text = ("--- FAIL: TestTotal (0.00s)\n"
+            "    cart_test.go:21: Total() = 100, want 110\n"
+            "FAIL\n"
+            "FAIL\tgithub.com/acme/shop/internal/cart\t0.004s\n")
+    err = parse_error(text)
+    assert err is not None
+    assert (err.exc_type, err.message) == ("test failure", "Total() = 100, want 110")
+    assert err.frames[0].function == "TestTotal"
+
+
+def test_log_prefixes_are_stripped() -> None:
+    err = parse_error('time="2024-01-02T10:00:00Z" level=error msg="fatal error: all goroutines are asleep - '
+                      'deadlock!"')
+    assert err is not None
+    assert (err.exc_type, err.message) == ("fatal error", "all goroutines are asleep - deadlock!")

@@ -1,0 +1,96 @@
+"""Rust output: panics in both layouts with backtraces, rustc diagnostics, cargo errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memory_store.errors import parse_error
+
+NEW_PANIC = """\
+thread 'main' panicked at src/config.rs:27:38:
+called `Result::unwrap()` on an `Err` value: Os {{ code: 2, kind: NotFound, message: "No such file or directory" }}
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+stack backtrace:
+   0: rust_begin_unwind
+             at /rustc/90c541806f23a127002de5b4038be731ba1458ca/library/std/src/panicking.rs:645:5
+   1: core::result::unwrap_failed
+             at /rustc/90c541806f23a127002de5b4038be731ba1458ca/library/core/src/result.rs:1653:5
+   2: shopd::config::load
+             at {root}/src/config.rs:27:38
+   3: serde_json::de::from_str
+             at /home/dana/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde_json-1.0.108/src/de.rs:2676:5
+   4: shopd::main
+             at {root}/src/main.rs:9:18
+"""
+
+RUSTC = """\
+   Compiling shopd v0.1.0 (/home/dana/shopd)
+error[E0277]: the trait bound `Order: Serialize` is not satisfied
+   --> src/api.rs:41:24
+    |
+41  |     let body = to_string(&order)?;
+    |                ^^^^^^^^^ the trait `Serialize` is not implemented for `Order`
+    |
+    = help: the following other types implement trait `Serialize`:
+error: aborting due to 1 previous error
+
+For more information about this error, try `rustc --explain E0277`.
+error: could not compile `shopd` (bin "shopd") due to 1 previous error
+"""
+
+CARGO_BUILD = """\
+   Compiling openssl-sys v0.9.98
+error: failed to run custom build command for `openssl-sys v0.9.98`
+
+Caused by:
+  process didn't exit successfully: `/home/dana/shopd/target/debug/build/openssl-sys-1b2c/build-script-main` (exit status: 101)
+  --- stderr
+  Could not find directory of OpenSSL installation, and this `-sys` crate cannot proceed without this knowledge.
+"""  # noqa: E501
+
+
+def test_new_layout_panic_with_backtrace(tmp_path: Path) -> None:
+    err = parse_error(NEW_PANIC.format(root=tmp_path), tmp_path)
+    assert err is not None
+    assert (err.exc_type, err.language) == ("panic", "rust")
+    assert err.message.startswith("called `Result::unwrap()` on an `Err` value")
+    assert err.location is not None and err.location.path == "src/config.rs"
+    funcs = [(f.function, f.kind) for f in err.frames]
+    assert funcs[0] == ("shopd::main", "app")
+    assert ("serde_json::de::from_str", "library") in funcs
+    assert funcs[-1] == ("rust_begin_unwind", "stdlib")
+    lib = next(f for f in err.frames if f.kind == "library")
+    assert lib.path == "cargo/registry/serde_json-1.0.108/src/de.rs" and lib.module == "serde_json"
+    std = err.frames[-2]
+    assert std.path == "<rust>/core/src/result.rs"
+
+
+def test_old_layout_panic() -> None:
+    err = parse_error("thread 'main' panicked at 'index out of bounds: the len is 3 but the index is 7', "
+                      "src/main.rs:12:5")
+    assert err is not None
+    assert err.message == "index out of bounds: the len is 3 but the index is 7"
+    assert err.location is not None and err.location.line == 12
+
+
+def test_rustc_diagnostic_code_beats_the_wrappers() -> None:
+    err = parse_error(RUSTC)
+    assert err is not None
+    assert (err.code, err.message) == ("E0277", "the trait bound `Order: Serialize` is not satisfied")
+    assert err.location is not None and (err.location.path, err.location.line) == ("src/api.rs", 41)
+
+
+def test_cargo_build_script_failure_keeps_the_reason() -> None:
+    err = parse_error(CARGO_BUILD)
+    assert err is not None
+    assert err.message == "failed to run custom build command for `openssl-sys v0.9.98`"
+    assert "Could not find directory of OpenSSL installation" in err.detail
+
+
+def test_cargo_manifest_error() -> None:
+    text = ("error: failed to parse manifest at `/home/dana/shopd/Cargo.toml`\n\nCaused by:\n"
+            "  feature `edition2024` is required\n")
+    err = parse_error(text)
+    assert err is not None
+    assert err.message.startswith("failed to parse manifest at")
+    assert "edition2024" in err.detail
