@@ -167,7 +167,7 @@ class FeedbackStore:
             "record": record_id,
             "pattern": pattern,
             "error": {"type": redact(parsed.exc_type)[:200], "message": message, "frames": frames,
-                      "template": message_template(parsed.exc_type, parsed.message)[:MAX_MESSAGE_CHARS]},
+                      "template": message_template(parsed.exc_type, redact(parsed.message))[:MAX_MESSAGE_CHARS]},
             "author": who,
             "source": source[:MAX_SOURCE_CHARS],
             "created": created,
