@@ -19,8 +19,10 @@ import time
 from collections import deque
 from typing import IO, Any
 
+from memory_store.duration import plural
 from memory_store.inbox import Inbox
-from server.cli.common import CliError, Context
+from memory_store.workspace import ROOT_ENV, STORE_DIRNAME
+from server.cli.common import CliError, Context, examples
 
 HEAD_BYTES = 256 * 1024
 TAIL_BYTES = 1536 * 1024
@@ -90,12 +92,17 @@ def _pump(source: IO[bytes], sink: Any, buffer: BoundedOutput) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a command transparently and capture its errors for teamlore",
                        description="Run CMD with its output passed through unchanged; errors in the output "
-                                   "are recorded in .teamlore/.inbox/ (and feed fix capture).")
+                                   "are recorded in .teamlore/.inbox/ (and feed fix capture). Outside a git "
+                                   "repository or a directory with .teamlore/, choose the workspace with --root "
+                                   "or TEAMLORE_ROOT: nothing is created in the current directory unasked.",
+                       epilog=examples("teamlore run -- pytest -x tests/", "teamlore run --notify -- python app.py",
+                                       "teamlore run --root ~/src/shop -- make test"))
     p.add_argument("--notify", action="store_true",
                    help="after the command, print what teamlore captured on stderr "
                         "(default: only when stderr is a terminal)")
     p.add_argument("--quiet", action="store_true", help="never print teamlore notes")
-    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...",
+                   help="the command to run and its arguments (after --)")
     p.set_defaults(func=run)
 
 
@@ -140,6 +147,7 @@ def run(ctx: Context) -> int:
         cmd = cmd[1:]
     if not cmd:
         raise CliError("run: no command given (usage: teamlore run -- CMD ARGS...)")
+    _require_workspace(ctx)
     try:
         rc, output, started, ended = execute(cmd)
     except CliError as exc:
@@ -156,15 +164,27 @@ def run(ctx: Context) -> int:
     return rc
 
 
+def _require_workspace(ctx: Context) -> None:
+    """Refuse to record into a directory nobody chose: the workspace must come from --root,
+    TEAMLORE_ROOT, a git repository or an existing .teamlore/ (else the current directory
+    would silently get a .teamlore/ of its own)."""
+    root = ctx.workspace.root
+    if ctx.args.root or os.environ.get(ROOT_ENV) or (root / ".git").exists() or (root / STORE_DIRNAME).is_dir():
+        return
+    raise CliError(f"no workspace: {root} is not in a git repository and has no {STORE_DIRNAME}/ "
+                   f"(choose one with --root DIR or {ROOT_ENV}=DIR, or run `git init && teamlore init` here)")
+
+
 def _notes(ctx: Context, event: dict[str, Any]) -> None:
     lines = []
     for err in event["errors"][:3]:
         where = f" ({err['file']}:{err['line']})" if err.get("file") else ""
         lines.append(f"teamlore: captured {err['headline']}{where}")
     if len(event["errors"]) > 3:
-        lines.append(f"teamlore: ... and {len(event['errors']) - 3} more error(s)")
+        lines.append(f"teamlore: ... and {plural(len(event['errors']) - 3, 'more error')}")
     if event["proposals"]:
         n = len(event["proposals"])
-        lines.append(f"teamlore: {n} error(s) went away; fix proposal(s) waiting: teamlore bugs pending")
+        lines.append(f"teamlore: {plural(n, 'error')} went away; {plural(n, 'fix proposal is', 'fix proposals are')} "
+                     "waiting: teamlore bugs pending")
     for line in lines:
         print(line, file=sys.stderr)
