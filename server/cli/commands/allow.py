@@ -13,7 +13,7 @@ import json
 
 from memory_store import trust
 from memory_store.config import BY_DOTTED, ProjectConfig, allow_repository, load_project_config
-from server.cli.common import Context
+from server.cli.common import Context, add_json_flag, examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,13 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Show the settings in .teamlore/config.toml that need your consent (a sync server, the "
                     "scanners to run, a memory directory elsewhere, agents' authority), and allow exactly these "
                     "values for this repository. A later change to any of them is ignored until allowed again.",
-        epilog="examples:\n  teamlore allow --show   # review first\n  teamlore allow\n  teamlore deny",
+        epilog=examples("teamlore allow --show   # review first", "teamlore allow", "teamlore deny"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--show", action="store_true", help="only show what would be allowed; change nothing")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_flag(p)
     p.set_defaults(func=run_allow)
-    d = sub.add_parser("deny", help="withdraw the consent given with `teamlore allow` for this repository")
-    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d = sub.add_parser("deny", help="withdraw the consent given with `teamlore allow` for this repository",
+                       epilog=examples("teamlore deny", "teamlore deny --json"))
+    add_json_flag(d)
     d.set_defaults(func=run_deny)
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.seed_import.patterns import PARTS, NotAPatternsDir, import_patterns
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, add_json_flag, examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import-empathy", help="import the memory of empathy-framework (its patterns/ directory)")
-    p.add_argument("patterns_dir", metavar="PATTERNS_DIR")
-    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p = sub.add_parser("import-empathy", help="import the memory of empathy-framework (its patterns/ directory)",
+                       epilog=examples("teamlore import-empathy ../old-repo/patterns",
+                                       "teamlore import-empathy ../old-repo --json"))
+    p.add_argument("patterns_dir", metavar="PATTERNS_DIR",
+                   help="the seed tool's patterns/ directory, or a directory containing it")
+    add_json_flag(p)
     p.set_defaults(func=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, examples
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -21,7 +21,8 @@ def _host_port(value: str) -> tuple[str, int]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lsp", help="run the language server (stdio; --tcp for debugging)")
+    p = sub.add_parser("lsp", help="run the language server (stdio; --tcp for debugging)",
+                       epilog=examples("teamlore lsp   # what editors start", "teamlore lsp --tcp 127.0.0.1:2087"))
     p.add_argument("--tcp", metavar="HOST:PORT", type=_host_port, help="listen on TCP instead of stdio")
     p.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted because LSP clients pass it)")
     p.set_defaults(func=run)

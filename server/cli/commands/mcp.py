@@ -6,14 +6,15 @@ import argparse
 from pathlib import Path
 
 from memory_store.workspace import Workspace
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, examples
 
 INSTALL_HINT = "pip install 'teamlore[mcp]'"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mcp", help="serve the memory to AI agents over MCP (stdio)",
-                       description="Start a Model Context Protocol server on stdin/stdout.")
+                       description="Start a Model Context Protocol server on stdin/stdout.",
+                       epilog=examples("teamlore mcp --root ~/src/shop   # in an agent's MCP configuration"))
     # Also accepted after the sub-command, as agents' MCP configurations usually write it.
     p.add_argument("--root", dest="mcp_root", metavar="DIR",
                    help="workspace root (default: the global --root, TEAMLORE_ROOT or the git repository)")
