@@ -13,12 +13,13 @@ from pathlib import Path
 from memory_store.config import load_project_config
 from memory_store.doctor import check_memory
 from memory_store.jsonio import MemoryFileError, read_bounded
-from server.cli.common import Context
+from server.cli.common import Context, add_json_flag, examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("doctor", help="check every memory file and setting; list the unusable ones")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("doctor", help="check every memory file and setting; list the unusable ones",
+                       epilog=examples("teamlore doctor", "teamlore doctor --json"))
+    add_json_flag(p)
     p.set_defaults(func=run)
 
 
