@@ -84,6 +84,8 @@ class Terminal:
         """folder uri -> keys of the commands whose latest run failed (whatever its age)."""
         self.asked: set[str] = set()
         self._lock = asyncio.Lock()
+        self._offering = asyncio.Lock()
+        """One offer at a time, in the proposals' order (start-up may ask for two)."""
 
     # -- building diagnostics (worker thread) --------------------------------------------
     def _diagnostics(self, mem: FolderMemory, event: dict[str, Any]) -> dict[str, list[types.Diagnostic]]:
@@ -217,6 +219,10 @@ class Terminal:
         window = self.ls.client_capabilities.window
         if window is None or window.show_message is None:
             return
+        async with self._offering:
+            await self._offer(mem)
+
+    async def _offer(self, mem: FolderMemory) -> None:
         inbox = Inbox(mem.workspace)
         proposals, asked = await asyncio.to_thread(lambda: (capture.pending(mem.workspace), inbox.asked_proposals()))
         self.asked.update(asked)

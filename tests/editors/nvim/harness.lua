@@ -69,6 +69,38 @@ function H.own_diagnostics(buf, client)
   return vim.diagnostic.get(buf, { namespace = vim.lsp.diagnostic.get_namespace(client.id, false) })
 end
 
+--- The commands of teamlore's terminal diagnostics in `buf`, sorted.
+function H.terminal_commands(buf, client)
+  local out = {}
+  for _, d in ipairs(H.own_diagnostics(buf, client)) do
+    local data = d.user_data and d.user_data.lsp and d.user_data.lsp.data
+    if d.code == "terminal" and type(data) == "table" then
+      table.insert(out, data.command)
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+--- Runs `command` in a `:terminal` split and waits until it exited.
+function H.run_in_terminal(command)
+  local closed = false
+  vim.api.nvim_create_autocmd("TermClose", { once = true, callback = function() closed = true end })
+  vim.cmd("botright split")
+  vim.cmd.terminal(command)
+  H.wait(20000, "the command to finish", function() return closed end)
+  vim.cmd("wincmd p")
+end
+
+--- Replaces vim.notify; returns the list the messages go to.
+function H.capture_messages()
+  local messages = {}
+  vim.notify = function(msg)
+    table.insert(messages, msg)
+  end
+  return messages
+end
+
 function H.hover_text(buf, client, lnum, col)
   vim.api.nvim_win_set_cursor(0, { lnum + 1, col })
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)

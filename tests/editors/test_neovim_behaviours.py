@@ -1,0 +1,73 @@
+"""The Neovim plugin's everyday behaviours in a real headless Neovim against the real server:
+stale terminal errors, fix prompts, de-duplicated hover, the matches float, `:help`,
+honest start-up messages and checkhealth. Same drivers and harness as test_neovim_e2e.py;
+a phase that needs "after a restart" is a second Neovim process on the same workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.editors.test_neovim_e2e import git_workspace, run_nvim
+
+pytestmark = pytest.mark.e2e
+
+PY = sys.executable
+TWO_ERRORS_APP = """\
+import pathlib
+
+
+def user_id(settings):
+    return settings["user_id"]
+
+
+def port(settings):
+    return int(settings["port"])
+
+
+settings = {"user_id": 7, "port": "80"} if pathlib.Path("fixed.txt").exists() else {"port": "eighty"}
+print(user_id(settings) if __name__ == "__main__" else port(settings))
+"""
+"""Run as a script or module: KeyError on line 5; imported: ValueError on line 9."""
+
+
+def cli_run(ws: Path, *argv: str) -> int:
+    """`teamlore run -- ARGV` in the workspace, as a person would before opening Neovim."""
+    done = run_cli("run", "--", *argv, root=ws, cwd=ws)
+    return done.returncode
+
+
+def test_passing_run_clears_a_stale_error_across_restarts_and_clear_clears_the_rest(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": TWO_ERRORS_APP})
+    direct = shlex.join([PY, "app.py"])
+    imported = shlex.join([PY, "-c", "import app"])
+    as_module = shlex.join([PY, "-m", "app"])
+    assert cli_run(ws, PY, "app.py") == 1
+    assert cli_run(ws, PY, "-c", "import app") == 1
+
+    first = run_nvim("stale.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_PHASE="first",
+                     TEAMLORE_TEST_COMMAND=direct, TEAMLORE_TEST_EXPECT=direct,
+                     TEAMLORE_TEST_FIXED=str(ws / "fixed.txt"))
+    # Restarted Neovim shows both failures of `teamlore run`; a plain `:terminal` run of
+    # one command that passes clears that command's error (not the other's).
+    assert first["at_start"] == sorted([direct, imported])
+    assert first["after_pass"] == [imported]
+
+    restart = run_nvim("stale.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_PHASE="restart",
+                       TEAMLORE_TEST_EXPECT=imported)
+    assert restart["at_start"] == [imported]  # the passed command's error does not come back
+    assert restart["messages"] == ["teamlore: cleared the terminal errors of 1 command"]
+
+    (ws / "fixed.txt").unlink()
+    assert cli_run(ws, PY, "-m", "app") == 1
+    after = run_nvim("stale.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_PHASE="after_clear",
+                     TEAMLORE_TEST_EXPECT=as_module)
+    assert after["at_start"] == [as_module]  # cleared errors stay cleared; a new failure shows
+    runs = (ws / ".teamlore" / ".inbox" / "runs.jsonl").read_text().splitlines()
+    assert [json.loads(line).get("exit_code") for line in runs] == [1, 1, 0, None, 1]  # appended, nothing lost
