@@ -12,12 +12,17 @@
    the forecast is made from the history up to then only and compared with what followed,
    at 30/90/180 days: teamlore's backtested choice, "no change" and the seed tool's
    straight-line rule. Also: how often the 80% interval held the actual value, and how
-   often each side claimed "doubles within a year" against how often that happened.
+   often each side claimed "doubles within a year" against how often that happened:
+   teamlore warns from a probability (``forecast.doubling_probability``); the threshold
+   is chosen on half of the repositories (best F0.5) and recall / precision are reported on
+   the other half, beside the straight line's. ``--from-results FILE`` re-runs only the
+   forecasts on the monthly series stored in an earlier results file (no repositories needed).
 
 Results: bench/results/debt_bench.json.
 
 Usage: python bench/debt_bench.py [--scan-repo PATH ...] [--sdist NAME ...]
                                   [--history-repo PATH ...] [--files 5000] [--quick]
+       python bench/debt_bench.py --from-results bench/results/debt_bench.json
 """
 
 from __future__ import annotations
@@ -40,10 +45,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from machine import finish, machine  # noqa: E402
+
 from memory_store.config import DEFAULT_MARKERS  # noqa: E402
 from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
 from memory_store.debt.files import scan_tree  # noqa: E402
-from memory_store.debt.forecast import forecast, seed_days_to_double  # noqa: E402
+from memory_store.debt.forecast import DOUBLING_WARN_AT, forecast, seed_days_to_double  # noqa: E402
 from memory_store.debt.snapshots import SnapshotStore  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
@@ -246,6 +253,7 @@ def evaluate(points: list[tuple[datetime, float]], min_history: int = 12, every:
     claims = {"teamlore": 0, "seed": 0}
     claims_true = {"teamlore": 0, "seed": 0}
     doubled = origins = 0
+    outcomes: list[tuple[float | None, bool, bool]] = []  # (teamlore's probability, seed claim, doubled)
     for o in range(min_history, len(points) - 1, every):
         past = points[: o + 1]
         fc = forecast(past, (*HORIZONS, 365))
@@ -269,17 +277,60 @@ def evaluate(points: list[tuple[datetime, float]], min_history: int = 12, every:
             did_double = y > 0 and max(values[o + 1: o + 13]) >= 2 * y
             doubled += did_double
             seed_days = seed_days_to_double(past)
-            if seed_days is not None and seed_days <= 365:
+            seed_claim = seed_days is not None and seed_days <= 365
+            if seed_claim:
                 claims["seed"] += 1
                 claims_true["seed"] += did_double
-            if fc.days_to_double is not None:
+            if fc.doubling_likely:
                 claims["teamlore"] += 1
                 claims_true["teamlore"] += did_double
+            outcomes.append((fc.doubling_probability, seed_claim, did_double))
     mae = {m: {h: round(statistics.fmean(v), 2) if v else None for h, v in hs.items()} for m, hs in err.items()}
     return {"origins": origins, "mae": mae,
             "coverage_80": {h: round(sum(c) / len(c), 3) if c else None for h, c in covered.items()},
             "chosen": chosen, "doubling_claims": claims, "doubling_claims_true": claims_true,
-            "actually_doubled_within_a_year": doubled}
+            "actually_doubled_within_a_year": doubled, "doubling_outcomes": outcomes}
+
+
+def doubling_scores(outcomes: list[tuple[float | None, bool, bool]], threshold: float) -> dict[str, dict[str, Any]]:
+    """Recall and precision of "doubles within a year": teamlore's warning (probability >=
+    ``threshold``) and the seed's straight line, over ``(probability, seed claim, doubled)``."""
+    doubled = sum(d for _, _, d in outcomes)
+    out = {}
+    for who, warned in (("teamlore", [p is not None and p >= threshold for p, _, _ in outcomes]),
+                        ("seed", [s for _, s, _ in outcomes])):
+        true = sum(w and d for w, (_, _, d) in zip(warned, outcomes, strict=True))
+        n = sum(warned)
+        out[who] = {"origins": len(outcomes), "doubled": doubled, "warned": n, "true": true,
+                    "false_alarms": n - true, "recall": round(true / doubled, 3) if doubled else None,
+                    "precision": round(true / n, 3) if n else None}
+    return out
+
+
+def f_half(score: dict[str, Any]) -> float:
+    """F0.5: precision weighs more than recall (a warning that is often wrong gets ignored)."""
+    r, p = score["recall"] or 0.0, score["precision"] or 0.0
+    return 1.25 * r * p / (0.25 * p + r) if r + p else 0.0
+
+
+def doubling_warning(histories: list[dict[str, Any]]) -> dict[str, Any]:
+    """Choose the warning threshold on half of the repositories (alternate ones in name
+    order), report it on the other half."""
+    names = sorted(h["repo"] for h in histories)
+    tuning = set(names[::2])
+    halves = {"tuning": [h for h in histories if h["repo"] in tuning],
+              "held_out": [h for h in histories if h["repo"] not in tuning]}
+    pooled = {k: [o for h in hs for o in h["doubling_outcomes"]] for k, hs in halves.items()}
+    grid = [round(0.05 * i, 2) for i in range(2, 20)]
+    best = max(grid, key=lambda t: (f_half(doubling_scores(pooled["tuning"], t)["teamlore"]), -t))
+    out: dict[str, Any] = {"threshold": best, "threshold_in_code": DOUBLING_WARN_AT,
+                           "criterion": "best F0.5 on the tuning half (ties: the lower threshold)",
+                           "sweep_on_tuning": {str(t): doubling_scores(pooled["tuning"], t)["teamlore"] for t in grid}}
+    for key, label in (("tuning", "tuning half"), ("held_out", "held-out half")):
+        out[key] = {"label": label, "repos": sorted(h["repo"] for h in halves[key]),
+                    **doubling_scores(pooled[key], best)}
+    out["all"] = {"label": "all", **doubling_scores(pooled["tuning"] + pooled["held_out"], DOUBLING_WARN_AT)}
+    return out
 
 
 def bench_history(repo: Path, every: int) -> dict[str, Any]:
@@ -292,6 +343,77 @@ def bench_history(repo: Path, every: int) -> dict[str, Any]:
             "series_s": round(series_s, 2), "series": [[d.date().isoformat(), v] for d, v in points], **ev}
 
 
+def summarize(out: dict[str, Any], histories: list[dict[str, Any]]) -> None:
+    """Tables and ``out["summary"]`` over the forecasts of every history."""
+    rows = []
+    for h in histories:
+        for d in HORIZONS:
+            rows.append([h["repo"] if d == HORIZONS[0] else "", d, h["mae"]["teamlore"][d], h["mae"]["naive"][d],
+                         h["mae"]["seed"][d], h["coverage_80"][d]])
+    table("3. forecast error on real histories (MAE in markers; forecasts use only the past)",
+          ["repository", "days", "teamlore", "no change", "seed line", "80% coverage"], rows)
+    def ratio(h: dict[str, Any], m: str, d: int) -> float | None:
+        base = h["mae"]["naive"][d]
+        return h["mae"][m][d] / base if base else None
+
+    rel = {m: {d: round(statistics.fmean(r for h in histories if (r := ratio(h, m, d)) is not None), 3)
+               for d in HORIZONS} for m in ("teamlore", "naive", "seed")}
+    totals = {m: {d: round(statistics.fmean(h["mae"][m][d] for h in histories if h["mae"][m][d] is not None), 2)
+                  for d in HORIZONS} for m in ("teamlore", "naive", "seed")}
+    cov = {d: round(statistics.fmean(h["coverage_80"][d] for h in histories if h["coverage_80"][d] is not None), 3)
+           for d in HORIZONS}
+    out["summary"] = {"mean_mae": totals, "relative_to_no_change": rel, "mean_coverage_80": cov,
+                      "doubling_claims": {k: sum(h["doubling_claims"][k] for h in histories)
+                                          for k in ("teamlore", "seed")},
+                      "doubling_claims_true": {k: sum(h["doubling_claims_true"][k] for h in histories)
+                                               for k in ("teamlore", "seed")},
+                      "origins": sum(h["origins"] for h in histories),
+                      "actually_doubled_within_a_year": sum(h["actually_doubled_within_a_year"] for h in histories)}
+    s = out["summary"]
+    table("   mean over repositories of MAE relative to no change (below 1.0: better than no change)",
+          ["days", "teamlore", "no change", "seed line", "teamlore 80% coverage"],
+          [[d, rel["teamlore"][d], 1.0, rel["seed"][d], cov[d]] for d in HORIZONS])
+    table("   'doubles within a year' claims over all forecast origins",
+          ["", "claims", "of which came true", "origins", "actually doubled"],
+          [["teamlore", s["doubling_claims"]["teamlore"], s["doubling_claims_true"]["teamlore"], s["origins"],
+            s["actually_doubled_within_a_year"]],
+           ["seed line", s["doubling_claims"]["seed"], s["doubling_claims_true"]["seed"], s["origins"],
+            s["actually_doubled_within_a_year"]]])
+    choices: dict[str, int] = {}
+    for h in histories:
+        for k, v in h["chosen"].items():
+            choices[k] = choices.get(k, 0) + v
+    out["summary"]["methods_chosen"] = choices
+    print(f"\n   methods chosen: {choices}")
+    warning = out["summary"]["doubling_warning"] = doubling_warning(histories)
+    table(f"   teamlore's doubling warning (probability >= {warning['threshold']}, chosen on the tuning half) "
+          "against the straight line",
+          ["half", "rule", "origins", "doubled", "warned", "came true", "recall", "precision"],
+          [[warning[k]["label"], who, warning[k][who]["origins"], warning[k][who]["doubled"], warning[k][who]["warned"],
+            warning[k][who]["true"], warning[k][who]["recall"], warning[k][who]["precision"]]
+           for k in ("tuning", "held_out") for who in ("teamlore", "seed")])
+    if warning["threshold"] != DOUBLING_WARN_AT:
+        print(f"   note: forecast.DOUBLING_WARN_AT is {DOUBLING_WARN_AT}, this run chose {warning['threshold']}")
+
+
+def rerun_forecasts(previous: Path, out_path: Path) -> int:
+    """The forecast part again, on the monthly series of an earlier results file (its scan
+    and backfill figures are kept as they were)."""
+    old = json.loads(previous.read_text())
+    out: dict[str, Any] = {**old, "machine": machine(), "forecasts_rerun_from": str(previous.name)}
+    histories = []
+    for h in old["histories"]:
+        points = [(datetime.fromisoformat(d).replace(tzinfo=UTC), float(v)) for d, v in h["series"]]
+        histories.append({**{k: h[k] for k in ("repo", "months", "first", "start_count", "end_count", "series_s",
+                                               "series")}, **evaluate(points)})
+    out["histories"] = histories
+    summarize(out, histories)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(finish(out), indent=2) + "\n")
+    print(f"\nsaved {out_path}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scan-repo", action="append", default=[], type=Path, help="git repository to scan")
@@ -301,14 +423,17 @@ def main() -> int:
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, every third origin")
+    ap.add_argument("--from-results", type=Path, metavar="FILE",
+                    help="re-run only the forecasts on the monthly series stored in this results file")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
+    if args.from_results:
+        return rerun_forecasts(args.from_results, args.out)
     if args.quick:
         args.files, args.repeat = min(args.files, 1000), 3
     if not args.scan_repo and not args.sdist:
         args.sdist = ["django"]
-    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                           "git": git(REPO, "--version").strip(), "load_average_at_start": os.getloadavg()}
+    out: dict[str, Any] = {"machine": machine(), "git": git(REPO, "--version").strip()}
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times depend on it; "
           "CPU times less so)")
     with tempfile.TemporaryDirectory(prefix="debt-bench-") as tmp_name:
@@ -336,48 +461,9 @@ def main() -> int:
     histories = [bench_history(p.resolve(), 3 if args.quick else 1) for p in args.history_repo]
     out["histories"] = histories
     if histories:
-        rows = []
-        for h in histories:
-            for d in HORIZONS:
-                rows.append([h["repo"] if d == HORIZONS[0] else "", d, h["mae"]["teamlore"][d], h["mae"]["naive"][d],
-                             h["mae"]["seed"][d], h["coverage_80"][d]])
-        table("3. forecast error on real histories (MAE in markers; forecasts use only the past)",
-              ["repository", "days", "teamlore", "no change", "seed line", "80% coverage"], rows)
-        def ratio(h: dict[str, Any], m: str, d: int) -> float | None:
-            base = h["mae"]["naive"][d]
-            return h["mae"][m][d] / base if base else None
-
-        rel = {m: {d: round(statistics.fmean(r for h in histories if (r := ratio(h, m, d)) is not None), 3)
-                   for d in HORIZONS} for m in ("teamlore", "naive", "seed")}
-        totals = {m: {d: round(statistics.fmean(h["mae"][m][d] for h in histories if h["mae"][m][d] is not None), 2)
-                      for d in HORIZONS} for m in ("teamlore", "naive", "seed")}
-        cov = {d: round(statistics.fmean(h["coverage_80"][d] for h in histories if h["coverage_80"][d] is not None), 3)
-               for d in HORIZONS}
-        out["summary"] = {"mean_mae": totals, "relative_to_no_change": rel, "mean_coverage_80": cov,
-                          "doubling_claims": {k: sum(h["doubling_claims"][k] for h in histories)
-                                              for k in ("teamlore", "seed")},
-                          "doubling_claims_true": {k: sum(h["doubling_claims_true"][k] for h in histories)
-                                                   for k in ("teamlore", "seed")},
-                          "origins": sum(h["origins"] for h in histories),
-                          "actually_doubled_within_a_year": sum(h["actually_doubled_within_a_year"] for h in histories)}
-        s = out["summary"]
-        table("   mean over repositories of MAE relative to no change (below 1.0: better than no change)",
-              ["days", "teamlore", "no change", "seed line", "teamlore 80% coverage"],
-              [[d, rel["teamlore"][d], 1.0, rel["seed"][d], cov[d]] for d in HORIZONS])
-        table("   'doubles within a year' claims over all forecast origins",
-              ["", "claims", "of which came true", "origins", "actually doubled"],
-              [["teamlore", s["doubling_claims"]["teamlore"], s["doubling_claims_true"]["teamlore"], s["origins"],
-                s["actually_doubled_within_a_year"]],
-               ["seed line", s["doubling_claims"]["seed"], s["doubling_claims_true"]["seed"], s["origins"],
-                s["actually_doubled_within_a_year"]]])
-        choices: dict[str, int] = {}
-        for h in histories:
-            for k, v in h["chosen"].items():
-                choices[k] = choices.get(k, 0) + v
-        out["summary"]["methods_chosen"] = choices
-        print(f"\n   methods chosen: {choices}")
+        summarize(out, histories)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    args.out.write_text(json.dumps(finish(out), indent=2) + "\n")
     print(f"\nsaved {args.out}")
     return 0
 

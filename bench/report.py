@@ -339,21 +339,27 @@ def render_debt(res: Results) -> str:
     w = s.get("doubling_warning")
     rows = []
     if w:
-        for label, key in (("teamlore warning", "teamlore"), ("seed straight line", "seed")):
-            for part in ("tuning", "held_out"):
+        for part in ("tuning", "held_out"):
+            for label, key in (("teamlore warning", "teamlore"), ("seed straight line", "seed")):
                 m = w[part][key]
-                rows.append([label, w[part]["label"], str(m["origins"]), str(m["doubled"]), str(m["warned"]),
-                             str(m["true"]), num(m["recall"]), num(m["precision"])])
-        text += (f"\n\n\"Doubles within a year\": teamlore warns when the forecast distribution gives doubling a "
-                 f"probability of at least {w['threshold']:.0%} (threshold chosen on the tuning repositories, "
-                 "reported on the held-out ones):\n\n"
-                 + table(["rule", "repositories", "origins", "doubled", "warned", "of which doubled", "recall",
-                          "precision"], rows))
+                rows.append([w[part]["label"], label, num(m["origins"]), str(m["doubled"]), str(m["warned"]),
+                             str(m["true"]), str(m["false_alarms"]), num(m["recall"]), num(m["precision"])])
+        text += ("\n\n\"Doubles within a year\": teamlore warns when the probability of doubling (the share of the "
+                 "last year's one-year windows in which the count rose by at least its current value) is at least "
+                 f"{w['threshold']:.0%}; the threshold was chosen on one half of the repositories "
+                 f"({w['criterion']}) and is reported on the other:\n\n"
+                 + table(["repositories", "rule", "origins", "doubled", "warned", "came true", "false alarms",
+                          "recall", "precision"], rows))
     else:
         c, t = s["doubling_claims"], s["doubling_claims_true"]
         text += (f" \"Doubles within a year\": {s['actually_doubled_within_a_year']} origins doubled; the straight "
                  f"line claimed it {c['seed']} times ({t['seed']} true), teamlore {c['teamlore']} times "
                  f"({t['teamlore']} true).")
+    if r.get("forecasts_rerun_from"):
+        old_load = r.get("load_average_at_start")
+        text += ("\n\nScan and backfill figures come from the last full run"
+                 + (f" (load average {old_load[0]:.1f} at its start)" if old_load else "")
+                 + "; the forecasts were re-run on the monthly series it stored (`--from-results`).")
     return text + "\n\n" + machine_line(r, "debt_bench.json")
 
 

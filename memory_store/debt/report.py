@@ -195,6 +195,8 @@ def build_report(workspace: Workspace, horizon: int | None = None, blame: bool =
         "forecast": fc.forecast,
         "days_to_double": fc.days_to_double,
         "doubling": fc.doubling_note,
+        "doubling_probability": fc.doubling_probability,
+        "doubling_likely": fc.doubling_likely,
         "monthly_change": recent,
         "monthly_change_long_run": long_run,
         "insufficient_history": fc.insufficient_history,
