@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from memory_store.bugs.manifests import manifest_changes
+
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([<>=!~;@ ].*)?$")
 _QUOTED_REQ = re.compile(r"^\s*[\"']([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*(?:[<>=!~;@ ][^\"']*)?)[\"']\s*,?\s*$")
@@ -142,6 +144,9 @@ def is_requirements_file(path: str) -> bool:
 
 def dependency_changes(fd: FileDiff) -> list[tuple[str, str, str]]:
     """``(verb, package, requirement text)`` for dependency files: added/removed/changed."""
+    other = manifest_changes(fd)  # go.mod, Cargo.toml, Gradle, pom.xml, *.csproj, Gemfile
+    if other is not None:
+        return other
     name = PurePosixPath(fd.path).name
     added: dict[str, str] = {}
     removed: dict[str, str] = {}
