@@ -8,7 +8,7 @@ folder or where the checkout lives:
 - a home directory (``/home/<user>``, ``/Users/<user>``, ``/root``, ``C:\\Users\\<user>``) -> ``~``,
   which covers virtualenvs, site-packages and checkouts under it;
 - a temp directory (``/tmp/<name>``, macOS ``/var/folders/../T/<name>``, ``C:\\Windows\\Temp\\<name>``)
-  -> ``/tmp/...``;
+  -> ``/tmp/...`` (a user's own temp folder is under their home: ``~/AppData/Local/Temp/...``);
 - a Windows drive letter is dropped (``D:\\work\\x.py`` -> ``/work/x.py``).
 
 Every replacement is again a path of the same kind, so the rewritten text parses to the same
@@ -36,7 +36,7 @@ _TEMP = re.compile(_BEFORE + r"(?:(?:/private)?/var/folders/[^/\s\"'`<>]+/[^/\s\
 _WINDOWS = re.compile(r"(?<![\w/\\])[A-Za-z]:[\\/][^\s\"'`<>|*?]*")
 _QUOTED_WINDOWS = re.compile(r"(?<=[\"'])[A-Za-z]:[\\/][^\"'<>|*?\n]*(?=[\"'])")
 _WIN_HOME = re.compile(r"^[A-Za-z]:/(?:Users|Documents and Settings)/[^/]+(?=/|$)", re.IGNORECASE)
-_WIN_TEMP = re.compile(r"^(?:[A-Za-z]:/Windows/Temp|~/AppData/Local/Temp)/[^/]+(?=/|$)", re.IGNORECASE)
+_WIN_TEMP = re.compile(r"^[A-Za-z]:/Windows/Temp/[^/]+(?=/|$)", re.IGNORECASE)
 _DRIVE = re.compile(r"^[A-Za-z]:(?=/)")
 
 TEMP_PLACEHOLDER = "/tmp/..."
