@@ -37,7 +37,7 @@ diff --git a/shop/report.py b/shop/report.py
 +    'total' key.
      """
      return [avg(r["xs"]) for r in rows]
-'''.replace("\n|\n", "\n \n")  # "|": an empty context line (a single space in a diff)
+'''.replace("\n|", "\n ")  # "|": an empty context line (a single space in a diff)
 
 
 def test_summary_quotes_the_code_change_not_the_docstring_or_comment() -> None:
