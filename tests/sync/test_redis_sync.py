@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -289,10 +292,28 @@ def test_sync_run_follows_for_the_given_time(tmp_path: Path, redis_server: Redis
     b = make_workspace(tmp_path, "b", redis_server.url)
     rid = add(a, 1)
     flush_outbox(a)
-    out = run_cli("sync", "run", "--seconds", "2", root=b.root)
+    seconds = 4.0
+    done: dict[str, object] = {}
+
+    def follow() -> None:
+        started = time.monotonic()
+        done["out"] = run_cli("sync", "run", "--seconds", str(seconds), root=b.root)
+        done["elapsed"] = time.monotonic() - started
+
+    runner = threading.Thread(target=follow)
+    runner.start()
+    wait_until(lambda: rid in bug_files(b), timeout=20, what="the catch-up")  # the process is running now
+    late = add(a, 2)  # published while it runs: it keeps following, not only catching up once
+    flush_outbox(a)
+    wait_until(lambda: late in bug_files(b), timeout=seconds, what="the record published meanwhile")
+    runner.join(60)
+    out = done["out"]
+    assert isinstance(out, subprocess.CompletedProcess)
     assert out.returncode == 0, out.stderr
-    assert f"received bug {rid}" in out.stdout
-    assert rid in bug_files(b)
+    assert f"received bug {rid}" in out.stdout and f"received bug {late}" in out.stdout
+    elapsed = done["elapsed"]
+    assert isinstance(elapsed, float)
+    assert seconds <= elapsed < seconds + 10, f"sync run --seconds {seconds} took {elapsed:.1f} s"
 
 
 def test_entries_trimmed_before_they_were_read_are_reported(tmp_path: Path, redis_server: RedisServer) -> None:
