@@ -73,8 +73,8 @@ def server_log(tmp_path: Path) -> Path:
     return tmp_path / "mcp-server.log"
 
 
-CONTRACT_TOOLS = {"match_error", "record_fix", "list_findings", "triage_finding", "debt_report",
-                  "pending_fixes", "accept_fix"}
+CONTRACT_TOOLS = {"match_error", "record_fix", "reject_match", "confirm_match", "list_findings", "triage_finding",
+                  "debt_report", "pending_fixes", "accept_fix"}
 
 SERVICE = """\
 import subprocess
