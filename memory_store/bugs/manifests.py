@@ -13,12 +13,26 @@ Python requirement files and ``package.json`` are read by :mod:`memory_store.bug
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from memory_store.bugs.diffs import FileDiff, Hunk
+from memory_store.errors.model import Frame
+
+
+class Hunk(Protocol):
+    """A hunk of :mod:`memory_store.bugs.diffs` (which imports this module)."""
+
+    @property
+    def lines(self) -> list[str]: ...
+
+
+class FileDiff(Protocol):
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def hunks(self) -> Sequence[Hunk]: ...
 
 Change = tuple[str, str, str]
 """(verb, package or setting, requirement text): ``("changed", "serde", "1.0.200")``."""
@@ -216,3 +230,25 @@ def manifest_changes(fd: FileDiff) -> list[Change] | None:
         out.append(("changed" if pkg in removed else "added", pkg, req))
     out.extend(("removed", pkg, req) for pkg, req in removed.items() if pkg not in added)
     return out
+
+
+_MANIFESTS_OF = {
+    "go": ("go.mod",), "rust": ("Cargo.toml",), "javascript": ("package.json",),
+    "typescript": ("package.json", "tsconfig.json"), "java": ("pom.xml", "build.gradle", "build.gradle.kts"),
+    "kotlin": ("build.gradle.kts", "build.gradle", "pom.xml"), "csharp": ("*.csproj", "*.sln", "global.json"),
+    "ruby": ("Gemfile",),
+}
+
+
+def manifest_frame(language: str, root: Path) -> Frame | None:
+    """Line 1 of the workspace's manifest for ``language`` (``go.mod``, ``Cargo.toml``, ...):
+    where an error of a build tool that names no source line (``go: go.mod file not found``,
+    ``npm ERR! ERESOLVE``, ``NETSDK1045``) is shown. None for Python and unknown languages."""
+    for pattern in _MANIFESTS_OF.get(language, ()):
+        if "*" in pattern:
+            found = sorted(p.name for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
+            if found:
+                return Frame(path=found[0], line=1, kind="app")
+        elif (root / pattern).is_file() and not (root / pattern).is_symlink():
+            return Frame(path=pattern, line=1, kind="app")
+    return None
