@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,10 +24,8 @@ from typing import Any
 from rich.console import Console
 
 from memory_store.bugs import capture
-from memory_store.bugs.records import BugStore
-from memory_store.duration import format_minutes
 from memory_store.workspace import Workspace
-from server.cli.common import CliError, Context
+from server.cli.common import CliError, Context, examples, literal
 
 DEMO_AUTHOR = "Dana Demo"
 
@@ -97,6 +97,10 @@ def average_basket(orders):
 """
 
 
+INPUTS = ".demo"
+"""Where the demo writes the error texts it passes to the commands (git-ignored in the workspace)."""
+
+
 @dataclass
 class Demo:
     root: Path
@@ -109,38 +113,44 @@ class Demo:
 
     def heading(self, text: str) -> None:
         self.out.print()
-        self.out.rule(f"[bold]{text}")
+        self.out.rule(literal(text, style="bold"))
 
     def say(self, text: str) -> None:
         self.out.print(text, markup=False)
 
     def teamlore(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the real CLI in the demo workspace (as a user would)."""
+        """Run the real CLI in the demo workspace (as a user would), as wide as this console."""
+        env = {**os.environ, "COLUMNS": str(self.out.width)}
+        env.pop("TEAMLORE_ROOT", None)
         return subprocess.run([sys.executable, "-m", "server", "--root", str(self.root), *args], cwd=self.root,
-                              capture_output=True, text=True, timeout=60, check=False)
+                              capture_output=True, text=True, timeout=120, check=False, env=env)
+
+    def show(self, *args: str, shown: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Print ``$ teamlore ARGS``, run it and print what it really printed (and a non-zero exit code)."""
+        self.say(f"$ teamlore {shown or shlex.join(args)}")
+        result = self.teamlore(*args)
+        output = (result.stdout + result.stderr).rstrip()
+        if output:
+            self.say(output)
+        if result.returncode:
+            self.say(f"(exit code {result.returncode})")
+        return result
+
+    def write_input(self, name: str, text: str) -> str:
+        """Write an input file under :data:`INPUTS`; returns its workspace-relative path."""
+        path = self.root / INPUTS / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        return f"{INPUTS}/{name}"
 
     def git(self, *args: str) -> None:
         subprocess.run(["git", "-c", f"user.name={DEMO_AUTHOR}", "-c", "user.email=dana@example.com", *args],
                        cwd=self.root, check=True, capture_output=True, timeout=30)
 
-    def show_matches(self, error_text: str) -> list[Any]:
-        from memory_store.bugs.match import BugIndex, fix_time_stats
-
-        index = BugIndex(list(BugStore(self.workspace).load().records.values()))
-        matches = index.match(error_text, limit=3, workspace_root=self.root)
-        if not matches:
-            self.say("  -> no match: nothing in the memory is confidently the same error")
-            return matches
-        for m in matches:
-            data = m.to_json()
-            self.say(f"  -> match {data['score']:.2f}: {data['fix']}")
-            self.say(f"     root cause: {data['root_cause'] or '-'}")
-            self.say(f"     why: {'; '.join(data['reasons'])}")
-        stats = fix_time_stats(matches)
-        if stats and stats.get("n"):
-            self.say(f"     past fixes of this pattern took {format_minutes(stats['median'])} (median; range "
-                     f"{format_minutes(stats['min'])} to {format_minutes(stats['max'])})")
-        return matches
+    def match(self, name: str, error_text: str) -> tuple[bool, str]:
+        """``bugs match --exit-code`` on ``error_text``: (a confident match was found, what it printed)."""
+        result = self.show("bugs", "match", "--error", self.write_input(name, error_text), "--exit-code")
+        return result.returncode == 0, result.stdout
 
 
 Step = Callable[[Demo], None]
@@ -149,26 +159,28 @@ Step = Callable[[Demo], None]
 def step_record_fix(demo: Demo) -> None:
     demo.heading("1. Dana fixes an error and records how")
     demo.say(FIRST_OCCURRENCE.rstrip())
-    rec, _ = BugStore(demo.workspace).add(FIRST_OCCURRENCE, FIX_TEXT, root_cause=ROOT_CAUSE, minutes=35,
-                                          author="dana", source="demo")
-    demo.state["recorded"] = rec["id"]
-    demo.say(f"\n$ teamlore bugs add --error traceback.txt --fix {FIX_TEXT!r} --minutes 35")
-    demo.say(f"stored {rec['id']} in .teamlore/bugs/ (paths made relative, secrets redacted)")
+    demo.say("")
+    error = demo.write_input("first.txt", FIRST_OCCURRENCE)
+    added = demo.show("bugs", "add", "--error", error, "--fix", FIX_TEXT, "--root-cause", ROOT_CAUSE,
+                      "--minutes", "35")
+    demo.state["recorded"] = added.stdout.strip()
+    demo.say("(stored in .teamlore/bugs/: paths made relative, secrets redacted)")
 
 
 def step_match_new_occurrence(demo: Demo) -> None:
     demo.heading("2. Li meets the same error, worded differently, in another file")
     demo.say(NEW_OCCURRENCE.rstrip())
-    demo.say("\n$ teamlore bugs match --error traceback.txt")
-    matches = demo.show_matches(NEW_OCCURRENCE)
-    demo.state["new_occurrence_matched"] = bool(matches) and matches[0].record["id"] == demo.state.get("recorded")
+    demo.say("")
+    found, output = demo.match("new.txt", NEW_OCCURRENCE)
+    demo.state["new_occurrence_matched"] = found and bool(demo.state.get("recorded")) and \
+        demo.state["recorded"] in output
 
 
 def step_unrelated_error(demo: Demo) -> None:
     demo.heading("3. An unrelated error gets an honest answer")
     demo.say(UNRELATED.rstrip())
-    demo.say("\n$ teamlore bugs match --error traceback.txt")
-    demo.state["unrelated_matched"] = bool(demo.show_matches(UNRELATED))
+    demo.say("")
+    demo.state["unrelated_matched"] = demo.match("unrelated.txt", UNRELATED)[0]
 
 
 def step_capture_fix(demo: Demo) -> None:
@@ -180,39 +192,37 @@ def step_capture_fix(demo: Demo) -> None:
     (demo.root / "orders.json").write_text('[{"total": 12.5, "status": "refunded"}]\n')
     demo.git("add", "-A")
     demo.git("commit", "-qm", "Nightly basket report")
-    demo.say("$ teamlore run -- python app.py")
-    failing = demo.teamlore("run", "--", sys.executable, "app.py")
-    demo.say((failing.stdout + failing.stderr).rstrip() + f"\n(exit code {failing.returncode})")
+    demo.show("run", "--notify", "--", sys.executable, "app.py", shown="run --notify -- python app.py")
     demo.say("\n... Dana edits shop/report.py (guards the empty list) ...")
     (demo.root / "shop" / "report.py").write_text(REPORT_FIXED)
-    demo.say("$ teamlore run -- python app.py")
-    passing = demo.teamlore("run", "--", sys.executable, "app.py")
-    demo.say((passing.stdout + passing.stderr).rstrip() + f"\n(exit code {passing.returncode})")
-    proposals = capture.pending(demo.workspace)
-    demo.say(f"\n$ teamlore bugs pending\n{len(proposals)} proposal(s):")
-    for p in proposals:
-        took = "under a minute" if p["minutes"] < 1 else f"{p['minutes']:g} min"
-        demo.say(f"  {p['id']}: {p['headline']}\n    summary: {p['summary']}\n    took {took} "
-                 f"(first failure to first success), by {p['author']} on branch {p['branch']}")
-        demo.say("    " + p["diff"].rstrip().replace("\n", "\n    "))
-    demo.state["proposals"] = [p["id"] for p in proposals]
+    demo.show("run", "--notify", "--", sys.executable, "app.py", shown="run --notify -- python app.py")
+    demo.say("")
+    demo.show("bugs", "pending")
+    proposals = [p["id"] for p in capture.pending(demo.workspace)]
+    demo.state["proposals"] = proposals
     if not proposals:
         return
-    demo.say(f"\n$ teamlore bugs accept {proposals[0]['id']}")
-    rec = capture.accept(demo.workspace, proposals[0]["id"])
-    demo.say(f"stored {rec['id']}: {rec['fix']}")
-    demo.state["captured"] = rec["id"]
+    demo.say("")
+    demo.show("bugs", "show", proposals[0])
+    demo.say("")
+    accepted = demo.show("bugs", "accept", proposals[0])
+    stored = re.search(r"\bstored (bug-[0-9a-f]+)", accepted.stdout)
+    demo.state["captured"] = stored.group(1) if stored else None
     demo.say("\nA month later the weekly summary job hits the same error from another caller:")
     demo.say(LATER_OCCURRENCE.rstrip())
-    matches = demo.show_matches(LATER_OCCURRENCE)
-    demo.state["captured_matched"] = bool(matches) and matches[0].record["id"] == rec["id"]
+    demo.say("")
+    found, output = demo.match("later.txt", LATER_OCCURRENCE)
+    demo.state["captured_matched"] = found and stored is not None and stored.group(1) in output
 
 
 STEPS: list[Step] = [step_record_fix, step_match_new_occurrence, step_unrelated_error, step_capture_fix]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="show the whole loop on sample data in a throwaway workspace")
+    p = sub.add_parser("demo", help="show the whole loop on sample data in a throwaway workspace",
+                       description="Run the real teamlore commands on sample data in a throwaway git "
+                                   "workspace and show what they print.",
+                       epilog=examples("teamlore demo", "teamlore demo --clean"))
     p.add_argument("--clean", action="store_true", help="delete the throwaway workspace at the end")
     p.set_defaults(func=run)
 
@@ -229,7 +239,7 @@ def run(ctx: Context) -> int:
                        capture_output=True, timeout=30)
         subprocess.run(["git", "config", "user.name", DEMO_AUTHOR], cwd=root, check=True, timeout=30)
         (root / "README.md").write_text("# shop\n")
-        (root / ".gitignore").write_text(".teamlore/.inbox/\n.teamlore/.cache/\n__pycache__/\n")
+        (root / ".gitignore").write_text(f".teamlore/.inbox/\n.teamlore/.cache/\n__pycache__/\n{INPUTS}/\n")
         demo.git("add", "-A")
         demo.git("commit", "-qm", "Initial commit")
         for step in STEPS:

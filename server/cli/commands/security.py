@@ -124,9 +124,9 @@ def _print_findings(ctx: Context, result: TriageResult, notes: list[str] | None 
         note = s.reason if s.status != "active" else (s.suggestion or "")
         if s.status == "stale":
             note = f"re-review: {s.reason}"
-        rows.append((s.status, f.severity, f"{f.tool} {f.rule}", f"{f.path}:{f.line}", f.message,
-                     f.fingerprint, note))
-    ctx.table("findings", ["status", "severity", "rule", "where", "message", "fingerprint", "note"], rows)
+        rows.append((f.fingerprint, s.status, f.severity, f"{f.tool} {f.rule}", f"{f.path}:{f.line}", f.message,
+                     note))
+    ctx.table("findings", ["fingerprint", "status", "severity", "rule", "where", "message", "note"], rows)
     summary = result.summary()
     ctx.out.print(f"{plural(summary['total'], 'finding')}: {summary['active']} active, {summary['stale']} stale, "
                   f"{summary['suppressed']} suppressed ({summary['noise_reduction_pct']}% noise reduction)")
@@ -142,7 +142,8 @@ def run_ingest(ctx: Context) -> int:
             raise CliError(f"report not found: {report}")
     try:
         result = mem.ingest(ctx.args.reports, skipped,
-                            progress=lambda findings: ctx.progress(findings, "fingerprinting"))
+                            progress=lambda findings: ctx.progress(findings, "fingerprinting"),
+                            map_progress=lambda commits: ctx.progress(commits, "following decisions"))
     except ReportError as exc:
         raise CliError(str(exc)) from None
     notes = [f"skipped {s}" for s in skipped]
@@ -169,7 +170,8 @@ def run_scan(ctx: Context) -> int:
     mem = _memory(ctx)
     paths = [_cli_path(ctx, p) for p in ctx.args.paths]
     result, scan = mem.scan(paths or None, ctx.args.tool,
-                            progress=lambda tools: ctx.progress(tools, "scanning"))
+                            progress=lambda tools: ctx.progress(tools, "scanning"),
+                            map_progress=lambda commits: ctx.progress(commits, "following decisions"))
     if not scan.ran and not scan.errors:
         raise CliError("no scanner installed: install bandit (pip install 'teamlore[security]'), "
                        "ruff, or semgrep with a local .semgrep.yml")
@@ -266,6 +268,13 @@ def run_report(ctx: Context) -> int:
         ctx.table("expired decisions (no longer suppress)", ["id", "type", "rule", "where", "expired", "reason"],
                   [(d["id"], d.get("type"), d.get("rule") or ", ".join(d.get("rules", [])),
                     d.get("path") or d.get("paths"), d.get("expires"), d.get("reason")) for d in report["expired"]])
+    counts = report["decision_status"]
+    if any(counts.values()):
+        ctx.table("decisions today (followed through history)", list(counts), [tuple(counts.values())])
+    gone = [d for d in report["decisions"] if d["status"] == "gone"]
+    if gone:
+        ctx.table("gone decisions (the decided code was deleted; never reused)", ["decision", "rule", "was"],
+                  [(d["id"], d.get("rule"), d.get("was")) for d in gone])
     if report["proposals"]:
         ctx.out.print(f"{plural(len(report['proposals']), 'proposal awaits', 'proposals await')} confirmation: "
                       "teamlore security proposals")

@@ -26,14 +26,10 @@ DEMO_HISTORY = """date,count
 def demo_step(demo: Any) -> None:
     """Debt trajectory in ``teamlore demo``: an honest forecast where a straight line would alarm."""
     demo.heading("Debt trajectory: an honest forecast instead of a straight line")
-    history = demo.root / "debt-history.csv"
-    history.write_text(DEMO_HISTORY)
-    demo.say("$ teamlore debt import debt-history.csv      # a year of monthly TODO/FIXME/HACK/XXX counts")
-    imported = demo.teamlore("debt", "import", str(history))
-    demo.say(imported.stdout.strip() or imported.stderr.strip())
-    demo.say("$ teamlore debt report --no-blame")
-    report = demo.teamlore("debt", "report", "--no-blame")
-    demo.say(report.stdout.rstrip() or report.stderr.rstrip())
+    demo.say("(a year of monthly TODO/FIXME/HACK/XXX counts)")
+    demo.show("debt", "import", demo.write_input("debt-history.csv", DEMO_HISTORY))
+    demo.say("")
+    demo.show("debt", "report", "--no-blame")
     as_json = demo.teamlore("debt", "report", "--no-blame", "--json")
     try:
         data = json.loads(as_json.stdout)
