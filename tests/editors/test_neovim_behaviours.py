@@ -71,3 +71,63 @@ def test_passing_run_clears_a_stale_error_across_restarts_and_clear_clears_the_r
     assert after["at_start"] == [as_module]  # cleared errors stay cleared; a new failure shows
     runs = (ws / ".teamlore" / ".inbox" / "runs.jsonl").read_text().splitlines()
     assert [json.loads(line).get("exit_code") for line in runs] == [1, 1, 0, None, 1]  # appended, nothing lost
+
+
+def flag_script(error: str, flag: str) -> str:
+    """A script failing with ``error`` until the file ``flag`` exists."""
+    return (f"import pathlib\n\n\ndef check():\n    if not pathlib.Path({flag!r}).exists():\n"
+            f"        raise {error}\n\n\ncheck()\n")
+
+
+def fail_then_pass(ws: Path, script: str, flag: str, remember: str | None = None) -> None:
+    """Fail, (``remember``: record this fix for the error shown), then pass."""
+    failed = run_cli("run", "--", PY, script, root=ws, cwd=ws)
+    assert failed.returncode == 1, failed.stderr
+    if remember:
+        added = run_cli("bugs", "add", "--error", "-", "--fix", remember, root=ws, stdin=failed.stderr)
+        assert added.returncode == 0, added.stderr
+    (ws / flag).write_text("done\n")
+    passed = run_cli("run", "--", PY, script, root=ws, cwd=ws)
+    assert passed.returncode == 0, passed.stderr
+
+
+def pending_ids(ws: Path) -> list[str]:
+    done = run_cli("bugs", "pending", "--json", root=ws)
+    assert done.returncode == 0, done.stderr
+    return sorted(p["id"] for p in json.loads(done.stdout)["proposals"])
+
+
+def test_fix_prompt_once_per_proposal_and_never_for_a_remembered_fix(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {
+        "cache_check.py": flag_script('PermissionError("the cache directory is not writable")', "cache.ok"),
+        "job_queue.py": flag_script('RuntimeError("the job queue is closed")', "queue.ok"),
+        "regions.py": flag_script('LookupError("no worker for region eu-west")', "later.ok"),
+    })
+    # The older proposal: its fix was recorded (`:Teamlore record`) before the passing run.
+    fail_then_pass(ws, "cache_check.py", "cache.ok", remember="chmod the cache directory")
+    fail_then_pass(ws, "job_queue.py", "queue.ok")
+    proposals = pending_ids(ws)
+    assert len(proposals) == 2
+
+    first = run_nvim("prompt.lua", ws, tmp_path, "job_queue.py", TEAMLORE_TEST_EXPECT="1")
+    assert len(first["prompts"]) == 1 and "the job queue is closed" in first["prompts"][0]
+
+    fail_then_pass(ws, "regions.py", "later.ok")
+    restart = run_nvim("prompt.lua", ws, tmp_path, "job_queue.py", TEAMLORE_TEST_EXPECT="1")
+    # The cancelled proposal is not asked again; only the new one is.
+    assert len(restart["prompts"]) == 1 and "no worker for region eu-west" in restart["prompts"][0]
+    assert set(proposals) < set(pending_ids(ws))  # cancelled = still waiting in `:Teamlore pending`
+
+
+def test_hover_shows_a_fix_once_when_terminal_and_forwarded_errors_overlap(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": TWO_ERRORS_APP})
+    fix = "Set user_id in the settings before calling user_id()"
+    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin="KeyError: 'user_id'\n")
+    assert added.returncode == 0, added.stderr
+    assert cli_run(ws, PY, "app.py") == 1
+
+    result = run_nvim("hover_overlap.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_LINE="4",
+                      TEAMLORE_TEST_MESSAGE="KeyError: 'user_id'")
+
+    assert result["own"] == 2  # the terminal error and the "seen before" of the forwarded one
+    assert result["hover"].count(fix) == 1, result["hover"]

@@ -23,6 +23,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store.bugs import capture
+from memory_store.bugs.manifests import manifest_frame
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
 from memory_store.inbox import Inbox, is_clear
@@ -98,7 +99,10 @@ class Terminal:
             parsed = ParsedError.from_json(raw)
             frame = parsed.innermost_app_frame()
             if frame is None or not frame.path or not isinstance(frame.line, int) or frame.line < 1:
-                continue
+                # a build tool's error that names no source line: on the ecosystem's manifest
+                frame = manifest_frame(parsed.language, mem.workspace.root)
+                if frame is None or frame.line is None:
+                    continue
             try:
                 path = mem.workspace.resolve(frame.path)
             except UnsafePathError:
@@ -257,7 +261,11 @@ class Terminal:
 
     @staticmethod
     def _remembered(mem: FolderMemory, proposal: dict[str, Any]) -> bool:
-        """Whether the memory already holds a confident fix for the proposal's error."""
+        """Whether the memory already holds a fix for the proposal's error: a record of the
+        same error (fingerprint), or a confident match. Blocking (scans the records)."""
+        fp = proposal.get("fingerprint")
+        if fp and any(rec.get("fingerprint") == fp for rec in list(mem.records.values())):
+            return True
         error = proposal.get("error") or proposal.get("headline")
         return isinstance(error, str) and bool(error.strip()) and bool(mem.match(error, limit=1))
 
