@@ -19,7 +19,9 @@ from typing import Any
 from memory_store.clock import now_iso
 from memory_store.security.decisions import DecisionError, DecisionStore, FindingCache
 from memory_store.security.findings import Finding, default_rule_url, normalize_severity, read_report
-from memory_store.security.fingerprint import Fingerprinter, dedupe, follow_renames
+from memory_store.security.fingerprint import MODULE_SCOPE, Fingerprinter, dedupe, follow_renames
+from memory_store.security.history import Place
+from memory_store.security.history_cache import HistoryCache
 from memory_store.security.path_glob import path_glob
 from memory_store.security.sarif_out import to_sarif
 from memory_store.security.scanners import ScanResult, available, default_tools, run_scanner, scan
@@ -87,15 +89,17 @@ class SecurityMemory:
         return findings
 
     def ingest(self, reports: Sequence[str | os.PathLike[str]], skipped: list[str] | None = None,
-               progress: Callable[[list[Finding]], Iterable[Finding]] | None = None) -> TriageResult:
+               progress: Callable[[list[Finding]], Iterable[Finding]] | None = None,
+               map_progress: Callable[[list[str]], Iterable[str]] | None = None) -> TriageResult:
         """Read reports, fingerprint, remember as the last findings, and triage."""
         fp = Fingerprinter(self.workspace)
         findings = self.fingerprint(self.read_reports(reports, skipped), fingerprinter=fp, progress=progress)
         self.cache.save(findings)
-        return self.triage(findings, fingerprinter=fp)
+        return self.triage(findings, fingerprinter=fp, progress=map_progress)
 
     def scan(self, paths: Sequence[str] | None = None, tools: Sequence[str] | None = None,
-             progress: Callable[[list[str]], Iterable[str]] | None = None) -> tuple[TriageResult, ScanResult]:
+             progress: Callable[[list[str]], Iterable[str]] | None = None,
+             map_progress: Callable[[list[str]], Iterable[str]] | None = None) -> tuple[TriageResult, ScanResult]:
         """Run scanners (default: :func:`scanners.default_tools`), fingerprint, cache, triage.
 
         ``progress`` wraps the list of scanners being run (e.g. a progress bar).
@@ -112,7 +116,7 @@ class SecurityMemory:
         fp = Fingerprinter(self.workspace)
         findings = self.fingerprint(result.findings, fingerprinter=fp)
         self.cache.save(findings)
-        return self.triage(findings, fingerprinter=fp), result
+        return self.triage(findings, fingerprinter=fp, progress=map_progress), result
 
     def scan_file(self, path: str, source_text: str | None = None) -> list[Finding]:
         """Findings of one file from bandit (else ruff) when installed; [] when neither is."""
@@ -140,16 +144,35 @@ class SecurityMemory:
         return self.fingerprint(found)
 
     # --- triage ------------------------------------------------------------------------
-    def _triage_engine(self, records: list[dict[str, Any]] | None = None) -> Triage:
-        root = self.workspace.root
-        return Triage(self.store.records() if records is None else records,
-                      path_exists=lambda p: (root / p).exists(),
-                      renames=lambda missing: follow_renames(self.workspace, missing))
+    def places(self, records: list[dict[str, Any]] | None = None,
+               progress: Callable[[list[str]], Iterable[str]] | None = None) -> dict[str, Place]:
+        """Where each decided statement is now, followed through git history (cached per
+        decisions, HEAD and working tree; blocking, seconds on a first run over long history)."""
+        records = self.store.records() if records is None else records
+        return HistoryCache(self.workspace).places(records, progress)
 
-    def triage(self, findings: list[Finding], fingerprinter: Fingerprinter | None = None) -> TriageResult:
+    def _triage_engine(self, records: list[dict[str, Any]] | None = None,
+                       fingerprinter: Fingerprinter | None = None,
+                       progress: Callable[[list[str]], Iterable[str]] | None = None) -> Triage:
+        root = self.workspace.root
+        records = self.store.records() if records is None else records
+        fp = fingerprinter or Fingerprinter(self.workspace)
+
+        def holds(path: str, scope: str, shash: str) -> bool:
+            index = fp.index_for(path)
+            return index is not None and shash in index.hashes_in(scope or MODULE_SCOPE)
+
+        return Triage(records, path_exists=lambda p: (root / p).exists(),
+                      renames=lambda missing: follow_renames(self.workspace, missing),
+                      places=self.places(records, progress), holds=holds)
+
+    def triage(self, findings: list[Finding], fingerprinter: Fingerprinter | None = None,
+               progress: Callable[[list[str]], Iterable[str]] | None = None) -> TriageResult:
+        """``progress`` wraps the commits decisions are followed from (a first mapping)."""
         records = self.store.records()
-        result = self._triage_engine(records).run(findings)
-        self._link_legacy(result, records, fingerprinter or Fingerprinter(self.workspace))
+        fp = fingerprinter or Fingerprinter(self.workspace)
+        result = self._triage_engine(records, fp, progress).run(findings)
+        self._link_legacy(result, records, fp)
         return result
 
     def status(self, findings: list[Finding]) -> list[FindingStatus]:
@@ -270,6 +293,8 @@ class SecurityMemory:
             "proposals": [_brief(d) for d in records if d.get("status") == "proposed"],
             "needs_review": [_brief(d) for d in legacy if d["id"] not in linked],
             "policies": [_brief(d) for d in records if d.get("type") == "policy" and d.get("status") == "confirmed"],
+            "decision_status": result.decision_counts(),
+            "decisions": _followed(result, records),
             "findings": [s.to_json() for s in result.statuses],
         }
 
@@ -282,3 +307,18 @@ def _brief(d: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "type", "status", "decision", "reason", "author", "date", "expires", "tool", "rule",
             "rules", "path", "paths", "scope", "line", "finding_hash", "source")
     return {k: d[k] for k in keys if k in d}
+
+
+def _followed(result: TriageResult, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each instance decision's status today and how it was followed (for an audit)."""
+    by_id = {r["id"]: r for r in records}
+    out = []
+    for rid, (status, via) in sorted(result.followed.items()):
+        rec = by_id.get(rid, {})
+        row: dict[str, Any] = {"id": rid, "status": status, "followed_by": via or None,
+                               "rule": rec.get("rule"), "was": f"{rec.get('path')}:{rec.get('line')}"}
+        place = result.places.get(rid)
+        if place is not None and place.status != "gone":
+            row["now"] = f"{place.path}:{place.line}"
+        out.append(row)
+    return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -30,6 +31,7 @@ from memory_store.record_types import SecurityRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
 from memory_store.redact import redact
 from memory_store.security.findings import Finding
+from memory_store.security.history import Provenance
 from memory_store.security.path_glob import GlobError, check_glob
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
@@ -40,6 +42,7 @@ SUPPRESSING = frozenset({"false_positive", "accepted_risk"})
 TYPES = ("decision", "policy", "legacy")
 STATUSES = ("confirmed", "proposed", "rejected", "needs_review")
 MAX_TEXT = 500
+_HEX_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class DecisionError(ValueError):
@@ -89,6 +92,10 @@ def validate_record(path: Path, rec: dict[str, Any]) -> None:
             check_relative(rec["path"])
         except UnsafePathError as exc:
             raise _problem(path, f"field 'path': {exc}") from None
+        for name in ("commit", "blob"):  # optional: what the decision was made against
+            value = rec.get(name)
+            if value is not None and not (isinstance(value, str) and _HEX_ID.fullmatch(value)):
+                raise _problem(path, f"field '{name}' must be a git object id (40 or 64 hex digits)")
     else:
         rules = rec.get("rules")
         if not isinstance(rules, list) or not rules or not all(isinstance(r, str) and r for r in rules):
@@ -153,7 +160,9 @@ def _clip(text: str | None) -> str:
 
 
 def decision_from_finding(f: Finding, decision: str, reason: str, *, author: str, expires: str | None,
-                          proposed: bool, source: str) -> SecurityRecord:
+                          proposed: bool, source: str, provenance: Mapping[str, str] | None = None) -> SecurityRecord:
+    """The record of one decision; ``provenance``: the ``commit`` and ``blob`` it was made
+    against (see :mod:`memory_store.security.history`), when in git."""
     status = "proposed" if proposed else "confirmed"
     rid = content_id("sd", f.fingerprint, "proposed", author) if proposed else content_id("sd", f.fingerprint)
     now = now_iso()
@@ -163,7 +172,7 @@ def decision_from_finding(f: Finding, decision: str, reason: str, *, author: str
         "scope": f.scope, "statement": _clip(f.statement), "statement_hash": f.statement_hash,
         "occurrence": f.occurrence, "hit": f.hit, "line": f.line, "message": _clip(f.message),
         "severity": f.severity, "decision": decision, "reason": reason, "author": author,
-        "date": now, "expires": expires, "source": source,
+        "date": now, "expires": expires, "source": source, **(provenance or {}),  # type: ignore[typeddict-item]
     }
 
 
@@ -261,11 +270,13 @@ class DecisionStore:
         expires = check_expires(expires)
         who = self._author(author)
         out = []
+        made_against = Provenance(self.workspace.root)
         for f in findings:
             if not f.fingerprint:
                 raise DecisionError(f"finding {f.tool} {f.rule} at {f.path}:{f.line} has no fingerprint")
+            prov = made_against.of(f.path, blob=f.extra.get("text_blob"))
             out.append(self.write(decision_from_finding(f, decision, reason, author=who, expires=expires,
-                                                        proposed=proposed, source=source)))
+                                                        proposed=proposed, source=source, provenance=prov)))
         return out
 
     def add_policy(self, rules: list[str], paths: str, reason: str, *, decision: str = "false_positive",

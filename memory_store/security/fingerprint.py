@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memory_store.security.findings import Finding
+from memory_store.security.safegit import blob_id
 from memory_store.workspace import UnsafePathError, Workspace
 
 MODULE_SCOPE = "<module>"
@@ -130,7 +131,23 @@ class PythonIndex:
                 counts[norm] += 1
                 e.norm = norm
 
+    def hashes_in(self, scope: str) -> set[str]:
+        """Statement hashes of the statements (and decorators) directly in ``scope``."""
+        self._normalize_scope(scope)
+        out = set()
+        for e in self._by_scope.get(scope, ()):
+            out.add(statement_hash(e.norm or ""))
+            for dec in getattr(e.node, "decorator_list", None) or []:
+                out.add(statement_hash("@" + ast.unparse(dec)))
+        return out
+
     def locate(self, line: int) -> Located | None:
+        found = self.span(line)
+        return found[0] if found is not None else None
+
+    def span(self, line: int) -> tuple[Located, int, int] | None:
+        """The statement covering ``line`` (innermost; a decorator on its own) and its
+        first and last lines."""
         best: _Entry | None = None
         for e in self.entries:
             if e.start > line:
@@ -142,9 +159,15 @@ class PythonIndex:
         if best.norm is None:
             self._normalize_scope(best.scope)
         for dec in getattr(best.node, "decorator_list", None) or []:
-            if dec.lineno <= line <= (dec.end_lineno or dec.lineno):
-                return Located(best.scope, "@" + ast.unparse(dec), best.occurrence)
-        return Located(best.scope, best.norm or "", best.occurrence)
+            dec_end = dec.end_lineno or dec.lineno
+            if dec.lineno <= line <= dec_end:
+                return Located(best.scope, "@" + ast.unparse(dec), best.occurrence), dec.lineno, dec_end
+        first = getattr(best.node, "lineno", best.start)
+        end = best.end
+        body = getattr(best.node, "body", None)
+        if isinstance(body, list) and body and hasattr(body[0], "lineno"):  # a compound statement's header
+            end = max(first, body[0].lineno - 1)
+        return Located(best.scope, best.norm or "", best.occurrence), first, end
 
 
 # --- other languages -------------------------------------------------------------------
@@ -189,6 +212,13 @@ class TextIndex:
             return None
         i = line - 1
         return Located(self.scopes[i], self.norms[i], self.occ[i])
+
+    def hashes_in(self, scope: str) -> set[str]:
+        return {statement_hash(n) for sc, n in zip(self.scopes, self.norms, strict=True) if sc == scope}
+
+    def span(self, line: int) -> tuple[Located, int, int] | None:
+        found = self.locate(line)
+        return (found, line, line) if found is not None else None
 
 
 # --- applying it to findings -----------------------------------------------------------
@@ -341,6 +371,8 @@ class Fingerprinter:
         if found is None:  # file missing or line out of range: fall back to the line number
             found = Located("", f"<line {finding.line}>", 0)
             finding.extra["located"] = False
+        if source_text is not None:  # lines of an unsaved text: a decision records which text
+            finding.extra["text_blob"] = blob_id(source_text.encode("utf-8", "surrogateescape"))
         finding.scope, finding.statement, finding.occurrence = found.scope, found.statement, found.occurrence
         finding.statement_hash = statement_hash(found.statement)
 

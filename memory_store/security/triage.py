@@ -15,8 +15,8 @@ Rules, in order:
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
@@ -25,8 +25,11 @@ from typing import Any
 from memory_store.security.decisions import SUPPRESSING, is_expired
 from memory_store.security.findings import Finding
 from memory_store.security.fingerprint import compute_fingerprint
+from memory_store.security.history import Place
 from memory_store.security.path_glob import path_glob
 
+DECISION_STATUSES = ("carried", "moved", "relocated", "stale", "gone", "expired", "unseen")
+FOLLOWED = frozenset({"carried", "moved", "relocated"})
 POLICY_SUGGESTION_MIN = 3
 """Instance decisions sharing tool, rule and a directory before a policy is suggested."""
 
@@ -64,6 +67,16 @@ class TriageResult:
     expired: list[dict[str, Any]] = field(default_factory=list)
     unseen: list[dict[str, Any]] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
+    followed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Decision id -> (status, how it was followed): carried / moved / relocated (suppressing
+    a finding), stale, gone, unseen (not among these findings), expired."""
+    places: dict[str, Place] = field(default_factory=dict)
+
+    def decision_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(DECISION_STATUSES, 0)
+        for status, _ in self.followed.values():
+            counts[status] = counts.get(status, 0) + 1
+        return counts
 
     def summary(self) -> dict[str, Any]:
         total = len(self.statuses)
@@ -110,8 +123,15 @@ class Triage:
 
     def __init__(self, records: Iterable[dict[str, Any]], *, now: datetime | None = None,
                  path_exists: Callable[[str], bool] | None = None,
-                 renames: Callable[[set[str]], dict[str, str]] | None = None):
+                 renames: Callable[[set[str]], dict[str, str]] | None = None,
+                 places: Mapping[str, Place] | None = None,
+                 holds: Callable[[str, str, str], bool] | None = None):
+        """``places``: where decided statements are now (:mod:`memory_store.security.history`);
+        decisions without one are matched by fingerprint, then by content identity.
+        ``holds(path, scope, statement hash)``: whether that statement is still there."""
         self.now = now or datetime.now(timezone.utc)
+        self.places: Mapping[str, Place] = places or {}
+        self.holds = holds
         self.path_exists = path_exists
         self.renames = renames
         self.decisions: list[dict[str, Any]] = []
@@ -163,23 +183,42 @@ class Triage:
         else:
             s.suggestion = f"confirmed true positive ({d.get('reason')})"
 
+    def _where_now(self, d: dict[str, Any], renamed: dict[str, str]) -> str:
+        """The fingerprint the decision's finding has today (by its mapped place if any)."""
+        place = self.places.get(d["id"])
+        if place is None:
+            return _effective_fp(d, renamed.get(d["path"], d["path"]))
+        return compute_fingerprint(d["tool"], d["rule"], place.path, place.scope, place.statement_hash,
+                                   place.occurrence, int(d.get("hit", 0)))
+
     def run(self, findings: list[Finding]) -> TriageResult:
         statuses = [FindingStatus(f) for f in findings]
         seen_paths = {f.path for f in findings}
-        # Decisions whose file is gone: follow git renames.
+        places = self.places
+        outcome: dict[str, tuple[str, str]] = {}
+        # Decisions without a mapping (no history) whose file is gone: follow git renames.
         renamed: dict[str, str] = {}
         missing: set[str] = set()
-        decided_paths = {d["path"] for d in self.decisions}
+        unmapped = [d for d in self.decisions if d["id"] not in places]
+        decided_paths = {d["path"] for d in unmapped}
         # Only a finding in a file no decision names can be a renamed file's finding.
-        if self.path_exists is not None and not seen_paths <= decided_paths:
+        if self.path_exists is not None and unmapped and not seen_paths <= decided_paths:
             missing = {p for p in decided_paths - seen_paths if not self.path_exists(p)}
             if missing and self.renames is not None:
                 renamed = self.renames(missing)
         exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for d in self.decisions:
-            exact[_effective_fp(d, renamed.get(d["path"], d["path"]))].append(d)
+            place = places.get(d["id"])
+            if place is None or (place.status in FOLLOWED and place.statement_hash == d["statement_hash"]):
+                exact[self._where_now(d, renamed)].append(d)
         used: set[str] = set()
         pending: list[FindingStatus] = []
+
+        def followed(d: dict[str, Any]) -> tuple[str, str]:
+            place = places.get(d["id"])
+            if place is not None:
+                return place.status, place.via
+            return ("moved", "git rename") if d["path"] in renamed else ("carried", "same place")
 
         # 1. exact instance matches, one finding per decision
         exact_get = exact.get
@@ -189,6 +228,7 @@ class Triage:
                 for d in ds:
                     if d["id"] not in used:
                         used.add(d["id"])
+                        outcome[d["id"]] = followed(d)
                         self._apply_decision(s, d, via="rename" if d["path"] in renamed else "decision")
                         break
                 else:
@@ -196,24 +236,28 @@ class Triage:
             else:
                 pending.append(s)
 
-        # 1b. a file moved without git knowing: same rule, scope and statement, unique.
-        orphans = [d for d in self.decisions if d["id"] not in used and d["path"] in missing
-                   and d["path"] not in renamed]
+        # 1b. no history to follow: content identity. A decided statement that is not at its
+        # place any more, unique among the decisions and among all findings (of its rule),
+        # is the same statement wherever it is now.
+        orphans = [d for d in unmapped if d["id"] not in used and not self._still_there(d)]
         if orphans and pending:
-            by_content: dict[tuple[Any, ...], list[FindingStatus]] = defaultdict(list)
-            for s in pending:
+            by_key: dict[tuple[str, str, str], list[FindingStatus]] = defaultdict(list)
+            for s in statuses:
                 f = s.finding
-                by_content[(f.tool, f.rule, f.scope, f.statement_hash, f.occurrence, f.hit)].append(s)
+                by_key[(f.tool, f.rule, f.statement_hash)].append(s)
+            decided_keys = Counter((d["tool"], d["rule"], d["statement_hash"]) for d in unmapped
+                                   if d["id"] not in used)
             taken: set[int] = set()
             for d in orphans:
-                key = (d["tool"], d["rule"], d.get("scope", ""), d["statement_hash"],
-                       d.get("occurrence", 0), d.get("hit", 0))
-                cands = [s for s in by_content.get(key, ()) if id(s) not in taken]
-                if len(cands) == 1:
-                    taken.add(id(cands[0]))
-                    used.add(d["id"])
-                    renamed[d["path"]] = cands[0].finding.path
-                    self._apply_decision(cands[0], d, via="rename")
+                key = (d["tool"], d["rule"], d["statement_hash"])
+                cands = by_key.get(key, [])
+                if decided_keys[key] != 1 or len(cands) != 1 or cands[0].status != "active" \
+                        or cands[0].decision is not None or id(cands[0]) in taken:
+                    continue
+                taken.add(id(cands[0]))
+                used.add(d["id"])
+                outcome[d["id"]] = ("relocated", "content identity")
+                self._apply_decision(cands[0], d, via="decision")
             pending = [s for s in pending if id(s) not in taken]
 
         # 2. explicit policies
@@ -228,29 +272,42 @@ class Triage:
 
         # 3. stale: the flagged statement of a decided finding changed
         stale_records: list[dict[str, Any]] = []
+
+        def mark_stale(s: FindingStatus, d: dict[str, Any]) -> None:
+            used.add(d["id"])
+            outcome[d["id"]] = ("stale", "git line map" if d["id"] in places else "same place")
+            s.status, s.decision, s.reason, s.via = "stale", d["id"], d.get("reason"), "decision"
+            s.suggestion = (f"the flagged code changed since it was judged {d['decision']} "
+                            f"({d.get('reason')}); re-review and decide again")
+            stale_records.append({**d, "finding": s.finding.fingerprint})
+
         if rest:
+            stale_at: dict[tuple[str, str, str], list[tuple[dict[str, Any], int, int]]] = defaultdict(list)
             by_place: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
             for d in self.decisions:
-                if d["id"] not in used and d.get("decision") in SUPPRESSING:
+                if d["id"] in used or d.get("decision") not in SUPPRESSING:
+                    continue
+                place = places.get(d["id"])
+                if place is None:
                     path = renamed.get(d["path"], d["path"])
                     by_place[(d["tool"], d["rule"], path, d.get("scope", ""))].append(d)
-            if by_place:
-                place_paths = {key[2] for key in by_place}
-                for s in rest:
-                    f = s.finding
-                    if f.path not in place_paths:
-                        continue
-                    changed = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
-                               if d["id"] not in used and d["statement_hash"] != f.statement_hash]
-                    if not changed:
-                        continue
-                    d = min(changed, key=lambda c: (c.get("occurrence", 0) != f.occurrence,
-                                                    abs(int(c.get("line") or 0) - f.line), c["id"]))
-                    used.add(d["id"])
-                    s.status, s.decision, s.reason, s.via = "stale", d["id"], d.get("reason"), "decision"
-                    s.suggestion = (f"the flagged code changed since it was judged {d['decision']} "
-                                    f"({d.get('reason')}); re-review and decide again")
-                    stale_records.append({**d, "finding": f.fingerprint})
+                elif place.status == "stale":
+                    stale_at[(d["tool"], d["rule"], place.path)].append((d, place.line, place.end_line))
+            place_paths = {key[2] for key in by_place} | {key[2] for key in stale_at}
+            for s in rest:
+                f = s.finding
+                if f.path not in place_paths:
+                    continue
+                edited = [(d, a) for d, a, b in stale_at.get((f.tool, f.rule, f.path), ())
+                          if d["id"] not in used and a <= f.line <= max(a, b)]
+                if edited:
+                    mark_stale(s, min(edited, key=lambda c: (abs(c[1] - f.line), c[0]["id"]))[0])
+                    continue
+                changed = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
+                           if d["id"] not in used and d["statement_hash"] != f.statement_hash]
+                if changed:
+                    mark_stale(s, min(changed, key=lambda c: (c.get("occurrence", 0) != f.occurrence,
+                                                              abs(int(c.get("line") or 0) - f.line), c["id"])))
 
         # 4. suggestions for what is still active
         expired_by_fp = {d["fingerprint"]: d for d in self.expired}
@@ -277,9 +334,27 @@ class Triage:
                 s.suggestion = text
                 s.suggested_decision = d["id"]
         unseen = [d for d in self.decisions if d["id"] not in used
-                  and renamed.get(d["path"], d["path"]) in seen_paths]
+                  and renamed.get(d["path"], d["path"]) in seen_paths and d["id"] not in places]
+        for d in self.decisions:
+            if d["id"] in outcome:
+                continue
+            place = places.get(d["id"])
+            if place is None:
+                outcome[d["id"]] = ("unseen", "")
+            elif place.status in ("stale", "gone"):
+                outcome[d["id"]] = (place.status, place.via)
+            else:
+                outcome[d["id"]] = ("unseen", place.via)  # still there, not among these findings
+                if place.path in seen_paths:
+                    unseen.append(d)
+        for d in self.expired:
+            outcome[d["id"]] = ("expired", "")
         return TriageResult(statuses, stale=stale_records, expired=self.expired + self.expired_policies,
-                            unseen=unseen, renamed=renamed)
+                            unseen=unseen, renamed=renamed, followed=outcome, places=dict(places))
+
+    def _still_there(self, d: dict[str, Any]) -> bool:
+        """The decided statement is still in its scope (e.g. only left out of a partial scan)."""
+        return self.holds is not None and self.holds(d["path"], d.get("scope", ""), d["statement_hash"])
 
 
 def triage(findings: list[Finding], records: Iterable[dict[str, Any]], **kwargs: Any) -> TriageResult:
