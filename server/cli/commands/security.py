@@ -222,8 +222,10 @@ def run_policy_list(ctx: Context) -> int:
     policies = _memory(ctx).policies()
     if ctx.json:
         ctx.emit_json({"policies": policies})
+    elif not policies:
+        ctx.out.print("no policies yet (add one with `teamlore security policy add`)")
     else:
-        ctx.table("policies", _POLICY_COLUMNS, _policy_rows(policies))
+        ctx.table(plural(len(policies), "policy", "policies"), _POLICY_COLUMNS, _policy_rows(policies))
     return 0
 
 
