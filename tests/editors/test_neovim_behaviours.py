@@ -122,12 +122,15 @@ def test_fix_prompt_once_per_proposal_and_never_for_a_remembered_fix(tmp_path: P
 def test_hover_shows_a_fix_once_when_terminal_and_forwarded_errors_overlap(tmp_path: Path) -> None:
     ws = git_workspace(tmp_path, {"app.py": TWO_ERRORS_APP})
     fix = "Set user_id in the settings before calling user_id()"
-    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, root=ws, stdin="KeyError: 'user_id'\n")
+    failed = run_cli("run", "--", PY, "app.py", root=ws, cwd=ws)
+    assert failed.returncode == 1
+    added = run_cli("bugs", "add", "--error", "-", "--fix", fix, "--json", root=ws, stdin=failed.stderr)
     assert added.returncode == 0, added.stderr
-    assert cli_run(ws, PY, "app.py") == 1
+    record_id = json.loads(added.stdout)["id"]
 
     result = run_nvim("hover_overlap.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_LINE="4",
                       TEAMLORE_TEST_MESSAGE="KeyError: 'user_id'")
 
-    assert result["own"] == 2  # the terminal error and the "seen before" of the forwarded one
-    assert result["hover"].count(fix) == 1, result["hover"]
+    # Both the terminal error and the "seen before" of the forwarded one match the record ...
+    assert len(result["own"]) == 2 and all(d["matches"] == [record_id] for d in result["own"]), result["own"]
+    assert result["hover"].count(fix) == 1, result["hover"]  # ... and hover shows it once

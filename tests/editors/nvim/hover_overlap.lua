@@ -23,6 +23,9 @@ H.run(function()
     end
   end)
   H.step("both diagnostics shown")
-  H.result.own = #H.own_diagnostics(buf, client)
+  H.result.own = {}
+  for _, d in ipairs(H.own_diagnostics(buf, client)) do
+    table.insert(H.result.own, { code = d.code or vim.NIL, matches = d.user_data.lsp.data.matches })
+  end
   H.result.hover = H.hover_text(buf, client, LINE, 6)
 end)
