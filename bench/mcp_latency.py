@@ -35,6 +35,8 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from machine import finish, machine  # noqa: E402
+
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.jsonio import dumps  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
@@ -168,6 +170,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     rows = []
+    at_start = machine()
     for n in args.records:
         with tempfile.TemporaryDirectory() as tmp:
             ws = Workspace(Path(tmp).resolve())
@@ -189,7 +192,8 @@ def main() -> None:
                       str(r["record_fix_ms_p50"]), str(r["match_after_record_ms_p50"]))
     Console().print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"results": rows}, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(json.dumps(finish({"machine": at_start, "results": rows}), indent=2) + "\n",
+                       encoding="utf-8")
     print(f"saved {RESULTS.relative_to(REPO)}")
 
 
