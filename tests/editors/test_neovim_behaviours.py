@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.editors.test_neovim_e2e import git_workspace, run_nvim
+from tests.editors.test_neovim_e2e import PLUGIN, git_workspace, run_nvim
 
 pytestmark = pytest.mark.e2e
 
@@ -134,3 +134,17 @@ def test_hover_shows_a_fix_once_when_terminal_and_forwarded_errors_overlap(tmp_p
     # Both the terminal error and the "seen before" of the forwarded one match the record ...
     assert len(result["own"]) == 2 and all(d["matches"] == [record_id] for d in result["own"]), result["own"]
     assert result["hover"].count(fix) == 1, result["hover"]  # ... and hover shows it once
+
+
+def test_help_teamlore_opens_the_plugin_help_and_its_tags_are_current(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": "print('hello')\n"})
+    fresh = tmp_path / "doc"
+    fresh.mkdir()
+    (fresh / "teamlore.txt").write_bytes((PLUGIN / "doc" / "teamlore.txt").read_bytes())
+
+    result = run_nvim("help.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_FRESH_DOC=str(fresh))
+
+    for opened in result["opened"]:
+        assert opened["file"] == "teamlore.txt" and opened["filetype"] == "help", opened
+        assert f"*{opened['topic']}*" in opened["line"], opened  # the cursor is on the tag's line
+    assert result["shipped"] == result["generated"]  # regenerate: nvim -c 'helptags editors/neovim/doc'
