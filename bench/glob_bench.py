@@ -29,6 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from memory_store.security.path_glob import path_glob
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import finish, machine
+
+AT_START = machine()
+"""The machine when the script started (CPUs, load average)."""
+
 PATH = "src/service/handlers/payments/refund.py"
 ORDINARY = ("**/test_*.py", "tests/unit/db/test_models.py")
 RESULTS = Path(__file__).resolve().parent / "results" / "glob.json"
@@ -113,7 +119,8 @@ def main() -> int:
     print(f"ordinary glob {glob!r} on {path!r}: before {old_us:.2f} us, after {new_us:.2f} us per match")
 
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"path": PATH, "timeout_s": args.timeout, "hostile": rows,
+    RESULTS.write_text(json.dumps(finish({"machine": AT_START}) | {
+                                  "path": PATH, "timeout_s": args.timeout, "hostile": rows,
                                    "ordinary": {"glob": glob, "path": path, "before_us": round(old_us, 3),
                                                 "after_us": round(new_us, 3)}}, indent=2) + "\n")
     print(f"saved {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")

@@ -31,6 +31,12 @@ from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.doctor import check_memory  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import finish, machine  # noqa: E402
+
+AT_START = machine()
+"""The machine when the script started (CPUs, load average)."""
+
 RESULTS = REPO / "bench" / "results" / "merge_bench.json"
 ENV = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_AUTHOR_NAME="bench",
            GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="b@example.com",
@@ -107,7 +113,7 @@ def main() -> None:
         print(f"{name:<34}{row.get('seconds', ''):>9}{row['conflicted_paths']:>12}{row['unreadable_files']:>12}"
               f"{row['bugs_listed']:>13}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(finish({"machine": AT_START, **result}), indent=2) + "\n")
 
 
 if __name__ == "__main__":

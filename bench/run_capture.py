@@ -30,6 +30,12 @@ from memory_store.bugs import capture  # noqa: E402
 from memory_store.inbox import Inbox  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import finish, machine  # noqa: E402
+
+AT_START = machine()
+"""The machine when the script started (CPUs, load average)."""
+
 RESULTS = REPO / "bench" / "results" / "run_capture.json"
 
 WRITER = """\
@@ -118,7 +124,7 @@ def main() -> None:
         for key, value in values.items():
             print(f"{section + ': ' + key:<42} {value:>10.1f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(finish({"machine": AT_START, **results}), indent=2) + "\n")
     print(f"saved {RESULTS.relative_to(REPO)}")
 
 

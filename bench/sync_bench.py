@@ -35,6 +35,12 @@ from memory_store.sync.events import Event  # noqa: E402
 from memory_store.sync.stream import Follower  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import finish, machine  # noqa: E402
+
+AT_START = machine()
+"""The machine when the script started (CPUs, load average)."""
+
 STREAM = "teamlore:bench"
 
 
@@ -162,7 +168,7 @@ def main() -> int:
     print(f"B complete {report['complete_after_restart_s']}s after the restart; lost {report['lost']}, "
           f"duplicate stream entries {report['duplicate_stream_entries']}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    Path(args.out).write_text(json.dumps(finish({"machine": AT_START, **report}), indent=2) + "\n")
     print(f"saved {args.out}")
     return 0 if report["lost"] == 0 and report["duplicate_stream_entries"] == 0 else 1
 
