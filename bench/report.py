@@ -368,10 +368,10 @@ def render_merge(res: Results) -> str:
     r = res["merge_bench"]
     plain, resolved, driver = r["plain_git"], r["plain_git_then_merge_resolve"], r["with_driver"]
     return (f"Measured on {r['records']} bugs recorded on both branches (`bench/merge_bench.py`): plain git leaves "
-            f"{plain['conflicted_paths']} conflicted paths ({plain['unreadable_files']} unreadable files); "
+            f"{plain['conflicted_paths']} conflicted paths, {plain['unreadable_files']} unreadable files; "
             f"`merge-resolve` fixes them in {num(resolved['seconds'], 1)} s ({resolved['conflicted_paths']} left); "
-            f"with the driver {driver['conflicted_paths']} conflict ({num(driver['seconds'], 1)} s for the merge). "
-            + machine_line(r, "merge_bench.json"))
+            f"with the driver {driver['conflicted_paths']} paths conflict (the merge takes "
+            f"{num(driver['seconds'], 1)} s). " + machine_line(r, "merge_bench.json"))
 
 
 # -- blocks ------------------------------------------------------------------------------
