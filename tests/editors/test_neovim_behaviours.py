@@ -148,3 +148,43 @@ def test_help_teamlore_opens_the_plugin_help_and_its_tags_are_current(tmp_path: 
         assert opened["file"] == "teamlore.txt" and opened["filetype"] == "help", opened
         assert f"*{opened['topic']}*" in opened["line"], opened  # the cursor is on the tag's line
     assert result["shipped"] == result["generated"]  # regenerate: nvim -c 'helptags editors/neovim/doc'
+
+
+def health_line(lines: list[str], text: str) -> str:
+    [line] = [line for line in lines if text in line]
+    return line
+
+
+def test_start_up_messages_say_starting_then_why_the_server_stopped(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": "print('hello')\n"})
+    go = tmp_path / "go"
+    server = tmp_path / "bin" / "teamlore"
+    server.parent.mkdir()
+    server.write_text(f'#!/bin/sh\nwhile [ ! -e "{go}" ]; do sleep 0.05; done\nexit 3\n')
+    server.chmod(0o755)
+
+    result = run_nvim("startup.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_PHASE="slow",
+                      TEAMLORE_TEST_SERVER=str(server), TEAMLORE_TEST_GO=str(go), PATH="/usr/bin:/bin")
+
+    assert result["while_starting"] == "teamlore: the server is still starting; try again in a moment"
+    assert result["after_failure"].startswith(
+        "teamlore: the server did not start: the server exited before it was ready with code 3")
+    line = health_line(result["health"], "did not start for")
+    assert "ERROR" in line and str(ws.resolve()) in line and "code 3" in line, line
+    assert not any("no teamlore client is running yet" in line for line in result["health"])
+
+
+def test_failed_start_in_checkhealth_and_no_scanner_is_not_a_warning(tmp_path: Path) -> None:
+    ws = git_workspace(tmp_path, {"app.py": "print('hello')\n"})
+    missing = tmp_path / "not-installed" / "teamlore"
+
+    result = run_nvim("startup.lua", ws, tmp_path, "app.py", TEAMLORE_TEST_PHASE="missing",
+                      TEAMLORE_TEST_SERVER=str(missing), PATH="/usr/bin:/bin")
+
+    assert result["after_failure"].startswith(f"teamlore: the server did not start: Spawning language server with "
+                                              f"cmd: `{{ \"{missing}\", \"lsp\" }}` failed"), result["after_failure"]
+    line = health_line(result["health"], "did not start for")
+    assert "ERROR" in line and "Spawning language server" in line, line
+    assert not any("no teamlore client is running yet" in line for line in result["health"])
+    scanners = health_line(result["health"], "no security scanner installed")
+    assert "WARNING" not in scanners and "the bug memory works without one" in scanners, scanners

@@ -81,7 +81,7 @@ end
 local function start_rpc(root, argv, dispatchers, opts)
   local ok, rpc = pcall(vim.lsp.rpc.start, argv, dispatchers, opts)
   if not ok then
-    M.start_failures[root] = tostring(rpc)
+    M.start_failures[root] = (tostring(rpc):gsub("^[^\n]-%.lua:%d+: ", "")) -- without Neovim's source location
     error(rpc, 0)
   end
   return rpc
