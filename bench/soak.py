@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -32,6 +33,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from machine import finish, machine  # noqa: E402
 
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.security.decisions import DecisionStore  # noqa: E402
@@ -127,6 +130,17 @@ def diag(line: int, error: str, source: str = "pyright") -> dict[str, Any]:
             "message": error, "source": source, "severity": 1}
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds the whole machine spent busy (all processes) since boot."""
+    try:
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    values = [int(v) for v in cpu]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def parse_mix(text: str) -> dict[str, int]:
     mix = {}
     for part in text.split(","):
@@ -159,6 +173,11 @@ class Soak:
         self.decisions: list[str] = []
         self.hover_misses = 0
         self.rss: list[tuple[float, float]] = []
+        self.load: list[float] = []  # 1-minute load average every 2 s
+        self.other_cores: float | None = None
+        """CPUs' worth of work by other processes during the run."""
+        self.disk_to_hover_series: list[tuple[float, float]] = []  # (seconds into the run, ms)
+        self.started = time.monotonic()
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
@@ -262,8 +281,10 @@ class Soak:
             self.server.notify("teamlore/didChangeDiagnostics", {"uri": uri, "diagnostics": [diag(0, error)]})
             while time.perf_counter() - written < 30:
                 if fix in self.hover(uri, 0):
+                    ms = (time.perf_counter() - written) * 1000
                     with self.lock:
-                        self.latency["disk_to_hover"].append((time.perf_counter() - written) * 1000)
+                        self.latency["disk_to_hover"].append(ms)
+                        self.disk_to_hover_series.append((time.monotonic() - self.started, ms))
                     break
                 time.sleep(0.01)
             else:
@@ -273,9 +294,11 @@ class Soak:
     def sampler(self, started: float) -> None:
         while not self.stop.wait(2.0):
             self.rss.append((time.monotonic() - started, self.server.rss_mb()))
+            self.load.append(os.getloadavg()[0])
 
     def run(self) -> None:
-        started = time.monotonic()
+        busy0, own0 = machine_busy_seconds(), self.own_cpu_seconds()
+        started = self.started = time.monotonic()
         self.rss.append((0.0, self.server.rss_mb()))
         threads = [threading.Thread(target=self.client, args=(c,)) for c in range(self.args.clients)]
         threads += [threading.Thread(target=self.writer), threading.Thread(target=self.sampler, args=(started,))]
@@ -286,6 +309,19 @@ class Soak:
         for t in threads:
             t.join(120)
         self.rss.append((time.monotonic() - started, self.server.rss_mb()))
+        busy1, own1 = machine_busy_seconds(), self.own_cpu_seconds()
+        if None not in (busy0, busy1, own0, own1):
+            self.other_cores = max(0.0, (busy1 - busy0) - (own1 - own0)) / (time.monotonic() - started)
+
+    def own_cpu_seconds(self) -> float | None:
+        """CPU time of this process and of the server."""
+        try:
+            fields = Path(f"/proc/{self.server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        mine = os.times()
+        return server + mine.user + mine.system
 
     # -- verification ------------------------------------------------------------------
     def verify(self) -> dict[str, Any]:
@@ -338,6 +374,7 @@ def main() -> int:
     args = parser.parse_args()
     args.diagnostics = max(1, min(args.diagnostics, args.seed_records))
 
+    at_start = machine()
     with tempfile.TemporaryDirectory(prefix="teamlore-soak-") as tmp:
         root = Path(tmp).resolve()
         soak = Soak(root, args)
@@ -361,11 +398,18 @@ def main() -> int:
                    "p99_ms": round(pct(values, 99), 2), "max_ms": round(max(values), 2),
                    "mean_ms": round(statistics.fmean(values), 2)}
     total = sum(len(soak.latency[op]) for op in WEIGHTS)
+    at_start["load_average_max_during_run"] = round(max(soak.load, default=at_start["load_average"][0]), 2)
+    other = soak.other_cores
+    at_start["other_work_cores"] = round(other, 2) if other is not None else None
+    if other is not None and other > 0.25:
+        at_start["busy"] = f"other work used {other:.1f} of the {at_start['cpus']} CPUs meanwhile"
     report = {
+        "machine": at_start,
         "seconds": args.seconds, "clients": args.clients, "seed_records": args.seed_records, "mix": args.mix,
         "forwarded_diagnostics": args.diagnostics,
         "operations": total, "ops_per_second": round(total / args.seconds, 1), "latency": ops,
         "hover_answers_without_the_expected_fix": soak.hover_misses,
+        "disk_to_hover_series": [(round(t, 1), round(ms)) for t, ms in soak.disk_to_hover_series],
         "rss_mb": {"start": round(rss_values[0], 1), "after_warmup": round(warm[0], 1),
                    "end": round(rss_values[-1], 1), "max": round(max(rss_values), 1),
                    "growth_after_warmup": round(warm[-1] - warm[0], 1),
@@ -391,7 +435,7 @@ def main() -> int:
           f"{result['lost_decisions']}, hover {result['lost_in_hover']}; missing at first hover check "
           f"{result['missing_in_hover_first_check']}); server alive at end: {alive}, exit code {exit_code}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    Path(args.out).write_text(json.dumps(finish(report), indent=2) + "\n")
     print(f"saved {args.out}")
     return 0 if result["lost_operations"] == 0 and alive else 1
 
