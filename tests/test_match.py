@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from memory_store.bugs import match as match_mod
-from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex, Match, fix_time_stats
+from memory_store.bugs.match import BugIndex, Match, fix_time_stats
 from memory_store.bugs.records import BugStore
 from memory_store.workspace import Workspace
 
@@ -129,9 +129,9 @@ def ids(matches: list[Match]) -> list[str]:
 def test_same_error_elsewhere_is_a_confident_match(store: BugStore, stored: str, query: str) -> None:
     rec = record(store, stored, "the fix")
     index = BugIndex([rec, record(store, sample("numpy_broadcast"), "reshape center")])
-    found = index.match(query)
-    assert ids(found)[:1] == [rec["id"]]
-    assert found[0].confident and found[0].score >= DEFAULT_THRESHOLD
+    found = index.match(query, include_weak=True)
+    assert ids(found)[:1] == [rec["id"]] and found[0].confident
+    assert all(m.confidence < found[0].confidence for m in found[1:])
     assert any("same exception" in r or "similar wording" in r for r in found[0].reasons)
 
 
@@ -202,12 +202,13 @@ def test_add_and_remove_are_incremental(store: BugStore) -> None:
     assert len(index) == 0 and index.match(STRUCTLOG_LINUX) == []
     rec = record(store, STRUCTLOG_LINUX, "add structlog")
     assert index.add(rec) and len(index) == 1
-    assert ids(index.match(STRUCTLOG_WINDOWS)) == [rec["id"]]
+    assert ids(index.match(STRUCTLOG_WINDOWS, include_weak=True)) == [rec["id"]]
     changed = dict(rec, fix="pin structlog in pyproject")
     index.add(changed)  # same id: replaced, not duplicated
-    assert len(index) == 1 and index.match(STRUCTLOG_WINDOWS)[0].record["fix"] == "pin structlog in pyproject"
+    assert len(index) == 1
+    assert index.match(STRUCTLOG_WINDOWS, include_weak=True)[0].record["fix"] == "pin structlog in pyproject"
     assert index.remove(rec["id"]) and not index.remove(rec["id"])
-    assert len(index) == 0 and index.match(STRUCTLOG_WINDOWS) == []
+    assert len(index) == 0 and index.match(STRUCTLOG_WINDOWS, include_weak=True) == []
 
 
 def test_records_without_a_usable_error_are_skipped() -> None:
@@ -269,9 +270,10 @@ def test_threshold_is_configurable(store: BugStore) -> None:
 
 def test_match_json_shape(store: BugStore) -> None:
     rec = record(store, STRUCTLOG_LINUX, "add structlog", root_cause="never declared")
-    out = BugIndex([rec]).match(STRUCTLOG_WINDOWS)[0].to_json()
-    assert set(out) == {"id", "author", "created", "score", "fix", "root_cause", "error_type", "message", "reasons",
-                        "confident"}
+    out = BugIndex([rec]).match(STRUCTLOG_WINDOWS, include_weak=True)[0].to_json()
+    assert set(out) == {"id", "author", "created", "score", "confidence", "fix", "root_cause", "error_type", "message",
+                        "reasons", "confident"}
+    assert 0.0 <= out["confidence"] <= 1.0
     assert out["error_type"] == "ModuleNotFoundError" and out["root_cause"] == "never declared"
     assert out["score"] == round(out["score"], 3) and 0.0 <= out["score"] <= 1.0
 

@@ -40,6 +40,7 @@ from memory_store.bugs.features import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.errors import frames as frames_mod
+from memory_store.errors import launchers as launchers_mod
 from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
 from memory_store.jsonio import MemoryFileError, read_bounded
@@ -59,7 +60,7 @@ Stamps = dict[str, tuple[int, int, str]]
 def code_version() -> str:
     """The index depends on the matcher's code: a cache made by other code is not used."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for mod in (features_mod, match_mod, normalize_mod, frames_mod, model_mod):
+    for mod in (features_mod, match_mod, normalize_mod, frames_mod, model_mod, launchers_mod):
         digest.update(Path(mod.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

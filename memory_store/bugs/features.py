@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from memory_store.errors.frames import package_of
+from memory_store.errors.launchers import is_launcher_frame
 from memory_store.errors.model import ParsedError
 from memory_store.errors.normalize import (
     STOPWORDS,
@@ -56,6 +57,11 @@ class ErrorFeatures:
     """Quoted identifiers of the message (``'cv2'``): a different one means a different thing failed."""
     context_tokens: frozenset[str] = frozenset()
     """Words of chained causes and message continuation lines (weaker evidence)."""
+    app_top: str = ""
+    """The innermost in-app frame (``stats:avg``): the team's function the error came from;
+    '' when that frame's function is unknown or it is module-level code."""
+    site: str = ""
+    """The innermost frame that is not a launcher (in-app or library): where it was raised."""
 
     @property
     def has_frames(self) -> bool:
@@ -73,7 +79,7 @@ class FeatureTable:
     Plain form: ``{"strings": [str], "sets": [[string no]], "rows": [row]}`` where a row is
     ``[fingerprint, stype, full_type, code, template, [token string no], token_set set no,
     lib_frames set no, app_frames set no, packages set no, specific, quoted set no,
-    context_tokens set no]``.
+    context_tokens set no, app_top, site]``.
     """
 
     def __init__(self) -> None:
@@ -92,7 +98,7 @@ class FeatureTable:
             self._plain_rows.append([f.fingerprint, f.stype, f.full_type, f.code, f.template,
                                      [words.setdefault(t, len(words)) for t in f.tokens], s(f.token_set),
                                      s(f.lib_frames), s(f.app_frames), s(f.packages), f.specific, s(f.quoted),
-                                     s(f.context_tokens)])
+                                     s(f.context_tokens), f.app_top, f.site])
         return no
 
     def _set(self, items: frozenset[str]) -> int:
@@ -126,11 +132,12 @@ class FeatureTable:
         table = [_fset_of(words, s) for s in sets]
         out = []
         for row in rows:
-            if type(row) is not list or len(row) != 13:
+            if type(row) is not list or len(row) != 15:
                 raise PlainDataError("feature row of the wrong length")
-            fp, stype, full_type, code, template, tokens, tset, lib, app, pkgs, specific, quoted, ctx = row
+            fp, stype, full_type, code, template, tokens, tset, lib, app, pkgs, specific, quoted, ctx, top, site = row
             if not (type(fp) is str and type(stype) is str and type(full_type) is str and type(code) is str
-                    and type(template) is str and type(specific) is bool):
+                    and type(template) is str and type(specific) is bool and type(top) is str
+                    and type(site) is str):
                 raise PlainDataError("feature row field of the wrong type")
             _check_numbers(tokens, len(words))
             _check_numbers([tset, lib, app, pkgs, quoted, ctx], len(table))
@@ -138,7 +145,7 @@ class FeatureTable:
                 fingerprint=fp, stype=sys.intern(stype), full_type=full_type, code=code, template=template,
                 tokens=tuple([words[i] for i in tokens]), token_set=table[tset], lib_frames=table[lib],
                 app_frames=table[app], packages=table[pkgs], specific=specific, quoted=table[quoted],
-                context_tokens=table[ctx]))
+                context_tokens=table[ctx], app_top=sys.intern(top), site=sys.intern(site)))
         return out
 
 
@@ -157,12 +164,24 @@ def _fset_of(words: list[str], numbers: Any) -> frozenset[str]:
 
 def features_of(parsed: ParsedError) -> ErrorFeatures:
     (fp, stype, full_type, code, template, tokens, token_set, quoted,
-     specific) = _message_features(parsed.exc_type, parsed.message, parsed.code)
+     specific) = _message_features(parsed.exc_type, parsed.message, parsed.code, parsed.language)
     lib: set[str] = set()
     app: set[str] = set()
     packages: set[str] = set()
-    for frame in parsed.frames[-40:]:
+    app_top = site = ""
+    innermost_app = innermost = True
+    for frame in reversed(parsed.frames[-40:]):
+        if frame.kind != "app" and is_launcher_frame(frame, parsed.language):
+            continue  # how the program was run, not why it failed (memory_store.errors.launchers)
         key = frame_key(frame)
+        if frame.kind == "app" and innermost_app:
+            innermost_app = False
+            if key is not None and ":" in key:
+                app_top = key
+        if innermost:
+            innermost = False
+            if key is not None and (frame.kind != "app" or ":" in key):
+                site = key
         if key is None:
             continue
         if frame.kind == "app":
@@ -180,11 +199,12 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
     return _canonical(ErrorFeatures(
         fingerprint=fp, stype=stype, full_type=full_type, code=code, template=template, tokens=tokens,
         token_set=token_set, lib_frames=_fset(lib), app_frames=_fset(app), packages=_fset(packages),
-        quoted=quoted, specific=specific, context_tokens=_fset(context - token_set)))
+        quoted=quoted, specific=specific, context_tokens=_fset(context - token_set), app_top=sys.intern(app_top),
+        site=sys.intern(site)))
 
 
 @lru_cache(maxsize=1 << 16)
-def _message_features(exc_type: str, message: str, code: str | None) -> tuple[Any, ...]:
+def _message_features(exc_type: str, message: str, code: str | None, language: str = "") -> tuple[Any, ...]:
     """The features that depend on the type, message and code alone (fingerprint, template,
     words): computed once per distinct message, which a memory holds many times."""
     stype = short_type(exc_type).lower()
@@ -200,7 +220,7 @@ def _message_features(exc_type: str, message: str, code: str | None) -> tuple[An
     tokens = [sys.intern(t) for t in tokens]
     parsed = ParsedError(exc_type=exc_type, message=message, code=code)
     return (fingerprint(parsed), sys.intern(stype), exc_type.lower(), (code or "").lower(), template.lower(),
-            tuple(tokens), _fset(tokens), _fset(quoted_values(template)), is_specific(exc_type, template))
+            tuple(tokens), _fset(tokens), _fset(quoted_values(template)), is_specific(exc_type, template, language))
 
 
 _EMPTY: frozenset[str] = frozenset()

@@ -6,10 +6,15 @@ in this memory) and the frames (library and in-app functions, never line numbers
 Candidates come from an exact-fingerprint map and posting lists of the query's rarest
 words, so a query never scans every record; rapidfuzz adds a wording similarity.
 
-A wrong fix shown with confidence costs more than no answer. A match is *confident* only
-when its score reaches the calibrated threshold **and** the memory does not hold an
-equally good match with a different fix (then the error alone cannot tell which cause
-applies, and all candidates are shown as weak).
+Frames that only say how the program was run (``python -m``, thread pools, asyncio, test
+runners, web-framework dispatch: memory_store.errors.launchers) are dropped before frames
+are compared.
+
+A wrong fix shown with confidence costs more than no answer. A match is *confident* when
+its calibrated confidence (memory_store.bugs.confidence: a small model fitted with
+cross-validation on real errors, from the score, the margin over the best candidate with a
+different fix, frame agreement, type, quoted names and how many records agree) reaches the
+index's threshold, and, for a generic message, only when the raising function agrees.
 """
 
 from __future__ import annotations
@@ -18,13 +23,14 @@ import math
 import statistics
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from memory_store.bugs.confidence import CONFIDENT_AT, fix_similarity, fixes_agree, probability
 from memory_store.bugs.features import (
     Entry,
     ErrorFeatures,
@@ -37,13 +43,11 @@ from memory_store.bugs.features import (
 )
 from memory_store.errors import ParsedError, parse_error
 
-DEFAULT_THRESHOLD = 0.93
-"""Calibrated on real errors (bench/match_quality.py); below it the answer is "no match"."""
+DEFAULT_THRESHOLD = CONFIDENT_AT
+"""Calibrated confidence (0..1) from which a match is an answer; below it the answer is "no match"."""
 TIE_MARGIN = 0.1
 """Candidates this close to the best are treated as equally good when fixes disagree."""
-FIX_AGREEMENT = 75.0
 MAX_DISTINCT_FIXES = 12
-"""rapidfuzz token_set_ratio above which two fix texts are taken to describe one fix."""
 SUBSTITUTION_WEIGHT = 2.0
 EXTRA_WEIGHT = 0.4
 QUOTED_MISMATCH = 0.7
@@ -109,11 +113,16 @@ class Match:
     score: float
     reasons: list[str]
     confident: bool
+    confidence: float = 0.0
+    """Calibrated probability that this record's fix applies (memory_store.bugs.confidence)."""
+    evidence: dict[str, float] = field(default_factory=dict)
+    """The evidence the confidence was computed from (named as in ``confidence.FEATURES``)."""
 
     def to_json(self) -> dict[str, Any]:
         error = self.record.get("error") or {}
         return {
             "id": self.record.get("id"),
+            "confidence": round(self.confidence, 3),
             "author": self.record.get("author") or "",
             "created": self.record.get("created") or "",
             "score": round(self.score, 3),
@@ -238,16 +247,27 @@ class BugIndex:
         scored.sort(key=lambda s: (-s.raw, s.entry.id))
         ranked, ambiguous = _resolve_ties(scored)
         out: list[Match] = []
+        lead_confident = False
         for i, s in enumerate(ranked):
-            confident = i == 0 and not ambiguous and s.score >= self.threshold
-            if i > 0 and out and out[0].confident and s.score >= self.threshold:
-                confident = _agrees(s.entry, ranked[0].entry)
+            values = evidence(query, s, ranked)
+            p = probability(values)
+            raiser = _raiser_agrees(query, s.entry.features)
+            # a stricter threshold than the calibrated one (a project setting) also applies to exact matches
+            confident = (p >= self.threshold or (unambiguous(values) and self.threshold <= CONFIDENT_AT)) and raiser
+            if i == 0:
+                lead_confident = confident
+            else:  # a further answer only when it says what the confident first one says
+                confident = confident and lead_confident and fixes_agree(s.entry.fix_norm, ranked[0].entry.fix_norm)
             reasons = list(s.reasons)
             if ambiguous and s.score >= ranked[0].score - TIE_MARGIN:
                 reasons.append("memory holds different fixes for this error: not sure which applies")
+            if values["generic"] and values["app_agree"]:
+                reasons.append(f"same function: {query.app_top.replace(':', '.')}")
+            elif not raiser:
+                reasons.append("generic message, not raised by the same function")
             if not confident and not include_weak:
                 continue
-            out.append(Match(s.entry.record, s.score, reasons, confident))
+            out.append(Match(s.entry.record, s.score, reasons, confident, p, values))
             if len(out) >= limit:
                 break
         return out
@@ -343,14 +363,62 @@ def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float
     return score, reasons
 
 
-def _fixes_agree(a: str, b: str) -> bool:
-    if not a or not b or a == b:
+def unambiguous(values: dict[str, float]) -> bool:
+    """The same error (type and message template) raised by the same function or naming
+    something particular, and no near-equal record with another fix: the memory holds one
+    answer for exactly this error, whatever the model's estimate for look-alike-rich data."""
+    return bool(values.get("same_template") and values.get("rivals") == 0.0
+                and (not values.get("generic") or values.get("app_agree")))
+
+
+def _raiser_agrees(q: ErrorFeatures, c: ErrorFeatures) -> bool:
+    """The rule for generic messages (``division by zero``): both errors were raised by the
+    same function: the same innermost in-app function or, for an error raised inside a
+    library with no in-app frame known on one side, the same raising library frame.
+    A specific message needs no such agreement."""
+    if q.specific and c.specific:
         return True
-    return fuzz.token_set_ratio(a, b) >= FIX_AGREEMENT
+    if q.app_top and c.app_top:
+        return q.app_top == c.app_top
+    return bool(q.site) and q.site == c.site and ":" in q.site
 
 
-def _agrees(a: Entry, b: Entry) -> bool:
-    return _fixes_agree(a.fix_norm, b.fix_norm)
+def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, float]:
+    """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence)."""
+    c = s.entry.features
+    fix = s.entry.fix_norm
+    rival = 0.0
+    support = rivals = 0
+    for other in ranked[:MAX_DISTINCT_FIXES * 2]:
+        if other is s:
+            continue
+        near = other.score >= s.score - TIE_MARGIN
+        if fixes_agree(fix, other.entry.fix_norm):
+            support += near
+        else:
+            rivals += near
+            rival = max(rival, other.score)
+    tsim = type_similarity(q.stype, c.stype)
+    quoted = 0.0
+    if q.quoted and c.quoted:
+        quoted = 1.0 if q.quoted & c.quoted else -1.0
+    app_known = bool(q.app_top and c.app_top)
+    return {
+        "score": s.score,
+        "margin": s.score - rival,
+        "app_agree": 1.0 if app_known and q.app_top == c.app_top else 0.0,
+        "app_differ": 1.0 if app_known and q.app_top != c.app_top else 0.0,
+        "site_agree": 1.0 if q.site and q.site == c.site else 0.0,
+        "exact_type": 1.0 if tsim == 1.0 else 0.5 if tsim else 0.0,
+        "quoted": quoted,
+        "support": math.log1p(support),
+        "rivals": math.log1p(rivals),
+        "agree_share": (support + 1) / (support + rivals + 1),
+        "generic": 0.0 if q.specific and c.specific else 1.0,
+        "same_template": 1.0 if q.fingerprint == c.fingerprint else 0.0,
+        "frames": 1.0 if q.has_frames else 0.0,
+        "raiser_agrees": 1.0 if _raiser_agrees(q, c) else 0.0,
+    }
 
 
 def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
@@ -364,10 +432,10 @@ def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     if len(by_fix) <= 1:
         return scored, False
     fixes = list(by_fix)[:MAX_DISTINCT_FIXES]
-    sim = {(a, b): 1.0 if a == b else fuzz.token_set_ratio(a, b) / 100.0 for a in fixes for b in fixes}
-    agree = {k: v * 100.0 >= FIX_AGREEMENT for k, v in sim.items()}
+    sim = {(a, b): 1.0 if a == b else fix_similarity(a, b) for a in fixes for b in fixes}
+    agree = {(a, b): fixes_agree(a, b) for a in fixes for b in fixes}
     lead = scored[0].entry.fix_norm or fixes[0]
-    ambiguous = any(not _fixes_agree(lead, f) for f in fixes)
+    ambiguous = any(not fixes_agree(lead, f) for f in fixes)
     if not ambiguous:
         return scored, False
     # How many tied records back each fix; a paraphrase of it counts in part (ranking only).

@@ -157,3 +157,46 @@ def make_frame(raw_path: str, line: int | None, function: str | None,
     path, kind, module = classify_path(raw_path, workspace_root)
     func = (function or "").strip() or None
     return Frame(path=path, line=line, function=func, module=module, kind=kind)
+
+
+_DEF = re.compile(r"^(?P<indent>\s*)(?:async\s+)?def\s+(?P<name>[A-Za-z_]\w*)\s*\(")
+MAX_SOURCE_BYTES = 2 << 20
+"""A source file larger than this is not read to find a frame's function."""
+
+
+def def_name(source_line: str) -> tuple[int, str] | None:
+    """(indent, name) when ``source_line`` is a ``def``/``async def`` line."""
+    m = _DEF.match(source_line.expandtabs(4))
+    return (len(m.group("indent")), m.group("name")) if m else None
+
+
+def enclosing_function(root: Path, rel_path: str, line: int) -> str | None:
+    """The function around line ``line`` of the workspace file ``rel_path`` (read, never run),
+    for output that prints a frame's file and line but not its function (pytest ``--tb=line``).
+    None when the file is outside ``root``, unreadable, too large or the line is at module level."""
+    from memory_store.jsonio import MemoryFileError, read_bounded
+
+    if line < 1 or rel_path.startswith(("/", "~", "<")) or ".." in rel_path.split("/"):
+        return None
+    try:
+        base = root.resolve()
+        path = (base / rel_path).resolve()
+        if not path.is_relative_to(base):
+            return None
+        lines = read_bounded(path, MAX_SOURCE_BYTES).decode("utf-8", "replace").splitlines()
+    except (OSError, MemoryFileError, ValueError):
+        return None
+    if line > len(lines):
+        return None
+    target = lines[line - 1].expandtabs(4)
+    limit = len(target) - len(target.lstrip())
+    for text in reversed(lines[:line]):
+        found = def_name(text)
+        if found and found[0] < limit:
+            return found[1]
+        stripped = text.expandtabs(4)
+        if stripped.strip() and not stripped.lstrip().startswith(("#", ")", "]", "}", "@")):
+            limit = min(limit, len(stripped) - len(stripped.lstrip()))
+        if limit == 0 and not found:
+            return None
+    return None

@@ -131,17 +131,51 @@ _IDENTIFIER = re.compile(r"\b(?:[A-Za-z]+_[A-Za-z0-9_]*|_[A-Za-z0-9_]+|[A-Za-z_]
                          r"|[a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+[A-Z]\w*|[A-Z][A-Z0-9]{2,}|[A-Za-z]+\d+[A-Za-z0-9]*)\b")
 
 
-def is_specific(exc_type: str, template: str) -> bool:
+def _language_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Names that belong to the language itself rather than to a team's code or a library:
+    Python's built-in names, the attributes of its built-in types, and JavaScript's global
+    values and the methods of its built-in objects. A message that quotes only these
+    (``'NoneType' object has no attribute 'get'``, ``'int' and 'str'``) names nothing particular."""
+    import builtins
+
+    names: set[str] = set(dir(builtins))
+    for t in (object, type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set,
+              frozenset, range, slice, memoryview, type, BaseException):
+        names.add(t.__name__)
+        names.update(n for n in dir(t) if not n.startswith("__"))
+    names.update(("NoneType", "function", "method", "module", "builtin_function_or_method", "generator",
+                  "coroutine", "cell", "code", "frame", "NotImplementedType", "ellipsis", "dict_keys",
+                  "dict_values", "dict_items"))
+    js_names = ("undefined null NaN Infinity Object Array String Number Boolean Symbol BigInt Promise Function Map "
+                "Set Date RegExp Math length map forEach filter reduce find push pop shift slice splice split "
+                "join then catch finally call apply bind toString valueOf constructor prototype keys values "
+                "entries includes indexOf trim replace match")
+    return frozenset(n.lower() for n in names), frozenset(n.lower() for n in js_names.split())
+
+
+PYTHON_NAMES, JS_NAMES = _language_names()
+LANGUAGE_NAMES = {"python": PYTHON_NAMES, "javascript": JS_NAMES, "typescript": JS_NAMES}
+"""The language's own names, by the error's language; an unknown language uses them all."""
+_ALL_NAMES = PYTHON_NAMES | JS_NAMES
+
+
+def is_specific(exc_type: str, template: str, language: str = "") -> bool:
     """Does the error name something particular: a library's own exception type, a quoted
-    value, or a code identifier (``SECRET_KEY``, ``cv2``, ``os.path``) in its message?"""
+    value, or a code identifier (``SECRET_KEY``, ``cv2``, ``os.path``) in its message?
+
+    The rule is about the language, not any data: a built-in exception whose message names
+    nothing beyond the language's own names (:data:`LANGUAGE_NAMES`) can come from any line
+    of any program (``division by zero``, ``list index out of range``, ``'NoneType' object
+    has no attribute 'get'``, ``not enough values to unpack``)."""
     name = exc_type.strip()
     if name.startswith("builtins."):
         name = name[len("builtins."):]
     if "." in name or name.lower() not in BUILTIN_TYPES:  # a library's own exception class
         return True
-    if quoted_values(template):
+    own = LANGUAGE_NAMES.get(language, _ALL_NAMES)
+    if any(v not in own for v in quoted_values(template)):
         return True
-    return _IDENTIFIER.search(_PLACEHOLDER.sub(" ", template)) is not None
+    return any(m.group(0).lower() not in own for m in _IDENTIFIER.finditer(_PLACEHOLDER.sub(" ", template)))
 
 
 def type_tokens(exc_type: str) -> tuple[str, ...]:

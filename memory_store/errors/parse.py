@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors.frames import make_frame
+from memory_store.errors.frames import def_name, enclosing_function, make_frame
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import Frame, ParsedError
@@ -60,6 +60,9 @@ _PYTEST_E = re.compile(r"^E(?:\s{1,}(?P<body>.*))?$")
 _PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)| (?P<exc>[\w.]+))?\s*$")
 _PYTEST_SECTION = re.compile(r"^_{3,} (?P<name>.+?) _{3,}$")
 _PYTEST_RULE = re.compile(r"^={3,} (?P<title>.+?) ={3,}$")
+_PYTEST_LINE = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:]*\.py):(?P<line>\d+): (?P<type>" + _EXC_NAME
+                          + r")(?:: (?P<msg>.*))?$")
+"""pytest ``--tb=line``: one line per failure, ``path:line: Exception: message``."""
 _PYTEST_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<nodeid>\S+?)(?: - (?P<msg>.*))?$")
 _SKIP_IN_TB = re.compile(r"^\s*(?:\[Previous line repeated \d+ more times?\]|-+ ?<?snip>? ?-+|\.\.\.|…|\^+|~+)\s*$")
 
@@ -171,6 +174,10 @@ class _Scanner:
         self.section: str | None = None
         self.section_frames: list[Frame] = []
         self.section_lines: list[str] = []
+        self.section_def: str | None = None
+        """The last ``def`` line shown in the current source block of a pytest section."""
+        self.section_emitted = 0
+        self.line_failures: list[_Event] = []
         self.e_block: list[str] = []
         self.e_last: list[str] = []
         self.in_summary = False
@@ -192,7 +199,13 @@ class _Scanner:
         self.events.append(ev)
 
     def _frame(self, path: str, line: str | None, func: str | None) -> Frame:
-        return make_frame(path, int(line) if line else None, func, self.root)
+        frame = make_frame(path, int(line) if line else None, func, self.root)
+        if (frame.function is None and frame.line and self.root is not None and frame.kind == "app"
+                and frame.path.endswith(".py")):
+            found = enclosing_function(self.root, frame.path, frame.line)
+            if found:
+                frame = replace(frame, function=found)
+        return frame
 
     @property
     def busy(self) -> bool:
@@ -396,6 +409,14 @@ class _Scanner:
         if not stripped:
             return
         text = _strip_log_prefix(stripped)
+        pl = _PYTEST_LINE.match(text)
+        if pl:
+            ev = _Event(pl.group("type"), (pl.group("msg") or "").strip(), [self._frame(pl.group("path"),
+                        pl.group("line"), None)], "python", "pytest", [line])
+            if len(self.line_failures) < MAX_ERRORS:
+                self.line_failures.append(ev)
+            self._emit(ev)
+            return
         found = match_exception_line(text)
         if found:
             exc_type, code, msg = found
@@ -431,6 +452,7 @@ class _Scanner:
         if sec:
             self._close_section()
             self.section = sec.group("name")
+            self.section_emitted = self._emitted
             return True
         if self.section is None:
             return False
@@ -445,10 +467,17 @@ class _Scanner:
             self.e_block = []
         fm = _PYTEST_FRAME.match(stripped)
         if fm:
-            self.section_frames.append(self._frame(fm.group("path"), fm.group("line"), fm.group("func")))
+            # long output prints ``path:line:`` without the function: the ``def`` line of the
+            # source block just shown names it
+            func = fm.group("func") or self.section_def
+            self.section_def = None
+            self.section_frames.append(self._frame(fm.group("path"), fm.group("line"), func))
             if len(self.section_frames) > MAX_FRAMES * 2:
                 self.section_frames = _cap_frames(self.section_frames)
             return True
+        found = def_name(line[1:] if line.startswith(">") else line)
+        if found and not self.tb_active:
+            self.section_def = found[1]
         return False
 
     def _close_section(self) -> None:
@@ -466,7 +495,11 @@ class _Scanner:
             ev = _Event(exc_type, message, _cap_frames(frames), "python", "pytest",
                         self.section_lines[:MAX_BLOCK_LINES], detail=detail, test=self.section)
             self.sections[self.section] = ev
+        elif self._emitted > self.section_emitted and self.events and self.events[-1].kind == "traceback":
+            # --tb=native: the section holds a plain traceback
+            self.sections[self.section] = self.events[-1]
         self.section = None
+        self.section_def = None
         self.section_frames = []
         self.section_lines = []
         self.e_block = []
@@ -499,9 +532,18 @@ class _Scanner:
             if not exc_type or (message and section.message.startswith(message.rstrip(".")) and
                                 len(section.message) > len(message)):
                 exc_type, message = section.exc_type, section.message
-        if not frames and path:
+        if section is None and len(self.summary) < len(self.line_failures):
+            # --tb=line: the n-th failure line belongs to the n-th summary line
+            failure = self.line_failures[len(self.summary)]
+            if not exc_type or failure.exc_type.rsplit(".", 1)[-1] == exc_type.rsplit(".", 1)[-1]:
+                exc_type, message = failure.exc_type, failure.message
+                frames = list(failure.frames)
+                lines = [*failure.lines, line]
+        if message.endswith("...") and section is None:
+            message = message[:-3].rstrip()  # cut by pytest to fit the terminal
+        if path and (not frames or frames[0].path != path):
             func = name.split("::")[-1].split("[")[0] if name else None
-            frames = [self._frame(path, None, func)]
+            frames = [self._frame(path, None, func), *frames]
         return _Event(exc_type or "error", message, frames, "python", "summary", lines, detail=detail,
                       test=nodeid)
 

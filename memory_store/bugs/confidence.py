@@ -1,0 +1,157 @@
+"""Calibrated confidence: how likely a ranked candidate's fix is the right one, from its evidence.
+
+A candidate is *confident* when this probability reaches the index's threshold, and, for a
+generic message (a built-in exception naming nothing particular, see
+``memory_store.errors.normalize.is_specific``), only when the raising function agrees.
+
+The evidence (:func:`evidence`) is the candidate's score, its margin over the best candidate
+with a *different* fix, whether the innermost in-app frame and the raising frame agree,
+exact vs related exception type, shared quoted identifiers, and how many near-equal records
+carry a fix that says the same thing. A tiny logistic model turns it into a probability; its
+coefficients below were fitted by bench/match_quality.py (``--fit``) on the development sets
+of real errors, and every figure the bench reports for unseen errors comes from coefficients
+and thresholds refitted inside each cross-validation training fold, never on the fold scored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from memory_store.errors.normalize import STOPWORDS
+
+FEATURES = ("score", "app_agree", "exact_type", "quoted", "generic", "same_template", "frames", "agree_share",
+            "rivals")
+"""Order of the evidence values the coefficients apply to. The evidence also carries ``margin``
+(score over the best candidate with a different fix) and ``support`` (near-equal records whose
+fix agrees), shown with a match; cross-validation found them redundant with ``rivals`` and
+``agree_share`` (the share of near-equal records, the candidate included, whose fix agrees).
+``app_differ`` and ``site_agree`` are kept out of the model too: for a specific message,
+different apps calling the same library is the normal case, and for a generic one the
+raising-function rule already decides.
+A raw count of agreeing records is not used: in the development sets every root cause has at
+least three records by construction, so a count would learn the sampling, not the errors."""
+
+# Fitted by `python bench/match_quality.py --fit`: L2-regularized logistic regression (penalty 1,
+# Newton's method) on the top candidate of every query of both development sets (full output and
+# error line; the query's own record out of the memory), label "same root cause". CONFIDENT_AT is
+# the probability with the most right answers less six per wrong one on the same queries. The
+# bench reports out-of-sample figures from refits inside each cross-validation fold.
+INTERCEPT = -1.545
+COEFFICIENTS: dict[str, float] = {
+    "score": 2.479, "app_agree": -0.204, "exact_type": -1.955, "quoted": -0.186, "generic": -0.229,
+    "same_template": 1.367, "frames": -0.196, "agree_share": 1.652, "rivals": -0.335,
+}
+CONFIDENT_AT = 0.84
+"""Probability from which a candidate is confident (chosen with the coefficients)."""
+
+
+def probability(values: Mapping[str, float], coefficients: Mapping[str, float] | None = None,
+                intercept: float | None = None) -> float:
+    """The model's probability that the candidate with evidence ``values`` has the right fix."""
+    coef = COEFFICIENTS if coefficients is None else coefficients
+    z = INTERCEPT if intercept is None else intercept
+    z += math.fsum(coef.get(name, 0.0) * values.get(name, 0.0) for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def fit_logistic(rows: Sequence[Mapping[str, float]], labels: Sequence[int], l2: float = 1.0,
+                 iterations: int = 60) -> tuple[float, dict[str, float]]:
+    """(intercept, coefficients) of an L2-regularized logistic regression (Newton's method,
+    intercept not penalized). Small and dependency-free: a few hundred rows, a dozen features."""
+    names = FEATURES
+    k = len(names) + 1
+    xs = [[1.0, *(float(r.get(n, 0.0)) for n in names)] for r in rows]
+    w = [0.0] * k
+    for _ in range(iterations):
+        grad = [0.0] * k
+        hess = [[0.0] * k for _ in range(k)]
+        for x, y in zip(xs, labels, strict=True):
+            z = max(-60.0, min(60.0, sum(wi * xi for wi, xi in zip(w, x, strict=True))))
+            p = 1.0 / (1.0 + math.exp(-z))
+            d = p * (1.0 - p)
+            for i in range(k):
+                grad[i] += (p - y) * x[i]
+                row = hess[i]
+                for j in range(i, k):
+                    row[j] += d * x[i] * x[j]
+        for i in range(1, k):
+            grad[i] += l2 * w[i]
+            hess[i][i] += l2
+        for i in range(k):
+            for j in range(i):
+                hess[i][j] = hess[j][i]
+        step = _solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step, strict=True)]
+        if max(abs(si) for si in step) < 1e-8:
+            break
+    return w[0], {n: w[i + 1] for i, n in enumerate(names)}
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """x with a·x = b (Gaussian elimination with partial pivoting; ``a`` is small and regular)."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        piv = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[piv] = m[piv], m[col]
+        if abs(m[col][col]) < 1e-12:
+            continue
+        for r in range(n):
+            if r != col:
+                f = m[r][col] / m[col][col]
+                if f:
+                    m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
+    return [m[i][n] / m[i][i] if abs(m[i][i]) >= 1e-12 else 0.0 for i in range(n)]
+
+
+# -- fixes compared by what they say ---------------------------------------------------------
+_FIX_WORD = re.compile(r"[A-Za-z_][\w.+-]*[\w+]|[A-Za-z]")
+_CODE_SPAN = re.compile(r"`([^`\n]{1,80})`|\b[\w.-]+\(\)|\b[\w.-]+=[^\s,;)]+|\b[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
+                        r"|\b[A-Za-z]\w*_\w+\b")
+_PKG_VERSION = re.compile(r"\b([A-Za-z][\w.-]*?)\s*(?:==|>=|<=|~=|@|\^|\bv)?\s*v?(\d+\.\d+(?:\.\d+)*)\b")
+_SUFFIXES = ("ing", "ed", "es", "s")
+FIX_OVERLAP = 0.5
+"""Share of the shorter fix's content words the other must contain to say the same thing."""
+CODE_FIX_OVERLAP = 0.25
+"""The same, when both fixes also name the same code span or package version."""
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=8192)
+def fix_terms(fix: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(content words, code spans and package versions) of a fix text, normalized."""
+    text = fix.lower()
+    words = frozenset(_stem(w.strip(".-+")) for w in _FIX_WORD.findall(text)
+                      if w not in STOPWORDS and len(w) > 1)
+    code = {(m.group(1) or m.group(0)).strip().rstrip(".,") for m in _CODE_SPAN.finditer(text)}
+    code.update(f"{m.group(1)}@{m.group(2)}" for m in _PKG_VERSION.finditer(text) if m.group(1))
+    return words - {""}, frozenset(c for c in code if c)
+
+
+def fix_similarity(a: str, b: str) -> float:
+    """Overlap of the two fixes' content words (0..1), by the shorter one."""
+    wa, _ = fix_terms(a)
+    wb, _ = fix_terms(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def fixes_agree(a: str, b: str) -> bool:
+    """Do two (normalized) fix texts describe the same fix, in whatever words? An empty fix
+    disagrees with nothing."""
+    if not a or not b or a == b:
+        return True
+    overlap = fix_similarity(a, b)
+    if overlap >= FIX_OVERLAP:
+        return True
+    return overlap >= CODE_FIX_OVERLAP and bool(fix_terms(a)[1] & fix_terms(b)[1])
