@@ -286,7 +286,8 @@ class SecurityMemory:
         return {
             "generated": now,
             "summary": result.summary(),
-            "suppressed_by_reason": [{"reason": r, "count": n} for r, n in reasons.most_common()],
+            "suppressed_by_reason": [{"reason": r, "count": n}
+                                     for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
             "stale": [_brief(d) | {"finding": d["finding"]} for d in result.stale],
             "expired": [_brief(d) for d in result.expired],
             "unseen": [_brief(d) for d in result.unseen],

@@ -119,7 +119,8 @@ def _print_findings(ctx: Context, result: TriageResult, notes: list[str] | None 
         return
     rows = []
     order = {"active": 0, "stale": 1, "suppressed": 2}
-    for s in sorted(result.statuses, key=lambda s: (order[s.status], s.finding.path, s.finding.line)):
+    for s in sorted(result.statuses, key=lambda s: (order[s.status], s.finding.path, s.finding.line, s.finding.rule,
+                                                    s.finding.fingerprint)):
         f = s.finding
         note = s.reason if s.status != "active" else (s.suggestion or "")
         if s.status == "stale":
