@@ -376,6 +376,28 @@ def render_merge(res: Results) -> str:
             f"{num(driver['seconds'], 1)} s). " + machine_line(r, "merge_bench.json"))
 
 
+@renderer("feedback", "feedback_bench.json")
+def render_feedback(res: Results) -> str:
+    r = res["feedback_bench"]
+    passes = {"first": "first answer", "again": "same errors again, after the verdicts",
+              "others": "other errors, after the verdicts on the rest"}
+    modes = {"full": "full output", "line": "error line alone"}
+    rows = []
+    for key, label in passes.items():
+        for mode, mode_label in modes.items():
+            m = r["passes"][key][mode]
+            rows.append([label, mode_label, f"{num(m['confident_correct'], 3)} ({m['confident_correct_n']})",
+                         f"{num(m['confident_wrong'], 3)} ({m['confident_wrong_n']})", num(m["no_match_precision"]),
+                         num(m["recall_at_1"], 3)])
+    f = r["feedback"]
+    return (f"{r['errors']} real errors of `{r['data']}` ({r['passes']['first']['full']['members']} recurring, "
+            f"{r['passes']['first']['full']['singletons']} singletons), {r['folds']} folds, a query's own record never "
+            f"in its memory; {f['given']} verdicts given ({f['rejected']} \"Not this fix\", {f['confirmed']} \"This "
+            f"fixed it\"). " + machine_line(r, "feedback_bench.json") + "\n\n"
+            + table(["pass", "query", "confident correct (n)", "confident wrong (n)", "no-match precision",
+                     "Recall@1"], rows))
+
+
 # -- blocks ------------------------------------------------------------------------------
 
 def render(name: str, results_dir: Path = RESULTS_DIR) -> str:
