@@ -203,7 +203,7 @@ def _print_report(ctx: Context, r: dict[str, Any]) -> None:
     ctx.table("forecast (80% prediction interval)", ["in", "forecast", "low", "high"],
               [(f"{f['days']} days", f"{f['value']:.0f}", f"{f['low']:.0f}", f"{f['high']:.0f}")
                for f in r["forecast"]])
-    ctx.out.print(f"doubling: {r['doubling']}")
+    ctx.out.print(literal(f"doubling: {r['doubling']}", style="bold yellow" if r.get("doubling_likely") else ""))
     cands = r["backtest"].get("candidates") or []
     if cands:
         days = list(cands[0]["mae"])
