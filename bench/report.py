@@ -305,19 +305,26 @@ def render_security(res: Results) -> str:
     for run in runs:
         ours, seed = run["teamlore"], run.get("seed")
         size = f"{num(run['findings'])} / {num(run['decisions'])}"
-        rows.append([size, "teamlore (fingerprint + `Triage.run`)" if "runs" in r else "teamlore `Triage.run`",
-                     f"{num(ours['seconds'])} (n = {ours.get('n', 5)}; CPU {num(ours['cpu_seconds'])})",
+        label = "teamlore: hashing, fingerprints, `Triage.run`" if "runs" in r else "teamlore `Triage.run` only"
+        rows.append([size, label, f"{num(ours['seconds'])} (n = {ours.get('n', 5)}; CPU {num(ours['cpu_seconds'])})",
                      num(ours["suppressed"]), num(ours["decided_suppressed"]), num(ours["undecided_hidden"]),
                      num(ours["stale"])])
         if seed:
-            rows.append([size, "seed `_apply_learned_patterns` (hashing included)",
-                         f"{num(seed['seconds'])} (n = {seed.get('n', 1)})", num(seed["suppressed"]),
-                         num(seed["decided_suppressed"]), num(seed["undecided_hidden"]), "-"])
+            scaled = f", measured on {num(seed['sampled_findings'])} findings and scaled" if seed.get("scaled") else ""
+            rows.append([size, "seed `_apply_learned_patterns` (its hashing included)",
+                         f"{num(seed['seconds'])} (n = {seed.get('n', 1)}{scaled}; "
+                         f"{num(seed['seconds'] / ours['seconds'], 1)}x teamlore's)",
+                         num(seed["suppressed"]), num(seed["decided_suppressed"]), num(seed["undecided_hidden"]), "-"])
     note = f" {r['note']}." if r.get("note") else ""
+    fp = r.get("fingerprinting")
+    located = (f"\n\nLocating findings in the source first (parse + find the statement and scope; not in the "
+               f"times above): {num(fp['findings'])} findings on {fp['files']} stdlib files "
+               f"({num(fp['lines'])} lines) in {num(fp['seconds'], 1)} s, {num(fp['findings_per_second'], 0)} "
+               "findings/s.") if fp else ""
     return ("Both tools timed from the same raw findings (wall clock, median of n runs). "
             + machine_line(r, "security_bench.json") + note + "\n\n"
             + table(["findings / decisions", "filter", "seconds", "suppressed", "decided suppr.", "NEW hidden",
-                     "stale"], rows))
+                     "stale"], rows) + located)
 
 
 @renderer("debt", "debt_bench.json")
