@@ -48,8 +48,8 @@ function M.check()
   local exe = resolve(config.cmd[1])
   if not exe then
     health.error("server command not found: " .. config.cmd[1], {
-      "Install it: pip install teamlore (in the environment on your PATH),",
-      "or set cmd = { '/path/to/teamlore', 'lsp' } in setup().",
+      "Install it in a virtual environment and start Neovim with that environment's bin on the PATH,",
+      "or set cmd = { '/path/to/venv/bin/teamlore', 'lsp' } in setup(). See :help teamlore-install.",
     })
   else
     health.ok("server command: " .. table.concat(config.cmd, " ") .. " (" .. exe .. ")")
