@@ -60,6 +60,7 @@ class MissingResults(Exception):
 
 
 def load(files: tuple[str, ...], results_dir: Path = RESULTS_DIR) -> Results:
+    """The named results files, by name without ``.json``."""
     out = {}
     for name in files:
         path = results_dir / name
@@ -72,7 +73,8 @@ def load(files: tuple[str, ...], results_dir: Path = RESULTS_DIR) -> Results:
 # -- formatting ------------------------------------------------------------------------
 
 def num(x: float | int | None, digits: int = 2) -> str:
-    """A number with thousands separators and ``digits`` significant decimals (``-`` for none)."""
+    """A number for a table: ``digits`` decimals below 10, one fewer below 100, none above (with
+    thousands separators); ``-`` for none."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if isinstance(x, int) or (float(x).is_integer() and abs(x) >= 100):
