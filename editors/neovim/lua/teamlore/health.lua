@@ -19,7 +19,8 @@ local function run(argv, env)
     return nil, tostring(obj)
   end
   if obj.code ~= 0 then
-    return nil, vim.trim((obj.stderr or "") .. (obj.stdout or ""))
+    local said = vim.trim((obj.stderr or "") .. (obj.stdout or ""))
+    return nil, said ~= "" and said or ("exit code " .. tostring(obj.code))
   end
   return vim.trim(obj.stdout or ""), nil
 end
@@ -127,7 +128,7 @@ function M.check()
       local n = #vim.fn.globpath(store .. "/bugs", "*.json", false, true)
       health.ok(string.format("memory found: %s (%d bug record%s)", store, n, n == 1 and "" or "s"))
     else
-      health.warn("no memory yet at " .. store, { "It is created when the first fix is recorded." })
+      health.info("no memory yet at " .. store .. " (it is created when the first fix is recorded)")
     end
   end
 

@@ -93,10 +93,9 @@ local function on_exit(code, signal, client_id)
   local root = client and client.root_dir
   if root and (code ~= 0 or signal ~= 0) then
     M.start_failures[root] = string.format(
-      "the server %s with %s (its log: %s)",
+      "the server %s with %s",
       client.initialized and "exited" or "exited before it was ready",
-      signal ~= 0 and ("signal " .. signal) or ("code " .. code),
-      vim.lsp.get_log_path()
+      signal ~= 0 and ("signal " .. signal) or ("code " .. code)
     )
   end
 end
