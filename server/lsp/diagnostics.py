@@ -20,6 +20,8 @@ from typing import Any, Literal, TypedDict, cast
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from memory_store.errors.langs.detect import diagnostic_text
+
 FORWARDED = "forwarded"
 KNOWN_FORWARDED = "known:forwarded"
 FINDINGS_FORWARDED = "findings:forwarded"
@@ -110,7 +112,9 @@ def is_error_like(diag: types.Diagnostic) -> bool:
 
 
 def error_text(diag: types.Diagnostic) -> str:
-    return str(data_of(diag).get("error") or diag.message)
+    """What to look up for a diagnostic: teamlore's own carry the error; another server's
+    message gets the code it reports apart (``error TS2307: ...``), as its CLI would print."""
+    return str(data_of(diag).get("error") or diagnostic_text(diag.message, diag.code, diag.source))
 
 
 def _key(p: types.Position) -> tuple[int, int]:

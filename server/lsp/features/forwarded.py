@@ -27,6 +27,7 @@ from server.lsp.diagnostics import (
     ErrorData,
     canonical,
     data_of,
+    error_text,
     is_error_like,
     is_finding,
 )
@@ -75,10 +76,10 @@ def known_errors(mem: FolderMemory, diags: list[types.Diagnostic]) -> list[types
     """A "seen before" diagnostic for each forwarded error the memory has confident fixes for.
     Each distinct text is matched once (a linter repeats the same message on many lines)."""
     errors = [d for d in diags if is_error_like(d)]
-    found = {text: mem.match(text) for text in dict.fromkeys(d.message for d in errors)}
+    found = {text: mem.match(text) for text in dict.fromkeys(error_text(d) for d in errors)}
     out = []
     for diag in errors:
-        matches = found[diag.message]
+        matches = found[error_text(diag)]
         if not matches:
             continue
         best = matches[0].record
@@ -87,7 +88,7 @@ def known_errors(mem: FolderMemory, diags: list[types.Diagnostic]) -> list[types
             range=diag.range, severity=types.DiagnosticSeverity.Information, source=SOURCE,
             code="seen-before",
             message=f"seen before: {n} fix{'es' if n != 1 else ''} — {_one_line(best.get('fix') or '', 120)}",
-            data=ErrorData(teamlore="error", error=diag.message, matches=[m.record["id"] for m in matches],
+            data=ErrorData(teamlore="error", error=error_text(diag), matches=[m.record["id"] for m in matches],
                            folder=mem.folder_uri)))
     return out
 
