@@ -145,6 +145,24 @@ class PythonIndex:
         found = self.span(line)
         return found[0] if found is not None else None
 
+    def text_at(self, line: int) -> tuple[str, int, int, str] | None:
+        """``(normalized statement, first line, last line, scope)`` at ``line``, without the
+        occurrence index (so without normalizing the whole scope)."""
+        best: _Entry | None = None
+        for e in self.entries:
+            if e.start > line:
+                break
+            if line <= e.end and (best is None or e.depth > best.depth):
+                best = e
+        if best is None:
+            return None
+        for dec in getattr(best.node, "decorator_list", None) or []:
+            dec_end = dec.end_lineno or dec.lineno
+            if dec.lineno <= line <= dec_end:
+                return "@" + ast.unparse(dec), dec.lineno, dec_end, best.scope
+        first = getattr(best.node, "lineno", best.start)
+        return (best.norm if best.norm is not None else _header(best.node)), first, best.end, best.scope
+
     def span(self, line: int) -> tuple[Located, int, int] | None:
         """The statement covering ``line`` (innermost; a decorator on its own) and its
         first and last lines."""
@@ -219,6 +237,10 @@ class TextIndex:
     def span(self, line: int) -> tuple[Located, int, int] | None:
         found = self.locate(line)
         return (found, line, line) if found is not None else None
+
+    def text_at(self, line: int) -> tuple[str, int, int, str] | None:
+        found = self.locate(line)
+        return (found.statement, line, line, found.scope) if found is not None else None
 
 
 # --- applying it to findings -----------------------------------------------------------

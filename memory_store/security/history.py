@@ -368,10 +368,30 @@ _KEYWORDS = frozenset({"assert", "import", "from", "return", "def", "class", "No
                        "try", "except", "finally", "raise", "pass", "global", "nonlocal", "del", "redacted"})
 
 
-def probe_token(statement: str) -> str | None:
-    """The longest identifier of a statement: a raw line holding it may hold the statement."""
+def probe_tokens(statement: str) -> tuple[str, ...]:
+    """The first and the longest identifier of a statement: a raw line holding both may
+    hold (the start of) the statement."""
     words = [w for w in _IDENT.findall(statement) if w not in _KEYWORDS]
-    return max(words, key=lambda w: (len(w), w)) if words else None
+    if not words:
+        return ()
+    return tuple(sorted({words[0], max(words, key=lambda w: (len(w), w))}))
+
+
+class _Probes:
+    """Which raw lines may hold one of the wanted statements (all of its probe tokens)."""
+
+    def __init__(self, probes: Iterable[tuple[str, ...]]):
+        self.by_first: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for p in probes:
+            if p:
+                self.by_first[p[0]].append(frozenset(p))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+    def __call__(self, line: str) -> bool:
+        words = set(_IDENT.findall(line))
+        return any(need <= words for w in words for need in self.by_first.get(w, ()))
 
 
 @dataclass(slots=True)
@@ -391,15 +411,15 @@ def _region_statements(step: Step, change: Change, side: str, lines: Iterable[in
         return []
     seen: dict[int, _Stmt] = {}
     for line in lines:
-        found = index.span(line)
+        found = index.text_at(line)
         if found is None:
             continue
-        loc, start, end = found
+        text, start, end, scope = found
         if start in seen:
             continue
-        shash = statement_hash(loc.statement)
+        shash = statement_hash(text)
         if shash in wanted:
-            seen[start] = _Stmt(path, start, end, loc.scope, shash)
+            seen[start] = _Stmt(path, start, end, scope, shash)
     return sorted(seen.values(), key=lambda s: s.start)
 
 
@@ -423,17 +443,19 @@ def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, sh
     return None
 
 
-def pair_across(step: Step, wanted: dict[str, str | None], decided: list[tuple[str, str, int]]
+def pair_across(step: Step, wanted: dict[str, tuple[str, ...]], decided: list[tuple[str, str, int]]
                 ) -> dict[tuple[str, int], tuple[str, int]]:
     """Content identity within one step: ``(old path, old line)`` of removed decided
     statements -> ``(new path, first line)`` where the identical statement was added.
 
-    ``wanted``: statement hash -> probe token; ``decided``: (hash, old path, old line)."""
-    tokens = {t for t in wanted.values() if t}
+    ``wanted``: statement hash -> probe tokens; ``decided``: (hash, old path, old line)."""
+    probe = _Probes(wanted.values())
+    if not probe:
+        return {}
     cand_old = [c for c in step.changes if c.old_path is not None and c.removed
-                and any(t in line for line in c.removed for t in tokens)]
+                and any(probe(line) for line in c.removed)]
     cand_new = [c for c in step.changes if c.new_path is not None and c.added
-                and any(t in line for line in c.added for t in tokens)]
+                and any(probe(line) for line in c.added)]
     if len(cand_old) + len(cand_new) > MAX_PARSED_FILES:
         return {}
     prefetch = getattr(step, "prefetch", None)
@@ -446,8 +468,7 @@ def pair_across(step: Step, wanted: dict[str, str | None], decided: list[tuple[s
         for c in changes:
             texts = c.removed if name == "old" else c.added
             numbers = list(_lines_in(c.hunks, name))
-            hits = [numbers[k] for k, text in enumerate(texts) if k < len(numbers)
-                    and any(t in text for t in tokens)]
+            hits = [numbers[k] for k, text in enumerate(texts) if k < len(numbers) and probe(text)]
             for s in _region_statements(step, c, name, hits, hashes):
                 out[s.shash].append(s)
         return out
@@ -577,7 +598,7 @@ class Mapper:
             removed.append((t, change, where))
         if not removed:
             return
-        wanted = {t.rec["statement_hash"]: probe_token(str(t.rec.get("statement") or "")) for t, _, _ in removed}
+        wanted = {t.rec["statement_hash"]: probe_tokens(str(t.rec.get("statement") or "")) for t, _, _ in removed}
         pairs = pair_across(step, wanted, [(t.rec["statement_hash"], t.path, t.line) for t, _, _ in removed])
         for t, change, where in removed:
             target = pairs.get((t.path, t.line))
