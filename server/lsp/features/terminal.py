@@ -13,6 +13,7 @@ A passing run may also leave fix proposals, offered once each with
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import shlex
 from datetime import datetime, timedelta, timezone
@@ -48,6 +49,7 @@ SAVE = "Save"
 DISMISS = "Dismiss"
 
 
+@functools.lru_cache(maxsize=4096)  # a log repeats the same few commands
 def _same_command(command: str) -> str:
     """One spelling per command line, so `:terminal pytest  -x` and `teamlore run -- pytest -x` agree."""
     try:
@@ -150,14 +152,19 @@ class Terminal:
                 touched.add(uri)
         self.ls.publish_all(touched)
 
-    def _note_outcomes(self, mem: FolderMemory, events: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _outcomes(events: list[dict[str, Any]]) -> dict[str, bool]:
+        """Command key -> whether its latest run in ``events`` failed."""
+        return {command_key(e): e.get("exit_code") not in (0, None) for e in events
+                if isinstance(e, dict) and isinstance(e.get("command"), str)}
+
+    def _note_outcomes(self, mem: FolderMemory, outcomes: dict[str, bool]) -> None:
         failing = self.failing.setdefault(mem.folder_uri, set())
-        for event in events:
-            if isinstance(event, dict) and isinstance(event.get("command"), str):
-                if event.get("exit_code") in (0, None):
-                    failing.discard(command_key(event))
-                else:
-                    failing.add(command_key(event))
+        for key, failed in outcomes.items():
+            if failed:
+                failing.add(key)
+            else:
+                failing.discard(key)
 
     async def inbox_changed(self, mem: FolderMemory) -> None:
         async with self._lock:
@@ -165,7 +172,7 @@ class Terminal:
             cursor = self.cursors.get(mem.folder_uri)
             events, new_cursor = await asyncio.to_thread(inbox.events_since, cursor)
             self.cursors[mem.folder_uri] = new_cursor
-        self._note_outcomes(mem, events)
+        self._note_outcomes(mem, await asyncio.to_thread(self._outcomes, events))
         if cursor is None:  # start-up replay: old failures are history, not current errors
             events = [e for e in events if isinstance(e, dict) and _recent(e)]
             self.ls.spawn(self.offer_proposals(mem), "offer fix proposals")  # waiting from earlier sessions
@@ -199,7 +206,8 @@ class Terminal:
         inbox = Inbox(mem.workspace)
         cwd = cwd or str(mem.workspace.root)
         if code == 0:
-            key = command_key({"cwd": await asyncio.to_thread(inbox.relative_cwd, cwd), "command": redact(command)})
+            key = await asyncio.to_thread(
+                lambda: command_key({"cwd": inbox.relative_cwd(cwd), "command": redact(command)}))
             if key not in self.failing.get(mem.folder_uri, set()):
                 return  # nothing of this command to clear or to propose: not logged
         try:
@@ -207,7 +215,7 @@ class Terminal:
         except (OSError, ValueError) as exc:
             log.warning("cannot record the output of %r: %s", _one_line(command, 80), exc)
             return
-        self._note_outcomes(mem, [event])
+        self._note_outcomes(mem, self._outcomes([event]))
         await self.apply(mem, [event])
 
     async def clear(self, mem: FolderMemory) -> int:
