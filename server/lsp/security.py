@@ -174,6 +174,12 @@ def add_policy(mem: FolderMemory, rules: list[str], paths: str, reason: str, too
     return str(rec["id"])
 
 
+def follow_decisions(mem: FolderMemory) -> int:
+    """Map this folder's decisions to the working tree and cache the mapping (blocking, in a
+    worker thread: seconds on a first run over long history); returns how many were mapped."""
+    return len(security_memory(mem).places())
+
+
 def earlier_decision(mem: FolderMemory, decision_id: str) -> dict[str, Any]:
     sec = security_memory(mem)
     return sec.store.get(decision_id)

@@ -28,6 +28,24 @@ class Scans:
     def __init__(self, ls: TeamloreServer):
         self.ls = ls
         self._generation: dict[str, int] = {}
+        self._following: set[int] = set()
+
+    def follow(self, uri: str) -> None:
+        """After an open or a save: bring the folder's decision mapping up to date in a worker
+        thread (one at a time per folder), so findings are judged without waiting for it."""
+        mem = self.ls.memory_for(uri)
+        if mem is None or id(mem) in self._following:
+            return
+        self._following.add(id(mem))
+        self.ls.spawn(self._follow(mem), "following triage decisions")
+
+    async def _follow(self, mem: FolderMemory) -> None:
+        try:
+            await asyncio.to_thread(security.follow_decisions, mem)
+        except Exception as exc:  # only costs time: the next triage maps again
+            log.info("cannot follow triage decisions: %s", exc)
+        finally:
+            self._following.discard(id(mem))
 
     def saved(self, uri: str) -> None:
         mem = self.ls.memory_for(uri)
@@ -70,3 +88,5 @@ def register(server: TeamloreServer) -> None:
     scans = Scans(server)
     server.events.on(events.FINDINGS, scans.findings_changed)
     server.events.on(events.SAVED, scans.saved)
+    server.events.on(events.SAVED, scans.follow)
+    server.events.on(events.OPENED, scans.follow)
