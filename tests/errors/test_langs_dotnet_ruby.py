@@ -34,15 +34,17 @@ def test_msbuild_diagnostic_codes() -> None:
             "[/home/dana/shop/Shop.csproj]")
     err = parse_error(text)
     assert err is not None
-    assert err.code == "NETSDK1045"
+    assert (err.exc_type, err.code) == ("dotnet", "NETSDK1045")
     assert err.message.endswith("supports .NET 8.0.")  # the project in brackets is not part of it
     cs = parse_error("Program.cs(3,7): error CS0246: The type or namespace name 'Newtonsoft' could not be found")
     assert cs is not None and cs.code == "CS0246" and cs.location is not None and cs.location.line == 3
 
 
 def test_ide_error_list_layout() -> None:
-    err = parse_error("Error\tNETSDK1045\tThe current .NET SDK does not support targeting .NET 8.0.")
+    err = parse_error("Error\tNETSDK1045\tThe current .NET SDK does not support targeting .NET 8.0.\tApi\t"
+                      "C:\\Program Files\\dotnet\\sdk\\7.0.100\\Sdks\\Microsoft.NET.Sdk\\targets\\x.targets\t141")
     assert err is not None and err.code == "NETSDK1045"
+    assert err.message == "The current .NET SDK does not support targeting .NET 8.0."  # later columns dropped
 
 
 RUBY = """\

@@ -102,7 +102,7 @@ def test_npm_lifecycle_lines_after_a_node_stack_do_not_replace_it() -> None:
 def test_tsc_diagnostics_keep_their_code_and_location(tmp_path: Path) -> None:
     err = parse_error(TSC)
     assert err is not None
-    assert (err.code, err.language) == ("TS2307", "typescript")
+    assert (err.exc_type, err.code, err.language) == ("tsc", "TS2307", "typescript")
     assert err.message.startswith("Cannot find module 'axios'")
     assert err.location is not None and (err.location.path, err.location.line) == ("src/api/client.ts", 12)
     assert [e.code for e in extract_errors(TSC, tmp_path)] == ["TS2307", "TS2322"]

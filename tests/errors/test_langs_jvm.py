@@ -62,6 +62,7 @@ def test_frames_of_the_app_and_of_libraries() -> None:
 def test_gradle_block_innermost_reason() -> None:
     err = parse_error(GRADLE)
     assert err is not None
+    assert err.exc_type == "gradle"
     assert err.message.startswith("Duplicate class kotlin.collections.jdk8.CollectionsJDK8Kt found in modules")
     assert "org.jetbrains.kotlin:kotlin-stdlib:1.8.0" in err.message  # package names and versions kept
     assert err.chain[0] == "Execution failed for task ':app:checkDebugDuplicateClasses'."

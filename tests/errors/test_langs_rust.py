@@ -76,14 +76,15 @@ def test_old_layout_panic() -> None:
 def test_rustc_diagnostic_code_beats_the_wrappers() -> None:
     err = parse_error(RUSTC)
     assert err is not None
-    assert (err.code, err.message) == ("E0277", "the trait bound `Order: Serialize` is not satisfied")
+    assert (err.exc_type, err.code, err.message) == ("rustc", "E0277",
+                                                     "the trait bound `Order: Serialize` is not satisfied")
     assert err.location is not None and (err.location.path, err.location.line) == ("src/api.rs", 41)
 
 
 def test_cargo_build_script_failure_keeps_the_reason() -> None:
     err = parse_error(CARGO_BUILD)
     assert err is not None
-    assert err.message == "failed to run custom build command for `openssl-sys v0.9.98`"
+    assert (err.exc_type, err.message) == ("cargo", "failed to run custom build command for `openssl-sys v0.9.98`")
     assert "Could not find directory of OpenSSL installation" in err.detail
 
 

@@ -56,7 +56,7 @@ def decorations_removed(raw: str) -> str:
     line = raw[:MAX_LINE].rstrip("\r\n")
     if "\x1b" in line:
         line = _ANSI.sub("", line)
-    line = line.expandtabs(4).rstrip()
+    line = line.rstrip()
     if _FENCE.match(line):
         return ""
     line = _QUOTE.sub("", line)

@@ -42,13 +42,13 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
         if m:
             loc = frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
                 else None
-            out.append(Candidate(EXCEPTION, i, error("error", _tidy(m.group("msg")), "csharp", code=m.group("code"),
+            out.append(Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"),
                                                      location=loc)))
             i += 1
             continue
         m = _ERROR_LIST.match(s)
         if m:
-            out.append(Candidate(EXCEPTION, i, error("error", _tidy(m.group("msg")), "csharp", code=m.group("code"))))
+            out.append(Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"))))
             i += 1
             continue
         m = _EXC.match(s)

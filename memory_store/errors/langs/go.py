@@ -54,13 +54,13 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
         m = _COMPILE.match(s)
         if m and not s.startswith(("\t", " ")):
             loc = frame(m.group("path"), int(m.group("line")), None, root)
-            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "go", location=loc,
+            out.append(Candidate(LOCATED, i, error("go", m.group("msg"), "go", location=loc,
                                                    detail=_indented(lines, i + 1))))
             i += 1
             continue
         m = _GO_CMD.match(text)
         if m and not _GO_CMD_SKIP.match(m.group("msg")):
-            out.append(Candidate(TOOL, i, error("error", m.group("msg"), "go", detail=_indented(lines, i + 1))))
+            out.append(Candidate(TOOL, i, error("go", m.group("msg"), "go", detail=_indented(lines, i + 1))))
             i += 1
             continue
         m = _TEST_FAIL.match(lines[i])

@@ -78,26 +78,26 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
             continue
         m = _PNPM.match(s)
         if m:
-            out.append(Candidate(EXCEPTION, i, error("error", m.group("msg"), "javascript", code=m.group("code"),
+            out.append(Candidate(EXCEPTION, i, error("pnpm", m.group("msg"), "javascript", code=m.group("code"),
                                                      detail=detail_lines(lines, i + 1))))
             i += 1
             continue
         m = _YARN_BERRY.match(s)
         if m and m.group("msg") and not m.group("msg").startswith(("┌", "└", "Done", "Resolution step")):
-            out.append(Candidate(TOOL, i, error("error", m.group("msg"), "javascript", code=m.group("code"))))
+            out.append(Candidate(TOOL, i, error("yarn", m.group("msg"), "javascript", code=m.group("code"))))
             i += 1
             continue
         m = _TSC_COLON.match(s) or _TSC_PAREN.search(s)
         if m and (m.group("code") or re.search(r"\berror\b", s[:m.start("msg")] if m.start("msg") > 0 else "")):
             loc = frame(m.group("path"), int(m.group("line")), None, root)
             out.append(Candidate(EXCEPTION if m.group("code") else LOCATED, i,
-                                 error("error", m.group("msg"), _lang(m.group("path")), code=m.group("code"),
+                                 error("tsc", m.group("msg"), _lang(m.group("path")), code=m.group("code"),
                                        location=loc)))
             i += 1
             continue
         m = _TSC_BARE.search(s)
         if m:
-            out.append(Candidate(EXCEPTION, i, error("error", m.group("msg"), "typescript", code=m.group("code"))))
+            out.append(Candidate(EXCEPTION, i, error("tsc", m.group("msg"), "typescript", code=m.group("code"))))
             i += 1
             continue
         m = _WEBPACK_NOT_FOUND.search(s)
@@ -108,7 +108,7 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
             continue
         m = _ESBUILD.match(s)
         if m:
-            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "javascript",
+            out.append(Candidate(LOCATED, i, error("esbuild", m.group("msg"), "javascript",
                                                    location=_esbuild_location(lines, i, root))))
             i += 1
             continue
@@ -119,7 +119,7 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
             continue
         m = _VITE.match(s)
         if m and _errorish(m.group("msg")):
-            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "javascript")))
+            out.append(Candidate(LOCATED, i, error("vite", m.group("msg"), "javascript")))
             i += 1
             continue
         m = _JEST_HEAD.match(line) or _VITEST_HEAD.match(line)
@@ -130,14 +130,14 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
             continue
         m = _TOOL_PREFIX.match(s)
         if m and _errorish(m.group("msg")):
-            out.append(Candidate(TOOL, i, error("error", m.group("msg"), "javascript",
+            out.append(Candidate(TOOL, i, error(m.group("tool"), m.group("msg"), "javascript",
                                                 detail=detail_lines(lines, i + 1))))
         elif s.startswith("error ") and not re.match(r"error [A-Z]+\d+\b", s):
             ym = _YARN.match(s)
             if ym:
                 msg = ym.group("msg")
                 pri = WRAPPER if msg.startswith("Command failed") else TOOL
-                out.append(Candidate(pri, i, error("error", msg, "javascript")))
+                out.append(Candidate(pri, i, error("yarn", msg, "javascript")))
         i += 1
     return out
 

@@ -76,25 +76,26 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
         if m:
             loc = frame(m.group("path"), int(m.group("line")), None, root)
             lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
-            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), lang, location=loc)))
+            tool = "kotlinc" if lang == "kotlin" else "maven" if s.startswith("[ERROR]") else "javac"
+            out.append(Candidate(LOCATED, i, error(tool, m.group("msg"), lang, location=loc)))
             i += 1
             continue
         m = _MAVEN_GOAL.match(s)
         if m:
             # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
-            out.append(Candidate(WRAPPER, i, error("error", m.group("msg"), "java", detail=[m.group("goal")])))
+            out.append(Candidate(WRAPPER, i, error("maven", m.group("msg"), "java", detail=[m.group("goal")])))
             i += 1
             continue
         if s.startswith("[ERROR]"):
             m = _MAVEN_ERROR.match(s)
             if m and not _MAVEN_NOISE.match(m.group("msg")) and not _HEADER.match(m.group("msg")):
-                out.append(Candidate(TOOL, i, error("error", m.group("msg"), "java")))
+                out.append(Candidate(TOOL, i, error("maven", m.group("msg"), "java")))
                 i += 1
                 continue
             s = s[len("[ERROR]"):].strip()
         m = _AAPT.match(s)
         if m:
-            out.append(Candidate(LOCATED, i, error("error", m.group("msg"), "java", code="AAPT")))
+            out.append(Candidate(LOCATED, i, error("aapt", m.group("msg"), "java", code="AAPT")))
             i += 1
             continue
         m = _HEADER.match(s)
@@ -200,4 +201,4 @@ def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:
     lang = "kotlin" if any(".kts" in r or "Kotlin" in r for r in reasons) else "java"
     pri = WRAPPER if message.startswith(("Compilation error. See log", "Compilation failed; see the compiler",
                                          "Script compilation error")) else TOOL
-    return Candidate(pri, i, error("error", message, lang, chain=chain), end=j - 1), j
+    return Candidate(pri, i, error("gradle", message, lang, chain=chain), end=j - 1), j

@@ -54,7 +54,7 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
             continue
         m = _BUNDLER.match(s)
         if m:
-            out.append(Candidate(TOOL, i, error("error", m.group("msg"), "ruby")))
+            out.append(Candidate(TOOL, i, error("bundler", m.group("msg"), "ruby")))
         elif _HEAD_NOTYPE.match(s) and i + 1 < n and _FROM.match(lines[i + 1]):
             m = _HEAD_NOTYPE.match(s)
             assert m is not None

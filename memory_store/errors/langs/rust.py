@@ -37,7 +37,7 @@ _STD = ("std::", "core::", "alloc::", "rust_begin_unwind", "__rust", "_start", "
 
 
 _RUST_CONTEXT = re.compile(r"\bcargo\b|\brustc\b|Cargo\.toml|\bcrates?\b|^\s*Compiling \S+ v\d|^\s*--> |\.rs:\d"
-                           r"|RUST_BACKTRACE", re.MULTILINE)
+                           r"|RUST_BACKTRACE|could not compile `|aborting due to", re.MULTILINE)
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
@@ -158,5 +158,6 @@ def _diagnostic(lines: list[str], i: int, code: str | None, message: str, root: 
     if chain:
         # cargo's innermost "Caused by" line is the reason; the headline says what failed.
         detail = [*chain, *detail][:6]
-    return Candidate(pri, i, error("error", message, "rust", code=code, location=loc, detail=detail),
+    tool = "rustc" if code or loc is not None else "cargo"  # a diagnostic of the compiler, else cargo's own
+    return Candidate(pri, i, error(tool, message, "rust", code=code, location=loc, detail=detail),
                      end=j - 1), max(j, i + 1)
