@@ -46,8 +46,9 @@ DOUBLING_WARN_AT = 0.6
 by bench/debt_bench.py on half of twelve real projects' histories (best F0.5 of "doubles
 within a year": a false alarm weighs more than a miss), reported on the other half."""
 DOUBLING_WINDOWS_DAYS = 365
-"""How far back the one-year windows of :func:`doubling_probability` start: the last year's
-(recent behaviour predicted doubling better than the whole history on the real histories)."""
+"""How far back the one-year windows of :func:`doubling_probability` start: the last year's.
+On the tuning half of bench/debt_bench.py's histories, windows from the last one, two and
+three years gave a best F0.5 of 0.37, 0.25 and 0.18: recent behaviour predicts better."""
 Z80 = 1.2816
 DAYS_PER_MONTH = 30.4375
 
