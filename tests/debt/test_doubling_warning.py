@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from memory_store.debt.forecast import DOUBLING_WARN_AT, doubling_probability, forecast
+from tests.conftest import run_cli
 
 T0 = datetime(2023, 1, 1, tzinfo=timezone.utc)
 MONTH = 30.4375
@@ -60,3 +63,18 @@ def test_small_counts_that_jumped_recently_warn_large_steady_ones_do_not() -> No
     steady = [v + 1000 for v in jumpy]  # the same rises on a count of 1002
     assert forecast(monthly(jumpy)).doubling_likely
     assert not forecast(monthly(steady)).doubling_likely
+
+
+def test_debt_report_json_carries_the_probability_and_the_warning(tmp_path: Path) -> None:
+    months = [f"{2021 + m // 12}-{m % 12 + 1:02d}-01" for m in range(49)]
+    counts = [3, 5, 8, 11, 14, 14, 13, 12, 10, 8, 6, 4] * 4 + [3]  # regrows by far more than itself each year
+    csv = tmp_path / "history.csv"
+    csv.write_text("date,count\n" + "".join(f"{d},{c}\n" for d, c in zip(months, counts, strict=True)))
+    assert run_cli("debt", "import", str(csv), root=tmp_path).returncode == 0
+    out = run_cli("debt", "report", "--json", root=tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["doubling_likely"] is True and report["doubling_probability"] >= DOUBLING_WARN_AT
+    assert report["doubling"].startswith("likely to double within a year")
+    text = run_cli("debt", "report", root=tmp_path).stdout
+    assert f"probability {report['doubling_probability']:.0%}" in text
