@@ -73,7 +73,8 @@ def scanners(value: Any) -> tuple[str, ...]:
         raise ValueError(f"expected a list of scanner names, got {value!r}")
     unknown = [v for v in value if v not in KNOWN_SCANNERS]
     if unknown:
-        raise ValueError(f"unknown scanner(s) {unknown}; known: {', '.join(KNOWN_SCANNERS)}")
+        raise ValueError(f"unknown {'scanner' if len(unknown) == 1 else 'scanners'} {unknown}; "
+                         f"known: {', '.join(KNOWN_SCANNERS)}")
     return tuple(dict.fromkeys(value))
 
 

@@ -273,7 +273,7 @@ def test_diff_puts_frame_files_first_and_is_capped(repo: Workspace) -> None:
     [p] = capture.pending(repo)
     assert p["files"][0] == "app.py"
     assert len(p["diff"]) <= capture.MAX_DIFF_CHARS + capture.MAX_FILE_DIFF_CHARS
-    assert p["diff_truncated"] is True and "more changed file(s) not shown" in p["diff"]
+    assert p["diff_truncated"] is True and "more changed files not shown ...]" in p["diff"]
     assert "changed app.py (+1 -1)" in p["summary"]
 
 

@@ -26,6 +26,7 @@ from memory_store.bugs.diffs import FileDiff, dependency_changes, parse_unified_
 from memory_store.bugs.edits import remembered_edits
 from memory_store.bugs.records import BugStore
 from memory_store.clock import now_iso, timestamp_iso
+from memory_store.duration import plural
 from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.record_types import BugRecord
 from memory_store.recordfiles import LoadResult, RecordDir, content_id
@@ -217,7 +218,7 @@ def _make_proposal(workspace: Workspace, state: dict[str, Any], entry: dict[str,
     files, omitted, truncated = _collect_diff(root, entry.get("tree"), passing_tree, frame_files)
     diff = "".join(fd.text for fd in files)
     if omitted:
-        diff += f"[... {omitted} more changed file(s) not shown ...]\n"
+        diff += f"[... {plural(omitted, 'more changed file')} not shown ...]\n"
     first = float(entry["first_failed"])
     minutes = round(max(0.0, passed_at - first) / 60.0, 1)
     summary = summarize(files, frame_files, omitted) if files else (

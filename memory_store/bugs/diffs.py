@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from memory_store.bugs.manifests import manifest_changes
+from memory_store.duration import plural
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([<>=!~;@ ].*)?$")
@@ -272,7 +273,7 @@ def summarize(files: list[FileDiff], frame_lines: dict[str, list[int]] | None = 
             parts.append(f"edited {len(rest)} files (+{added} -{removed}): "
                          + ", ".join(f.path for f in rest[:3]) + (", …" if len(rest) > 3 else ""))
     if omitted:
-        parts.append(f"{omitted} more file(s) not shown")
+        parts.append(f"{plural(omitted, 'more file')} not shown")
     return "; ".join(parts) if parts else "no tracked file changed between the failing and the passing run"
 
 

@@ -26,6 +26,7 @@ from memory_store.bugs.edits import (
     plan_edits,
     validate_edit,
 )
+from memory_store.duration import plural
 from memory_store.workspace import UnsafePathError
 from server.lsp.features.commands import invalid, memory_of, one_object, text_field
 from server.lsp.memory import FolderMemory
@@ -170,7 +171,7 @@ async def show_remembered_diff(ls: TeamloreServer, *args: Any) -> dict[str, Any]
     if refused:
         ls.window_show_message(types.ShowMessageParams(
             type=types.MessageType.Info,
-            message=f"teamlore: {len(refused)} remembered edit(s) of {record_id} {refused[0]}"
+            message=f"teamlore: {plural(len(refused), 'remembered edit')} of {record_id} {refused[0]}"
                     + (" (and more, see the log)" if len(refused) > 1 else "")))
     return {"id": record_id, "path": path.relative_to(mem.workspace.root).as_posix(), "shown": shown,
             "not_applied": refused}
