@@ -139,16 +139,16 @@ async def test_gradle_failure_is_shown_on_the_build_file(client: LanguageClient)
         FAILURE: Build failed with an exception.
 
         * What went wrong:
-        Execution failed for task ':app:checkDebugDuplicateClasses'.
+        Execution failed for task ':app:check{variant}DuplicateClasses'.
         > A failure occurred while executing com.android.build.gradle.internal.tasks.CheckDuplicatesRunnable
-           > Duplicate class kotlin.collections.jdk8.CollectionsJDK8Kt found in modules kotlin-stdlib-{v} (org.jetbrains.kotlin:kotlin-stdlib:{v}) and kotlin-stdlib-jdk8-1.7.10 (org.jetbrains.kotlin:kotlin-stdlib-jdk8:1.7.10)
+           > Duplicate class kotlin.collections.jdk8.CollectionsJDK8Kt found in modules kotlin-stdlib-1.8.0 (org.jetbrains.kotlin:kotlin-stdlib:1.8.0) and kotlin-stdlib-jdk8-1.7.10 (org.jetbrains.kotlin:kotlin-stdlib-jdk8:1.7.10)
 
         * Try:
         > Run with --stacktrace option to get the stack trace.
         """)  # noqa: E501
     fix = "aligned kotlin-stdlib-jdk8 with the Kotlin plugin version through the Kotlin BOM"
-    add_record(root, gradle.format(v="1.8.0"), fix)
-    await _run_printing(root, "gradle-run", gradle.format(v="1.8.10"), 1)
+    add_record(root, gradle.format(variant="Release"), fix)  # a teammate's release build
+    await _run_printing(root, "gradle-run", gradle.format(variant="Debug"), 1)
     diag = await _terminal_diagnostic(client, root / "build.gradle.kts", "Duplicate class")
     assert diag.range.start.line == 0
     await _confident_fix_in_hover(client, from_fs_path(str(root / "build.gradle.kts")), diag.range.start, fix)
