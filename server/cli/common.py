@@ -288,8 +288,8 @@ JSON_HELP = "print machine-readable JSON instead of text"
 EXIT_CODES: tuple[tuple[str, str], ...] = (
     ("0", "success (`bugs match --exit-code`: a confident match was found)"),
     ("1", "a check answered no: `doctor` found problems, `bugs match --exit-code` found no confident "
-          "match, `sync status` cannot reach the configured server, `merge-file`/`merge-resolve` left "
-          "conflicts, `security scan`: every scanner failed"),
+          "match, `sync status` cannot reach the configured server or its settings are unusable, "
+          "`merge-file`/`merge-resolve` left conflicts, `security scan`: every scanner failed"),
     ("2", "usage error or unusable input (bad arguments, unreadable file, unknown id, no workspace); "
           "one line on stderr, nothing written"),
     ("126, 127", "`teamlore run`: the command cannot be executed / was not found (otherwise `run` "

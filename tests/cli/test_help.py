@@ -86,6 +86,12 @@ def test_top_level_help_lists_every_exit_code() -> None:
         assert f"\n  {code} " in section
 
 
+def test_the_readme_shows_the_same_exit_code_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for code, meaning in EXIT_CODES:
+        assert f"| {code} | {meaning} |" in readme
+
+
 def test_root_after_the_sub_command_selects_the_workspace(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "err.txt").write_text("KeyError: 'user_id'\n")
