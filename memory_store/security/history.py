@@ -17,10 +17,17 @@ functions of one name, paired in order) moved there. Without usable history (no 
 shallow clone or rewritten history that lacks the commit, no recorded commit) nothing is
 mapped here and triage falls back to fingerprints and content identity over the findings.
 
-At the end the normalized statement is the identity check: the same text at the mapped
-place is ``carried`` (same scope of the same file), ``moved`` (another scope, or a renamed
-file) or ``relocated`` (found by content identity); different text is ``stale``; no place
-is ``gone``. A decision never moves onto another statement.
+Content identity is tried first on whitespace-normalized lines (cheap: the diff holds them),
+then on AST-normalized statements of the files whose changed lines hold the statement's
+identifiers (reformatted code, ambiguous lines paired by function name).
+
+The result is a :class:`Place` per decision: the flagged line in the working tree and how
+it was followed, or the replacement lines of an edited statement (``stale``), or ``gone``.
+Triage then checks identity against the findings: only a finding of the decided rule at
+that line whose AST-normalized statement is the decided one is suppressed (``carried`` in
+the same scope of the same file, ``moved`` into another scope or a renamed file,
+``relocated`` by content identity); another statement there makes the decision ``stale``.
+A decision never moves onto another statement.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_store.security.fingerprint import MAX_SOURCE_BYTES, Index, build_index, statement_hash
+from memory_store.security.fingerprint import MAX_SOURCE_BYTES, Index, build_index, normalize_line, statement_hash
 from memory_store.security.safegit import SafeGit, blob_id
 
 Hunk = tuple[int, int, int, int]
@@ -136,6 +143,8 @@ class Step:
         self._new_text = new_text
         self.renamed_via = renamed_via
         self._indexes: dict[tuple[str, str], Index | None] = {}
+        self._raw: dict[tuple[int, str], dict[int, str]] = {}
+        self._moved: tuple[dict[str, int], dict[str, list[tuple[str, int]]]] | None = None
 
     def follow(self, path: str, line: int) -> tuple[str, int | Removed, bool]:
         """``(new path, new line or Removed, renamed)``; a deleted file's lines are Removed."""
@@ -145,6 +154,30 @@ class Step:
         if change.new_path is None:
             return path, Removed(1, 1 << 30, 0, 0), False
         return change.new_path, map_line(change.hunks, line), change.new_path != path
+
+    def raw_line(self, change: Change, side: str, line: int) -> str | None:
+        """The text of a removed (``old``) or added (``new``) line, from the diff itself."""
+        key = (id(change), side)
+        table = self._raw.get(key)
+        if table is None:
+            texts = change.removed if side == "old" else change.added
+            table = self._raw[key] = dict(zip(_lines_in(change.hunks, side), texts, strict=False))
+        return table.get(line)
+
+    def moved_lines(self) -> tuple[dict[str, int], dict[str, list[tuple[str, int]]]]:
+        """Whitespace-normalized removed lines (how often) and added lines (where), over every file."""
+        if self._moved is None:
+            gone: dict[str, int] = defaultdict(int)
+            came: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            for c in self.changes:
+                if c.old_path is not None:
+                    for text in c.removed:
+                        gone[normalize_line(text)] += 1
+                if c.new_path is not None:
+                    for line, text in zip(_lines_in(c.hunks, "new"), c.added, strict=False):
+                        came[normalize_line(text)].append((c.new_path, line))
+            self._moved = (gone, came)
+        return self._moved
 
     def index(self, change: Change, side: str) -> Index | None:
         path = change.old_path if side == "old" else change.new_path
@@ -428,9 +461,19 @@ def _leaf(scope: str) -> str:
 
 
 def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, shash: str) -> int | None:
-    """The new first line of a statement removed and re-added (unchanged) by one hunk."""
+    """The new flagged line of a statement one hunk removed and re-added unchanged (the same
+    line text, else the same normalized statement, as often before as after: paired in order)."""
     if removed.new_count == 0 or change.new_path is None:
         return None
+    mine = step.raw_line(change, "old", old_line)
+    if mine is not None and mine.strip():
+        norm = normalize_line(mine)
+        olds = [n for n in range(removed.old_start, removed.old_start + removed.old_count)
+                if normalize_line(step.raw_line(change, "old", n) or "") == norm]
+        news = [n for n in range(removed.new_start, removed.new_start + removed.new_count)
+                if normalize_line(step.raw_line(change, "new", n) or "") == norm]
+        if olds and len(olds) == len(news):
+            return news[olds.index(old_line)]
     old = _region_statements(step, change, "old", range(removed.old_start, removed.old_start + removed.old_count),
                              {shash})
     new = _region_statements(step, change, "new", range(removed.new_start, removed.new_start + removed.new_count),
@@ -439,7 +482,7 @@ def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, sh
         return None
     for i, s in enumerate(old):
         if s.start <= old_line <= s.end:
-            return new[i].start
+            return new[i].start + (old_line - s.start)
     return None
 
 
@@ -480,14 +523,15 @@ def pair_across(step: Step, wanted: dict[str, tuple[str, ...]], decided: list[tu
         mine = next((s for s in olds if s.path == old_path and s.start <= old_line <= s.end), None)
         if mine is None or not news:
             continue
+        offset = old_line - mine.start
         if len(olds) == 1 and len(news) == 1:
-            result[(old_path, old_line)] = (news[0].path, news[0].start)
+            result[(old_path, old_line)] = (news[0].path, news[0].start + offset)
             continue
         same_o = [s for s in olds if _leaf(s.scope) == _leaf(mine.scope)]
         same_n = [s for s in news if _leaf(s.scope) == _leaf(mine.scope)]
         if same_o and len(same_o) == len(same_n) and len({s.path for s in same_n}) == 1:
             k = same_o.index(mine)
-            result[(old_path, old_line)] = (same_n[k].path, same_n[k].start)
+            result[(old_path, old_line)] = (same_n[k].path, same_n[k].start + offset)
     return result
 
 
@@ -522,7 +566,6 @@ class Mapper:
         self.head_blobs = blobs
         self._extra = extra
         self._wt: Step | None = None
-        self._final: dict[str, Index | None] = {}
 
     @property
     def worktree(self) -> Step:
@@ -598,6 +641,19 @@ class Mapper:
             removed.append((t, change, where))
         if not removed:
             return
+        gone, came = step.moved_lines()
+        unresolved = []
+        for t, change, where in removed:
+            text = step.raw_line(change, "old", t.line)
+            norm = normalize_line(text) if text is not None and text.strip() else None
+            if norm is not None and gone.get(norm) == 1 and len(came.get(norm, ())) == 1:
+                t.path, t.line = came[norm][0]
+                t.moved_by_content, t.line_changed = True, True
+            else:
+                unresolved.append((t, change, where))
+        removed = unresolved
+        if not removed:
+            return
         wanted = {t.rec["statement_hash"]: probe_tokens(str(t.rec.get("statement") or "")) for t, _, _ in removed}
         pairs = pair_across(step, wanted, [(t.rec["statement_hash"], t.path, t.line) for t, _, _ in removed])
         for t, change, where in removed:
@@ -613,46 +669,24 @@ class Mapper:
                 t.done, t.removed = True, None
                 t.line = 0
 
-    def _index(self, path: str) -> Index | None:
-        if path not in self._final:
-            data = _read_file(self.root, path)
-            text = _decode(data)
-            self._final[path] = build_index(path, text) if text is not None else None
-        return self._final[path]
-
     def _finish(self, t: _Track) -> Place:
+        """Where the decided (flagged) line is now. Whether the statement there is still the
+        decided one is checked against the findings (their normalized statements)."""
         d = t.rec
         if t.removed is not None:
             path, first, last = t.removed
             return Place(STALE, LINE_MAP, path, first, last)
         if t.line < 1:
             return Place(GONE, "", d["path"], 0, 0)
-        if not t.renamed and not t.moved_by_content and not t.line_changed and t.path == d["path"] \
-                and d.get("blob") and self._unchanged(t.path, d["blob"]):
-            return Place(CARRIED, SAME_PLACE, t.path, t.line, t.line, d.get("scope", ""), d["statement_hash"],
-                         int(d.get("occurrence", 0)))
-        index = self._index(t.path)
-        found = index.span(t.line) if index is not None else None
-        if found is None:
-            return Place(GONE, "", d["path"], 0, 0)
-        loc, first, last = found
-        shash = statement_hash(loc.statement)
-        if shash != d["statement_hash"]:
-            return Place(STALE, LINE_MAP, t.path, first, last, loc.scope, shash, loc.occurrence)
         if t.moved_by_content:
             status, via = RELOCATED, CONTENT
         elif t.renamed:
             status, via = MOVED, RENAME
-        elif loc.scope != d.get("scope", ""):
-            status, via = MOVED, LINE_MAP
+        elif t.line_changed or t.path != d["path"]:
+            status, via = CARRIED, LINE_MAP
         else:
-            status, via = CARRIED, LINE_MAP if t.line_changed or t.path != d["path"] else SAME_PLACE
-        return Place(status, via, t.path, first, last, loc.scope, shash, loc.occurrence)
-
-    def _unchanged(self, path: str, blob: str) -> bool:
-        """The file is byte for byte what the decision was made against."""
-        data = _read_file(self.root, path)
-        return data is not None and blob_id(data, self.git.object_format) == blob
+            status, via = CARRIED, SAME_PLACE
+        return Place(status, via, t.path, t.line, t.line, "", d["statement_hash"], 0)
 
 
 class Provenance:

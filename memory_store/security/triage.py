@@ -184,12 +184,10 @@ class Triage:
             s.suggestion = f"confirmed true positive ({d.get('reason')})"
 
     def _where_now(self, d: dict[str, Any], renamed: dict[str, str]) -> str:
-        """The fingerprint the decision's finding has today (by its mapped place if any)."""
+        """The fingerprint the decision's finding would have in its file today (same scope,
+        statement and occurrence; the file followed through renames)."""
         place = self.places.get(d["id"])
-        if place is None:
-            return _effective_fp(d, renamed.get(d["path"], d["path"]))
-        return compute_fingerprint(d["tool"], d["rule"], place.path, place.scope, place.statement_hash,
-                                   place.occurrence, int(d.get("hit", 0)))
+        return _effective_fp(d, place.path if place is not None else renamed.get(d["path"], d["path"]))
 
     def run(self, findings: list[Finding]) -> TriageResult:
         statuses = [FindingStatus(f) for f in findings]
@@ -207,32 +205,53 @@ class Triage:
             if missing and self.renames is not None:
                 renamed = self.renames(missing)
         exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        at_line: dict[tuple[str, str, str, int], list[dict[str, Any]]] = defaultdict(list)
         for d in self.decisions:
             place = places.get(d["id"])
-            if place is None or (place.status in FOLLOWED and place.statement_hash == d["statement_hash"]):
+            if place is None:
                 exact[self._where_now(d, renamed)].append(d)
+            elif place.status in FOLLOWED and place.statement_hash == d["statement_hash"]:
+                at_line[(d["tool"], d["rule"], place.path, place.line)].append(d)
+                # an editor's unsaved text: its lines are not the file's; by fingerprint
+                exact[self._where_now(d, renamed)].append(d)
+        for ds in at_line.values():
+            ds.sort(key=lambda d: (int(d.get("hit", 0)), d["id"]))
         used: set[str] = set()
         pending: list[FindingStatus] = []
+        edited_at: dict[int, dict[str, Any]] = {}  # id(status) -> decision whose line holds another statement
 
-        def followed(d: dict[str, Any]) -> tuple[str, str]:
+        def followed(d: dict[str, Any], f: Finding) -> tuple[str, str]:
             place = places.get(d["id"])
-            if place is not None:
-                return place.status, place.via
-            return ("moved", "git rename") if d["path"] in renamed else ("carried", "same place")
+            if place is None:
+                return ("moved", "git rename") if d["path"] in renamed else ("carried", "same place")
+            if place.status == "carried" and (f.path != d["path"] or f.scope != d.get("scope", "")):
+                return "moved", place.via
+            return place.status, place.via
 
-        # 1. exact instance matches, one finding per decision
+        # 1. the decided statement at its place today (or, without a mapping, by fingerprint),
+        # one finding per decision
         exact_get = exact.get
         for s in statuses:
-            ds = exact_get(s.finding.fingerprint)
-            if ds is not None:
-                for d in ds:
-                    if d["id"] not in used:
-                        used.add(d["id"])
-                        outcome[d["id"]] = followed(d)
-                        self._apply_decision(s, d, via="rename" if d["path"] in renamed else "decision")
+            f = s.finding
+            chosen = None
+            if at_line:
+                for d in at_line.get((f.tool, f.rule, f.path, f.line), ()):
+                    if d["id"] in used:
+                        continue
+                    if d["statement_hash"] == f.statement_hash:
+                        chosen = d
                         break
-                else:
-                    pending.append(s)
+                    edited_at.setdefault(id(s), d)
+            if chosen is None:
+                unsaved = "text_blob" in f.extra
+                for d in exact_get(f.fingerprint, ()):
+                    if d["id"] not in used and (d["id"] not in places or unsaved):
+                        chosen = d
+                        break
+            if chosen is not None:
+                used.add(chosen["id"])
+                outcome[chosen["id"]] = followed(chosen, f)
+                self._apply_decision(s, chosen, via="rename" if chosen["path"] in renamed else "decision")
             else:
                 pending.append(s)
 
@@ -293,10 +312,14 @@ class Triage:
                     by_place[(d["tool"], d["rule"], path, d.get("scope", ""))].append(d)
                 elif place.status == "stale":
                     stale_at[(d["tool"], d["rule"], place.path)].append((d, place.line, place.end_line))
-            place_paths = {key[2] for key in by_place} | {key[2] for key in stale_at}
+            place_paths = {key[2] for key in by_place} | {key[2] for key in stale_at} | \
+                {s.finding.path for s in rest if id(s) in edited_at}
             for s in rest:
                 f = s.finding
                 if f.path not in place_paths:
+                    continue
+                if (d_edit := edited_at.get(id(s))) is not None and d_edit["id"] not in used:
+                    mark_stale(s, d_edit)
                     continue
                 edited = [(d, a) for d, a, b in stale_at.get((f.tool, f.rule, f.path), ())
                           if d["id"] not in used and a <= f.line <= max(a, b)]
