@@ -3,7 +3,8 @@
 The data: ``../shared/data/dev-errors-polyglot.jsonl`` beside the repository, or ``--data FILE``.
 The protocol and the measures are bench/match_quality.py's (its functions are imported):
 the query's own record is never in the memory; queries are split in k folds and the
-confidence threshold of each fold is chosen on the other folds only. Reported per language
+confidence model and threshold of each fold are fitted on the other folds only (plus, as
+match_quality does, the Python development set, which shares no record with this one). Reported per language
 and overall, for the full output and for the primary error line alone:
 
 - Recall@1 / MRR over cluster members (ranked, confident or not);
@@ -19,6 +20,7 @@ Usage: python bench/polyglot_quality.py [--data FILE] [--folds K] [--verbose]
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from collections import Counter
@@ -29,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from match_quality import DEFAULT_DATA as PYTHON_DATA  # noqa: E402
 from match_quality import MODES, build_records, cross_validated, evaluate, load, run_ours, table  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev-errors-polyglot.jsonl"
@@ -68,17 +71,25 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--verbose", action="store_true", help="list the queries answered wrongly or not at all")
+    ap.add_argument("--extra", type=Path, default=PYTHON_DATA,
+                    help="other errors the confidence model may also be fitted on (default: the Python dev set)")
+    ap.add_argument("--no-extra", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     data = load(args.data)
     records = build_records(data)
     ours = run_ours(data, records)
-    cv = cross_validated(data, ours, folds=args.folds)
+    kwargs: dict[str, Any] = {}
+    if not args.no_extra and args.extra.exists() and "extra" in inspect.signature(cross_validated).parameters:
+        extra_data = load(args.extra)
+        kwargs["extra"] = [(extra_data, run_ours(extra_data, build_records(extra_data)))]
+    cv = cross_validated(data, ours, folds=args.folds, **kwargs)
     held = cv["held"] if "held" in cv else held_out(data, ours, args.folds, cv["thresholds"])
     lang_of = {r["id"]: group_of(r) for r in data}
     languages = sorted(Counter(lang_of.values()))
 
-    report: dict[str, Any] = {"data": str(args.data), "records": len(data), "folds": args.folds,
+    report: dict[str, Any] = {"data": args.data.name, "records": len(data), "folds": args.folds,
+                              "extra_training_data": args.extra.name if "extra" in kwargs else None,
                               "thresholds": cv["thresholds"], "languages": dict(Counter(lang_of.values())),
                               "modes": {}}
     rows = []
@@ -91,8 +102,9 @@ def main() -> int:
         report["modes"][mode] = {"overall": overall, "languages": per_lang}
         rows.append([mode, "overall", *_fmt(overall)])
         rows.extend([mode, lang, *_fmt(per_lang[lang])] for lang in languages)
-    print(f"{args.folds}-fold cross-validated on {len(data)} real errors ({args.data.name}); "
-          f"thresholds per fold: {', '.join(f'{t:.2f}' for t in cv['thresholds'])}\n")
+    print(f"{args.folds}-fold cross-validated on {len(data)} real errors ({args.data.name}"
+          + (f"; confidence also fitted on {args.extra.name}" if "extra" in kwargs else "")
+          + f"); thresholds per fold: {', '.join(f'{t:.2f}' for t in cv['thresholds'])}\n")
     print(table(rows, ["query", "language", "Recall@1", "MRR", "conf-correct", "no-match prec", "conf wrong",
                        "members", "singletons"]))
     if args.verbose:

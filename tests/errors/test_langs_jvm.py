@@ -51,7 +51,7 @@ def test_caused_by_chain_reports_the_root_cause() -> None:
 def test_frames_of_the_app_and_of_libraries() -> None:
     err = parse_error(CHAIN.split("Caused by: java.lang.ClassNotFoundException")[0])
     assert err is not None
-    assert err.exc_type == "java.lang.NoClassDefFoundError"
+    assert (err.exc_type, err.message) == ("java.lang.NoClassDefFoundError", "javax.xml.bind.JAXBException")
     kinds = {(f.module, f.function): f.kind for f in err.frames}
     assert kinds[("com.acme.shop.billing.InvoiceWriter", "<init>")] == "app"
     assert kinds[("jdk.internal.reflect.NativeMethodAccessorImpl", "invoke0")] == "stdlib"

@@ -152,6 +152,7 @@ def _exception(lines: list[str], i: int, root: Path | None) -> tuple[Candidate, 
             continue
         break
     exc_type, message, frames = blocks[-1]
+    message = _binary_name(exc_type, message)
     chain = [f"{t}: {msg}" if msg else t for t, msg, _ in blocks[:-1]]
     frames = list(reversed(frames))
     if not frames and len(blocks) > 1:
@@ -159,6 +160,17 @@ def _exception(lines: list[str], i: int, root: Path | None) -> tuple[Candidate, 
     lang = "kotlin" if exc_type.startswith("kotlin.") or any(f.path.endswith(".kt") for f in frames) else "java"
     return Candidate(EXCEPTION, i, error(exc_type, message, lang, frames=frames, chain=chain[-3:]),
                      end=j - 1), max(j, i + 1)
+
+
+_INTERNAL_NAME = re.compile(r"^L?(?P<name>[A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)+);?$")
+
+
+def _binary_name(exc_type: str, message: str) -> str:
+    """``NoClassDefFoundError: javax/xml/bind/JAXBException`` names the class in the JVM's
+    internal form; ``ClassNotFoundException`` prints ``javax.xml.bind.JAXBException``. The
+    dotted form is kept so that both read alike."""
+    m = _INTERNAL_NAME.match(message) if exc_type.endswith("NoClassDefFoundError") else None
+    return m.group("name").replace("/", ".") if m else message
 
 
 def _jvm_frame(func: str, src: str, root: Path | None) -> Frame:
