@@ -147,17 +147,34 @@ def _longest_line(text: Text) -> int:
     return max((cell_len(line) for line in text.plain.splitlines()), default=0)
 
 
+SHORT_COLUMN = 12
+"""A column at most this wide is given its full width when there is room, so numbers, dates
+and one-word headers never wrap while long text does."""
+
+
 def _share_out(mins: list[int], maxs: list[int], room: int) -> list[int]:
-    """Column widths from ``mins`` up to ``maxs`` within ``room``. Spare space goes to the
-    columns that want least first, so short columns stay on one line and long text wraps in
-    the room left."""
+    """Column widths from ``mins`` up to ``maxs`` within ``room``. Columns that want little
+    (at most their fair share of the spare room, or short ones) get all they want, smallest
+    want first; the long ones share what is left in proportion to what they still want."""
     widths = list(mins)
     spare = room - sum(mins)
     wants = [mx - mn for mn, mx in zip(mins, maxs, strict=True)]
-    for i in sorted(range(len(wants)), key=lambda i: wants[i]):
-        give = min(wants[i], spare)
+    order = sorted(range(len(wants)), key=lambda i: wants[i])
+    long_ones: list[int] = []
+    for n, i in enumerate(order):
+        if wants[i] <= spare and (wants[i] <= spare // (len(order) - n) or maxs[i] <= SHORT_COLUMN):
+            widths[i] += wants[i]
+            spare -= wants[i]
+        else:
+            long_ones.append(i)
+    total = sum(wants[i] for i in long_ones)
+    for i in long_ones:
+        widths[i] += min(wants[i], spare * wants[i] // total) if total else 0
+    left = room - sum(widths)
+    for i in sorted(long_ones, key=lambda i: widths[i] - maxs[i]):  # the rounding's leftover
+        give = min(left, maxs[i] - widths[i])
         widths[i] += give
-        spare -= give
+        left -= give
     return widths
 
 
