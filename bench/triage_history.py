@@ -38,7 +38,10 @@ baseline is the decided A findings; compared here with bandit's own rule) and th
 (via ``bench/security_bench.py``'s ``run_seed``: file + rule + code line patterns).
 
     nice -n 10 .venv/bin/python bench/triage_history.py [--repo /work/.mirror/X+Y/repo[:SUB,SUB]] ...
-        [--days 365] [--work /tmp/triage-history] [--fresh]
+        [--days 365] [--work /tmp/triage-history] [--fresh] [--scale]
+
+``--scale`` also times triage of 100k findings against 10k decisions with the mapping
+cached (generated as in ``bench/security_bench.py``).
 
 Resumable: each repository's result is saved in ``bench/results/triage_history.json`` as
 soon as it is measured; a repository already there is skipped unless ``--fresh``.
@@ -61,7 +64,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.security_bench import DEFAULT_EMPATHY, run_seed  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import finish, machine  # noqa: E402
+from security_bench import DEFAULT_EMPATHY, run_seed  # noqa: E402
+
 from memory_store.security.api import SecurityMemory  # noqa: E402
 from memory_store.security.findings import Finding  # noqa: E402
 from memory_store.security.fingerprint import build_index  # noqa: E402
@@ -364,6 +371,43 @@ def measure(mirror: Path, subtrees: list[str], days: int, work: Path) -> dict[st
     return row
 
 
+def scale_filter(n_findings: int, n_decisions: int, runs: int = 3) -> dict[str, Any]:
+    """Triage of ``n_findings`` against ``n_decisions`` whose places are known (the mapping
+    cached): ``bench/security_bench.py``'s generated findings, every decision followed to
+    its line; 2 % of the decided statements were edited there (stale)."""
+    import statistics
+
+    from security_bench import generate
+
+    from memory_store.security.history import Place
+    from memory_store.security.triage import Triage
+
+    findings, records, _, decided, edited = generate(n_findings, n_decisions)
+    # One statement per line, as in a real file (the generator draws lines at random).
+    next_line: dict[str, int] = defaultdict(int)
+    line_of: dict[tuple[Any, ...], int] = {}
+    for f in findings:
+        next_line[f.path] += 1
+        line_of[(f.path, f.line, f.rule, f.scope, f.occurrence, f.hit)] = next_line[f.path]
+        f.line = next_line[f.path]
+    places = {}
+    for rec in records:
+        line = line_of[(rec["path"], rec["line"], rec["rule"], rec["scope"], rec["occurrence"], rec["hit"])]
+        places[rec["id"]] = Place("carried", "git line map", rec["path"], line, line, "", rec["statement_hash"], 0)
+    times = []
+    result = None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = Triage(records, places=places).run(findings)
+        times.append(time.perf_counter() - t0)
+    assert result is not None
+    summary = result.summary()
+    suppressed = {s.finding.fingerprint for s in result.statuses if s.status == "suppressed"}
+    return {"findings": n_findings, "decisions": n_decisions, "seconds": round(statistics.median(times), 3),
+            "runs": runs, "suppressed": summary["suppressed"], "stale": summary["stale"], "edited": edited,
+            "undecided_hidden": len(suppressed - decided)}
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"{'repository':24} {'files':>6} {'decided':>7} {'present':>7} {'carry':>7} {'wrong':>5} "
             f"{'inj.hid':>7} {'undec.hid':>9} {'map 1st s':>9} {'cached s':>8} | {'bandit -b carry':>15} "
@@ -383,8 +427,10 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repo", action="append", required=True,
+    ap.add_argument("--repo", action="append", default=[],
                     help="mirror path, optionally ':subtree,subtree' (repeatable)")
+    ap.add_argument("--scale", action="store_true",
+                    help="also time 100k findings against 10k decisions with the mapping cached")
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--work", default="/tmp/triage-history")
     ap.add_argument("--fresh", action="store_true", help="measure again repositories already in the results")
@@ -400,7 +446,9 @@ def main() -> int:
         if name in rows and not args.fresh:
             print(f"== {name}: already measured (--fresh to redo)")
             continue
-        rows[name] = measure(mirror, [s for s in subs.split(",") if s], args.days, work)
+        started = machine()
+        rows[name] = {**measure(mirror, [s for s in subs.split(",") if s], args.days, work), "machine": started}
+        finish(rows[name])
         saved = {"repositories": sorted(rows.values(), key=lambda r: r["repository"])}
         present = sum(r["decided_still_present_B"] for r in rows.values())
         saved["total"] = {
@@ -415,6 +463,11 @@ def main() -> int:
                                                         for r in rows.values()),
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+    if args.scale:
+        saved["scale_filter"] = {"machine": machine(), **scale_filter(100_000, 10_000)}
+        finish(saved["scale_filter"])
+        print("cached filter:", json.dumps(saved["scale_filter"]))
         RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     print_table(saved["repositories"])
     print(json.dumps(saved.get("total", {}), indent=2))

@@ -206,14 +206,17 @@ class Triage:
                 renamed = self.renames(missing)
         exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
         at_line: dict[tuple[str, str, str, int], list[dict[str, Any]]] = defaultdict(list)
+        # An editor's unsaved text: its lines are not the file's, so there followed decisions
+        # match by fingerprint (same scope, statement and occurrence) instead.
+        unsaved_text = bool(places) and any("text_blob" in f.extra for f in findings)
         for d in self.decisions:
             place = places.get(d["id"])
             if place is None:
                 exact[self._where_now(d, renamed)].append(d)
             elif place.status in FOLLOWED and place.statement_hash == d["statement_hash"]:
                 at_line[(d["tool"], d["rule"], place.path, place.line)].append(d)
-                # an editor's unsaved text: its lines are not the file's; by fingerprint
-                exact[self._where_now(d, renamed)].append(d)
+                if unsaved_text:
+                    exact[self._where_now(d, renamed)].append(d)
         for ds in at_line.values():
             ds.sort(key=lambda d: (int(d.get("hit", 0)), d["id"]))
         used: set[str] = set()
@@ -230,22 +233,21 @@ class Triage:
 
         # 1. the decided statement at its place today (or, without a mapping, by fingerprint),
         # one finding per decision
-        exact_get = exact.get
+        exact_get, line_get = exact.get, at_line.get
         for s in statuses:
             f = s.finding
             chosen = None
-            if at_line:
-                for d in at_line.get((f.tool, f.rule, f.path, f.line), ()):
+            if at_line and (here := line_get((f.tool, f.rule, f.path, f.line))) is not None:
+                for d in here:
                     if d["id"] in used:
                         continue
                     if d["statement_hash"] == f.statement_hash:
                         chosen = d
                         break
                     edited_at.setdefault(id(s), d)
-            if chosen is None:
-                unsaved = "text_blob" in f.extra
-                for d in exact_get(f.fingerprint, ()):
-                    if d["id"] not in used and (d["id"] not in places or unsaved):
+            if chosen is None and (by_fp := exact_get(f.fingerprint)) is not None:
+                for d in by_fp:
+                    if d["id"] not in used and (d["id"] not in places or "text_blob" in f.extra):
                         chosen = d
                         break
             if chosen is not None:
