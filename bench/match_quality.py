@@ -57,10 +57,11 @@ RESULTS = REPO / "bench" / "results" / "match_quality.json"
 MODES = ("full", "line")
 TARGET_WRONG = 0.02
 TARGET_NO_MATCH = 0.95
-WRONG_COST = 6.0
-"""A confidently wrong fix costs as much as six right answers gain. With 4, more answers
-(confident-correct about 0.6 on dev-tracebacks) but more of them wrong (up to 7 %); 6 keeps
-confident-wrong at or below the previous release's on that file."""
+WRONG_COST = 10.0
+"""A confidently wrong fix costs as much as ten right answers gain: showing a wrong fix as the
+answer sends a developer the wrong way, "no match" only costs a search. (The choice is stable:
+15 picks the same thresholds; 6 answers far more on dev-tracebacks, about 0.55, but with 6-7 %
+of all queries answered wrongly.)"""
 GRID = tuple(round(0.05 + 0.01 * i, 2) for i in range(95))
 """Probability thresholds tried inside each training fold."""
 

@@ -1,16 +1,19 @@
 """Calibrated confidence: how likely a ranked candidate's fix is the right one, from its evidence.
 
-A candidate is *confident* when this probability reaches the index's threshold, and, for a
-generic message (a built-in exception naming nothing particular, see
-``memory_store.errors.normalize.is_specific``), only when the raising function agrees.
+A candidate is *confident* when this probability reaches the index's threshold, or when it is
+an unambiguous exact match (same exception and message template, no near-equal record with
+another fix: ``memory_store.bugs.match.unambiguous``); and, for a generic message (a built-in
+exception naming nothing particular, see ``memory_store.errors.normalize.is_specific``), only
+when the raising function agrees.
 
-The evidence (:func:`evidence`) is the candidate's score, its margin over the best candidate
-with a *different* fix, whether the innermost in-app frame and the raising frame agree,
-exact vs related exception type, shared quoted identifiers, and how many near-equal records
-carry a fix that says the same thing. A tiny logistic model turns it into a probability; its
-coefficients below were fitted by bench/match_quality.py (``--fit``) on the development sets
-of real errors, and every figure the bench reports for unseen errors comes from coefficients
-and thresholds refitted inside each cross-validation training fold, never on the fold scored.
+The evidence (``memory_store.bugs.match.evidence``) is the candidate's score, its margin over
+the best candidate with a *different* fix, whether the innermost in-app frame and the raising
+frame agree, exact vs related exception type, shared quoted identifiers, and how many
+near-equal records carry a fix that says the same thing or another one. A tiny logistic model
+turns it into a probability; its coefficients below were fitted by bench/match_quality.py
+(``--fit``) on the development sets of real errors, and every figure the bench reports for
+unseen errors comes from coefficients and thresholds refitted inside each cross-validation
+training fold, never on the fold scored.
 """
 
 from __future__ import annotations
@@ -37,14 +40,14 @@ least three records by construction, so a count would learn the sampling, not th
 # Fitted by `python bench/match_quality.py --fit`: L2-regularized logistic regression (penalty 1,
 # Newton's method) on the top candidate of every query of both development sets (full output and
 # error line; the query's own record out of the memory), label "same root cause". CONFIDENT_AT is
-# the probability with the most right answers less six per wrong one on the same queries. The
+# the probability with the most right answers less ten per wrong one on the same queries. The
 # bench reports out-of-sample figures from refits inside each cross-validation fold.
-INTERCEPT = -1.545
+INTERCEPT = -1.823
 COEFFICIENTS: dict[str, float] = {
-    "score": 2.479, "app_agree": -0.204, "exact_type": -1.955, "quoted": -0.186, "generic": -0.229,
-    "same_template": 1.367, "frames": -0.196, "agree_share": 1.652, "rivals": -0.335,
+    "score": 2.641, "app_agree": -0.186, "exact_type": -2.066, "quoted": -0.387, "generic": -0.423,
+    "same_template": 1.382, "frames": -0.302, "agree_share": 2.145, "rivals": -0.347,
 }
-CONFIDENT_AT = 0.84
+CONFIDENT_AT = 0.88
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 
@@ -110,7 +113,9 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 # -- fixes compared by what they say ---------------------------------------------------------
 _FIX_WORD = re.compile(r"[A-Za-z_][\w.+-]*[\w+]|[A-Za-z]")
 _CODE_SPAN = re.compile(r"`([^`\n]{1,80})`|\b[\w.-]+\(\)|\b[\w.-]+=[^\s,;)]+|\b[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
-                        r"|\b[A-Za-z]\w*_\w+\b")
+                        r"|\b[A-Za-z]\w*_\w+\b|\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+\b|\b[A-Za-z]+\d[\w-]*")
+"""Code spans and package-like names: backticked text, calls, assignments, dotted and snake_case
+names, hyphenated or digit-bearing package names (``python3-tk``, ``node-fetch``, ``libffi-dev``)."""
 _PKG_VERSION = re.compile(r"\b([A-Za-z][\w.-]*?)\s*(?:==|>=|<=|~=|@|\^|\bv)?\s*v?(\d+\.\d+(?:\.\d+)*)\b")
 _SUFFIXES = ("ing", "ed", "es", "s")
 FIX_OVERLAP = 0.5

@@ -354,7 +354,12 @@ def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float
     if q.packages & c.packages:
         reasons.append("same library: " + ", ".join(sorted(q.packages & c.packages)[:3]))
     evidence = max(lib, app, 0.6 * pkg)
-    if generic and not shared:
+    if generic and q.app_top and c.app_top:
+        if q.app_top != c.app_top:  # shared callers (a dispatcher, main) say nothing of the cause
+            base *= GENERIC_FACTOR
+            evidence = 0.0
+            reasons.append("generic message raised by another function")
+    elif generic and not shared:
         base *= GENERIC_FACTOR
         reasons.append("generic message, no shared frames")
     score = base + (1.0 - base) * FRAME_BONUS * evidence
@@ -383,6 +388,11 @@ def _raiser_agrees(q: ErrorFeatures, c: ErrorFeatures) -> bool:
     return bool(q.site) and q.site == c.site and ":" in q.site
 
 
+def _other_function(q: ErrorFeatures, c: ErrorFeatures) -> bool:
+    """A generic message known to be raised by two different in-app functions."""
+    return not (q.specific and c.specific) and bool(q.app_top and c.app_top) and q.app_top != c.app_top
+
+
 def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, float]:
     """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence)."""
     c = s.entry.features
@@ -390,8 +400,8 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
     rival = 0.0
     support = rivals = 0
     for other in ranked[:MAX_DISTINCT_FIXES * 2]:
-        if other is s:
-            continue
+        if other is s or _other_function(q, other.entry.features):
+            continue  # a generic error raised by another function is no contender
         near = other.score >= s.score - TIE_MARGIN
         if fixes_agree(fix, other.entry.fix_norm):
             support += near

@@ -22,7 +22,8 @@ from memory_store.errors.model import Frame
 @dataclass(frozen=True)
 class Launcher:
     prefix: str
-    """Module (dotted, ``a.b``) or path prefix (``node:internal/``) the frame's module starts with."""
+    """Module (dotted, ``a.b``) or path prefix (``node:internal/``) the frame's module starts with;
+    ``*`` for any module (then ``functions`` names the frames)."""
     reason: str
     functions: frozenset[str] = frozenset()
     """Only these functions of the module; empty for every function."""
@@ -51,6 +52,9 @@ LAUNCHERS: dict[str, tuple[Launcher, ...]] = {
         _l("_pytest", "pytest's runner and hook calls wrap every test"),
         _l("pytest", "pytest's entry point"),
         _l("pluggy", "plugin hook dispatch used by pytest for every test"),
+        _l("*", "pytest plugins' hook wrappers run around every test, whatever package they live in",
+           "pytest_runtest_call", "pytest_pyfunc_call", "pytest_runtest_protocol", "pytest_runtest_setup",
+           "pytest_runtest_teardown", "pytest_runtest_makereport"),
         _l("py.test", "pytest's legacy entry point"),
         _l("nose", "the nose runner calls every test"),
         _l("click", "click's command dispatch (main/invoke) calls every command"),
@@ -153,6 +157,7 @@ LAUNCHERS: dict[str, tuple[Launcher, ...]] = {
         _l("bundler", "bundle exec starts every command"),
     ),
 }
+ANY_MODULE = "*"
 LANGUAGE_ALIASES = {"typescript": "javascript", "kotlin": "java", "scala": "java"}
 
 
@@ -172,6 +177,8 @@ def _names(frame: Frame) -> tuple[str, ...]:
 
 
 def _starts(name: str, prefix: str) -> bool:
+    if prefix == ANY_MODULE:
+        return True
     if not name.startswith(prefix):
         return False
     if len(name) == len(prefix) or prefix.endswith(("/", ":", ".")):

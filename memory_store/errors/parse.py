@@ -448,6 +448,12 @@ class _Scanner:
                 self.summary.append(self._summary_event(sm, line))
                 return True
             return False
+        if self.section is not None or self.sections:
+            loose = _PYTEST_SUMMARY.match(stripped)
+            if loose and "::" in loose.group("nodeid"):  # a summary line copied without its rule
+                self._close_section()
+                self.summary.append(self._summary_event(loose, line))
+                return True
         sec = _PYTEST_SECTION.match(stripped)
         if sec:
             self._close_section()

@@ -1,0 +1,229 @@
+"""What makes a match confident: launcher frames are no evidence, generic messages need the same
+raising function, fixes that say the same thing support each other, and the calibration is
+measured only on queries it was not fitted on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memory_store.bugs.confidence import fix_similarity, fixes_agree, probability
+from memory_store.bugs.match import BugIndex
+from memory_store.bugs.records import BugStore
+from memory_store.errors.normalize import is_specific, message_template
+from memory_store.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Two unrelated functions in two packages that raise the same generic error, and runners that
+# start a function the way the issue describes (python -m, a thread pool, asyncio.run).
+APP = {
+    "a/__init__.py": "",
+    "a/stats.py": """\
+        def avg(values):
+            return sum(values) / len(values)
+
+
+        if __name__ == "__main__":
+            avg([])
+        """,
+    "b/__init__.py": "",
+    "b/cache.py": """\
+        HITS = {"hits": 0, "misses": 0}
+
+
+        def ratio():
+            return HITS["hits"] / (HITS["hits"] + HITS["misses"])
+
+
+        if __name__ == "__main__":
+            ratio()
+        """,
+    "pool.py": """\
+        import sys
+        from concurrent.futures import ThreadPoolExecutor
+        from importlib import import_module
+
+        module, _, name = sys.argv[1].partition(":")
+        func = getattr(import_module(module), name)
+        with ThreadPoolExecutor() as pool:
+            pool.submit(func, *([[]] if name == "avg" else [])).result()
+        """,
+    "aio.py": """\
+        import asyncio
+        import sys
+        from importlib import import_module
+
+        module, _, name = sys.argv[1].partition(":")
+        func = getattr(import_module(module), name)
+
+
+        async def handle():
+            return func(*([[]] if name == "avg" else []))
+
+        asyncio.run(handle())
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("app")
+    for rel, text in APP.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def run(app: Path, *argv: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run([sys.executable, *argv], cwd=app, env={**env, "PYTHONPATH": str(app)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0 and "ZeroDivisionError: division by zero" in done.stderr
+    return done.stderr
+
+
+@pytest.fixture
+def store(workspace: Workspace) -> BugStore:
+    return BugStore(workspace)
+
+
+def index_of(store: BugStore, error: str, fix: str) -> tuple[BugIndex, str]:
+    rec = store.build(error, fix, author="test")
+    return BugIndex([rec]), rec["id"]
+
+
+@pytest.mark.parametrize("stored, lookalike", [
+    pytest.param(("-m", "a.stats"), ("-m", "b.cache"), id="python-m"),
+    pytest.param(("pool.py", "a.stats:avg"), ("pool.py", "b.cache:ratio"), id="thread-pool"),
+    pytest.param(("aio.py", "a.stats:avg"), ("aio.py", "b.cache:ratio"), id="asyncio"),
+])
+def test_a_lookalike_run_the_same_way_is_never_confident(app: Path, store: BugStore, stored: tuple[str, ...],
+                                                         lookalike: tuple[str, ...]) -> None:
+    index, rid = index_of(store, run(app, *stored), "avg() of no values returns 0.0")
+    found = index.match(run(app, *lookalike), include_weak=True)
+    assert [m.record["id"] for m in found] == [rid]  # still shown as a weak candidate
+    assert not found[0].confident
+    assert any("another function" in r for r in found[0].reasons)
+
+
+@pytest.mark.parametrize("stored, query", [
+    pytest.param(("-m", "a.stats"), ("pool.py", "a.stats:avg"), id="python-m-vs-thread-pool"),
+    pytest.param(("pool.py", "a.stats:avg"), ("aio.py", "a.stats:avg"), id="thread-pool-vs-asyncio"),
+])
+def test_the_same_function_through_another_launcher_is_confident(app: Path, store: BugStore,
+                                                                 stored: tuple[str, ...],
+                                                                 query: tuple[str, ...]) -> None:
+    index, rid = index_of(store, run(app, *stored), "avg() of no values returns 0.0")
+    found = index.match(run(app, *query))
+    assert [m.record["id"] for m in found] == [rid] and found[0].confident
+    assert any("same function: stats.avg" in r for r in found[0].reasons)
+
+
+def test_a_generic_error_line_alone_is_never_confident(app: Path, store: BugStore) -> None:
+    index, _ = index_of(store, run(app, "-m", "a.stats"), "avg() of no values returns 0.0")
+    found = index.match("ZeroDivisionError: division by zero", include_weak=True)
+    assert found and not found[0].confident
+
+
+# -- which messages are generic: the language's own names only ------------------------------
+@pytest.mark.parametrize("exc_type, message, language, specific", [
+    ("ZeroDivisionError", "division by zero", "python", False),
+    ("IndexError", "list index out of range", "python", False),
+    ("AttributeError", "'NoneType' object has no attribute 'get'", "python", False),
+    ("ValueError", "not enough values to unpack (expected 2, got 1)", "python", False),
+    ("TypeError", "unsupported operand type(s) for +: 'int' and 'str'", "python", False),
+    ("TypeError", "Cannot read properties of undefined (reading 'map')", "javascript", False),
+    ("AttributeError", "'NoneType' object has no attribute 'shipping_address'", "python", True),
+    ("KeyError", "'user_id'", "python", True),
+    ("ModuleNotFoundError", "No module named 'cv2'", "python", True),
+    ("TypeError", "Cannot read properties of undefined (reading 'items')", "javascript", True),
+    ("TypeError", "Object of type datetime is not JSON serializable", "python", True),
+    ("sqlite3.OperationalError", "database is locked", "python", True),
+])
+def test_generic_messages_name_only_the_languages_own_names(exc_type: str, message: str, language: str,
+                                                            specific: bool) -> None:
+    assert is_specific(exc_type, message_template(exc_type, message), language) is specific
+
+
+# -- fixes compared by what they say ----------------------------------------------------------
+@pytest.mark.parametrize("a, b", [
+    ("Pass encoding='utf-8' to open(); Windows defaults to cp1252.",
+     "open the file with encoding='utf-8' explicitly"),
+    ("Install the system package python3-tk (apt install python3-tk).",
+     "tkinter comes from the OS: apt-get install python3-tk"),
+    ("Upgrade node-fetch to 2.6.7 or pin node-fetch@2.6.7", "pin node-fetch@2.6.7 in package.json"),
+])
+def test_paraphrased_fixes_agree(a: str, b: str) -> None:
+    assert fixes_agree(a.lower(), b.lower())
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Pass encoding='utf-8' to open()", "close the browser so it releases the database lock"),
+    ("start the redis server before the worker", "install the libffi headers and rebuild python"),
+])
+def test_different_fixes_disagree(a: str, b: str) -> None:
+    assert not fixes_agree(a.lower(), b.lower()) and fix_similarity(a.lower(), b.lower()) < 0.5
+
+
+CHARMAP = ("Traceback (most recent call last):\n  File \"/home/dana/src/notes/load.py\", line 4, in load\n"
+           "    text = f.read()\nUnicodeDecodeError: 'charmap' codec can't decode byte 0x9d in position 619: "
+           "character maps to <undefined>")
+
+
+def test_records_that_say_the_same_fix_support_each_other(store: BugStore) -> None:
+    recs = [store.build(CHARMAP, "Pass encoding='utf-8' to open(); Windows defaults to cp1252.", author="a"),
+            store.build(CHARMAP.replace("dana", "lee"), "open the file with encoding='utf-8' explicitly", author="b")]
+    found = BugIndex(recs).match(CHARMAP.replace("dana", "kim"), include_weak=True)
+    assert found[0].confident and found[0].evidence["rivals"] == 0.0 and found[0].evidence["support"] > 0
+    assert not any("different fixes" in r for r in found[0].reasons)
+
+
+def test_records_with_different_fixes_for_one_error_weaken_each_other(store: BugStore) -> None:
+    recs = [store.build(CHARMAP, "Pass encoding='utf-8' to open()", author="a"),
+            store.build(CHARMAP.replace("dana", "lee"), "the file was saved by Excel: export it as CSV UTF-8",
+                        author="b")]
+    found = BugIndex(recs).match(CHARMAP.replace("dana", "kim"), include_weak=True)
+    assert found[0].evidence["rivals"] > 0 and found[0].evidence["agree_share"] < 1.0
+    assert any("different fixes" in r for r in found[0].reasons)
+    alone = BugIndex(recs[:1]).match(CHARMAP.replace("dana", "kim"), include_weak=True)
+    assert found[0].confidence < alone[0].confidence
+
+
+def test_confidence_grows_with_the_score() -> None:
+    low, high = ({"score": s, "same_template": 0.0, "agree_share": 1.0} for s in (0.3, 0.95))
+    assert probability(low) < probability(high)
+
+
+# -- the calibration is never fitted on the queries it is measured on ---------------------------
+def test_cross_validation_never_fits_on_the_fold_it_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import match_quality as mq
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    data = [{"id": f"D{i:03d}", "cluster": f"c{i % 7}" if i % 3 else None} for i in range(60)]
+    ours = {m: [{"id": r["id"], "ranked": [(data[(i + 7) % 60]["id"], 0.5 + (i % 5) / 10, False)], "gate": True,
+                 "evidence": {"score": 0.5 + (i % 5) / 10, "same_template": float(i % 2)}, "p": 0.0}
+                for i, r in enumerate(data)] for m in mq.MODES}
+    seen: list[set[str]] = []
+    real_fit = mq.fit_model
+
+    def spying(train: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]]) -> Any:
+        seen.append({r["id"] for _, results in train for m in mq.MODES for r in results[m]})
+        return real_fit(train)
+
+    monkeypatch.setattr(mq, "fit_model", spying)
+    cv = mq.cross_validated(data, ours, folds=5)
+    assert len(seen) == 5 and len(cv["thresholds"]) == 5
+    folds = [{r["id"] for r in data if mq.fold_of(r["id"], 5) == k} for k in range(5)]
+    for trained_on, fold in zip(seen, folds, strict=True):
+        assert fold and not trained_on & fold
+        assert trained_on | fold == {r["id"] for r in data}
+    assert sum(cv["modes"]["full"][k] for k in ("members", "singletons")) == len(data)
