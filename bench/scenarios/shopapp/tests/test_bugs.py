@@ -1,7 +1,6 @@
 """Each bug as a pytest test (select one with -k)."""
 
 import pytest
-
 from shop.bugs import BUGS, trigger
 
 
