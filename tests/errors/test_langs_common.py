@@ -41,7 +41,7 @@ def test_ci_prefixed_output_parses_like_the_plain_one() -> None:
      "library", "github.com/lib/pq"),
     ("C:\\Users\\Bob\\go\\pkg\\mod\\github.com\\lib\\pq@v1.10.9\\conn.go", "pkg/mod/github.com/lib/pq@v1.10.9/conn.go",
      "library", "github.com/lib/pq"),
-    ("/usr/local/go/src/net/http/server.go", "<goroot>/net/http/server.go", "stdlib", "net"),
+    ("/usr/local/go/src/net/http/server.go", "<goroot>/net/http/server.go", "stdlib", "net/http"),
     ("/Users/ann/.cargo/registry/src/index.crates.io-6f17d22bba15001f/tokio-1.35.0/src/runtime/park.rs",
      "cargo/registry/tokio-1.35.0/src/runtime/park.rs", "library", "tokio"),
     ("/home/dana/.m2/repository/com/google/guava/guava/32.1.0-jre/guava-32.1.0-jre.jar",
@@ -118,3 +118,23 @@ def test_a_large_output_keeps_its_final_error() -> None:
     text = block + "panic: boom\n"
     err = parse_error(text)
     assert err is not None and err.message == "boom"
+
+
+def test_runtime_frames_of_each_language_are_launchers_not_evidence() -> None:
+    from memory_store.errors.launchers import is_launcher_frame
+
+    go = parse_error("panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:9 +0x1d\n"
+                     "runtime.main()\n\t/usr/local/go/src/runtime/proc.go:267 +0x2bb\n"
+                     "net/http.(*conn).serve(0xc000)\n\t/usr/local/go/src/net/http/server.go:2009 +0x5f4\n")
+    rust = parse_error("thread 'main' panicked at src/main.rs:2:5:\nboom\nstack backtrace:\n"
+                       "   0: std::panicking::begin_panic\n"
+                       "             at /rustc/abc123/library/std/src/panicking.rs:1:1\n"
+                       "   1: app::main\n             at ./src/main.rs:2:5\n")
+    java = parse_error("Exception in thread \"main\" java.lang.IllegalStateException: boom\n"
+                       "\tat com.acme.App.start(App.java:5)\n\tat java.lang.Thread.run(Thread.java:833)\n")
+    for err in (go, rust, java):
+        assert err is not None
+        launchers = [f.function for f in err.frames if is_launcher_frame(f, err.language)]
+        others = [f.function for f in err.frames if f.kind == "app"]
+        assert launchers and others and not set(launchers) & set(others), (err.language, err.frames)
+    assert go is not None and {f.module for f in go.frames if f.kind == "stdlib"} == {"runtime", "net/http"}

@@ -60,7 +60,7 @@ def test_new_layout_panic_with_backtrace(tmp_path: Path) -> None:
     assert ("serde_json::de::from_str", "library") in funcs
     assert funcs[-1] == ("rust_begin_unwind", "stdlib")
     lib = next(f for f in err.frames if f.kind == "library")
-    assert lib.path == "cargo/registry/serde_json-1.0.108/src/de.rs" and lib.module == "serde_json"
+    assert lib.path == "cargo/registry/serde_json-1.0.108/src/de.rs" and lib.module == "serde_json::de"
     std = err.frames[-2]
     assert std.path == "<rust>/core/src/result.rs"
 

@@ -119,10 +119,19 @@ def _panic(lines: list[str], i: int, kind: str, message: str, root: Path | None)
     return Candidate(EXCEPTION, i, error(kind, message, "go", frames=frames, detail=detail), end=j - 1), max(j, i + 1)
 
 
+def go_package(func: str) -> str:
+    """``net/http.(*conn).serve`` -> ``net/http``: the import path before the first dot
+    after the last slash."""
+    slash = func.rfind("/")
+    dot = func.find(".", slash + 1)
+    return func[:dot] if dot > 0 else func
+
+
 def _go_frame(path: str, line: int, func: str, root: Path | None) -> Frame:
     f = frame(path, line, func, root)
-    if f.kind == "app" and func.startswith(_RUNTIME):
-        return Frame(path=f.path, line=f.line, function=f.function, module=f.module, kind="stdlib")
+    if f.kind == "stdlib" or (f.kind == "app" and func.startswith(_RUNTIME)):
+        # the runtime's frames by package, as the launcher list names them (runtime, testing, net/http)
+        return Frame(path=f.path, line=f.line, function=f.function, module=go_package(func), kind="stdlib")
     return f
 
 

@@ -20,8 +20,8 @@ _RULES: tuple[tuple[re.Pattern[str], str, FrameKind, str | None], ...] = (
     # Go module cache: $GOMODCACHE (default ~/go/pkg/mod) holds module@version directories.
     (re.compile(r"(?:^|/)pkg/mod/(?P<rest>(?P<mod>[^@]+)@(?P<ver>[^/]+)/.+)$"), "pkg/mod/{rest}", "library", "mod"),
     # Go toolchain: GOROOT/src/<std package> (its first path part has no dot, unlike a module path).
-    (re.compile(r"(?:^|/)(?:go|go-?\d[\w.]*|golang|libexec|goroot)/src/(?P<rest>(?P<mod>[a-z][\w]*)(?:/[^/]+)*"
-                r"\.(?:go|s))$"), "<goroot>/{rest}", "stdlib", "mod"),
+    (re.compile(r"(?:^|/)(?:go|go-?\d[\w.]*|golang|libexec|goroot)/src/(?P<rest>(?P<mod>[a-z]\w*(?:/[\w]+)*)/"
+                r"[^/]+\.(?:go|s))$"), "<goroot>/{rest}", "stdlib", "mod"),
     # Rust: the standard library as built (/rustc/<commit>/library/...) or installed by rustup.
     (re.compile(r"^/rustc/[0-9a-f]+/(?:library|src/lib\w+)/(?P<rest>(?P<mod>[\w-]+)/.+)$"), "<rust>/{rest}", "stdlib",
      "mod"),

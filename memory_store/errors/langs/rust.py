@@ -56,7 +56,8 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
         if m:
             msg_lines: list[str] = []
             j = i + 1
-            while j < n and lines[j].strip() and not lines[j].startswith("note:") and len(msg_lines) < 4:
+            while j < n and lines[j].strip() and not lines[j].startswith(("note:", "stack backtrace:")) \
+                    and len(msg_lines) < 4:
                 msg_lines.append(lines[j].strip())
                 j += 1
             out.append(_panic(lines, i, j, " ".join(msg_lines),
@@ -119,9 +120,13 @@ def _backtrace(lines: list[str], start: int, root: Path | None) -> list[Frame]:
 def _rust_frame(path: str, line: int | None, func: str, root: Path | None) -> Frame:
     name = re.sub(r"::h[0-9a-f]{16}$", "", func)  # the symbol hash differs per build
     f = frame(path, line, name, root)
-    if name.startswith(_STD) and f.kind == "app":
-        return Frame(path=f.path, line=f.line, function=name, module=f.module, kind="stdlib")
-    return f
+    kind = "stdlib" if name.startswith(_STD) and f.kind == "app" else f.kind
+    if kind == "app":
+        return f
+    # the runtime's and crates' frames by module path (std::panicking, tokio::runtime::park),
+    # as the launcher list names them
+    module = name.rsplit("::", 1)[0] if "::" in name and not name.startswith("<") else f.module
+    return Frame(path=f.path, line=f.line, function=name, module=module, kind=kind)
 
 
 def _diagnostic(lines: list[str], i: int, code: str | None, message: str, root: Path | None) -> tuple[Candidate, int]:
