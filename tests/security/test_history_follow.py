@@ -311,3 +311,20 @@ def test_report_json_counts_statuses_and_how_followed(tmp_path):
     assert rows[gone]["status"] == "gone" and rows[edited]["status"] == "stale"
     human = run_cli("security", "report", root=root)
     assert human.returncode == 0 and "carried" in human.stdout and "gone" in human.stdout
+
+
+def test_unsaved_editor_text_keeps_a_followed_decision(tmp_path):
+    root = tmp_path / "ws"
+    mem = make_repo(root, {"svc/jitter.py": JITTER})
+    decide_where(mem, ingest(mem), "B311", "svc/jitter.py", 6)
+    write(root, {"svc/jitter.py": "# moved\n" + JITTER})
+    commit(root, "shift")
+    clear_memo()
+    buffer = "# moved\n# typing above it\n\n" + JITTER  # not saved: two more lines than on disk
+    found = mem.findings_from_diagnostics([{"tool": "bandit", "rule": "B311", "path": "svc/jitter.py",
+                                            "line": 9, "message": "random"}], source_text=buffer)
+    assert [s.status for s in mem.status(found)] == ["suppressed"]
+    other = buffer.replace("base + random.random()", "base + random.random() * 3")
+    changed = mem.findings_from_diagnostics([{"tool": "bandit", "rule": "B311", "path": "svc/jitter.py",
+                                              "line": 9, "message": "random"}], source_text=other)
+    assert [s.status for s in mem.status(changed)] != ["suppressed"]
