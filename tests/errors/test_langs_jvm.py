@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from memory_store.errors import parse_error
 
 CHAIN = """\
@@ -93,3 +95,16 @@ def test_a_python_dotted_exception_line_stays_python() -> None:
     err = parse_error("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.acme.dev', port=443)")
     assert err is not None
     assert err.language == "python"
+
+
+def test_app_frames_found_under_the_source_roots_of_the_workspace(tmp_path: Path) -> None:
+    src = tmp_path / "billing" / "src" / "main" / "java" / "com" / "acme" / "billing"
+    src.mkdir(parents=True)
+    (src / "InvoiceWriter.java").write_text("package com.acme.billing;\n", encoding="utf-8")
+    err = parse_error("Exception in thread \"main\" java.lang.IllegalStateException: no template\n"
+                      "\tat com.acme.billing.InvoiceWriter.write(InvoiceWriter.java:31)\n"
+                      "\tat com.acme.Main.main(Main.java:12)\n", tmp_path)
+    assert err is not None
+    paths = [f.path for f in err.frames]
+    assert "billing/src/main/java/com/acme/billing/InvoiceWriter.java" in paths
+    assert "com/acme/Main.java" in paths  # not in the workspace: the package path stays

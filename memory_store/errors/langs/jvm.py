@@ -6,6 +6,8 @@ Android build errors (AAPT, manifest merger)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from memory_store.errors.langs.common import (
@@ -186,8 +188,44 @@ def _jvm_frame(func: str, src: str, root: Path | None) -> Frame:
         return Frame(path=path, line=number, function=method or func, module=cls or None, kind="stdlib")
     if func.startswith(_LIBRARY_PKGS):
         return Frame(path=path, line=number, function=method or func, module=cls or None, kind="library")
-    f = frame(path, number, method or func, root)
+    source = _source_file(root, path) if root is not None and "/" in path else None
+    f = frame(source or path, number, method or func, root)
     return Frame(path=f.path, line=f.line, function=f.function, module=cls or f.module, kind="app")
+
+
+_SOURCE_ROOTS = ("src/main/java", "src/main/kotlin", "src/test/java", "src/test/kotlin", "src")
+MAX_MODULES = 50
+MAX_ENTRIES = 2000
+
+
+def _source_file(root: Path, package_path: str) -> str | None:
+    """``com/acme/App.java`` -> ``src/main/java/com/acme/App.java`` (or under a Gradle/Maven
+    module: ``app/src/main/java/...``) when that file exists in the workspace: JVM frames
+    name the class's package, not where its source lives."""
+    for module in _modules(root):
+        for src in _SOURCE_ROOTS:
+            rel = f"{module}{src}/{package_path}"
+            candidate = root / rel
+            try:
+                if candidate.is_file() and not candidate.is_symlink():
+                    return rel
+            except OSError:
+                return None
+    return None
+
+
+@lru_cache(maxsize=64)
+def _modules(root: Path) -> tuple[str, ...]:
+    """The workspace itself and its first-level folders holding a ``src`` folder (build modules)."""
+    found: list[str] = []
+    try:
+        for entry in islice(root.iterdir(), MAX_ENTRIES):
+            if not entry.name.startswith(".") and entry.is_dir() and (entry / "src").is_dir():
+                found.append(entry.name + "/")
+    except OSError:
+        pass
+    return ("", *sorted(found)[:MAX_MODULES])
+    return None
 
 
 def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:
