@@ -152,3 +152,22 @@ def test_esm_file_url_frames_are_workspace_relative(tmp_path: Path) -> None:
     app = err.innermost_app_frame()
     assert app is not None and (app.path, app.function) == ("src/routes/user.mjs", "handler")
     assert err.frames[-1].kind == "stdlib" or err.frames[0].kind == "stdlib"
+
+
+VITEST = """\
+ FAIL  src/cart.test.ts > Cart > adds the tax
+AssertionError: expected 100 to be 110 // Object.is equality
+ ❯ src/cart.test.ts:11:26
+      9|   it('adds the tax', () => {
+     10|     const cart = new Cart([{ price: 100 }]);
+     11|     expect(cart.total()).toBe(110);
+       |                          ^
+"""
+
+
+def test_vitest_failure_block() -> None:
+    err = parse_error(VITEST)
+    assert err is not None
+    assert (err.exc_type, err.message, err.language) == ("AssertionError",
+                                                         "expected 100 to be 110 // Object.is equality", "typescript")
+    assert (err.frames[-1].path, err.frames[-1].line) == ("src/cart.test.ts", 11)
