@@ -8,6 +8,8 @@ the demo, write another ``step_*`` function and add it to ``STEPS``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import shlex
@@ -54,7 +56,7 @@ Traceback (most recent call last):
     conn = psycopg2.connect(DATABASE_URL, connect_timeout=3)
   File "/Users/li/work/shop/.venv/lib/python3.12/site-packages/psycopg2/__init__.py", line 122, in connect
     conn = _connect(dsn, connection_factory=connection_factory, **kwasync)
-psycopg2.OperationalError: connection to server at "127.0.0.1", port 5433 failed: Connection refused
+psycopg2.OperationalError: connection to server at "localhost" (::1), port 5432 failed: Connection refused
 \tIs the server running on that host and accepting TCP/IP connections?
 """
 
@@ -119,11 +121,35 @@ class Demo:
         self.out.print(text, markup=False)
 
     def teamlore(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the real CLI in the demo workspace (as a user would), as wide as this console."""
-        env = {**os.environ, "COLUMNS": str(self.out.width)}
-        env.pop("TEAMLORE_ROOT", None)
-        return subprocess.run([sys.executable, "-m", "server", "--root", str(self.root), *args], cwd=self.root,
-                              capture_output=True, text=True, timeout=120, check=False, env=env)
+        """Run the real CLI (its entry point, :func:`server.cli.main.main`) in the demo workspace,
+        as wide as this console, and collect what it prints. In this process, to save a
+        start-up per step; ``run`` hands the terminal's byte streams to its command, so it gets
+        a process of its own."""
+        argv = ["--root", str(self.root), *args]
+        if args and args[0] == "run":
+            env = {**os.environ, "COLUMNS": str(self.out.width)}
+            env.pop("TEAMLORE_ROOT", None)
+            return subprocess.run([sys.executable, "-m", "server", *argv], cwd=self.root, capture_output=True,
+                                  text=True, timeout=120, check=False, env=env)
+        from server.cli.main import main
+
+        out, err = io.StringIO(), io.StringIO()
+        cwd, columns = os.getcwd(), os.environ.get("COLUMNS")
+        os.environ["COLUMNS"] = str(self.out.width)
+        try:
+            os.chdir(self.root)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(argv)
+                except SystemExit as exc:  # argparse's own exits
+                    code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        finally:
+            os.chdir(cwd)
+            if columns is None:
+                os.environ.pop("COLUMNS", None)
+            else:
+                os.environ["COLUMNS"] = columns
+        return subprocess.CompletedProcess(["teamlore", *argv], code, out.getvalue(), err.getvalue())
 
     def show(self, *args: str, shown: str | None = None) -> subprocess.CompletedProcess[str]:
         """Print ``$ teamlore ARGS``, run it and print what it really printed (and a non-zero exit code)."""
