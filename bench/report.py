@@ -432,6 +432,49 @@ def render_feedback(res: Results) -> str:
                      "Recall@1"], rows))
 
 
+def _quality_row(label: str, m: dict[str, Any]) -> list[str]:
+    return [label] + [f"{m[k]:.3f}" for k in ("recall_at_1", "mrr", "answered", "no_match_precision",
+                                               "confident_wrong")]
+
+
+@renderer("match_quality", "match_quality.json", "match_quality_previous.json")
+def render_match_quality(res: Results) -> str:
+    r, old = res["match_quality"], res["match_quality_previous"]
+    query = {"full": "full output", "line": "error line only"}
+    rows = []
+    main = r["data"].rsplit("/", 1)[-1]
+    for name, f in sorted(r["files"].items(), key=lambda kv: (kv[0] != main, kv[0])):
+        first = True
+        for mode in ("full", "line"):
+            cv = f["cross_validated"]["modes"][mode]
+            lines = [("teamlore, out-of-sample", cv),
+                     ("teamlore, shipped model (in-sample)", f["modes"][mode]["teamlore_in_sample"])]
+            if name == old["data"].rsplit("/", 1)[-1]:
+                lines.append((f"previous release (threshold {old['threshold']}, cross-validated)",
+                              old["cross_validated"]["modes"][mode]))
+            lines.append(("seed tool", f["modes"][mode]["seed"]))
+            for i, (label, m) in enumerate(lines):
+                data = f"{name.removesuffix('.jsonl')} ({cv['members']} / {cv['singletons']})" if first else ""
+                rows.append([data, query[mode] if i == 0 else "", *_quality_row(label, m)])
+                first = False
+    return (f"{r['folds']}-fold cross-validation; `bench/results/match_quality.json` (the previous release: "
+            "`match_quality_previous.json`).\n\n"
+            + table(["data (members / singletons)", "query", "matcher", "Recall@1", "MRR", "confident-correct",
+                     "no-match precision", "confident wrong"], rows))
+
+
+@renderer("launcher_scenarios", "launcher_scenarios.json")
+def render_launchers(res: Results) -> str:
+    r = res["launcher_scenarios"]
+    t = r["targets"]
+    return (f"{r['bugs']} bugs, {len(r['launchers'])} launchers and output shapes, {r['checkouts']} checkouts: "
+            f"{r['outputs']} outputs, {num(r['positive_queries'])} queries. Positives: confident-correct "
+            f"**{r['confident_correct']:.3f}** (target >= {t['confident_correct_min']}). Hard negatives (the same "
+            f"queries with their own bug's record removed): **{r['lookalike_confident']}** confident answers of "
+            f"{num(r['lookalike_queries'])} (target {t['lookalike_confident_max']}); "
+            "`bench/results/launcher_scenarios.json`.")
+
+
 # -- blocks ------------------------------------------------------------------------------
 
 def render(name: str, results_dir: Path = RESULTS_DIR) -> str:
