@@ -241,16 +241,23 @@ class TeamloreExtension {
       const running = e.newState === State.Running;
       void vscode.commands.executeCommand("setContext", "teamlore.running", running);
       if (running) {
+        this.statusItem.text = "teamlore";
+        this.statusItem.tooltip = "teamlore: the server is running";
         // A (re)started server knows nothing yet: send every current diagnostic.
         this.forwarder.reset();
         this.forwarder.changed(vscode.languages.getDiagnostics().map(([uri]) => uri.toString()));
         this.scheduleReports();
       }
     });
+    // Honest while it starts: the spinner goes once the server answered `initialize`.
+    this.statusItem.text = "$(loading~spin) teamlore";
+    this.statusItem.tooltip = "teamlore: starting the server…";
     this.statusItem.show();
     try {
       await client.start();
     } catch (error) {
+      this.statusItem.text = "$(error) teamlore";
+      this.statusItem.tooltip = `teamlore: the server did not start (${String(error)})`;
       this.output.error(`the teamlore server did not start: ${String(error)}`);
       void vscode.window.showErrorMessage(`teamlore: the server did not start (${String(error)}).`, "Show output").then(
         (choice) => {

@@ -122,3 +122,7 @@ def ensure_toolchain() -> Toolchain:
         node_bin = ensure_node(cache, npm)
         code_server = ensure_code_server(cache, npm, node_bin)
     return Toolchain(node_bin, code_server)
+
+
+if __name__ == "__main__":  # `.ci/test` starts the install early, beside the other set-up steps
+    print(ensure_toolchain())

@@ -133,7 +133,7 @@ def test_mark_as_false_positive_asks_for_the_reason_and_hides_only_that_finding(
     until(lambda: any("B105" in row for row in vs.problems()) and any("B602" in row for row in vs.problems()),
           WAIT, "bandit's B105 and B602 in the Problems panel")
 
-    vs.go_to_line(3)
+    vs.click(vs.editor().locator(".view-line", has_text="PASSWORD"))  # B105's line
     vs.quick_fix("Mark as false positive…")  # the one that asks (not a preset reason)
     vs.answer_input("false positive", "only a placeholder for the tests")
 
@@ -155,7 +155,7 @@ def test_record_fix_through_the_input_box_then_hover_shows_it(tmp_path: Path, op
     squiggle.wait_for(state="visible")
     vs.hover(squiggle, "No past fix recorded")
 
-    vs.go_to_line(2)
+    vs.click(squiggle)
     vs.quick_fix("Record fix for this error")
     vs.answer_input("How was this fixed?", "Return 0.0 for an empty batch")
 

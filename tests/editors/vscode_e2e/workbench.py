@@ -141,13 +141,18 @@ class Workbench:
         return self.page.locator(".part.statusbar .statusbar-item", has_text="teamlore").first
 
     def wait_for_server(self) -> None:
-        """The status bar item shows once the extension starts the server; an icon before
-        the name ($(error), $(shield)) means it did not start."""
+        """Waits for the status bar item to say the server runs: a spinner before the name
+        while it starts, nothing once it answered `initialize`, $(error) or $(shield) when
+        it did not start."""
         item = self.status_item()
         item.wait_for(state="visible", timeout=STARTUP_TIMEOUT * 1000)
-        label = item.evaluate("el => el.innerHTML")
-        assert "codicon" not in label.split("teamlore")[0], \
-            f"teamlore did not start: {item.get_attribute('aria-label')}"
+
+        def icon() -> str | None:
+            before = item.evaluate("el => el.innerHTML").split("teamlore")[0]
+            return None if "codicon-loading" in before else ("started" if "codicon" not in before else before)
+
+        state = until(icon, STARTUP_TIMEOUT, "the teamlore server to start")
+        assert state == "started", f"teamlore did not start: {item.get_attribute('aria-label')}"
 
     def command(self, title: str) -> None:
         """Runs a command from the palette by its full title ("teamlore: Restart server")."""
@@ -180,13 +185,10 @@ class Workbench:
     def editor(self) -> Locator:
         return self.page.locator(".editor-instance .monaco-editor").first
 
-    def go_to_line(self, line: int) -> None:
-        self.editor().locator(".view-lines").click()
-        self.page.keyboard.press("Control+G")
-        box = self.page.locator(".quick-input-widget input")
-        box.wait_for(state="visible")
-        box.fill(f":{line}")
-        self.page.keyboard.press("Enter")
+    def click(self, target: Locator) -> None:
+        """Puts the cursor on ``target`` (a squiggle, say) with a mouse click."""
+        box = until(target.bounding_box, WAIT, "the target to be laid out")
+        self.page.mouse.click(box["x"] + min(8, box["width"] / 2), box["y"] + box["height"] / 2)
 
     def squiggles(self, kind: str = "error") -> Locator:
         return self.editor().locator(f".squiggly-{kind}")
@@ -212,9 +214,20 @@ class Workbench:
 
     def quick_fix(self, title: str) -> None:
         """Opens the lightbulb menu at the cursor and picks the action starting with ``title``."""
-        self.page.keyboard.press("Control+.")
         item = self.page.locator(".action-widget .monaco-list-row", has_text=title).first
-        item.wait_for(state="visible")
+
+        def listed() -> bool:
+            # the actions are asked for when the menu opens: until the server has answered
+            # for this line, the menu can open empty ("No code actions") and close again
+            self.page.keyboard.press("Control+.")
+            try:
+                item.wait_for(state="visible", timeout=3000)
+                return True
+            except Exception:
+                self.page.keyboard.press("Escape")
+                return False
+
+        until(listed, WAIT, f"the quick fix {title!r}")
         item.click()
 
     def save(self) -> None:
