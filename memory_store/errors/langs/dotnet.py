@@ -12,7 +12,8 @@ from memory_store.errors.langs.common import EXCEPTION, Candidate, error, frame
 from memory_store.errors.model import Frame
 
 _CODE = r"(?:CS|NETSDK|MSB|NU|BC|FS|CA|IDE|RZ|BL|AD|NETSDK|SYSLIB|ASP|MC|XA|XC|APT)\d{3,5}"
-MARKERS = re.compile(r"\b" + _CODE + r"\b|Exception|\.cs:line|---> ", re.MULTILINE)
+MARKERS = ("CS", "NETSDK", "MSB", "NU1", "BC", "FS", "CA", "IDE", "RZ", "SYSLIB", "Exception", ".cs:line", "---> ")
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _EXC = re.compile(r"^(?:Unhandled [Ee]xception(?:\.|:)\s*|Unhandled exception\. |fail: [\w.\[\]]+\s*)?"
                   r"(?P<type>(?:[A-Z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?: \((?P<hr>0x[0-9A-Fa-f]+)\))?"

@@ -19,7 +19,8 @@ from memory_store.errors.langs.common import (
 )
 from memory_store.errors.model import Frame
 
-MARKERS = re.compile(r"goroutine \d+ \[|panic: |fatal error: |\.go:\d+|^\s*go: |--- FAIL|^FAIL\s", re.MULTILINE)
+MARKERS = ('goroutine ', 'panic: ', 'fatal error: ', '.go:', 'go: ', '--- FAIL', 'FAIL\t')
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _PANIC = re.compile(r"^(?:panic|fatal error): (?P<msg>.+?)(?: \[recovered\])?$")
 _GOROUTINE = re.compile(r"^goroutine \d+ \[[^\]]*\]:$")

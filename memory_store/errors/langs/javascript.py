@@ -22,9 +22,10 @@ from memory_store.errors.langs.common import (
 )
 from memory_store.errors.model import Frame
 
-MARKERS = re.compile(r"npm ERR!|npm error|ERR_PNPM_|\bYN\d{4}|error TS\d|Module not found|Can't resolve|\[vite\]"
-                     r"|\[plugin:|✘ \[ERROR\]|X \[ERROR\]|\[!\]|Could not resolve|●|FAIL |❯|^error "
-                     r"|Invalid options object|\[webpack", re.MULTILINE)
+MARKERS = ('npm ERR!', 'npm error', 'ERR_PNPM_', 'YN0', 'error TS', 'Module not found', "Can't resolve", '[vite]',
+           '[plugin:', '[ERROR]', '[!]', 'Could not resolve', '●', 'FAIL', '❯', 'error ', 'Invalid options object',
+           '[webpack', 'ts-node]', '[jest]', '[vitest]', '[next]', '[nuxt]', '[tsx]')
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _NPM = re.compile(r"^npm (?:ERR!|error)\s?(?P<body>.*)$")
 _NPM_CODE = re.compile(r"^code (?P<code>E[A-Z0-9_]+)$")

@@ -21,9 +21,9 @@ from memory_store.errors.langs.common import (
 )
 from memory_store.errors.model import Frame
 
-MARKERS = re.compile(r"^\s*at [\w$.]+\(|Exception|Caused by:|What went wrong|Execution failed|A problem occurred"
-                     r"|\[ERROR\]|\.java:|\.kt\b|^e: |AAPT"
-                     r"|Error:|Throwable", re.MULTILINE)
+MARKERS = ('at ', 'Exception', 'Error', 'Caused by:', 'What went wrong', 'Execution failed', 'A problem occurred',
+           '[ERROR]', '.java:', '.kt', 'e: ', 'AAPT', 'Throwable')
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _TYPE = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
 _HEADER = re.compile(r"^(?:Exception in thread \"[^\"]*\"\s+|Caused by:\s+|Suppressed:\s+|Uncaught exception:\s+"

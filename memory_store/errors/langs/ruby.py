@@ -11,8 +11,9 @@ from pathlib import Path
 from memory_store.errors.langs.common import EXCEPTION, TOOL, Candidate, error, frame
 from memory_store.errors.model import Frame
 
-MARKERS = re.compile(r":in [`']|Error\b|Bundler|Gem::|cannot load such file|rake aborted|Could not find gem"
-                     r"|Could not find [\w.\-]+-\d|while installing|Your bundle|Gemfile", re.MULTILINE)
+MARKERS = (':in `', ":in '", 'Error', 'Bundler', 'Gem::', 'cannot load such file', 'rake aborted',
+           'Could not find gem', 'Could not find ', 'while installing', 'Your bundle', 'Gemfile')
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _TYPE = r"[A-Z]\w*(?:::[A-Z]\w*)*"
 _LOC = r"(?P<path>[^\s:]+?|\([a-z]+\)|-e|[A-Za-z]:[^\s:]+?):(?P<line>\d+):in [`'](?P<func>[^'`]+)'"

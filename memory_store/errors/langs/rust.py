@@ -19,7 +19,8 @@ from memory_store.errors.langs.common import (
 )
 from memory_store.errors.model import Frame
 
-MARKERS = re.compile(r"panicked at|^\s*error(?:\[E\d{4}\])?: |-->|Result::unwrap|Option::unwrap", re.MULTILINE)
+MARKERS = ('panicked at', 'error[E', 'error: ', 'Result::unwrap', 'Option::unwrap')
+"""Substrings one of which an output holds when this parser can find anything in it."""
 
 _PANIC_OLD = re.compile(r"^thread '(?P<thread>[^']*)' panicked at '(?P<msg>.*)', (?P<path>[^\s,]+?):(?P<line>\d+)"
                         r"(?::\d+)?$")
