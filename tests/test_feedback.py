@@ -185,3 +185,14 @@ def test_validation_errors_name_the_file(workspace: Workspace) -> None:
     with pytest.raises(MemoryFileError) as exc:
         feedback.validate_feedback(path, {"verdict": "rejected", "record": "bug-1", "pattern": "zz"})
     assert str(path) in str(exc.value) and "'pattern'" in str(exc.value)
+
+
+def test_a_verdict_written_by_another_process_is_seen_on_the_next_poll(memory: tuple[LiveBugMemory, str]) -> None:
+    live, record_id = memory
+    query = traceback(str(live.workspace.root), "unit_price")
+    live.refresh()
+    assert [m.record["id"] for m in live.match(query, include_weak=True)] == [record_id]  # now cached
+    give_feedback(Workspace(live.workspace.root), "rejected", record_id, query, author="bob")  # e.g. the CLI
+    assert live.refresh() is True  # the MCP server's poll before each query
+    assert live.match(query, include_weak=True) == []
+    assert live.refresh() is False  # nothing new: nothing read again
