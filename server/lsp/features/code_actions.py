@@ -52,15 +52,14 @@ MAX_FEEDBACK_RECORDS = 3
 """Feedback is offered on the fixes the hover shows (server.lsp.render.MAX_FIXES_SHOWN)."""
 
 
-def _feedback_actions(mem: FolderMemory, uri: str, diag: types.Diagnostic, ids: list[str]) -> list[types.CodeAction]:
-    """"Not this fix" / "This fixed it" on each past fix shown for this error (named by its fix
-    text when there are several)."""
+def _feedback_actions(uri: str, diag: types.Diagnostic, ids: list[str]) -> list[types.CodeAction]:
+    """"Not this fix" / "This fixed it" on each past fix shown for this error; with several, named
+    by their number in the hover ("fix 2"), never by a record's own text."""
     text = error_text(diag)
     shown = ids[:MAX_FEEDBACK_RECORDS]
     actions = []
-    for record_id in shown:
-        rec = mem.record(record_id) or {}
-        which = f": {_one_line(rec.get('fix') or record_id, 60)}" if len(shown) > 1 else ""
+    for n, record_id in enumerate(shown, 1):
+        which = f" (fix {n})" if len(shown) > 1 else ""
         for label, command in FEEDBACK_ACTIONS:
             title = label + which
             actions.append(types.CodeAction(
@@ -130,7 +129,7 @@ def _build(ls: TeamloreServer, mem: FolderMemory, uri: str,
             if not ids and not data and diag.severity == types.DiagnosticSeverity.Warning:
                 continue  # a lint warning the memory knows nothing about: no lightbulb noise
             actions += _error_actions(ls, uri, diag, [str(i) for i in ids])
-            actions += _feedback_actions(mem, uri, diag, [str(i) for i in ids])
+            actions += _feedback_actions(uri, diag, [str(i) for i in ids])
             actions += remembered_actions(mem, uri, diag, [str(i) for i in ids])
         elif is_finding(diag) and rel is not None:
             info = data if data.get("teamlore") == "finding" else security.finding_info(diag, rel)
