@@ -147,6 +147,9 @@ def _longest_line(text: Text) -> int:
     return max((cell_len(line) for line in text.plain.splitlines()), default=0)
 
 
+READABLE_TEXT = 16
+"""A column of text squeezed narrower than this (a few words a line) reads worse than a list."""
+
 SHORT_COLUMN = 12
 """A column at most this wide is given its full width when there is room, so numbers, dates
 and one-word headers never wrap while long text does."""
@@ -184,9 +187,9 @@ def print_table(console: Console, title: str | None, columns: Sequence[str], row
     and dotted names stay whole, so they can be double-clicked and pasted.
 
     Every column is at least as wide as its longest word; when the terminal is too narrow for
-    that, the rows are printed as a list instead (the first column as a heading, the others
-    as ``name: value`` lines, like ``gh``). Columns empty in every row are left out, and
-    ``None`` shows as nothing.
+    that, or a text column would get only a few words a line, the rows are printed as a list
+    instead (the first column as a heading, the others as ``name: value`` lines, like ``gh``).
+    Columns empty in every row are left out, and ``None`` shows as nothing.
     """
     header = [literal(c) for c in columns]
     cells = [[_cell(v) for v in row] for row in rows]
@@ -198,11 +201,12 @@ def print_table(console: Console, title: str | None, columns: Sequence[str], row
     mins = [max([_longest_word(h)] + [_longest_word(row[i]) for row in cells]) for i, h in enumerate(header)]
     maxs = [max([_longest_line(h)] + [_longest_line(row[i]) for row in cells]) for i, h in enumerate(header)]
     room = console.width - (3 * len(header) + 1)  # borders and one space of padding each side
-    if sum(mins) > room:
+    widths = _share_out(mins, maxs, room) if sum(mins) <= room else []
+    if not widths or any(w < READABLE_TEXT <= mx for w, mx in zip(widths, maxs, strict=True)):
         _print_list(console, header, cells)
         return
     table = Table(show_lines=show_lines, header_style="bold")
-    for h, width in zip(header, _share_out(mins, maxs, room), strict=True):
+    for h, width in zip(header, widths, strict=True):
         table.add_column(h, width=max(1, width), overflow="fold")
     for row in cells:
         table.add_row(*row)

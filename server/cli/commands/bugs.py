@@ -240,13 +240,12 @@ def _print_matches(ctx: Context, matches: list[Any]) -> None:
     for m in matches:
         data = m.to_json()
         fix = literal(data.get("fix") or "(open: no fix recorded yet)")
-        fix.append_text(literal(f"\n{data['id']}", style="dim"))
         if counts := feedback.counts_text(data.get("confirmations") or 0, data.get("rejections") or 0):
             fix.append_text(literal(f"\n{counts}", style="dim"))
-        score = f"{data['score']:.2f}" + ("" if data.get("confident") else "\nweak")
-        rows.append((score, fix, data.get("root_cause"), "; ".join(data.get("reasons") or [])))
+        score = f"{data['score']:.2f}" + ("" if data.get("confident") else " weak")
+        rows.append((data["id"], score, fix, data.get("root_cause"), "; ".join(data.get("reasons") or [])))
     ctx.table(f"past fixes for {matches[0].to_json().get('error_type') or 'this error'}",
-              ["score", "fix", "root cause", "why it matched"], rows, show_lines=True)
+              ["id", "score", "fix", "root cause", "why it matched"], rows, show_lines=True)
     stats = fix_time_stats([m for m in matches if m.confident] or matches)
     if stats and stats.get("n"):
         ctx.out.print("past fixes of this pattern took "
