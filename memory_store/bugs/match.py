@@ -249,6 +249,11 @@ class BugIndex:
         out: list[Match] = []
         lead_confident = False
         for i, s in enumerate(ranked):
+            if i > 0 and not include_weak and not (
+                    lead_confident and fixes_agree(s.entry.fix_norm, ranked[0].entry.fix_norm)):
+                if not lead_confident:
+                    break  # only answers are wanted and the best candidate is none
+                continue
             values = evidence(query, s, ranked)
             p = probability(values)
             raiser = _raiser_agrees(query, s.entry.features)
