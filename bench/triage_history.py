@@ -19,7 +19,7 @@ For each repository (a full-history git mirror, e.g. ``/work/.mirror/OWNER+NAME/
    again with the mapping cached).
 
 Ground truth, independent of teamlore's mapper: for each finding at B, ``git blame -M -C
---porcelain A..HEAD -- FILE`` (run on the working tree, so uncommitted lines are new)
+--porcelain ^A -- FILE`` (annotates the working tree, so uncommitted lines are new)
 attributes each unchanged line to the boundary commit A with its path and line number
 there (``-M``: moved within the file, ``-C``: moved or copied from files changed in the
 same commit). A B finding *is* the A finding whose statement (teamlore's normalized
@@ -119,7 +119,7 @@ def bandit(ws: Path, subtrees: list[str], out: Path) -> dict[str, Any]:
 
 def blame_map(ws: Path, a: str, path: str) -> dict[int, tuple[str, int]]:
     """Line at HEAD's working tree -> (path, line) at A, for lines unchanged since A."""
-    out = sh(["git", "blame", "-M", "-C", "--porcelain", f"{a}..HEAD", "--", path], ws, check=False)
+    out = sh(["git", "blame", "-M", "-C", "--porcelain", f"^{a}", "--", path], ws, check=False)
     result: dict[int, tuple[str, int]] = {}
     boundary: set[str] = set()
     names: dict[str, str] = {}

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_store.security.fingerprint import MAX_SOURCE_BYTES, Index, build_index, normalize_line, statement_hash
+from memory_store.security.fingerprint import MAX_SOURCE_BYTES, Index, build_index, statement_hash
 from memory_store.security.safegit import SafeGit, blob_id
 
 Hunk = tuple[int, int, int, int]
@@ -49,8 +49,9 @@ Hunk = tuple[int, int, int, int]
 
 CARRIED, MOVED, RELOCATED, STALE, GONE = "carried", "moved", "relocated", "stale", "gone"
 SAME_PLACE, LINE_MAP, RENAME, CONTENT = "same place", "git line map", "git rename", "content identity"
-MAX_PARSED_FILES = 4000
-"""Files parsed for content identity per step, at most (each costs a parse)."""
+MAX_PARSED_FILES = 80
+"""Files parsed for content identity of statements per step, at most (each costs a parse;
+a statement whose identifiers are in more changed files than that is left to line identity)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,14 @@ class Removed:
     old_count: int
     new_start: int
     new_count: int
+
+
+_DEF = re.compile(r"(?:async\s+)?(?:def|class)\s+(\w+)")
+
+
+def squash(text: str) -> str:
+    """A line with its whitespace runs made one space (moved code keeps its text, not its indent)."""
+    return " ".join(text.split())
 
 
 def map_line(hunks: list[Hunk], line: int) -> int | Removed:
@@ -144,7 +153,8 @@ class Step:
         self.renamed_via = renamed_via
         self._indexes: dict[tuple[str, str], Index | None] = {}
         self._raw: dict[tuple[int, str], dict[int, str]] = {}
-        self._moved: tuple[dict[str, int], dict[str, list[tuple[str, int]]]] | None = None
+        self._moved: tuple[dict[str, list[tuple[Change, int]]], dict[str, list[tuple[Change, int]]]] | None = None
+        self._lines: dict[tuple[int, str], list[str]] = {}
 
     def follow(self, path: str, line: int) -> tuple[str, int | Removed, bool]:
         """``(new path, new line or Removed, renamed)``; a deleted file's lines are Removed."""
@@ -164,20 +174,42 @@ class Step:
             table = self._raw[key] = dict(zip(_lines_in(change.hunks, side), texts, strict=False))
         return table.get(line)
 
-    def moved_lines(self) -> tuple[dict[str, int], dict[str, list[tuple[str, int]]]]:
-        """Whitespace-normalized removed lines (how often) and added lines (where), over every file."""
+    def moved_lines(self) -> tuple[dict[str, list[tuple[Change, int]]], dict[str, list[tuple[Change, int]]]]:
+        """Removed and added lines by their whitespace-normalized text, over every file."""
         if self._moved is None:
-            gone: dict[str, int] = defaultdict(int)
-            came: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            gone: dict[str, list[tuple[Change, int]]] = defaultdict(list)
+            came: dict[str, list[tuple[Change, int]]] = defaultdict(list)
             for c in self.changes:
                 if c.old_path is not None:
-                    for text in c.removed:
-                        gone[normalize_line(text)] += 1
+                    for line, text in zip(_lines_in(c.hunks, "old"), c.removed, strict=False):
+                        gone[squash(text)].append((c, line))
                 if c.new_path is not None:
                     for line, text in zip(_lines_in(c.hunks, "new"), c.added, strict=False):
-                        came[normalize_line(text)].append((c.new_path, line))
+                        came[squash(text)].append((c, line))
             self._moved = (gone, came)
         return self._moved
+
+    def lines(self, change: Change, side: str) -> list[str]:
+        key = (id(change), side)
+        if key not in self._lines:
+            text = self._old_text(change) if side == "old" else self._new_text(change)
+            self._lines[key] = text.splitlines() if text is not None else []
+        return self._lines[key]
+
+    def enclosing(self, change: Change, side: str, line: int) -> str:
+        """The name of the function or class around a line (by indentation; no parse)."""
+        lines = self.lines(change, side)
+        if not 1 <= line <= len(lines):
+            return ""
+        indent = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+        for text in reversed(lines[:line - 1]):
+            stripped = text.lstrip()
+            if stripped and len(text) - len(stripped) < indent:
+                m = _DEF.match(stripped)
+                if m:
+                    return m.group(1)
+                indent = len(text) - len(stripped)
+        return ""
 
     def index(self, change: Change, side: str) -> Index | None:
         path = change.old_path if side == "old" else change.new_path
@@ -467,13 +499,17 @@ def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, sh
         return None
     mine = step.raw_line(change, "old", old_line)
     if mine is not None and mine.strip():
-        norm = normalize_line(mine)
+        norm = squash(mine)
         olds = [n for n in range(removed.old_start, removed.old_start + removed.old_count)
-                if normalize_line(step.raw_line(change, "old", n) or "") == norm]
+                if squash(step.raw_line(change, "old", n) or "") == norm]
         news = [n for n in range(removed.new_start, removed.new_start + removed.new_count)
-                if normalize_line(step.raw_line(change, "new", n) or "") == norm]
+                if squash(step.raw_line(change, "new", n) or "") == norm]
         if olds and len(olds) == len(news):
             return news[olds.index(old_line)]
+    probe = _Probes([probe_tokens(mine or "")])
+    new_lines = range(removed.new_start, removed.new_start + removed.new_count)
+    if not probe or not any(probe(step.raw_line(change, "new", n) or "") for n in new_lines):
+        return None  # its identifiers are not in the replacement: the statement cannot be there
     old = _region_statements(step, change, "old", range(removed.old_start, removed.old_start + removed.old_count),
                              {shash})
     new = _region_statements(step, change, "new", range(removed.new_start, removed.new_start + removed.new_count),
@@ -625,6 +661,10 @@ class Mapper:
 
     def _advance(self, step: Step, tracks: list[_Track]) -> None:
         removed: list[tuple[_Track, Change, Removed]] = []
+        prefetch = getattr(step, "prefetch", None)
+        if prefetch is not None:  # both versions of every changed file holding a decided line: one git call
+            touched = [step.by_old[t.path] for t in tracks if t.path in step.by_old]
+            prefetch([c.old_blob for c in touched] + [c.new_blob for c in touched])
         for t in tracks:
             new_path, where, renamed = step.follow(t.path, t.line)
             if isinstance(where, int):
@@ -641,13 +681,11 @@ class Mapper:
             removed.append((t, change, where))
         if not removed:
             return
-        gone, came = step.moved_lines()
         unresolved = []
         for t, change, where in removed:
-            text = step.raw_line(change, "old", t.line)
-            norm = normalize_line(text) if text is not None and text.strip() else None
-            if norm is not None and gone.get(norm) == 1 and len(came.get(norm, ())) == 1:
-                t.path, t.line = came[norm][0]
+            target = self._moved_line(step, change, t.line)
+            if target is not None:
+                t.path, t.line = target
                 t.moved_by_content, t.line_changed = True, True
             else:
                 unresolved.append((t, change, where))
@@ -668,6 +706,29 @@ class Mapper:
             else:
                 t.done, t.removed = True, None
                 t.line = 0
+
+    @staticmethod
+    def _moved_line(step: Step, change: Change, line: int) -> tuple[str, int] | None:
+        """Content identity on lines: the removed line's text was removed once and added once
+        in the step (or, among several, equally often inside functions of one name)."""
+        text = step.raw_line(change, "old", line)
+        if text is None or not text.strip():
+            return None
+        gone, came = step.moved_lines()
+        olds, news = gone.get(squash(text), []), came.get(squash(text), [])
+        if not news:
+            return None
+        if len(olds) == 1 and len(news) == 1:
+            return news[0][0].new_path or "", news[0][1]
+        if len(olds) > 50 or len(news) > 50:
+            return None
+        name = step.enclosing(change, "old", line)
+        same_o = [(c, n) for c, n in olds if step.enclosing(c, "old", n) == name]
+        same_n = [(c, n) for c, n in news if step.enclosing(c, "new", n) == name]
+        if not name or len(same_o) != len(same_n) or len({c.new_path for c, _ in same_n}) != 1:
+            return None
+        c, n = same_n[same_o.index((change, line))]
+        return c.new_path or "", n
 
     def _finish(self, t: _Track) -> Place:
         """Where the decided (flagged) line is now. Whether the statement there is still the
