@@ -25,9 +25,24 @@ from server.cli.common import EXIT_CODES, CliError, Context, examples
 from server.text_safety import TerminalSafeFormatter, terminal_text
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions wrapped to the terminal; indented lines (examples, tables) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for para in text.split("\n\n"):
+            lines = para.splitlines()
+            if len(lines) > 1 and any(line.startswith(" ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(lines), width, initial_indent=indent,
+                                                subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
 class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # epilogs keep their line breaks
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2
@@ -44,7 +59,7 @@ def _exit_code_epilog() -> str:
     return (examples("teamlore init", "teamlore bugs match --error err.txt", "teamlore run -- pytest -x",
                      "teamlore bugs list --root ../other-repo --json")
             + "\n\nexit codes:\n" + rows
-            + "\n\nNO_COLOR=1 (or output to a pipe) prints no colours; teamlore COMMAND --help for more.")
+            + "\n\nNO_COLOR=1 (or output to a pipe): no colours. teamlore COMMAND --help: more.")
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -55,6 +70,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 def _accept_root_everywhere(parser: argparse.ArgumentParser) -> None:
     """``--root DIR`` after any sub-command too (``teamlore bugs list --root X``)."""
     for child in _subparsers(parser):
+        child.formatter_class = _HelpFormatter  # one help layout, whatever a command asked for
         if "--root" not in child._option_string_actions:
             child.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
         _accept_root_everywhere(child)

@@ -57,6 +57,7 @@ def test_every_command_has_an_examples_epilog(path: tuple[str, ...], parser: arg
     assert epilog.startswith(("examples:", "example:")), f"teamlore {' '.join(path)}: no examples"
     assert "teamlore " in epilog
     assert "examples:" in parser.format_help()
+    assert all(len(line) <= 80 for line in epilog.splitlines()), "examples fit an 80-column terminal"
 
 
 @pytest.mark.parametrize(("path", "parser"), PARSERS, ids=["teamlore", *_ids(COMMANDS)])

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     ".gitattributes (commit it) and configure the teamlore merge driver in the repository's "
                     "local git config (.git/config), then print how Neovim and VS Code start this teamlore's "
                     "language server. Run it once per clone; running it again changes nothing.",
-        epilog=examples("teamlore init && git add .gitattributes && git commit -m 'teamlore merge driver'",
+        epilog=examples("teamlore init && git add .gitattributes && git commit -m teamlore",
                         "teamlore init --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_json_flag(p)
@@ -36,8 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Merge BASE (the common version; empty when both sides added the file), OURS and THEIRS "
                     "into OURS. Exit 0 when merged; exit 1, leaving OURS unchanged, when a version cannot be "
                     "read as a teamlore record (git then reports an ordinary conflict). Set up by `teamlore init`.",
-        epilog=examples("teamlore merge-file .merge_file_a .merge_file_b .merge_file_c "
-                        ".teamlore/bugs/bug-0123456789abcdef.json   # what git runs"),
+        epilog=examples("teamlore merge-file %O %A %B %P   # what git runs (set up by teamlore init)"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     m.add_argument("base", metavar="BASE", help="the common ancestor's version (git's %%O)")
     m.add_argument("ours", metavar="OURS", help="this branch's version, overwritten with the result (git's %%A)")

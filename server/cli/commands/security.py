@@ -40,10 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=run_scan)
 
     q = ss.add_parser("decide", help="record a triage decision for findings of the last ingest/scan",
-                      epilog=examples("teamlore security decide 0123abcd4567ef890123abcd --false-positive "
-                                      "--reason 'test fixture'",
-                                      "teamlore security decide FP1 FP2 --accepted-risk --reason 'internal only' "
-                                      "--expires 2027-01-31"))
+                      epilog=examples("teamlore security decide 0123abcd4567ef890123abcd --fixed --reason "
+                                      "'patched'",
+                                      "teamlore security decide FP1 FP2 --accepted-risk --reason vendored"))
     q.add_argument("fingerprints", nargs="+", metavar="FINGERPRINT",
                    help="a finding's fingerprint, as shown by scan, ingest or report")
     kind = q.add_mutually_exclusive_group(required=True)
@@ -63,11 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pol = ss.add_parser("policy", help="explicit rule x path-glob suppressions",
                         epilog=examples("teamlore security policy add --rule B101 --paths 'tests/**' "
-                                        "--reason 'asserts are fine in tests'", "teamlore security policy list"))
+                                        "--reason 'tests'", "teamlore security policy list"))
     ps = pol.add_subparsers(dest="policy_command", metavar="COMMAND", required=True, parser_class=type(p))
     q = ps.add_parser("add", help="add a policy",
                       epilog=examples("teamlore security policy add --rule B101 --paths 'tests/**' "
-                                      "--reason 'asserts are fine in tests'"))
+                                      "--reason 'tests'"))
     q.add_argument("--rule", action="append", required=True, help="rule id (repeatable), e.g. B101")
     q.add_argument("--paths", required=True, metavar="GLOB", help="path glob, e.g. 'tests/**'")
     q.add_argument("--reason", required=True, metavar="TEXT", help="why (required)")
