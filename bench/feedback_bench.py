@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -40,6 +39,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from machine import finish, machine  # noqa: E402
 
 from memory_store.bugs.feedback import FeedbackStore, Verdict  # noqa: E402
 from memory_store.bugs.live import LiveBugMemory  # noqa: E402
@@ -207,6 +208,7 @@ def main() -> int:
         print(f"no data at {args.data}", file=sys.stderr)
         return 2
     data = load(args.data)
+    at_start = machine()
     started = time.perf_counter()
     result = run(data, args.folds)
     seconds = time.perf_counter() - started
@@ -222,8 +224,8 @@ def main() -> int:
     fb = result["feedback"]
     print(f"simulated feedback after the first pass: {fb['given']} verdicts ({fb['rejected']} not this fix, "
           f"{fb['confirmed']} this fixed it); {seconds:.1f} s")
-    out = {"data": args.data.name, "errors": len(data), "folds": args.folds, "limit": LIMIT,
-           "seconds": round(seconds, 2), "python": platform.python_version(), **result}
+    out = finish({"data": args.data.name, "errors": len(data), "folds": args.folds, "limit": LIMIT,
+                  "seconds": round(seconds, 2), "machine": at_start, **result})
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(REPO)}")
