@@ -193,8 +193,10 @@ class Workbench:
     def squiggles(self, kind: str = "error") -> Locator:
         return self.editor().locator(f".squiggly-{kind}")
 
-    def hover(self, target: Locator, expect: str) -> Locator:
-        """Moves the mouse over ``target`` until the hover holding ``expect`` shows; returns it."""
+    def hover(self, target: Locator, expect: str | re.Pattern[str]) -> Locator:
+        """Moves the mouse over ``target`` until the hover holding ``expect`` shows; returns it.
+        The hover fills in parts (the diagnostic's message first, the server's answer later):
+        ``expect`` should be in the part the test reads."""
         hover = self.page.locator(".monaco-hover:not(.hidden)", has_text=expect)
 
         def shown() -> bool:
