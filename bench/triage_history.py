@@ -25,7 +25,9 @@ there (``-M``: moved within the file, ``-C``: moved or copied from files changed
 same commit). A B finding *is* the A finding whose statement (teamlore's normalized
 statement at A) covers the blamed A line of the B finding's flagged line, when the rule
 and the normalized statement text are identical; files unchanged since A map line for
-line. Decided A findings left unmatched are matched by identical-text moves: a
+line. When blame gives one A line to several B lines (``-C``/``-M`` also find copies), the
+B line in the A finding's file and function (then the nearest) is the statement, the others
+are new. Decided A findings left unmatched are matched by identical-text moves: a
 (rule, statement) that occurs exactly once among the findings at A and exactly once at B.
 
 Reported per repository and in total: decided A findings still present at B, of them
@@ -160,7 +162,7 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
     by_place: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for f in at_a:
         by_place[(f["path"], f["rule"])].append(f)
-    mapping: dict[str, str] = {}
+    claims: dict[str, list[Finding]] = defaultdict(list)
     files = sorted({f.path for f in at_b})
     for i, path in enumerate(files):
         if i % 50 == 0:
@@ -172,11 +174,22 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
             if origin is None:
                 continue
             for cand in by_place.get((origin[0], f.rule), ()):
-                if cand["start"] <= origin[1] <= cand["end"] and cand["statement"] == f.statement \
-                        and cand["fingerprint"] not in mapping:
-                    mapping[cand["fingerprint"]] = f.fingerprint
+                if cand["start"] <= origin[1] <= cand["end"] and cand["statement"] == f.statement:
+                    claims[cand["fingerprint"]].append(f)
                     break
-    taken = set(mapping.values())
+    # blame -C/-M also attributes copies of a line to its source: the B line that stayed in
+    # the A finding's file and function is the statement itself, a copy elsewhere is new.
+    a_of = {f["fingerprint"]: f for f in at_a}
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for a_fp, cands in claims.items():
+        src = a_of[a_fp]
+        free = [f for f in cands if f.fingerprint not in taken]
+        best = sorted(free, key=lambda f: (f.path != src["path"], f.scope != src["scope"],
+                                           abs(f.line - src["line"])))
+        if best:
+            mapping[a_fp] = best[0].fingerprint
+            taken.add(best[0].fingerprint)
     count_a = Counter((f["rule"], f["statement"]) for f in at_a)
     count_b = Counter((f.rule, f.statement) for f in at_b)
     only_b = {(f.rule, f.statement): f for f in at_b}
@@ -260,7 +273,7 @@ def measure(mirror: Path, subtrees: list[str], days: int, work: Path) -> dict[st
             spans[f.path] = statement_spans(ws, f.path, [g.line for g in findings_a if g.path == f.path])
         start, end = spans[f.path].get(f.line, (f.line, f.line))
         at_a.append({"fingerprint": f.fingerprint, "rule": f.rule, "path": f.path, "statement": f.statement,
-                     "start": start, "end": end, "line": f.line})
+                     "start": start, "end": end, "line": f.line, "scope": f.scope})
     decisions_dir = ws / ".teamlore"
     keep = work / f"{name}-teamlore"
     if keep.exists():
