@@ -103,6 +103,9 @@ def machine_line(r: dict[str, Any], source: str) -> str:
             parts.append(f"{end[0]:.1f} at end")
         if m.get("busy"):
             parts.append(m["busy"])
+        cpus = m.get("cpus") or 1
+        if max([*load[:1], *(end or [])[:1]], default=0) >= 2 * cpus:
+            parts.append("overloaded by other work: times are inflated, wall clock most")
         parts += [f"Python {m.get('python')}", m.get("date")]
         where = ", ".join(p for p in parts if p)
     else:  # files written before every script recorded the machine
