@@ -149,6 +149,7 @@ describe("walkthrough", () => {
     for (const step of walkthrough.steps) {
       expect(existsSync(file(step.media.markdown)), step.media.markdown).toBe(true);
       expect(step.completionEvents.length).toBeGreaterThan(0);
+      expect(step.description, "walkthrough descriptions show backticks literally").not.toContain("`");
       const links = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
       expect(links.length, step.id).toBeGreaterThan(0);
       for (const c of links) expect(contributed.has(c) || workbench.has(c), c).toBe(true);

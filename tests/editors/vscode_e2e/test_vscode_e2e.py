@@ -229,8 +229,9 @@ def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode:
     picker.wait_for(state="visible")
     vs.page.keyboard.press("Escape")
     vs.command("teamlore: Get started")
-    vs.page.locator(".gettingStartedContainer", has_text="from install to a past fix on hover").wait_for(
-        state="visible")
+    walkthrough = vs.page.locator(".gettingStartedContainer", has_text="from install to a past fix on hover")
+    walkthrough.wait_for(state="visible")
+    assert walkthrough.locator(".getting-started-step", has_text="Hover shows the past fix").count() == 1
     until(lambda: sync_listener.count > 0, WAIT, "the trusted workspace's team sync to connect")
     vs.open_file("settings.py")
     started = time.monotonic()

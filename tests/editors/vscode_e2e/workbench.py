@@ -154,11 +154,26 @@ class Workbench:
         state = until(icon, STARTUP_TIMEOUT, "the teamlore server to start")
         assert state == "started", f"teamlore did not start: {item.get_attribute('aria-label')}"
 
+    def quick_input(self, key: str) -> Locator:
+        """Opens the quick input with ``key`` (F1, Control+P, Control+G) and returns its
+        text box. A key can land while focus is in transit (an editor opening, a page such
+        as the walkthrough taking focus): then it is pressed again."""
+        box = self.page.locator(".quick-input-widget input")
+
+        def opened() -> bool:
+            self.page.keyboard.press(key)
+            try:
+                box.wait_for(state="visible", timeout=3000)
+                return True
+            except Exception:
+                return False
+
+        until(opened, WAIT, f"the quick input of {key}")
+        return box
+
     def command(self, title: str) -> None:
         """Runs a command from the palette by its full title ("teamlore: Restart server")."""
-        self.page.keyboard.press("F1")
-        box = self.page.locator(".quick-input-widget input")
-        box.wait_for(state="visible")
+        box = self.quick_input("F1")
         box.fill(f">{title}")
         self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first.wait_for(state="visible")
         self.page.keyboard.press("Enter")
@@ -173,9 +188,7 @@ class Workbench:
 
     # -- editor ------------------------------------------------------------------------
     def open_file(self, name: str) -> None:
-        self.page.keyboard.press("Control+P")
-        box = self.page.locator(".quick-input-widget input")
-        box.wait_for(state="visible")
+        box = self.quick_input("Control+P")
         box.fill(name)
         self.page.locator(".quick-input-list .monaco-list-row", has_text=name).first.wait_for(state="visible")
         self.page.keyboard.press("Enter")
@@ -242,8 +255,10 @@ class Workbench:
         if not panel.is_visible():
             self.page.keyboard.press("Control+Shift+M")
             panel.wait_for(state="visible")
-        rows = panel.locator(".monaco-list-row")
-        return [rows.nth(i).get_attribute("aria-label") or "" for i in range(rows.count())]
+        # read in one go: the list is re-rendered while diagnostics change
+        labels: list[str] = panel.locator(".monaco-list-row").evaluate_all(
+            "rows => rows.map(r => r.getAttribute('aria-label') || '')")
+        return labels
 
     def terminal_run(self, command: str) -> None:
         """Types ``command`` into the integrated terminal (created the first time) and presses Enter."""
