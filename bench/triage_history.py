@@ -18,11 +18,12 @@ For each repository (a full-history git mirror, e.g. ``/work/.mirror/OWNER+NAME/
 4. bandit runs at B; teamlore ingests it (timed: first run with a cold mapping cache, then
    again with the mapping cached).
 
-Ground truth, independent of teamlore's mapper: for each finding at B, ``git blame -M -C
---porcelain ^A -- FILE`` (annotates the working tree, so uncommitted lines are new)
-attributes each unchanged line to the boundary commit A with its path and line number
-there (``-M``: moved within the file, ``-C``: moved or copied from files changed in the
-same commit). A B finding *is* the A finding whose statement (teamlore's normalized
+Ground truth, independent of teamlore's mapper: for each finding at B, ``git blame
+--first-parent -M -C --porcelain ^A -- FILE`` (annotates the working tree, so uncommitted
+lines are new; first parents, so a merge counts as one change and the boundary is A
+itself) attributes each line unchanged since A to A with its path and line number there
+(``-M``: moved within the file, ``-C``: moved or copied from files changed in the same
+commit). A B finding *is* the A finding whose statement (teamlore's normalized
 statement at A) covers the blamed A line of the B finding's flagged line, when the rule
 and the normalized statement text are identical; files unchanged since A map line for
 line. When blame gives one A line to several B lines (``-C``/``-M`` also find copies), the
@@ -121,7 +122,7 @@ def bandit(ws: Path, subtrees: list[str], out: Path) -> dict[str, Any]:
 
 def blame_map(ws: Path, a: str, path: str) -> dict[int, tuple[str, int]]:
     """Line at HEAD's working tree -> (path, line) at A, for lines unchanged since A."""
-    out = sh(["git", "blame", "-M", "-C", "--porcelain", f"^{a}", "--", path], ws, check=False)
+    out = sh(["git", "blame", "--first-parent", "-M", "-C", "--porcelain", f"^{a}", "--", path], ws, check=False)
     result: dict[int, tuple[str, int]] = {}
     boundary: set[str] = set()
     names: dict[str, str] = {}
@@ -137,7 +138,7 @@ def blame_map(ws: Path, a: str, path: str) -> dict[int, tuple[str, int]]:
             boundary.add(sha)
         elif line.startswith("filename "):
             names[sha] = line[9:]
-        elif line.startswith("\t") and sha in boundary:
+        elif line.startswith("\t") and sha in boundary and sha == a:
             result[final] = (names.get(sha, path), orig)
     return result
 
@@ -169,14 +170,18 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
             print(f"    ground truth: {i}/{len(files)} files", flush=True)
         here = [f for f in at_b if f.path == path]
         blamed = blame_map(ws, a, path) if path in changed else {f.line: (path, f.line) for f in here}
-        for f in here:
+        given: set[str] = set()  # several findings of one statement (lines, hits): one A finding each
+        for f in sorted(here, key=lambda f: (f.line, f.hit)):
             origin = blamed.get(f.line)
             if origin is None:
                 continue
-            for cand in by_place.get((origin[0], f.rule), ()):
-                if cand["start"] <= origin[1] <= cand["end"] and cand["statement"] == f.statement:
-                    claims[cand["fingerprint"]].append(f)
-                    break
+            cands = [c for c in by_place.get((origin[0], f.rule), ())
+                     if c["start"] <= origin[1] <= c["end"] and c["statement"] == f.statement
+                     and c["fingerprint"] not in given]
+            if cands:
+                cand = min(cands, key=lambda c: (c["line"] != origin[1], c["hit"]))
+                given.add(cand["fingerprint"])
+                claims[cand["fingerprint"]].append(f)
     # blame -C/-M also attributes copies of a line to its source: the B line that stayed in
     # the A finding's file and function is the statement itself, a copy elsewhere is new.
     a_of = {f["fingerprint"]: f for f in at_a}
@@ -273,7 +278,7 @@ def measure(mirror: Path, subtrees: list[str], days: int, work: Path) -> dict[st
             spans[f.path] = statement_spans(ws, f.path, [g.line for g in findings_a if g.path == f.path])
         start, end = spans[f.path].get(f.line, (f.line, f.line))
         at_a.append({"fingerprint": f.fingerprint, "rule": f.rule, "path": f.path, "statement": f.statement,
-                     "start": start, "end": end, "line": f.line, "scope": f.scope})
+                     "start": start, "end": end, "line": f.line, "scope": f.scope, "hit": f.hit})
     decisions_dir = ws / ".teamlore"
     keep = work / f"{name}-teamlore"
     if keep.exists():
