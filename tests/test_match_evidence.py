@@ -123,13 +123,27 @@ def test_the_same_function_through_another_launcher_is_confident(app: Path, stor
     index, rid = index_of(store, run(app, *stored), "avg() of no values returns 0.0")
     found = index.match(run(app, *query))
     assert [m.record["id"] for m in found] == [rid] and found[0].confident
-    assert any("same function: stats.avg" in r for r in found[0].reasons)
+    assert any("same function: a.stats.avg" in r for r in found[0].reasons)
 
 
 def test_a_generic_error_line_alone_is_never_confident(app: Path, store: BugStore) -> None:
     index, _ = index_of(store, run(app, "-m", "a.stats"), "avg() of no values returns 0.0")
     found = index.match("ZeroDivisionError: division by zero", include_weak=True)
     assert found and not found[0].confident
+
+
+@pytest.mark.parametrize("path_a, path_b, same", [
+    ("/home/dana/src/shop/billing/invoice.py", "/builds/ci-7/checkout/shop/billing/invoice.py", True),
+    ("shop/billing/invoice.py", "C:\\Users\\lee\\shop\\billing\\invoice.py", True),
+    ("run_bug.py", "/tmp/x/shopapp/run_bug.py", True),  # a top-level script, relative vs absolute
+    ("shop/api/utils.py", "shop/db/utils.py", False),  # two utils.py in two packages
+])
+def test_in_app_functions_compare_by_folder_and_file_not_checkout(path_a: str, path_b: str, same: bool) -> None:
+    from memory_store.errors.frames import make_frame
+    from memory_store.errors.normalize import app_function_key, same_function
+
+    a, b = (app_function_key(make_frame(p, 3, "get")) for p in (path_a, path_b))
+    assert a and b and same_function(a, b) is same
 
 
 # -- which messages are generic: the language's own names only ------------------------------

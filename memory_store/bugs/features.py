@@ -21,6 +21,7 @@ from memory_store.errors.launchers import is_launcher_frame
 from memory_store.errors.model import ParsedError
 from memory_store.errors.normalize import (
     STOPWORDS,
+    app_function_key,
     fingerprint,
     frame_key,
     is_specific,
@@ -58,8 +59,8 @@ class ErrorFeatures:
     context_tokens: frozenset[str] = frozenset()
     """Words of chained causes and message continuation lines (weaker evidence)."""
     app_top: str = ""
-    """The innermost in-app frame (``stats:avg``): the team's function the error came from;
-    '' when that frame's function is unknown or it is module-level code."""
+    """The innermost in-app frame (``billing/invoice:unit_price``, see ``app_function_key``): the
+    team's function the error came from; '' when its function is unknown or it is module-level code."""
     site: str = ""
     """The innermost frame that is not a launcher (in-app or library): where it was raised."""
 
@@ -176,8 +177,7 @@ def features_of(parsed: ParsedError) -> ErrorFeatures:
         key = frame_key(frame)
         if frame.kind == "app" and innermost_app:
             innermost_app = False
-            if key is not None and ":" in key:
-                app_top = key
+            app_top = app_function_key(frame) or ""
         if innermost:
             innermost = False
             if key is not None and (frame.kind != "app" or ":" in key):

@@ -42,6 +42,7 @@ from memory_store.bugs.features import (
     parsed_from_record,
 )
 from memory_store.errors import ParsedError, parse_error
+from memory_store.errors.normalize import same_function
 
 DEFAULT_THRESHOLD = CONFIDENT_AT
 """Calibrated confidence (0..1) from which a match is an answer; below it the answer is "no match"."""
@@ -267,7 +268,7 @@ class BugIndex:
             if ambiguous and s.score >= ranked[0].score - TIE_MARGIN:
                 reasons.append("memory holds different fixes for this error: not sure which applies")
             if values["generic"] and values["app_agree"]:
-                reasons.append(f"same function: {query.app_top.replace(':', '.')}")
+                reasons.append(f"same function: {query.app_top.replace('/', '.').replace(':', '.')}")
             elif not raiser:
                 reasons.append("generic message, not raised by the same function")
             if not confident and not include_weak:
@@ -360,7 +361,7 @@ def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float
         reasons.append("same library: " + ", ".join(sorted(q.packages & c.packages)[:3]))
     evidence = max(lib, app, 0.6 * pkg)
     if generic and q.app_top and c.app_top:
-        if q.app_top != c.app_top:  # shared callers (a dispatcher, main) say nothing of the cause
+        if not same_function(q.app_top, c.app_top):  # shared callers (a dispatcher, main) say nothing of the cause
             base *= GENERIC_FACTOR
             evidence = 0.0
             reasons.append("generic message raised by another function")
@@ -389,13 +390,14 @@ def _raiser_agrees(q: ErrorFeatures, c: ErrorFeatures) -> bool:
     if q.specific and c.specific:
         return True
     if q.app_top and c.app_top:
-        return q.app_top == c.app_top
+        return same_function(q.app_top, c.app_top)
     return bool(q.site) and q.site == c.site and ":" in q.site
 
 
 def _other_function(q: ErrorFeatures, c: ErrorFeatures) -> bool:
     """A generic message known to be raised by two different in-app functions."""
-    return not (q.specific and c.specific) and bool(q.app_top and c.app_top) and q.app_top != c.app_top
+    return (not (q.specific and c.specific) and bool(q.app_top and c.app_top)
+            and not same_function(q.app_top, c.app_top))
 
 
 def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, float]:
@@ -418,11 +420,12 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
     if q.quoted and c.quoted:
         quoted = 1.0 if q.quoted & c.quoted else -1.0
     app_known = bool(q.app_top and c.app_top)
+    app_same = app_known and same_function(q.app_top, c.app_top)
     return {
         "score": s.score,
         "margin": s.score - rival,
-        "app_agree": 1.0 if app_known and q.app_top == c.app_top else 0.0,
-        "app_differ": 1.0 if app_known and q.app_top != c.app_top else 0.0,
+        "app_agree": 1.0 if app_same else 0.0,
+        "app_differ": 1.0 if app_known and not app_same else 0.0,
         "site_agree": 1.0 if q.site and q.site == c.site else 0.0,
         "exact_type": 1.0 if tsim == 1.0 else 0.5 if tsim else 0.0,
         "quoted": quoted,

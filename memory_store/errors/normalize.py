@@ -202,3 +202,27 @@ def frame_key(frame: Frame) -> str | None:
     if frame.kind == "app" and mod:
         mod = mod.replace("/", ".").rsplit(".", 1)[-1]  # the file name; its folder differs per checkout
     return f"{mod}:{func}" if func else mod
+
+
+_NOT_A_FOLDER = ("", "~", "<tmp>", "..", ".", "/")
+
+
+def app_function_key(frame: Frame) -> str | None:
+    """An in-app frame as ``folder/file:function`` (``billing/invoice:unit_price``): the
+    file's own folder is kept (two ``utils.py`` in two packages differ) but not the checkout
+    above it. None for module-level code or an unknown function."""
+    key = frame_key(frame)
+    if key is None or ":" not in key:
+        return None
+    parts = [p for p in frame.path.replace("\\", "/").split("/")[:-1] if p not in _NOT_A_FOLDER]
+    return f"{parts[-1]}/{key}" if parts else key
+
+
+def same_function(a: str, b: str) -> bool:
+    """Do two :func:`app_function_key` values name one function? A file printed without its
+    folder (a top-level script, relative to its checkout) matches that file in any folder."""
+    if a == b:
+        return True
+    folder_a, _, rest_a = a.rpartition("/")
+    folder_b, _, rest_b = b.rpartition("/")
+    return rest_a == rest_b and not (folder_a and folder_b)

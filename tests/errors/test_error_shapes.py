@@ -58,14 +58,14 @@ def test_every_shape_names_the_raising_function(outputs: dict[str, str], checkou
     parsed = parse_error(outputs[shape], checkouts[0])
     assert parsed is not None and parsed.exc_type == "ZeroDivisionError" and parsed.message == "division by zero"
     features = features_of(parsed)
-    assert features.app_top == "stats:avg"
+    assert features.app_top == "shop/stats:avg"
     assert not features.lib_frames, "launcher frames must not count as shared evidence"
 
 
 @pytest.mark.parametrize("shape", [s for s in [*LAUNCHERS, *PYTEST] if s != "pytest --tb=line"])
 def test_shapes_name_the_function_without_the_workspace_too(outputs: dict[str, str], shape: str) -> None:
     parsed = parse_error(outputs[shape])
-    assert parsed is not None and features_of(parsed).app_top == "stats:avg"
+    assert parsed is not None and features_of(parsed).app_top == "shop/stats:avg"
 
 
 def test_pytest_line_without_the_workspace_does_not_guess(outputs: dict[str, str]) -> None:
@@ -78,5 +78,5 @@ def test_pytest_line_without_the_workspace_does_not_guess(outputs: dict[str, str
 def test_another_checkout_gives_the_same_features(checkouts: list[Path]) -> None:
     first, second = (features_of(parse_error(_run(root, LAUNCHERS["python -m"])))  # type: ignore[arg-type]
                      for root in checkouts)
-    assert first.app_frames == second.app_frames and first.app_top == second.app_top == "stats:avg"
+    assert first.app_frames == second.app_frames and first.app_top == second.app_top == "shop/stats:avg"
     assert first.fingerprint == second.fingerprint

@@ -86,4 +86,4 @@ def test_launcher_frames_are_left_out_of_the_features() -> None:
               make_frame("/home/dana/src/shop/a/stats.py", 3, "avg")]
     f = features_of(ParsedError("ZeroDivisionError", "division by zero", frames, "python"))
     assert f.lib_frames == frozenset() and f.packages == frozenset()
-    assert f.app_top == "stats:avg" and f.site == "stats:avg"
+    assert f.app_top == "a/stats:avg" and f.site == "stats:avg"
