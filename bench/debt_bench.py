@@ -28,6 +28,7 @@ Usage: python bench/debt_bench.py [--scan-repo PATH ...] [--sdist NAME ...]
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -39,6 +40,7 @@ import tarfile
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,16 @@ from machine import finish, machine  # noqa: E402
 from memory_store.config import DEFAULT_MARKERS  # noqa: E402
 from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
 from memory_store.debt.files import scan_tree  # noqa: E402
-from memory_store.debt.forecast import DOUBLING_WARN_AT, forecast, seed_days_to_double  # noqa: E402
+from memory_store.debt.forecast import (  # noqa: E402
+    DOUBLING_DISPERSION,
+    DOUBLING_PRIOR_ADDED,
+    DOUBLING_WARN_AT,
+    DOUBLING_WINDOW_DAYS,
+    doubling_probability,
+    forecast,
+    regularize,
+    seed_days_to_double,
+)
 from memory_store.debt.snapshots import SnapshotStore  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
@@ -254,6 +265,7 @@ def evaluate(points: list[tuple[datetime, float]], min_history: int = 12, every:
     claims_true = {"teamlore": 0, "seed": 0}
     doubled = origins = 0
     outcomes: list[tuple[float | None, bool, bool]] = []  # (teamlore's probability, seed claim, doubled)
+    outcome_origins: list[int] = []
     for o in range(min_history, len(points) - 1, every):
         past = points[: o + 1]
         fc = forecast(past, (*HORIZONS, 365))
@@ -285,11 +297,13 @@ def evaluate(points: list[tuple[datetime, float]], min_history: int = 12, every:
                 claims["teamlore"] += 1
                 claims_true["teamlore"] += did_double
             outcomes.append((fc.doubling_probability, seed_claim, did_double))
+            outcome_origins.append(o)
     mae = {m: {h: round(statistics.fmean(v), 2) if v else None for h, v in hs.items()} for m, hs in err.items()}
     return {"origins": origins, "mae": mae,
             "coverage_80": {h: round(sum(c) / len(c), 3) if c else None for h, c in covered.items()},
             "chosen": chosen, "doubling_claims": claims, "doubling_claims_true": claims_true,
-            "actually_doubled_within_a_year": doubled, "doubling_outcomes": outcomes}
+            "actually_doubled_within_a_year": doubled, "doubling_outcomes": outcomes,
+            "doubling_origins": outcome_origins}
 
 
 def doubling_scores(outcomes: list[tuple[float | None, bool, bool]], threshold: float) -> dict[str, dict[str, Any]]:
@@ -313,24 +327,126 @@ def f_half(score: dict[str, Any]) -> float:
     return 1.25 * r * p / (0.25 * p + r) if r + p else 0.0
 
 
+def _halves(histories: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    names = sorted(h["repo"] for h in histories)
+    return names[::2], names[1::2]
+
+
+def _pooled(histories: list[dict[str, Any]], repos: list[str], key: str = "doubling_outcomes") -> list[Any]:
+    return [o for h in histories if h["repo"] in repos for o in h[key]]
+
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+
+
+def best_threshold(outcomes: list[tuple[float | None, bool, bool]]) -> float:
+    """Best F0.5 of the warning over :data:`THRESHOLDS` (ties: the lower threshold)."""
+    return max(THRESHOLDS, key=lambda t: (f_half(doubling_scores(outcomes, t)["teamlore"]), -t))
+
+
+RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0001)
+
+
+def reliability(outcomes: list[tuple[float | None, bool, bool]]) -> dict[str, list[dict[str, Any]]]:
+    """Predicted against observed share of doublings: teamlore's probability in bins (no
+    probability counts as 0), the straight line's claim (1) or no claim (0)."""
+    rows = []
+    for lo, hi in pairwise(RELIABILITY_BINS):
+        inside = [(p or 0.0, d) for p, _, d in outcomes if lo <= (p or 0.0) < hi]
+        rows.append({"bin": f"{lo:.1f}-{min(hi, 1.0):.1f}", "origins": len(inside),
+                     "mean_predicted": round(statistics.fmean(p for p, _ in inside), 3) if inside else None,
+                     "observed": round(sum(d for _, d in inside) / len(inside), 3) if inside else None})
+    seed = []
+    for claim in (True, False):
+        inside = [d for _, s, d in outcomes if s == claim]
+        seed.append({"bin": "claims doubling" if claim else "no claim", "origins": len(inside),
+                     "mean_predicted": 1.0 if claim else 0.0,
+                     "observed": round(sum(inside) / len(inside), 3) if inside else None})
+    return {"teamlore": rows, "seed": seed}
+
+
+def brier(outcomes: list[tuple[float | None, bool, bool]]) -> dict[str, float]:
+    """Mean squared error of the probability (straight line: its claim as 1 or 0)."""
+    return {"teamlore": round(statistics.fmean(((p or 0.0) - d) ** 2 for p, _, d in outcomes), 4),
+            "seed": round(statistics.fmean((s - d) ** 2 for _, s, d in outcomes), 4),
+            "base_rate": round(statistics.fmean(d for _, _, d in outcomes), 4)}
+
+
+SENSITIVITY = {"window_days": (365, 730, 1095), "prior_added": (0.5, 1.0, 2.0), "dispersion": (0.5, 1.0, 2.0)}
+
+
+def sensitivity(histories: list[dict[str, Any]], tuning: list[str], held_out: list[str]) -> dict[str, Any]:
+    """The warning with neighbouring model settings: for each, the threshold tuned on one
+    half and the result on the other (both ways); and the setting chosen on the tuning half
+    together with its threshold (nested), so the reported figure is not one lucky setting."""
+    grids: dict[str, list[tuple[list[float], float]]] = {}
+    for h in histories:
+        points = [(datetime.fromisoformat(d).replace(tzinfo=UTC), float(v)) for d, v in h["series"]]
+        grids[h["repo"]] = [(g.values, g.step_days) for g in (regularize(points[: o + 1])
+                                                             for o in h["doubling_origins"])]
+    settings = [dict(zip(SENSITIVITY, combo, strict=True)) for combo in itertools.product(*SENSITIVITY.values())]
+    rows, nested = [], {}
+    per_setting: dict[int, dict[str, list[tuple[float | None, bool, bool]]]] = {}
+    for i, kw in enumerate(settings):
+        per_setting[i] = {}
+        for h in histories:
+            probs = [doubling_probability(v, step, **kw) for v, step in grids[h["repo"]]]
+            per_setting[i][h["repo"]] = [(p, s, d) for p, (_, s, d) in zip(probs, h["doubling_outcomes"], strict=True)]
+        row: dict[str, Any] = {**kw}
+        for direction, (tune, report) in (("tuned_on_first", (tuning, held_out)),
+                                          ("tuned_on_second", (held_out, tuning))):
+            tune_o = [o for r in tune for o in per_setting[i][r]]
+            rep_o = [o for r in report for o in per_setting[i][r]]
+            t = best_threshold(tune_o)
+            row[direction] = {"threshold": t, "tuning_f05": round(f_half(doubling_scores(tune_o, t)["teamlore"]), 3),
+                              **{k: doubling_scores(rep_o, t)["teamlore"][k]
+                                 for k in ("warned", "true", "false_alarms", "recall", "precision")}}
+        rows.append(row)
+    for direction in ("tuned_on_first", "tuned_on_second"):
+        best = max(range(len(rows)), key=lambda i: rows[i][direction]["tuning_f05"])
+        nested[direction] = {**settings[best], **rows[best][direction]}
+    recalls = {d: sorted(r[d]["recall"] or 0.0 for r in rows) for d in ("tuned_on_first", "tuned_on_second")}
+    return {"settings": rows, "nested_choice": nested,
+            "held_out_recall_range": {d: [v[0], statistics.median(v), v[-1]] for d, v in recalls.items()}}
+
+
 def doubling_warning(histories: list[dict[str, Any]]) -> dict[str, Any]:
     """Choose the warning threshold on half of the repositories (alternate ones in name
-    order), report it on the other half."""
-    names = sorted(h["repo"] for h in histories)
-    tuning = set(names[::2])
-    halves = {"tuning": [h for h in histories if h["repo"] in tuning],
-              "held_out": [h for h in histories if h["repo"] not in tuning]}
-    pooled = {k: [o for h in hs for o in h["doubling_outcomes"]] for k, hs in halves.items()}
-    grid = [round(0.05 * i, 2) for i in range(2, 20)]
-    best = max(grid, key=lambda t: (f_half(doubling_scores(pooled["tuning"], t)["teamlore"]), -t))
+    order), report it on the other half; then the same with the halves swapped."""
+    first, second = _halves(histories)
+    pooled = {"tuning": _pooled(histories, first), "held_out": _pooled(histories, second)}
+    best = best_threshold(pooled["tuning"])
     out: dict[str, Any] = {"threshold": best, "threshold_in_code": DOUBLING_WARN_AT,
                            "criterion": "best F0.5 on the tuning half (ties: the lower threshold)",
-                           "sweep_on_tuning": {str(t): doubling_scores(pooled["tuning"], t)["teamlore"] for t in grid}}
-    for key, label in (("tuning", "tuning half"), ("held_out", "held-out half")):
-        out[key] = {"label": label, "repos": sorted(h["repo"] for h in halves[key]),
-                    **doubling_scores(pooled[key], best)}
-    out["all"] = {"label": "all", **doubling_scores(pooled["tuning"] + pooled["held_out"], DOUBLING_WARN_AT)}
+                           "model": {"window_days": DOUBLING_WINDOW_DAYS, "prior_added": DOUBLING_PRIOR_ADDED,
+                                     "dispersion": DOUBLING_DISPERSION},
+                           "sweep_on_tuning": {str(t): doubling_scores(pooled["tuning"], t)["teamlore"]
+                                               for t in THRESHOLDS}}
+    for key, label, repos in (("tuning", "tuning half", first), ("held_out", "held-out half", second)):
+        out[key] = {"label": label, "repos": repos, **doubling_scores(pooled[key], best)}
+    swapped = best_threshold(pooled["held_out"])
+    out["swapped"] = {"label": "first half, threshold tuned on the second", "threshold": swapped,
+                      "repos": first, **doubling_scores(pooled["tuning"], swapped)}
+    everything = pooled["tuning"] + pooled["held_out"]
+    out["all"] = {"label": "all", **doubling_scores(everything, DOUBLING_WARN_AT)}
+    out["reliability"] = {"all": reliability(everything), "held_out": reliability(pooled["held_out"]),
+                          "tuning": reliability(pooled["tuning"])}
+    out["brier"] = {"all": brier(everything), "held_out": brier(pooled["held_out"]), "tuning": brier(pooled["tuning"])}
+    out["independent_doubling_events"] = doubling_events(histories)
+    if all("doubling_origins" in h for h in histories):
+        out["sensitivity"] = sensitivity(histories, first, second)
     return out
+
+
+def doubling_events(histories: list[dict[str, Any]]) -> int:
+    """Runs of consecutive origins that doubled: one jump makes up to twelve positive origins."""
+    events = 0
+    for h in histories:
+        prev = False
+        for _, _, d in h["doubling_outcomes"]:
+            events += d and not prev
+            prev = d
+    return events
 
 
 def bench_history(repo: Path, every: int) -> dict[str, Any]:
@@ -386,12 +502,27 @@ def summarize(out: dict[str, Any], histories: list[dict[str, Any]]) -> None:
     out["summary"]["methods_chosen"] = choices
     print(f"\n   methods chosen: {choices}")
     warning = out["summary"]["doubling_warning"] = doubling_warning(histories)
-    table(f"   teamlore's doubling warning (probability >= {warning['threshold']}, chosen on the tuning half) "
-          "against the straight line",
-          ["half", "rule", "origins", "doubled", "warned", "came true", "recall", "precision"],
+    table(f"   teamlore's doubling warning (probability >= {warning['threshold']}, chosen on the tuning half; "
+          f"swapped: >= {warning['swapped']['threshold']}, chosen on the other) against the straight line",
+          ["half", "rule", "origins", "doubled", "warned", "came true", "false alarms", "recall", "precision"],
           [[warning[k]["label"], who, warning[k][who]["origins"], warning[k][who]["doubled"], warning[k][who]["warned"],
-            warning[k][who]["true"], warning[k][who]["recall"], warning[k][who]["precision"]]
-           for k in ("tuning", "held_out") for who in ("teamlore", "seed")])
+            warning[k][who]["true"], warning[k][who]["false_alarms"], warning[k][who]["recall"],
+            warning[k][who]["precision"]]
+           for k in ("tuning", "held_out", "swapped") for who in ("teamlore", "seed")])
+    rel = warning["reliability"]["all"]
+    table(f"   calibration over all origins ({warning['independent_doubling_events']} separate doubling events; "
+          f"Brier teamlore {warning['brier']['all']['teamlore']}, straight line {warning['brier']['all']['seed']})",
+          ["rule", "predicted", "origins", "mean predicted", "observed share"],
+          [[who, b["bin"], b["origins"], b["mean_predicted"], b["observed"]] for who in ("teamlore", "seed")
+           for b in rel[who]])
+    if "sensitivity" in warning:
+        sens = warning["sensitivity"]
+        table("   neighbouring model settings (recall on the half not tuned on: min / median / max; nested: "
+              "setting and threshold both chosen on the tuning half)",
+              ["direction", "recall range", "nested setting", "threshold", "recall", "precision", "false alarms"],
+              [[d, sens["held_out_recall_range"][d],
+                f"{n['window_days']}d / {n['prior_added']} / {n['dispersion']}", n["threshold"], n["recall"],
+                n["precision"], n["false_alarms"]] for d, n in sens["nested_choice"].items()])
     if warning["threshold"] != DOUBLING_WARN_AT:
         print(f"   note: forecast.DOUBLING_WARN_AT is {DOUBLING_WARN_AT}, this run chose {warning['threshold']}")
 

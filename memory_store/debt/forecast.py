@@ -7,11 +7,14 @@ prediction interval comes from that method's own backtest errors at the same hor
 (empirical 10%/90% quantiles, widened when there are few). With too little history no
 trend is extrapolated: naive with a wide heuristic interval, and the report says so.
 
-"Doubles within a year" is a probability, :func:`doubling_probability`: the share of the
-series' own recent one-year windows in which the count rose by at least its current
-value (the spread of a no-change forecast's errors over the next year). A warning is
-given from :data:`DOUBLING_WARN_AT` on; bench/debt_bench.py measures its recall and
-precision on real histories beside the seed's straight line.
+"Doubles within a year" is a probability, :func:`doubling_probability`, from a predictive
+distribution of the markers added in the next year: additions arrive at the series' own
+recent rate (markers added over the last two years, shrunk towards one a year) with
+bursts (gamma-Poisson, i.e. negative binomial counts), and the count doubles when at least
+its current value is added. Small counts double easily, large ones only under a steady
+stream of additions. A warning is given from :data:`DOUBLING_WARN_AT` on;
+bench/debt_bench.py measures its recall, precision and calibration on real histories
+beside the seed's straight line.
 
 The seed tool's straight-line rule (latest change rate extrapolated, "days until 2x" =
 count / daily rate) is implemented too, as a reference in backtests, never chosen.
@@ -41,14 +44,19 @@ MAX_ORIGINS = 60
 MAX_POINTS = 240
 FIT_WINDOW = 60
 """Smoothing methods are fitted on the last 60 points (5 years of monthly snapshots)."""
-DOUBLING_WARN_AT = 0.6
+DOUBLING_WARN_AT = 0.4
 """Warn that the count is likely to double within a year from this probability on. Chosen
 by bench/debt_bench.py on half of twelve real projects' histories (best F0.5 of "doubles
 within a year": a false alarm weighs more than a miss), reported on the other half."""
-DOUBLING_WINDOWS_DAYS = 365
-"""How far back the one-year windows of :func:`doubling_probability` start: the last year's.
-On the tuning half of bench/debt_bench.py's histories, windows from the last one, two and
-three years gave a best F0.5 of 0.37, 0.25 and 0.18: recent behaviour predicts better."""
+DOUBLING_WINDOW_DAYS = 730
+"""Markers added over the last two years give the rate of additions."""
+DOUBLING_PRIOR_ADDED = 1.0
+DOUBLING_PRIOR_DAYS = 365.0
+"""The rate is shrunk towards one marker added a year (as if one more year had been seen
+with one addition): a count that has not moved for two years can still grow."""
+DOUBLING_DISPERSION = 1.0
+"""Shape of the gamma mixing the Poisson rate (1: geometric-like bursts). Additions come
+in batches (a module lands with its TODOs), far more spread than a Poisson count."""
 Z80 = 1.2816
 DAYS_PER_MONTH = 30.4375
 
@@ -369,19 +377,38 @@ def forecast(points: Sequence[tuple[datetime, float]], horizons: Sequence[float]
                                            "errors": r["errors"]} for r in rows]}, chance)
 
 
-def doubling_probability(values: Sequence[float], step_days: float) -> float | None:
-    """Probability that the last value doubles within a year: of the one-year windows that
-    started in the year before the last full one, the share (smoothed: +0.5 / +1) in which
-    the count rose at some point by at least the last value. None when the last value is 0
-    or the history holds no complete one-year window."""
+def doubling_probability(values: Sequence[float], step_days: float, *,
+                         window_days: float = DOUBLING_WINDOW_DAYS, prior_added: float = DOUBLING_PRIOR_ADDED,
+                         prior_days: float = DOUBLING_PRIOR_DAYS,
+                         dispersion: float = DOUBLING_DISPERSION) -> float | None:
+    """Probability that at least the last value is added within a year (the count doubles
+    unless as much is removed meanwhile). Additions (the rises between grid points over
+    the last ``window_days``) plus ``prior_added`` over their days plus ``prior_days`` give
+    a daily rate; the year's additions are negative binomial with that mean and shape
+    ``dispersion``. None when the last value is 0 or the history spans less than a year."""
     current = values[-1] if values else 0.0
-    year = max(1, round(365 / step_days))
-    starts = range(max(0, len(values) - 1 - year - max(1, round(DOUBLING_WINDOWS_DAYS / step_days)) + 1),
-                   len(values) - year)
-    if current <= 0 or not starts:
+    if current <= 0 or (len(values) - 1) * step_days < 365 - step_days / 2:
         return None
-    hits = sum(max(values[i + 1: i + year + 1]) - values[i] >= current for i in starts)
-    return round((hits + 0.5) / (len(starts) + 1), 3)
+    tail = values[-(max(1, round(window_days / step_days)) + 1):]
+    added = sum(max(0.0, b - a) for a, b in pairwise(tail))
+    rate = (prior_added + added) / (prior_days + (len(tail) - 1) * step_days)
+    return round(negative_binomial_tail(math.ceil(current), 365 * rate, dispersion), 3)
+
+
+def negative_binomial_tail(k: int, mean: float, shape: float) -> float:
+    """P(N >= k) for a negative binomial N (a Poisson count whose mean is gamma
+    distributed with the given mean and shape)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    p = shape / (shape + mean)
+    pmf = math.exp(shape * math.log(p))
+    below = 0.0
+    for n in range(k):
+        below += pmf
+        pmf *= (n + shape) / (n + 1) * (1 - p)
+    return min(1.0, max(0.0, 1.0 - below))
 
 
 def _doubling_note(days: int | None, horizon: float, chance: float | None = None) -> str:
