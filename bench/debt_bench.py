@@ -15,8 +15,11 @@
    often each side claimed "doubles within a year" against how often that happened:
    teamlore warns from a probability (``forecast.doubling_probability``); the threshold
    is chosen on half of the repositories (best F0.5) and recall / precision are reported on
-   the other half, beside the straight line's. ``--from-results FILE`` re-runs only the
-   forecasts on the monthly series stored in an earlier results file (no repositories needed).
+   the other half, beside the straight line's, then with the halves swapped. Calibration:
+   predicted against observed share of doublings in probability bins, and Brier scores.
+   Neighbouring model settings are scored the same way, so the figure does not rest on one
+   setting. ``--from-results FILE`` re-runs only the forecasts on the monthly series stored
+   in an earlier results file (no repositories needed).
 
 Results: bench/results/debt_bench.json.
 
