@@ -107,7 +107,12 @@ def test_fingerprint_keeps_error_codes_apart() -> None:
 
 @pytest.mark.parametrize("exc_type, message, specific", [
     pytest.param("RecursionError", "maximum recursion depth exceeded", False, id="builtin-plain"),
-    pytest.param("OSError", "[Errno 98] Address already in use", False, id="builtin-errno"),
+    pytest.param("OSError", "[Errno 98] Address already in use", True, id="builtin-os-condition"),
+    pytest.param("ValueError", "not enough values to unpack (expected 2, got 1)", False, id="builtin-runtime-wording"),
+    pytest.param("KeyError", "", False, id="builtin-no-message"),
+    pytest.param("RuntimeError", "Working outside of application context.", True, id="builtin-library-wording"),
+    pytest.param("ReferenceError", "fetch is not defined", True, id="unquoted-name-not-defined"),
+    pytest.param("TypeError", "undefined is not a function", False, id="language-name-not-a-function"),
     pytest.param("ModuleNotFoundError", "No module named 'cv2'", True, id="quoted"),
     pytest.param("ImproperlyConfigured", "The SECRET_KEY setting must not be empty.", True, id="library-type"),
     pytest.param("KeyError", "'user_id'", True, id="key"),
@@ -117,6 +122,12 @@ def test_fingerprint_keeps_error_codes_apart() -> None:
 ])
 def test_specific_messages(exc_type: str, message: str, specific: bool) -> None:
     assert is_specific(exc_type, message_template(exc_type, message)) is specific
+
+
+def test_an_error_code_makes_a_message_specific() -> None:
+    template = message_template("error", "Cannot read properties of undefined (reading 'map')")
+    assert is_specific("error", template) is False
+    assert is_specific("error", template, code="TS2532") is True
 
 
 def test_frame_key_uses_function_and_module_not_line() -> None:

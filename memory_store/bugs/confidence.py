@@ -25,15 +25,15 @@ from functools import lru_cache
 
 from memory_store.errors.normalize import STOPWORDS
 
-FEATURES = ("score", "app_agree", "exact_type", "quoted", "generic", "same_template", "frames", "agree_share",
-            "rivals")
-"""Order of the evidence values the coefficients apply to. The evidence also carries ``margin``
-(score over the best candidate with a different fix) and ``support`` (near-equal records whose
-fix agrees), shown with a match; cross-validation found them redundant with ``rivals`` and
-``agree_share`` (the share of near-equal records, the candidate included, whose fix agrees).
-``app_differ`` and ``site_agree`` are kept out of the model too: for a specific message,
-different apps calling the same library is the normal case, and for a generic one the
-raising-function rule already decides.
+FEATURES = ("score", "margin", "agree_share", "rivals", "same_template", "generic", "quoted", "exact_type")
+"""Order of the evidence values the coefficients apply to: the candidate's score, its margin over
+the best candidate with a *different* fix, the share of near-equal records (the candidate
+included) whose fix says the same thing, how many near-equal records carry another fix, the
+same message template, a generic message, shared quoted names and exact vs related type.
+The evidence also carries ``support``, ``app_agree``, ``frames``, ``frame_sim`` and
+``frame_margin`` (shown with a match); cross-validation found that they add nothing the model
+can carry to unseen errors: for a specific message, different apps calling the same library is
+the normal case, and for a generic one the raising-function rule already decides.
 A raw count of agreeing records is not used: in the development sets every root cause has at
 least three records by construction, so a count would learn the sampling, not the errors."""
 
@@ -42,12 +42,12 @@ least three records by construction, so a count would learn the sampling, not th
 # error line; the query's own record out of the memory), label "same root cause". CONFIDENT_AT is
 # the probability with the most right answers less ten per wrong one on the same queries. The
 # bench reports out-of-sample figures from refits inside each cross-validation fold.
-INTERCEPT = -1.823
+INTERCEPT = -2.725
 COEFFICIENTS: dict[str, float] = {
-    "score": 2.641, "app_agree": -0.186, "exact_type": -2.066, "quoted": -0.387, "generic": -0.423,
-    "same_template": 1.382, "frames": -0.302, "agree_share": 2.145, "rivals": -0.347,
+    "score": 2.665, "margin": 0.653, "agree_share": 2.373, "rivals": -0.080, "same_template": 1.240,
+    "generic": -0.416, "quoted": -0.301, "exact_type": -1.743,
 }
-CONFIDENT_AT = 0.88
+CONFIDENT_AT = 0.86
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 

@@ -220,7 +220,8 @@ def _message_features(exc_type: str, message: str, code: str | None, language: s
     tokens = [sys.intern(t) for t in tokens]
     parsed = ParsedError(exc_type=exc_type, message=message, code=code)
     return (fingerprint(parsed), sys.intern(stype), exc_type.lower(), (code or "").lower(), template.lower(),
-            tuple(tokens), _fset(tokens), _fset(quoted_values(template)), is_specific(exc_type, template, language))
+            tuple(tokens), _fset(tokens), _fset(quoted_values(template)),
+            is_specific(exc_type, template, language, code or ""))
 
 
 _EMPTY: frozenset[str] = frozenset()

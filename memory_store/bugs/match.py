@@ -400,11 +400,19 @@ def _other_function(q: ErrorFeatures, c: ErrorFeatures) -> bool:
             and not same_function(q.app_top, c.app_top))
 
 
+def _frame_similarity(q: ErrorFeatures, c: ErrorFeatures) -> float:
+    """How much of the shorter call stack the two errors share (library or in-app frames; 0 when
+    either has none): where the error arose, beside what it says."""
+    if not (q.has_frames and c.has_frames):
+        return 0.0
+    return max(_overlap(q.lib_frames, c.lib_frames), _overlap(q.app_frames, c.app_frames))
+
+
 def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, float]:
     """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence)."""
     c = s.entry.features
     fix = s.entry.fix_norm
-    rival = 0.0
+    rival = rival_frames = 0.0
     support = rivals = 0
     for other in ranked[:MAX_DISTINCT_FIXES * 2]:
         if other is s or _other_function(q, other.entry.features):
@@ -415,6 +423,9 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
         else:
             rivals += near
             rival = max(rival, other.score)
+            if near:
+                rival_frames = max(rival_frames, _frame_similarity(q, other.entry.features))
+    frames = _frame_similarity(q, c)
     tsim = type_similarity(q.stype, c.stype)
     quoted = 0.0
     if q.quoted and c.quoted:
@@ -435,6 +446,8 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
         "generic": 0.0 if q.specific and c.specific else 1.0,
         "same_template": 1.0 if q.fingerprint == c.fingerprint else 0.0,
         "frames": 1.0 if q.has_frames else 0.0,
+        "frame_sim": frames,
+        "frame_margin": frames - rival_frames,
         "raiser_agrees": 1.0 if _raiser_agrees(q, c) else 0.0,
     }
 

@@ -159,14 +159,50 @@ LANGUAGE_NAMES = {"python": PYTHON_NAMES, "javascript": JS_NAMES, "typescript": 
 _ALL_NAMES = PYTHON_NAMES | JS_NAMES
 
 
-def is_specific(exc_type: str, template: str, language: str = "") -> bool:
-    """Does the error name something particular: a library's own exception type, a quoted
-    value, or a code identifier (``SECRET_KEY``, ``cv2``, ``os.path``) in its message?
+# What a language runtime itself says when a line of code meets a value it cannot handle
+# (general language knowledge, CPython and JavaScript engines, not tuned to any data). Such a
+# message can come from any line of any program; a built-in exception with other wording was
+# written by a library or a team (``Working outside of application context``) or reports an
+# operating-system condition (``[Errno 98] Address already in use``): it names its cause.
+_RUNTIME_WORDING = re.compile("|".join((
+    # Python
+    r"division by zero", r"division or modulo by zero", r"float (?:modulo|divmod)", r"math domain error",
+    r"index out of range", r"pop from (?:an )?empty", r"has no attribute", r"values to unpack",
+    r"cannot unpack non-iterable", r"object is not (?:subscriptable|callable|iterable|an iterator|reversible)",
+    r"does not support item (?:assignment|deletion)", r"unsupported operand type", r"can only concatenate",
+    r"must be (?:str|int|real number|a number|an integer|a string|a mapping|iterable)",
+    r"can't multiply sequence", r"bad operand type", r"not supported between instances",
+    r"takes (?:<n>|no) (?:positional |keyword )?arguments?", r"required (?:positional|keyword(?:-only)?) argument",
+    r"unexpected keyword argument", r"multiple values for (?:keyword )?argument", r"is not defined",
+    r"referenced before assignment", r"cannot access (?:local|free) variable", r"invalid literal for",
+    r"could not convert string to", r"too large to convert", r"result (?:too large|out of range)",
+    r"maximum recursion depth exceeded", r"changed size during iteration", r"unhashable type",
+    r"has no len", r"cannot be interpreted as an integer", r"is not in list", r"not in list",
+    r"substring not found", r"empty separator", r"dictionary is empty", r"empty sequence", r"empty range",
+    r"(?:str|bytes|int|float|list|tuple|dict|set)\(\) argument", r"object cannot be", r"unexpected EOF",
+    r"invalid syntax", r"unexpected indent", r"expected an indented block", r"unindent does not match",
+    # JavaScript engines
+    r"cannot read propert(?:y|ies) of", r"cannot set propert(?:y|ies) of", r"is not a function",
+    r"is not a constructor", r"is not iterable", r"call stack size exceeded", r"assignment to constant",
+    r"before initialization", r"invalid array length", r"is not an object", r"is undefined", r"is null",
+    r"has no properties", r"unexpected token", r"unexpected end of", r"is not valid json",
+    r"reduce of empty array", r"too much recursion",
+)), re.IGNORECASE)
+_UNQUOTED_SUBJECT = re.compile(r"^\s*([A-Za-z_$][\w$]*) is not (?:defined|a function|a constructor|iterable)\b")
 
-    The rule is about the language, not any data: a built-in exception whose message names
-    nothing beyond the language's own names (:data:`LANGUAGE_NAMES`) can come from any line
-    of any program (``division by zero``, ``list index out of range``, ``'NoneType' object
-    has no attribute 'get'``, ``not enough values to unpack``)."""
+
+def is_specific(exc_type: str, template: str, language: str = "", code: str = "") -> bool:
+    """Does the error name something particular: an error code (``TS2307``, ``E0277``), a
+    library's own exception type, a quoted value, a code identifier (``SECRET_KEY``, ``cv2``,
+    ``os.path``) or wording of its own?
+
+    The rule is about the language, not any data: a built-in exception in the runtime's own
+    words (:data:`_RUNTIME_WORDING`) naming nothing beyond the language's own names
+    (:data:`LANGUAGE_NAMES`) can come from any line of any program (``division by zero``,
+    ``list index out of range``, ``'NoneType' object has no attribute 'get'``, ``not enough
+    values to unpack``); so can a built-in exception with no message at all."""
+    if code:
+        return True
     name = exc_type.strip()
     if name.startswith("builtins."):
         name = name[len("builtins."):]
@@ -175,7 +211,13 @@ def is_specific(exc_type: str, template: str, language: str = "") -> bool:
     own = LANGUAGE_NAMES.get(language, _ALL_NAMES)
     if any(v not in own for v in quoted_values(template)):
         return True
-    return any(m.group(0).lower() not in own for m in _IDENTIFIER.finditer(_PLACEHOLDER.sub(" ", template)))
+    words = _PLACEHOLDER.sub(" ", template)
+    if any(m.group(0).lower() not in own for m in _IDENTIFIER.finditer(words)):
+        return True
+    subject = _UNQUOTED_SUBJECT.match(template)  # ``fetch is not defined``: the name is unquoted
+    if subject and subject.group(1).lower() not in own:
+        return True
+    return bool(_WORD.search(words)) and not _RUNTIME_WORDING.search(template)
 
 
 def type_tokens(exc_type: str) -> tuple[str, ...]:
