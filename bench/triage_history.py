@@ -26,9 +26,11 @@ itself) attributes each line unchanged since A to A with its path and line numbe
 commit). A B finding *is* the A finding whose statement (teamlore's normalized
 statement at A) covers the blamed A line of the B finding's flagged line, when the rule
 and the normalized statement text are identical; files unchanged since A map line for
-line. When blame gives one A line to several B lines (``-C``/``-M`` also find copies), the
-B line in the A finding's file and function (then the nearest) is the statement, the others
-are new. Decided A findings left unmatched are matched by identical-text moves: a
+line. Blame runs twice per changed file: plain (lines that stayed, shifted by the changes
+of each commit) and with ``-M -C``; a line the plain pass placed keeps its A line, and an A
+line is given to one B line only, so a copy of an unchanged line is new. When ``-C`` gives
+one A line to lines of several files, the one in the A finding's file and function (then
+the nearest) is the statement. Decided A findings left unmatched are matched by identical-text moves: a
 (rule, statement) that occurs exactly once among the findings at A and exactly once at B.
 
 Reported per repository and in total: decided A findings still present at B, of them
@@ -120,9 +122,11 @@ def bandit(ws: Path, subtrees: list[str], out: Path) -> dict[str, Any]:
 
 # --- ground truth ------------------------------------------------------------------------------
 
-def blame_map(ws: Path, a: str, path: str) -> dict[int, tuple[str, int]]:
-    """Line at HEAD's working tree -> (path, line) at A, for lines unchanged since A."""
-    out = sh(["git", "blame", "--first-parent", "-M", "-C", "--porcelain", f"^{a}", "--", path], ws, check=False)
+def blame_map(ws: Path, a: str, path: str, moves: bool = True) -> dict[int, tuple[str, int]]:
+    """Line at HEAD's working tree -> (path, line) at A, for lines unchanged since A
+    (``moves``: also lines moved or copied, ``-M -C``)."""
+    out = sh(["git", "blame", "--first-parent", *(["-M", "-C"] if moves else []), "--porcelain", f"^{a}",
+              "--", path], ws, check=False)
     result: dict[int, tuple[str, int]] = {}
     boundary: set[str] = set()
     names: dict[str, str] = {}
@@ -169,19 +173,25 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
         if i % 50 == 0:
             print(f"    ground truth: {i}/{len(files)} files", flush=True)
         here = [f for f in at_b if f.path == path]
-        blamed = blame_map(ws, a, path) if path in changed else {f.line: (path, f.line) for f in here}
+        if path in changed:  # lines that stayed (plain blame) first, then moved or copied ones
+            passes = [blame_map(ws, a, path, moves=False), blame_map(ws, a, path)]
+        else:
+            passes = [{f.line: (path, f.line) for f in here}]
         given: set[str] = set()  # several findings of one statement (lines, hits): one A finding each
-        for f in sorted(here, key=lambda f: (f.line, f.hit)):
-            origin = blamed.get(f.line)
-            if origin is None:
-                continue
-            cands = [c for c in by_place.get((origin[0], f.rule), ())
-                     if c["start"] <= origin[1] <= c["end"] and c["statement"] == f.statement
-                     and c["fingerprint"] not in given]
-            if cands:
-                cand = min(cands, key=lambda c: (c["line"] != origin[1], c["hit"]))
-                given.add(cand["fingerprint"])
-                claims[cand["fingerprint"]].append(f)
+        placed: set[str] = set()
+        for blamed in passes:
+            for f in sorted(here, key=lambda f: (f.line, f.hit)):
+                origin = blamed.get(f.line)
+                if origin is None or f.fingerprint in placed:
+                    continue
+                cands = [c for c in by_place.get((origin[0], f.rule), ())
+                         if c["start"] <= origin[1] <= c["end"] and c["statement"] == f.statement
+                         and c["fingerprint"] not in given]
+                if cands:
+                    cand = min(cands, key=lambda c: (c["line"] != origin[1], c["hit"]))
+                    given.add(cand["fingerprint"])
+                    placed.add(f.fingerprint)
+                    claims[cand["fingerprint"]].append(f)
     # blame -C/-M also attributes copies of a line to its source: the B line that stayed in
     # the A finding's file and function is the statement itself, a copy elsewhere is new.
     a_of = {f["fingerprint"]: f for f in at_a}
