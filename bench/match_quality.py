@@ -14,6 +14,8 @@ editor carries). Measures, per query mode:
 - confident-correct ("answered"): cluster members whose top *confident* answer has the right cause.
 - no-match precision over singletons: share that get no confident match.
 - confident wrong: share of all queries whose top confident answer is another cause.
+- why (saved per file and mode): for each query whose right first candidate was withheld or
+  whose wrong one was answered, the rule or evidence that decided it (see why_not_answered).
 
 Confidence (memory_store.bugs.confidence) is a logistic model over the evidence of the top
 candidate. **Out-of-sample figures**: queries are split in k folds by id; for each fold the
@@ -43,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from memory_store.bugs import confidence  # noqa: E402
-from memory_store.bugs.match import BugIndex, unambiguous  # noqa: E402
+from memory_store.bugs.match import TIE_MARGIN, BugIndex, unambiguous  # noqa: E402
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
@@ -264,6 +266,46 @@ def cross_validated(data: list[dict[str, Any]], ours: dict[str, list[dict[str, A
     return {"thresholds": chosen, "modes": {m: evaluate(data, held[m], 0.0) for m in MODES}, "held": held}
 
 
+def why_not_answered(data: list[dict[str, Any]], held: list[dict[str, Any]]) -> dict[str, Any]:
+    """Why a right top candidate was withheld, and why a wrong one was answered (out-of-sample
+    decisions): counts per cause and the queries with their cause. Causes: the generic-message
+    rule (raising function unknown or another one), a near-equal candidate of another root cause,
+    a near-equal candidate of the same root cause whose fix is worded differently, or the model's
+    probability below the fold's threshold (with the evidence that pulled it down most, by the
+    shipped coefficients)."""
+    cluster = {r["id"]: r["cluster"] for r in data}
+    counts: dict[str, dict[str, int]] = {"withheld": {}, "wrong": {}}
+    queries: list[dict[str, Any]] = []
+    for res in held:
+        ranked = res["ranked"]
+        if not ranked:
+            continue
+        qc, top = cluster[res["id"]], ranked[0]
+        right = qc is not None and cluster[top[0]] == qc
+        if right == bool(top[2]):
+            continue
+        ev = res["evidence"]
+        causes = []
+        if not res["gate"]:
+            causes.append("generic message, raising function not the same")
+        if ev.get("rivals"):
+            near = [r for r in ranked[1:] if r[1] >= top[1] - TIE_MARGIN]
+            causes.append("near-equal candidate of another cause" if any(cluster[r[0]] != cluster[top[0]] for r in near)
+                          else "near-equal candidate, same cause, fix worded differently")
+        if not causes and top[2] and unambiguous(ev):
+            causes.append("exact match, no near-equal record with another fix")
+        if not causes:
+            pulls = sorted((confidence.COEFFICIENTS.get(k, 0.0) * ev.get(k, 0.0), k) for k in confidence.FEATURES)
+            causes.append("model: " + ", ".join(k for v, k in pulls[:2] if v < 0) if not top[2] else
+                          "model: answered (" + ", ".join(k for v, k in pulls[-2:] if v > 0) + ")")
+        kind = "wrong" if top[2] else "withheld"
+        for c in causes:
+            key = c.split(":")[0] if c.startswith("model") else c
+            counts[kind][key] = counts[kind].get(key, 0) + 1
+        queries.append({"id": res["id"], "kind": kind, "top": top[0], "p": round(res["p"], 3), "causes": causes})
+    return {"counts": counts, "queries": queries}
+
+
 def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
@@ -299,7 +341,8 @@ def main() -> int:
         extra = [(d, o) for j, (_, d, o, _) in enumerate(runs) if j != i]
         cv = cross_validated(data, ours, args.folds, extra)
         held = cv.pop("held")
-        entry: dict[str, Any] = {"data": path.name, "records": len(data), "cross_validated": cv, "modes": {}}
+        entry: dict[str, Any] = {"data": path.name, "records": len(data), "cross_validated": cv, "modes": {},
+                                 "why": {mode: why_not_answered(data, held[mode]) for mode in MODES}}
         for mode in MODES:
             e: dict[str, Any] = {"teamlore_in_sample": evaluate(data, ours[mode], 0.0)}
             if seed is not None:
@@ -327,6 +370,11 @@ def main() -> int:
             rows = [_row(name, mode, m[mode]) for name, m in entry["per_language"].items() for mode in MODES]
             print("\nper language (out-of-sample)")
             print(table(rows, ["query", "language", *HEADER[2:]]))
+        print("\nwhy a right first candidate was withheld / a wrong one answered (out-of-sample):")
+        for mode in MODES:
+            for kind, by_cause in entry["why"][mode]["counts"].items():
+                for cause, n in sorted(by_cause.items(), key=lambda x: -x[1]):
+                    print(f"  {mode:4}  {kind:8}  {n:3}  {cause}")
         if args.verbose:
             cluster = {r["id"]: r["cluster"] for r in data}
             for mode in MODES:
