@@ -241,3 +241,51 @@ def test_cross_validation_never_fits_on_the_fold_it_scores(monkeypatch: pytest.M
         assert fold and not trained_on & fold
         assert trained_on | fold == {r["id"] for r in data}
     assert sum(cv["modes"]["full"][k] for k in ("members", "singletons")) == len(data)
+
+
+# -- why a right answer was withheld or a wrong one given ---------------------------------------
+def test_the_bench_names_why_an_answer_was_withheld_or_given() -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import match_quality as mq
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    data = [{"id": "A1", "cluster": "a"}, {"id": "A2", "cluster": "a"}, {"id": "B1", "cluster": "b"},
+            {"id": "S1", "cluster": None}]
+    held = [
+        # right first candidate withheld: a near-equal record of another cause
+        {"id": "A1", "ranked": [("A2", 1.0, False), ("B1", 0.95, False)], "gate": True, "p": 0.7,
+         "evidence": {"score": 1.0, "rivals": 0.69, "same_template": 1.0}},
+        # right first candidate withheld by the generic-message rule
+        {"id": "A2", "ranked": [("A1", 0.9, False)], "gate": False, "p": 0.9,
+         "evidence": {"score": 0.9, "generic": 1.0}},
+        # a singleton answered with an exact match
+        {"id": "S1", "ranked": [("B1", 1.0, True)], "gate": True, "p": 0.9,
+         "evidence": {"score": 1.0, "same_template": 1.0, "rivals": 0.0, "generic": 0.0}},
+        # answered and right: not listed
+        {"id": "B1", "ranked": [("A1", 0.2, False)], "gate": True, "p": 0.1, "evidence": {"score": 0.2}},
+    ]
+    why = mq.why_not_answered(data, held)
+    causes = {q["id"]: (q["kind"], q["causes"]) for q in why["queries"]}
+    assert causes["A1"] == ("withheld", ["near-equal candidate of another cause"])
+    assert causes["A2"] == ("withheld", ["generic message, raising function not the same"])
+    assert causes["S1"] == ("wrong", ["exact match, no near-equal record with another fix"])
+    assert "B1" not in causes
+    assert why["counts"]["withheld"] == {"near-equal candidate of another cause": 1,
+                                         "generic message, raising function not the same": 1}
+
+
+def test_a_library_message_of_a_builtin_type_needs_no_raising_function(store: BugStore) -> None:
+    """``RuntimeError: Working outside of application context.`` is Flask's wording, not the
+    runtime's: its error line alone may be an answer, unlike ``division by zero``."""
+    flask = ("Traceback (most recent call last):\n  File \"/home/dana/app/manage.py\", line 9, in <module>\n"
+             "    db.create_all()\nRuntimeError: Working outside of application context.")
+    rec = store.build(flask, "Run it inside `with app.app_context():`", author="a")
+    found = BugIndex([rec]).match("RuntimeError: Working outside of application context.", include_weak=True)
+    assert found and found[0].evidence["generic"] == 0.0 and found[0].evidence["raiser_agrees"] == 1.0
+    assert found[0].confident
+    zero = ("Traceback (most recent call last):\n  File \"/home/dana/app/stats.py\", line 3, in avg\n"
+            "    return total / len(values)\nZeroDivisionError: division by zero")
+    rec = store.build(zero, "Return 0 for an empty list", author="a")
+    found = BugIndex([rec]).match("ZeroDivisionError: division by zero", include_weak=True)
+    assert found and found[0].evidence["generic"] == 1.0 and not found[0].confident
