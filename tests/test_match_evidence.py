@@ -289,3 +289,14 @@ def test_a_library_message_of_a_builtin_type_needs_no_raising_function(store: Bu
     rec = store.build(zero, "Return 0 for an empty list", author="a")
     found = BugIndex([rec]).match("ZeroDivisionError: division by zero", include_weak=True)
     assert found and found[0].evidence["generic"] == 1.0 and not found[0].confident
+
+
+def test_a_generic_error_raised_in_two_programs_main_is_no_answer(store: BugStore) -> None:
+    """Every program has a ``main``: two Go deadlocks reported there share no particular code."""
+    a = ("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n"
+         "\t/home/dana/src/sniffer/main.go:21 +0x36d\n")
+    b = a.replace("/home/dana/src/sniffer/main.go:21", "/tmp/sandbox1/prog.go:9")
+    found = BugIndex([store.build(a, "the UDP port was in use so the worker exited", author="a")]).match(
+        b, include_weak=True)
+    assert found and found[0].evidence["generic"] == 1.0
+    assert found[0].evidence["raiser_agrees"] == 0.0 and not found[0].confident

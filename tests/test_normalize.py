@@ -124,6 +124,29 @@ def test_specific_messages(exc_type: str, message: str, specific: bool) -> None:
     assert is_specific(exc_type, message_template(exc_type, message)) is specific
 
 
+@pytest.mark.parametrize("exc_type, message, specific", [
+    pytest.param("fatal error", "all goroutines are asleep - deadlock!", False, id="go-runtime"),
+    pytest.param("panic", "runtime error: invalid memory address or nil pointer dereference", False, id="go-panic"),
+    pytest.param("panic", "called `Option::unwrap()` on a `None` value", False, id="rust-unwrap"),
+    pytest.param("java.lang.NullPointerException", "", False, id="jvm-runtime"),
+    pytest.param("System.NullReferenceException", "Object reference not set to an instance of an object.", False,
+                 id="dotnet-runtime"),
+    pytest.param("NoMethodError", "undefined method `total' for nil:NilClass", True, id="ruby-names-a-method"),
+    pytest.param("java.lang.IllegalStateException", "Kafka producer already closed", True, id="jvm-library-wording"),
+    pytest.param("com.acme.OrderException", "", True, id="library-type-without-message"),
+])
+def test_other_runtimes_own_errors_are_generic(exc_type: str, message: str, specific: bool) -> None:
+    assert is_specific(exc_type, message_template(exc_type, message)) is specific
+
+
+@pytest.mark.parametrize("key, entry", [(":main.main", True), ("app/cli:main", True), ("Shop.Program:Main", True),
+                                        ("shop/stats:avg", False), ("cart:(*Cart).Total", False)])
+def test_entry_points_are_recognised(key: str, entry: bool) -> None:
+    from memory_store.errors.normalize import is_entry_point
+
+    assert is_entry_point(key) is entry
+
+
 def test_an_error_code_makes_a_message_specific() -> None:
     template = message_template("error", "Cannot read properties of undefined (reading 'map')")
     assert is_specific("error", template) is False

@@ -42,12 +42,12 @@ least three records by construction, so a count would learn the sampling, not th
 # error line; the query's own record out of the memory), label "same root cause". CONFIDENT_AT is
 # the probability with the most right answers less ten per wrong one on the same queries. The
 # bench reports out-of-sample figures from refits inside each cross-validation fold.
-INTERCEPT = -2.725
+INTERCEPT = -1.448
 COEFFICIENTS: dict[str, float] = {
-    "score": 2.665, "margin": 0.653, "agree_share": 2.373, "rivals": -0.080, "same_template": 1.240,
-    "generic": -0.416, "quoted": -0.301, "exact_type": -1.743,
+    "score": 3.168, "margin": -0.012, "agree_share": 1.341, "rivals": -0.457, "same_template": 1.127,
+    "generic": -2.058, "quoted": -0.176, "exact_type": -2.025,
 }
-CONFIDENT_AT = 0.86
+CONFIDENT_AT = 0.84
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 

@@ -42,7 +42,7 @@ from memory_store.bugs.features import (
     parsed_from_record,
 )
 from memory_store.errors import ParsedError, parse_error
-from memory_store.errors.normalize import same_function
+from memory_store.errors.normalize import is_entry_point, same_function
 
 DEFAULT_THRESHOLD = CONFIDENT_AT
 """Calibrated confidence (0..1) from which a match is an answer; below it the answer is "no match"."""
@@ -379,19 +379,24 @@ def unambiguous(values: dict[str, float]) -> bool:
     something particular, and no near-equal record with another fix: the memory holds one
     answer for exactly this error, whatever the model's estimate for look-alike-rich data."""
     return bool(values.get("same_template") and values.get("rivals") == 0.0
-                and (not values.get("generic") or values.get("app_agree")))
+                and (not values.get("generic") or values.get("raiser_agrees")))
 
 
 def _raiser_agrees(q: ErrorFeatures, c: ErrorFeatures) -> bool:
     """The rule for generic messages (``division by zero``): both errors were raised by the
     same function: the same innermost in-app function or, for an error raised inside a
-    library with no in-app frame known on one side, the same raising library frame.
+    library with no in-app frame known on one side, the same raising library frame. A
+    program's entry point (``main``) is no such function: every program has one.
     A specific message needs no such agreement."""
     if q.specific and c.specific:
         return True
     if q.app_top and c.app_top:
-        return same_function(q.app_top, c.app_top)
-    return bool(q.site) and q.site == c.site and ":" in q.site
+        return same_function(q.app_top, c.app_top) and not is_entry_point(q.app_top)
+    if q.site and q.site == c.site and ":" in q.site:
+        return not is_entry_point(q.site)
+    # one side's frames were not known as in-app (another checkout): a package-qualified name still says
+    qk, ck = q.app_top or q.site, c.app_top or c.site
+    return bool(qk and ck) and same_function(qk, ck) and not is_entry_point(qk)
 
 
 def _other_function(q: ErrorFeatures, c: ErrorFeatures) -> bool:

@@ -125,8 +125,21 @@ _BUILTIN_NAMES = (
     "NotImplementedError OSError OverflowError PermissionError ProcessLookupError RecursionError "
     "ReferenceError RuntimeError StopIteration SyntaxError SystemError SystemExit TabError TimeoutError "
     "TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError ValueError "
-    "ZeroDivisionError Error RangeError EvalError URIError AggregateError error")
-BUILTIN_TYPES = frozenset(_BUILTIN_NAMES.lower().split())
+    "ZeroDivisionError Error RangeError EvalError URIError AggregateError error "
+    # the runtimes of the other languages: Go and Rust panics, the JVM's and .NET's own
+    # exceptions (namespace dropped: see _RUNTIME_NAMESPACE), Ruby's core errors
+    "panic NullPointerException KotlinNullPointerException ArrayIndexOutOfBoundsException "
+    "IndexOutOfBoundsException StringIndexOutOfBoundsException ArithmeticException ClassCastException "
+    "ConcurrentModificationException NoSuchElementException NumberFormatException IllegalArgumentException "
+    "IllegalStateException UnsupportedOperationException StackOverflowError OutOfMemoryError "
+    "NullReferenceException IndexOutOfRangeException ArgumentOutOfRangeException DivideByZeroException "
+    "InvalidCastException InvalidOperationException ArgumentNullException ArgumentException FormatException "
+    "StackOverflowException KeyNotFoundException NoMethodError ArgumentError FrozenError LocalJumpError "
+    "SystemStackError FloatDomainError")
+BUILTIN_TYPES = frozenset([*_BUILTIN_NAMES.lower().split(), "fatal error"])
+_RUNTIME_NAMESPACE = re.compile(r"^(?:java\.lang|java\.util|kotlin|System(?:\.Collections\.Generic)?)\.(?=\w+$)")
+"""Namespaces of a runtime's own exceptions (``java.lang.NullPointerException``,
+``System.NullReferenceException``): dropped before the type is looked up."""
 _IDENTIFIER = re.compile(r"\b(?:[A-Za-z]+_[A-Za-z0-9_]*|_[A-Za-z0-9_]+|[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
                          r"|[a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+[A-Z]\w*|[A-Z][A-Z0-9]{2,}|[A-Za-z]+\d+[A-Za-z0-9]*)\b")
 
@@ -154,9 +167,11 @@ def _language_names() -> tuple[frozenset[str], frozenset[str]]:
 
 
 PYTHON_NAMES, JS_NAMES = _language_names()
-LANGUAGE_NAMES = {"python": PYTHON_NAMES, "javascript": JS_NAMES, "typescript": JS_NAMES}
+RUST_NAMES = frozenset(("option::unwrap()", "result::unwrap()", "option::expect()", "result::expect()", "none", "err",
+                        "some", "ok", "unwrap()", "expect()"))
+LANGUAGE_NAMES = {"python": PYTHON_NAMES, "javascript": JS_NAMES, "typescript": JS_NAMES, "rust": RUST_NAMES}
 """The language's own names, by the error's language; an unknown language uses them all."""
-_ALL_NAMES = PYTHON_NAMES | JS_NAMES
+_ALL_NAMES = PYTHON_NAMES | JS_NAMES | RUST_NAMES
 
 
 # What a language runtime itself says when a line of code meets a value it cannot handle
@@ -187,8 +202,21 @@ _RUNTIME_WORDING = re.compile("|".join((
     r"before initialization", r"invalid array length", r"is not an object", r"is undefined", r"is null",
     r"has no properties", r"unexpected token", r"unexpected end of", r"is not valid json",
     r"reduce of empty array", r"too much recursion",
+    # Go, Rust, the JVM, .NET and Ruby
+    r"goroutines are asleep", r"nil pointer dereference", r"invalid memory address", r"concurrent map",
+    r"slice bounds out of range", r"integer divide by zero", r"entry in nil map",
+    r"(?:send on|close of) (?:closed|nil) channel",
+    r"stack overflow", r"interface conversion", r"out of memory", r"on an? `?(?:none|err)`? value",
+    r"index out of bounds", r"out of bounds for length", r"with overflow", r"attempt to divide by zero",
+    r"/ by zero", r"object reference not set", r"outside the bounds of the array", r"attempted to divide by zero",
+    r"specified cast is not valid", r"collection was modified", r"sequence contains no", r"key was not present",
+    r"not in a correct format", r"undefined method", r"undefined local variable", r"divided by <n>",
+    r"wrong number of arguments", r"can't modify frozen", r"no implicit conversion",
 )), re.IGNORECASE)
-_UNQUOTED_SUBJECT = re.compile(r"^\s*([A-Za-z_$][\w$]*) is not (?:defined|a function|a constructor|iterable)\b")
+_UNQUOTED_SUBJECT = re.compile(r"^\s*([A-Za-z_$][\w$]*) is not (?:defined|a function|a constructor|iterable)\b"
+                               r"|^undefined (?:method|local variable or method) [`']([^`'\s]+)'")
+"""An unquoted name the message is about (JavaScript's ``fetch is not defined``, Ruby's
+``undefined method `total' for nil``)."""
 
 
 def is_specific(exc_type: str, template: str, language: str = "", code: str = "") -> bool:
@@ -203,7 +231,7 @@ def is_specific(exc_type: str, template: str, language: str = "", code: str = ""
     values to unpack``); so can a built-in exception with no message at all."""
     if code:
         return True
-    name = exc_type.strip()
+    name = _RUNTIME_NAMESPACE.sub("", exc_type.strip())
     if name.startswith("builtins."):
         name = name[len("builtins."):]
     if "." in name or name.lower() not in BUILTIN_TYPES:  # a library's own exception class
@@ -215,7 +243,7 @@ def is_specific(exc_type: str, template: str, language: str = "", code: str = ""
     if any(m.group(0).lower() not in own for m in _IDENTIFIER.finditer(words)):
         return True
     subject = _UNQUOTED_SUBJECT.match(template)  # ``fetch is not defined``: the name is unquoted
-    if subject and subject.group(1).lower() not in own:
+    if subject and (subject.group(1) or subject.group(2)).lower() not in own:
         return True
     return bool(_WORD.search(words)) and not _RUNTIME_WORDING.search(template)
 
@@ -260,10 +288,25 @@ def app_function_key(frame: Frame) -> str | None:
     return f"{parts[-1]}/{key}" if parts else key
 
 
+_ENTRY_POINTS = frozenset(("main", "<main>", "<top (required)>"))
+
+
+def is_entry_point(key: str) -> bool:
+    """Is a frame key (``:main.main``, ``app/cli:main``, ``Shop.Program.Main``) a program's entry
+    point? Every program has one, so two errors raised there share no particular code."""
+    function = key.rpartition(":")[2].rpartition(".")[2]
+    return function.lower() in _ENTRY_POINTS
+
+
 def same_function(a: str, b: str) -> bool:
     """Do two :func:`app_function_key` values name one function? A file printed without its
-    folder (a top-level script, relative to its checkout) matches that file in any folder."""
+    folder (a top-level script, relative to its checkout) matches that file in any folder.
+    A function printed with its package (Go's ``github.com/acme/shop/cart.(*Cart).Total``,
+    ``com.acme.Cart.total``, ``shop::cart::total``) is the same function from any path."""
     if a == b:
+        return True
+    func_a, func_b = a.rpartition(":")[2], b.rpartition(":")[2]
+    if func_a == func_b and ("/" in func_a or "::" in func_a or func_a.count(".") >= 2):
         return True
     folder_a, _, rest_a = a.rpartition("/")
     folder_b, _, rest_b = b.rpartition("/")
