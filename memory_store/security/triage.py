@@ -222,6 +222,7 @@ class Triage:
         used: set[str] = set()
         pending: list[FindingStatus] = []
         edited_at: dict[int, dict[str, Any]] = {}  # id(status) -> decision whose line holds another statement
+        deferred: list[tuple[FindingStatus, dict[str, Any]]] = []
 
         def followed(d: dict[str, Any], f: Finding) -> tuple[str, str]:
             place = places.get(d["id"])
@@ -250,12 +251,36 @@ class Triage:
                     if d["id"] not in used and (d["id"] not in places or "text_blob" in f.extra):
                         chosen = d
                         break
-            if chosen is not None:
+            if chosen is not None and chosen["id"] in places and f.path == chosen["path"] \
+                    and f.scope != chosen.get("scope", ""):
+                used.add(chosen["id"])
+                deferred.append((s, chosen))  # another function now: see 1a
+            elif chosen is not None:
                 used.add(chosen["id"])
                 outcome[chosen["id"]] = followed(chosen, f)
                 self._apply_decision(s, chosen, via="rename" if chosen["path"] in renamed else "decision")
             else:
                 pending.append(s)
+
+        # 1a. a line map that lands in another function of the same file, while the decided
+        # statement is still in its own function (identical blocks aligned the other way by
+        # the diff): the one left in its function is the decided statement.
+        if deferred:
+            same_scope: dict[tuple[str, str, str, str, str], list[FindingStatus]] = defaultdict(list)
+            for s in pending:
+                f = s.finding
+                same_scope[(f.tool, f.rule, f.path, f.scope, f.statement_hash)].append(s)
+            for s, d in deferred:
+                here_key = (d["tool"], d["rule"], d["path"], d.get("scope", ""), d["statement_hash"])
+                alt = [c for c in same_scope.get(here_key, ()) if c.status == "active" and c.decision is None]
+                target = alt[0] if len(alt) == 1 else s
+                if target is not s:
+                    pending.remove(target)
+                    pending.append(s)
+                    outcome[d["id"]] = ("carried", "git line map")
+                else:
+                    outcome[d["id"]] = followed(d, s.finding)
+                self._apply_decision(target, d, via="decision")
 
         # 1b. no history to follow: content identity. A decided statement that is not at its
         # place any more, unique among the decisions and among all findings (of its rule),
