@@ -73,8 +73,10 @@ def extensions(toolchain: Toolchain, tmp_path_factory: pytest.TempPathFactory) -
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: while the sync API is open it holds an event loop on this thread, and
+    # every later test that starts its own loop (pytest-asyncio, asyncio.run) would fail.
     assert Path(CHROMIUM).exists(), "chromium is not installed (.ci/test installs it with apt)"
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
