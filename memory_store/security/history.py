@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -492,6 +492,31 @@ def _leaf(scope: str) -> str:
     return scope.rsplit(".", 1)[-1]
 
 
+CONTEXT_LINES = 3
+"""Lines on either side that tell identical lines of one hunk apart."""
+
+
+def _context(step: Step, change: Change, side: str, line: int, norm: str) -> set[str]:
+    text = step.lines(change, side)
+    near = (squash(text[n - 1]) for n in range(line - CONTEXT_LINES, line + CONTEXT_LINES + 1)
+            if n != line and 0 < n <= len(text))
+    return {t for t in near if t and t != norm}
+
+
+def _pair_by_context(step: Step, change: Change, norm: str, olds: list[int], news: list[int]) -> dict[int, int]:
+    """Identical lines of one hunk, as many or not before as after: old line -> the new line
+    that shares strictly the most surrounding lines with it, one to one (ties pair nothing)."""
+    around = {n: _context(step, change, "new", n, norm) for n in news}
+    best: dict[int, tuple[int, int]] = {}  # old -> (new, score)
+    for o in olds:
+        mine = _context(step, change, "old", o, norm)
+        scores = sorted(((len(mine & around[n]), n) for n in news), reverse=True)
+        if scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+            best[o] = (scores[0][1], scores[0][0])
+    claimed = Counter(n for n, _ in best.values())
+    return {o: n for o, (n, _) in best.items() if claimed[n] == 1}
+
+
 def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, shash: str) -> int | None:
     """The new flagged line of a statement one hunk removed and re-added unchanged (the same
     line text, else the same normalized statement, as often before as after: paired in order)."""
@@ -506,6 +531,10 @@ def pair_in_hunk(step: Step, change: Change, removed: Removed, old_line: int, sh
                 if squash(step.raw_line(change, "new", n) or "") == norm]
         if olds and len(olds) == len(news):
             return news[olds.index(old_line)]
+        if olds and news:  # copies added or dropped: the one whose surroundings are its own
+            paired = _pair_by_context(step, change, norm, olds, news)
+            if old_line in paired:
+                return paired[old_line]
     probe = _Probes([probe_tokens(mine or "")])
     new_lines = range(removed.new_start, removed.new_start + removed.new_count)
     if not probe or not any(probe(step.raw_line(change, "new", n) or "") for n in new_lines):
@@ -725,10 +754,16 @@ class Mapper:
         name = step.enclosing(change, "old", line)
         same_o = [(c, n) for c, n in olds if step.enclosing(c, "old", n) == name]
         same_n = [(c, n) for c, n in news if step.enclosing(c, "new", n) == name]
-        if not name or len(same_o) != len(same_n) or len({c.new_path for c, _ in same_n}) != 1:
+        if name and len(same_o) == len(same_n) and len({c.new_path for c, _ in same_n}) == 1:
+            c, n = same_n[same_o.index((change, line))]
+            return c.new_path or "", n
+        # identical lines rearranged within this file (e.g. split into new helpers, copies
+        # added): the one whose surrounding lines are its own
+        here_n = [n for c, n in news if c is change]
+        if not here_n or change.new_path is None:
             return None
-        c, n = same_n[same_o.index((change, line))]
-        return c.new_path or "", n
+        paired = _pair_by_context(step, change, squash(text), [n for c, n in olds if c is change], here_n)
+        return (change.new_path, paired[line]) if line in paired else None
 
     def _finish(self, t: _Track) -> Place:
         """Where the decided (flagged) line is now. Whether the statement there is still the

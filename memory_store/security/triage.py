@@ -15,8 +15,10 @@ Rules, in order:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
@@ -118,6 +120,19 @@ def _where(rec: dict[str, Any]) -> str:
     return f"{rec.get('path')}:{rec.get('line', '?')}" + (f" in {scope}" if scope and not scope.startswith("<") else "")
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A run allocates one status per finding and no cycles: collections over the caller's
+    (often large) heap while it does are pure overhead."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class Triage:
     """Precomputed indexes over one set of records; :meth:`run` applies them to findings."""
 
@@ -190,6 +205,10 @@ class Triage:
         return _effective_fp(d, place.path if place is not None else renamed.get(d["path"], d["path"]))
 
     def run(self, findings: list[Finding]) -> TriageResult:
+        with _gc_paused():
+            return self._run(findings)
+
+    def _run(self, findings: list[Finding]) -> TriageResult:
         statuses = [FindingStatus(f) for f in findings]
         seen_paths = {f.path for f in findings}
         places = self.places
@@ -205,7 +224,8 @@ class Triage:
             if missing and self.renames is not None:
                 renamed = self.renames(missing)
         exact: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        at_line: dict[tuple[str, str, str, int], list[dict[str, Any]]] = defaultdict(list)
+        # path -> line -> decisions followed there (checked for tool and rule per finding)
+        at_line: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         # An editor's unsaved text: its lines are not the file's, so there followed decisions
         # match by fingerprint (same scope, statement and occurrence) instead.
         unsaved_text = bool(places) and any("text_blob" in f.extra for f in findings)
@@ -214,11 +234,12 @@ class Triage:
             if place is None:
                 exact[self._where_now(d, renamed)].append(d)
             elif place.status in FOLLOWED and place.statement_hash == d["statement_hash"]:
-                at_line[(d["tool"], d["rule"], place.path, place.line)].append(d)
+                at_line[place.path][place.line].append(d)
                 if unsaved_text:
                     exact[self._where_now(d, renamed)].append(d)
-        for ds in at_line.values():
-            ds.sort(key=lambda d: (int(d.get("hit", 0)), d["id"]))
+        for lines in at_line.values():
+            for ds in lines.values():
+                ds.sort(key=lambda d: (int(d.get("hit", 0)), d["id"]))
         used: set[str] = set()
         pending: list[FindingStatus] = []
         edited_at: dict[int, dict[str, Any]] = {}  # id(status) -> decision whose line holds another statement
@@ -234,13 +255,13 @@ class Triage:
 
         # 1. the decided statement at its place today (or, without a mapping, by fingerprint),
         # one finding per decision
-        exact_get, line_get = exact.get, at_line.get
+        exact_get, path_get = exact.get, at_line.get
         for s in statuses:
             f = s.finding
             chosen = None
-            if at_line and (here := line_get((f.tool, f.rule, f.path, f.line))) is not None:
+            if (by_line := path_get(f.path)) is not None and (here := by_line.get(f.line)) is not None:
                 for d in here:
-                    if d["id"] in used:
+                    if d["id"] in used or d["rule"] != f.rule or d["tool"] != f.tool:
                         continue
                     if d["statement_hash"] == f.statement_hash:
                         chosen = d
@@ -339,19 +360,23 @@ class Triage:
                     by_place[(d["tool"], d["rule"], path, d.get("scope", ""))].append(d)
                 elif place.status == "stale":
                     stale_at[(d["tool"], d["rule"], place.path)].append((d, place.line, place.end_line))
-            place_paths = {key[2] for key in by_place} | {key[2] for key in stale_at} | \
-                {s.finding.path for s in rest if id(s) in edited_at}
+            stale_paths = {key[2] for key in stale_at}
+            unplaced_paths = {key[2] for key in by_place}
+            place_paths = unplaced_paths | stale_paths | {s.finding.path for s in rest if id(s) in edited_at}
             for s in rest:
                 f = s.finding
                 if f.path not in place_paths:
                     continue
-                if (d_edit := edited_at.get(id(s))) is not None and d_edit["id"] not in used:
+                if edited_at and (d_edit := edited_at.get(id(s))) is not None and d_edit["id"] not in used:
                     mark_stale(s, d_edit)
                     continue
-                edited = [(d, a) for d, a, b in stale_at.get((f.tool, f.rule, f.path), ())
-                          if d["id"] not in used and a <= f.line <= max(a, b)]
-                if edited:
-                    mark_stale(s, min(edited, key=lambda c: (abs(c[1] - f.line), c[0]["id"]))[0])
+                if f.path in stale_paths:
+                    edited = [(d, a) for d, a, b in stale_at.get((f.tool, f.rule, f.path), ())
+                              if d["id"] not in used and a <= f.line <= max(a, b)]
+                    if edited:
+                        mark_stale(s, min(edited, key=lambda c: (abs(c[1] - f.line), c[0]["id"]))[0])
+                        continue
+                if f.path not in unplaced_paths:
                     continue
                 changed = [d for d in by_place.get((f.tool, f.rule, f.path, f.scope), ())
                            if d["id"] not in used and d["statement_hash"] != f.statement_hash]
@@ -363,11 +388,14 @@ class Triage:
         expired_by_fp = {d["fingerprint"]: d for d in self.expired}
         proposed_by_fp = {d["fingerprint"]: d for d in self.proposed}
         by_statement = self.by_statement
+        near_hashes = {key[2] for key in by_statement}
         near_text: dict[str, str] = {}
         for s in statuses:
             if s.status != "active" or s.suggestion:
                 continue
             f = s.finding
+            if not (expired_by_fp or proposed_by_fp or f.statement_hash in near_hashes):
+                continue
             if expired_by_fp and (ex := expired_by_fp.get(f.fingerprint)) is not None:
                 s.suggestion = (f"the decision {ex['id']} ({ex['decision']}: {ex.get('reason')}) "
                                 f"expired on {ex.get('expires')}; re-review")

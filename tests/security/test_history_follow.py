@@ -328,3 +328,80 @@ def test_unsaved_editor_text_keeps_a_followed_decision(tmp_path):
     changed = mem.findings_from_diagnostics([{"tool": "bandit", "rule": "B311", "path": "svc/jitter.py",
                                               "line": 9, "message": "random"}], source_text=other)
     assert [s.status for s in mem.status(changed)] != ["suppressed"]
+
+
+KEYRING_A = '''import subprocess
+
+
+class FakeRun:
+    def __call__(self, cmd, *, env, stdin=None, input=None):
+        if cmd[1] == "get":
+            assert stdin == -3
+            assert env["ENCODING"] == "utf-8"
+            self.out = "secret"
+
+        if cmd[1] == "set":
+            assert stdin is None
+            assert env["ENCODING"] == "utf-8"
+            assert input is not None
+            self.saved = input
+        return self
+
+
+def test_get(url, expect):
+    actual = lookup(url)
+    assert actual == expect
+'''
+
+KEYRING_B = '''import subprocess
+
+
+class FakeRun:
+    def __call__(self, cmd, *, env, stdin=None, input=None):
+        handler = {"get": self._get, "set": self._set, "erase": self._erase}[cmd[1]]
+        return handler(cmd, env, stdin, input)
+
+    def _get(self, cmd, env, stdin, input):
+        assert stdin == -3
+        assert env["ENCODING"] == "utf-8"
+        self.out = "secret"
+        return self
+
+    def _set(self, cmd, env, stdin, input):
+        assert stdin is None
+        assert env["ENCODING"] == "utf-8"
+        assert input is not None
+        self.saved = input
+        return self
+
+    def _erase(self, cmd, env, stdin, input):
+        assert env["ENCODING"] == "utf-8"
+        self.saved = None
+        return self
+
+
+def test_get(url, expect):
+    with configured():
+        actual = lookup(url)
+        assert actual == expect
+'''
+
+
+def test_identical_statements_split_into_helpers_keep_their_decisions_and_no_more(tmp_path):
+    """Two identical asserts of one function are re-indented into two new helper methods
+    and a third identical one appears in another new helper: each decision follows its own
+    statement (the one whose surroundings match), and the new one stays active."""
+    root = tmp_path / "ws"
+    mem = make_repo(root, {"tests/test_keyring.py": KEYRING_A})
+    first = ingest(mem)
+    get_id = decide_where(mem, first, "B101", "tests/test_keyring.py", 8)
+    set_id = decide_where(mem, first, "B101", "tests/test_keyring.py", 13)
+    cmp_id = decide_where(mem, first, "B101", "tests/test_keyring.py", 21)
+    write(root, {"tests/test_keyring.py": KEYRING_B})
+    commit(root, "one handler per subcommand")
+    after = ingest(mem)
+    suppressed = {s.finding.line: s.decision for s in after.statuses if s.status == "suppressed"}
+    assert suppressed == {11: get_id, 17: set_id, 31: cmp_id}
+    assert ("tests/test_keyring.py", 23) in lines_with(after, "B101", "active")  # the new one in _erase
+    assert all(followed(after, rid)[0] in ("moved", "relocated") for rid in (get_id, set_id))
+    assert followed(after, cmp_id)[0] == "carried"
