@@ -48,14 +48,19 @@ class Scans:
             self._following.discard(id(mem))
 
     def saved(self, uri: str) -> None:
-        mem = self.ls.memory_for(uri)
         path = to_fs_path(uri)
-        if mem is None or path is None or not path.endswith(SCANNED_SUFFIXES):
+        if path is None or not path.endswith(SCANNED_SUFFIXES):
             return
-        if not mem.settings.scanners_on_save:
+        self.ls.spawn(self._scan_saved(uri, Path(path)), f"security scan of {uri}")
+
+    async def _scan_saved(self, uri: str, path: Path) -> None:
+        # A save during start-up waits for the workspace folders still being opened instead
+        # of finding no folder and being dropped.
+        mem = await self.ls.folder_memory(uri)
+        if mem is None or not mem.settings.scanners_on_save:
             return
         self._generation[uri] = gen = self._generation.get(uri, 0) + 1
-        self.ls.spawn(self.scan(mem, uri, Path(path), gen), f"security scan of {uri}")
+        await self.scan(mem, uri, path, gen)
 
     async def scan(self, mem: FolderMemory, uri: str, path: Path, gen: int) -> None:
         codec = self.ls.workspace.position_codec
