@@ -357,6 +357,50 @@ def render_security(res: Results) -> str:
                      "stale"], rows) + located)
 
 
+@renderer("triage_history", "triage_history.json")
+def render_triage_history(res: Results) -> str:
+    r = res["triage_history"]
+    repos = r["repositories"]
+    rows = []
+    for x in repos:
+        present = x["decided_still_present_B"] or 1
+        bb, sd = x["bandit_baseline"], x.get("seed_tool") or {}
+        seed = (f"{sd['carried'] / present:.4f} / {sd['hidden_not_decided']}" if "carried" in sd else "-")
+        rows.append([x["repository"].replace("+", "/"), num(x["files_at_B"]), ", ".join(x["subtrees"]),
+                     num(x["decided_A"]), num(x["decided_still_present_B"]), f"{x['carry_over']:.4f}",
+                     num(x["wrongly_carried_onto_other_statement"]), f"{x['injected_hidden']}/{x['injected']}",
+                     num(x["undecided_hidden"]), f"{num(x['seconds_first_mapping_and_filter'])} s",
+                     f"{num(x['seconds_cached_filter'])} s",
+                     f"{bb['carried'] / present:.4f} / {bb['injected_hidden'] + bb['undecided_hidden']}", seed])
+    t = r["total"]
+    rows.append(["**total**", "", "", num(sum(x["decided_A"] for x in repos)), num(t["decided_still_present_B"]),
+                 f"**{t['carry_over']:.4f}**", num(t["wrongly_carried_onto_other_statement"]),
+                 f"**{t['injected_hidden']}/{t['injected']}**",
+                 f"**{t['undecided_hidden']}** ({t['undecided_hidden_distinct_statements']} distinct statements)",
+                 "", "", "", ""])
+    machines = [x["machine"] for x in repos if x.get("machine")]
+    loads = [m["load_average"][0] for m in machines if m.get("load_average")]
+    where = (f"Measured on a shared machine ({machines[0].get('cpus')} CPUs, load average "
+             f"{min(loads):.1f}-{max(loads):.1f} at the start of the repositories' runs, Python "
+             f"{machines[0].get('python')}, {machines[0].get('date')}); `bench/results/triage_history.json`."
+             if machines and loads else "`bench/results/triage_history.json`.")
+    scale = r.get("scale_filter")
+    scaled = ""
+    if scale:
+        m = scale.get("machine") or {}
+        load = (m.get("load_average") or [None])[0]
+        end = (m.get("load_average_at_end") or [None])[0]
+        scaled = (f"\n\n{num(scale['findings'])} findings against {num(scale['decisions'])} decisions with the "
+                  f"mapping cached (`--scale`): **{num(scale['seconds'])} s** (median of {scale['runs']} runs; "
+                  f"load average {num(load, 1)} at start, {num(end, 1)} at end); {num(scale['stale'])} stale, "
+                  f"{num(scale['undecided_hidden'])} undecided hidden.")
+    return (where + "\n\n"
+            + table(["repository", "files", "subtrees scanned", "decided at A", "still at B", "carry-over",
+                     "carried onto another statement", "injected hidden", "undecided hidden",
+                     "first mapping + filter", "cached", "bandit `-b`: carry / hidden", "seed tool: carry / hidden"],
+                    rows) + scaled)
+
+
 @renderer("debt", "debt_bench.json")
 def render_debt(res: Results) -> str:
     r = res["debt_bench"]

@@ -22,16 +22,26 @@ Ground truth, independent of teamlore's mapper: for each finding at B, ``git bla
 --first-parent -M -C --porcelain ^A -- FILE`` (annotates the working tree, so uncommitted
 lines are new; first parents, so a merge counts as one change and the boundary is A
 itself) attributes each line unchanged since A to A with its path and line number there
-(``-M``: moved within the file, ``-C``: moved or copied from files changed in the same
-commit). A B finding *is* the A finding whose statement (teamlore's normalized
+(``-w``: a line re-indented, e.g. moved into a new block or a helper method, is unchanged,
+as its normalized statement is; ``-M``: moved within the file, ``-C``: moved or copied
+from files changed in the same commit). A B finding *is* the A finding whose statement (teamlore's normalized
 statement at A) covers the blamed A line of the B finding's flagged line, when the rule
 and the normalized statement text are identical; files unchanged since A map line for
 line. Blame runs twice per changed file: plain (lines that stayed, shifted by the changes
 of each commit) and with ``-M -C``; a line the plain pass placed keeps its A line, and an A
 line is given to one B line only, so a copy of an unchanged line is new. When ``-C`` gives
 one A line to lines of several files, the one in the A finding's file and function (then
-the nearest) is the statement. Decided A findings left unmatched are matched by identical-text moves: a
-(rule, statement) that occurs exactly once among the findings at A and exactly once at B.
+the nearest) is the statement. When blame places a line at one of several identical lines
+of a file and one of them (only) is in a function of the B finding's function name, that one
+is its origin (``-C`` picks any identical line; a test moved to another class keeps its
+name). Decided A findings left unmatched are matched by identical-text moves: a (rule,
+statement) that occurs exactly once among the findings at A and exactly once at B, then
+exactly once in one file at A and at B.
+Identical statements (same rule and normalized text) in one scope of one file at A are
+interchangeable when scoring, as they are for teamlore ("N decisions cover at most N
+findings"): a suppressed B finding whose A statement is such a twin of its decision's
+counts as carried, each decision once; line alignment of identical blocks by the diff
+(teamlore) and by blame (here) may legitimately pair them the other way round.
 
 Reported per repository and in total: decided A findings still present at B, of them
 suppressed by teamlore (carry-over, target >= 0.99); suppressed B findings whose decision
@@ -125,7 +135,7 @@ def bandit(ws: Path, subtrees: list[str], out: Path) -> dict[str, Any]:
 def blame_map(ws: Path, a: str, path: str, moves: bool = True) -> dict[int, tuple[str, int]]:
     """Line at HEAD's working tree -> (path, line) at A, for lines unchanged since A
     (``moves``: also lines moved or copied, ``-M -C``)."""
-    out = sh(["git", "blame", "--first-parent", *(["-M", "-C"] if moves else []), "--porcelain", f"^{a}",
+    out = sh(["git", "blame", "-w", "--first-parent", *(["-M", "-C"] if moves else []), "--porcelain", f"^{a}",
               "--", path], ws, check=False)
     result: dict[int, tuple[str, int]] = {}
     boundary: set[str] = set()
@@ -184,9 +194,16 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
                 origin = blamed.get(f.line)
                 if origin is None or f.fingerprint in placed:
                     continue
-                cands = [c for c in by_place.get((origin[0], f.rule), ())
-                         if c["start"] <= origin[1] <= c["end"] and c["statement"] == f.statement
-                         and c["fingerprint"] not in given]
+                blamed_at = [c for c in by_place.get((origin[0], f.rule), ())
+                             if c["start"] <= origin[1] <= c["end"] and c["statement"] == f.statement]
+                cands = [c for c in blamed_at if c["fingerprint"] not in given]
+                if blamed_at and not any(_leaf(c["scope"]) == _leaf(f.scope) for c in cands):
+                    # blame placed the line at one of several identical lines: the identical
+                    # statement of that file in a function of the B finding's name is its origin
+                    twins = [c for c in by_place.get((origin[0], f.rule), ()) if c["statement"] == f.statement
+                             and c["fingerprint"] not in given and _leaf(c["scope"]) == _leaf(f.scope)]
+                    if len(twins) == 1:
+                        cands = twins
                 if cands:
                     cand = min(cands, key=lambda c: (c["line"] != origin[1], c["hit"]))
                     given.add(cand["fingerprint"])
@@ -205,15 +222,22 @@ def ground_truth(ws: Path, a: str, changed: set[str], at_a: list[dict[str, Any]]
         if best:
             mapping[a_fp] = best[0].fingerprint
             taken.add(best[0].fingerprint)
-    count_a = Counter((f["rule"], f["statement"]) for f in at_a)
-    count_b = Counter((f.rule, f.statement) for f in at_b)
-    only_b = {(f.rule, f.statement): f for f in at_b}
-    for f in at_a:
-        key = (f["rule"], f["statement"])
-        if f["fingerprint"] not in mapping and count_a[key] == 1 and count_b[key] == 1 \
-                and only_b[key].fingerprint not in taken:
-            mapping[f["fingerprint"]] = only_b[key].fingerprint
+    # identical-text moves: unique in the tree at A and at B, else in one file at A and at B
+    for scoped in (False, True):
+        count_a = Counter((f["path"] if scoped else "", f["rule"], f["statement"]) for f in at_a)
+        count_b = Counter((f.path if scoped else "", f.rule, f.statement) for f in at_b)
+        only_b = {(f.path if scoped else "", f.rule, f.statement): f for f in at_b}
+        for f in at_a:
+            key = (f["path"] if scoped else "", f["rule"], f["statement"])
+            if f["fingerprint"] not in mapping and count_a[key] == 1 and count_b[key] == 1 \
+                    and only_b[key].fingerprint not in taken:
+                mapping[f["fingerprint"]] = only_b[key].fingerprint
+                taken.add(only_b[key].fingerprint)
     return mapping
+
+
+def _leaf(scope: str) -> str:
+    return scope.rsplit(".", 1)[-1]
 
 
 # --- injection --------------------------------------------------------------------------------
@@ -334,11 +358,19 @@ def measure(mirror: Path, subtrees: list[str], days: int, work: Path) -> dict[st
     status = {s.finding.fingerprint: s for s in result.statuses}
     suppressed = [s for s in result.statuses if s.status == "suppressed"]
     carried = [fp for fp in present if status[fp].status == "suppressed"]
+    # Identical statements in one scope are interchangeable: a decision on either covers the
+    # finding of either, one finding per decision (N decisions cover at most N findings).
+    same = {x["fingerprint"]: (x["path"], x["scope"], x["rule"], x["statement"]) for x in at_a}
+    origin_of = {b_fp: a_fp for a_fp, b_fp in truth.items()}
     wrong_onto, injected_hidden, undecided_hidden = [], [], []
+    credited: set[str] = set()
     for s in suppressed:
         f = s.finding
         a_fp = id_to_a.get(s.decision or "")
-        if a_fp is not None and truth.get(a_fp) == f.fingerprint:
+        origin = origin_of.get(f.fingerprint)
+        if a_fp is not None and a_fp not in credited and origin is not None \
+                and (origin == a_fp or (origin in decision_of and same[origin] == same[a_fp])):
+            credited.add(a_fp)
             continue
         if (f.path, f.line, f.rule) in injected_at:
             injected_hidden.append(f)
