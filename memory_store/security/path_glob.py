@@ -100,8 +100,9 @@ def _tokens(pattern: str) -> list[tuple[int, object]]:
 class PathGlob:
     """A compiled glob; :meth:`match` tells whether a whole workspace-relative path matches.
 
-    States of the automaton are numbered sets of pattern positions, built as paths reach
-    them; ``_moves[state]`` maps a character to the next state (``_DEAD``: no match possible).
+    States of the automaton are numbered sets of pattern positions (``~i``, a negative
+    number, stands for "inside the ``**/`` at token ``i``"), built as paths reach them;
+    ``_moves[state]`` maps a character to the next state (``_DEAD``: no match possible).
     """
 
     __slots__ = ("_accepting", "_ids", "_lock", "_moves", "_remembered", "_sets", "_tokens", "pattern")
@@ -145,6 +146,11 @@ class PathGlob:
     def _after(self, positions: frozenset[int], c: str) -> frozenset[int]:
         nxt: set[int] = set()
         for i in positions:
+            if i < 0:  # inside ``**/`` (token ~i): only a "/" may end it, it cannot end empty now
+                nxt.add(i)
+                if c == "/":
+                    nxt.add(~i + 1)
+                continue
             if i == len(self._tokens):
                 continue
             kind, arg = self._tokens[i]
@@ -162,8 +168,8 @@ class PathGlob:
                     nxt.add(i)
             elif kind == _ANY:
                 nxt.add(i)
-            else:  # _DIRS: any characters, then a "/" that ends them
-                nxt.add(i)
+            else:  # _DIRS: nothing (the closure), or any characters and then a "/" that ends them
+                nxt.add(~i)
                 if c == "/":
                     nxt.add(i + 1)
         return self._closure(nxt)
