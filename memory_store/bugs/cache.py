@@ -20,7 +20,6 @@ earlier versions (``bug-index.pickle``) are never opened.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import logging
@@ -43,6 +42,7 @@ from memory_store.errors import frames as frames_mod
 from memory_store.errors import launchers as launchers_mod
 from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
+from memory_store.gcpause import gc_paused
 from memory_store.jsonio import MemoryFileError, read_bounded
 from memory_store.recordfiles import LoadResult
 
@@ -63,18 +63,6 @@ def code_version() -> str:
     for mod in (features_mod, match_mod, normalize_mod, frames_mod, model_mod, launchers_mod):
         digest.update(Path(mod.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Decoding many small containers triggers needless collections; pause them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class BugCache:
@@ -121,7 +109,7 @@ class BugCache:
              save_in_background: bool = False) -> tuple[BugIndex, LoadResult]:
         """``save_in_background``: write the cache from another thread, so that a first answer
         does not wait for it (the thread is not a daemon: the process exits once it is written)."""
-        with _no_gc():
+        with gc_paused():
             index, result = self._load(threshold, save_in_background)
             # The index is long-lived: keep the collector from rescanning its million small objects.
             gc.freeze()

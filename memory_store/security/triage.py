@@ -15,15 +15,14 @@ Rules, in order:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
 from typing import Any
 
+from memory_store.gcpause import gc_paused
 from memory_store.security.decisions import SUPPRESSING, is_expired
 from memory_store.security.findings import Finding
 from memory_store.security.fingerprint import compute_fingerprint
@@ -120,19 +119,6 @@ def _where(rec: dict[str, Any]) -> str:
     return f"{rec.get('path')}:{rec.get('line', '?')}" + (f" in {scope}" if scope and not scope.startswith("<") else "")
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A run allocates one status per finding and no cycles: collections over the caller's
-    (often large) heap while it does are pure overhead."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 class Triage:
     """Precomputed indexes over one set of records; :meth:`run` applies them to findings."""
 
@@ -205,7 +191,7 @@ class Triage:
         return _effective_fp(d, place.path if place is not None else renamed.get(d["path"], d["path"]))
 
     def run(self, findings: list[Finding]) -> TriageResult:
-        with _gc_paused():
+        with gc_paused():
             return self._run(findings)
 
     def _run(self, findings: list[Finding]) -> TriageResult:
