@@ -138,7 +138,7 @@ class PathGlob:
         todo = list(positions)
         while todo:
             i = todo.pop()
-            if i < len(self._tokens) and self._tokens[i][0] in (_STAR, _ANY, _DIRS) and i + 1 not in positions:
+            if 0 <= i < len(self._tokens) and self._tokens[i][0] in (_STAR, _ANY, _DIRS) and i + 1 not in positions:
                 positions.add(i + 1)
                 todo.append(i + 1)
         return frozenset(positions)
