@@ -188,9 +188,20 @@ class Workbench:
 
     # -- editor ------------------------------------------------------------------------
     def open_file(self, name: str) -> None:
-        box = self.quick_input("Control+P")
-        box.fill(name)
-        self.page.locator(".quick-input-list .monaco-list-row", has_text=name).first.wait_for(state="visible")
+        row = self.page.locator(".quick-input-list .monaco-list-row", has_text=name).first
+
+        def listed() -> bool:
+            # a page taking focus (the walkthrough) can close quick open right after it
+            # opened: then it is opened again
+            box = self.quick_input("Control+P")
+            try:
+                box.fill(name, timeout=3000)
+                row.wait_for(state="visible", timeout=5000)
+                return True
+            except Exception:
+                return False
+
+        until(listed, WAIT, f"{name} listed in quick open")
         self.page.keyboard.press("Enter")
         self.page.locator(".tab.active", has_text=name).wait_for(state="visible")
         self.page.locator(".editor-instance .monaco-editor .view-lines").first.wait_for(state="visible")
