@@ -200,3 +200,16 @@ def enclosing_function(root: Path, rel_path: str, line: int) -> str | None:
         if limit == 0 and not found:
             return None
     return None
+
+
+MAX_FRAMES = 120
+"""Frames kept of one error (a recursion prints thousands)."""
+
+
+def cap_frames(frames: list[Frame]) -> list[Frame]:
+    """At most :data:`MAX_FRAMES`: the outermost quarter and the innermost rest, where the
+    entry point and the raising code are."""
+    if len(frames) <= MAX_FRAMES:
+        return frames
+    head = MAX_FRAMES // 4
+    return frames[:head] + frames[-(MAX_FRAMES - head):]

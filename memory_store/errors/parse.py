@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors.frames import def_name, enclosing_function, make_frame
+from memory_store.errors.frames import MAX_FRAMES, cap_frames, def_name, enclosing_function, make_frame
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import Frame, ParsedError
@@ -23,7 +23,6 @@ from memory_store.redact import redact
 
 MAX_LINE = 4000
 """Characters of one line that are looked at (minified bundles print megabyte lines)."""
-MAX_FRAMES = 120
 MAX_BLOCK_LINES = 400
 MAX_ERRORS = 500
 MAX_TEXT = 200_000
@@ -135,13 +134,6 @@ class _Event:
     superseded: bool = False
     """A cause printed before the exception that was raised from it, or an exception group
     whose sub-exceptions follow: reported through the later error's ``chain``."""
-
-
-def _cap_frames(frames: list[Frame]) -> list[Frame]:
-    if len(frames) <= MAX_FRAMES:
-        return frames
-    keep_head = MAX_FRAMES // 4
-    return frames[:keep_head] + frames[-(MAX_FRAMES - keep_head):]
 
 
 def _iter_lines(text: str) -> Iterator[str]:
@@ -256,7 +248,7 @@ class _Scanner:
                 self._start_tb("")
             self.tb_frames.append(self._frame(frame.group("path"), frame.group("line"), frame.group("func")))
             if len(self.tb_frames) > MAX_FRAMES * 2:
-                self.tb_frames = _cap_frames(self.tb_frames)
+                self.tb_frames = cap_frames(self.tb_frames)
             self._tb_line(line)
             self.tb_expect_code = True
             return
@@ -358,7 +350,7 @@ class _Scanner:
         return True
 
     def _finish_tb(self, exc_type: str, message: str, code: str | None = None) -> None:
-        frames = _cap_frames(self.tb_frames)
+        frames = cap_frames(self.tb_frames)
         location = None
         if exc_type.rsplit(".", 1)[-1] in ("SyntaxError", "IndentationError", "TabError") and frames \
                 and frames[-1].function is None:
@@ -479,7 +471,7 @@ class _Scanner:
             self.section_def = None
             self.section_frames.append(self._frame(fm.group("path"), fm.group("line"), func))
             if len(self.section_frames) > MAX_FRAMES * 2:
-                self.section_frames = _cap_frames(self.section_frames)
+                self.section_frames = cap_frames(self.section_frames)
             return True
         found = def_name(line[1:] if line.startswith(">") else line)
         if found and not self.tb_active:
@@ -498,7 +490,7 @@ class _Scanner:
                 # the first frame of a failure section is the test function itself
                 test_func = self.section.rsplit(".", 1)[-1].split("[")[0]
                 frames[0] = replace(frames[0], function=test_func)
-            ev = _Event(exc_type, message, _cap_frames(frames), "python", "pytest",
+            ev = _Event(exc_type, message, cap_frames(frames), "python", "pytest",
                         self.section_lines[:MAX_BLOCK_LINES], detail=detail, test=self.section)
             self.sections[self.section] = ev
         elif self._emitted > self.section_emitted and self.events and self.events[-1].kind == "traceback":
@@ -727,7 +719,7 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
 def _adopt_dangling_frames(ev: _Event, scanner: _Scanner) -> _Event:
     """An excerpt whose frames are followed by a decorated exception line."""
     if scanner.tb_frames:
-        ev.frames = _cap_frames(scanner.tb_frames)
+        ev.frames = cap_frames(scanner.tb_frames)
     return ev
 
 

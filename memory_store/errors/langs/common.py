@@ -15,14 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from memory_store.errors.frames import make_frame
+from memory_store.errors.frames import cap_frames, make_frame
 from memory_store.errors.model import Frame, ParsedError
 
 MAX_SCAN_CHARS = 1_000_000
 """The tail of an output that is read: the errors of a build or a crash are at its end."""
 MAX_LINES = 20_000
 MAX_LINE = 2000
-MAX_FRAMES = 120
 MAX_DETAIL = 6
 MAX_CANDIDATES = 200
 
@@ -117,13 +116,6 @@ def frame(path: str, line: int | None, function: str | None, root: Path | None) 
     return make_frame(path, line, function, root)
 
 
-def capped(frames: list[Frame]) -> list[Frame]:
-    if len(frames) <= MAX_FRAMES:
-        return frames
-    head = MAX_FRAMES // 4
-    return frames[:head] + frames[-(MAX_FRAMES - head):]
-
-
 def detail_lines(lines: list[str], start: int, stop: Callable[[str], bool] | None = None) -> list[str]:
     """Up to :data:`MAX_DETAIL` non-empty lines from ``start`` until a blank line or ``stop``."""
     out: list[str] = []
@@ -141,5 +133,5 @@ def error(exc_type: str, message: str, language: str, *, frames: list[Frame] | N
           code: str | None = None, chain: list[str] | None = None, detail: list[str] | None = None,
           location: Frame | None = None) -> ParsedError:
     """A ParsedError without its text (the package adds the text and redacts)."""
-    return ParsedError(exc_type=exc_type, message=message.strip(), frames=capped(frames or []), language=language,
+    return ParsedError(exc_type=exc_type, message=message.strip(), frames=cap_frames(frames or []), language=language,
                        code=code, chain=chain or [], detail="\n".join(detail or []), location=location)
