@@ -291,8 +291,18 @@ class Triage:
 
         # 1b. no history to follow: content identity. A decided statement that is not at its
         # place any more, unique among the decisions and among all findings (of its rule),
-        # is the same statement wherever it is now.
+        # is the same statement wherever it is now. Unless its own scope still holds a finding
+        # of its rule with another statement: then it was edited in place (stale, see 3), and
+        # an identical line elsewhere is another finding that nobody decided.
         orphans = [d for d in unmapped if d["id"] not in used and not self._still_there(d)]
+        if orphans and pending:
+            in_scope: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+            for s in pending:
+                f = s.finding
+                in_scope[(f.tool, f.rule, f.path, f.scope)].add(f.statement_hash)
+            orphans = [d for d in orphans if not in_scope.get(
+                (d["tool"], d["rule"], renamed.get(d["path"], d["path"]), d.get("scope", "")),
+                set()) - {d["statement_hash"]}]
         if orphans and pending:
             by_key: dict[tuple[str, str, str], list[FindingStatus]] = defaultdict(list)
             for s in statuses:

@@ -213,6 +213,23 @@ def test_without_git_a_unique_statement_is_followed_by_content(tmp_path):
     assert followed(after, rid) == ("relocated", "content identity")
 
 
+def test_without_git_an_edited_statement_is_stale_not_relocated_to_its_copy(tmp_path):
+    root = tmp_path / "plain"
+    root.mkdir()
+    copy = "import random\n\n\ndef delay(attempt):\n    base = 2 ** attempt\n    return base + random.random()\n"
+    write(root, {"a.py": JITTER, "b.py": copy})
+    mem = SecurityMemory(Workspace(root.resolve()))
+    rid = decide_where(mem, ingest(mem), "B311", "a.py", 6)
+    # The decided statement is edited in place; its identical copy in b.py, never decided,
+    # is now the only finding with the decided text.
+    write(root, {"a.py": JITTER.replace("base + random.random()", "base + random.random() * 3")})
+    after = ingest(mem)
+    assert lines_with(after, "B311", "suppressed") == []
+    assert lines_with(after, "B311", "stale") == [("a.py", 6)]
+    assert lines_with(after, "B311", "active") == [("b.py", 6)]
+    assert followed(after, rid)[0] == "stale"
+
+
 def test_shallow_clone_falls_back_to_content_identity(tmp_path):
     origin = tmp_path / "origin"
     mem = make_repo(origin, {"a.py": JITTER, "b.py": "def b():\n    return 1\n"})
