@@ -4,7 +4,8 @@ One line-by-line scanner serves both entry points. It keeps only bounded state (
 current block's frames and a capped window of its lines), so a 50 MB command output is
 handled in bounded memory. Text copied from issue posts and logs carries decoration
 (markdown quote marks, backticks, docker-compose and logging prefixes, exception-group
-bars); :func:`_clean` removes it before a line is recognised.
+bars); :func:`_clean` removes it before a line is recognised, with the same cleaner the
+other ecosystems' parsers use.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from memory_store.errors.frames import MAX_FRAMES, cap_frames, def_name, enclosing_function, make_frame
+from memory_store.errors.langs.common import LOG_TIME, decorations_removed, log_record, without_log_prefix
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import Frame, ParsedError
@@ -49,7 +51,6 @@ _ANY_JS_EXC = re.compile(r"(?:^|(?<=\s))(?:Uncaught (?:\(in promise\) )?)?(?P<ty
                          r"(?: \[(?P<code>[A-Z][A-Z0-9_]+)\])?: (?P<msg>.*)$")
 _REPR_EXC = re.compile(r"(?:^|(?<=[\s:(\[]))(?P<type>" + _EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*)(?P=q),?\)")
 _RAISE = re.compile(r"^raise (?P<type>[A-Za-z_][\w.]*)\((?:(?P<q>['\"])(?P<msg>.*)(?P=q))?.*\)\s*$")
-_EMPHASIS = re.compile(r"^([_*]{1,2})(?=\S)(?P<body>.*\S)\1\.?$")
 _GENERIC = re.compile(r"^(?:[\w.\-\[\]/ ]{0,40}?\s)?(?P<type>error|fatal|err|panic|failure|failed)\b\s*[:!\-]\s*"
                       r"(?P<msg>\S.*)$", re.IGNORECASE)
 _ERRORISH = re.compile(r"\b(?:error|errno|exception|fail(?:ed|ure)?|fatal|cannot|can't|could not|couldn't"
@@ -80,40 +81,16 @@ def _interesting(line: str) -> bool:
 
 
 # --- decoration --------------------------------------------------------------------------
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_FENCE = re.compile(r"^\s*(?:```|~~~)\S*\s*$")
-_COMPOSE = re.compile(r"^[\w.\-]+\s*\|\s?")
 _GROUP_BAR = re.compile(r"^(\s*[|+](?:-[-+]*(?: \d+ -+| \.\.\. -+)?)?)+ ?")
-_TIMESTAMP = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"
-                        r"(?:\[?\w+\]?\s*)?(?:[:\-|]\s*)?")
-_LEVEL = re.compile(r"^\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\]?(?::[\w.]*:|\s*[:\-|])?\s*(?=\S)")
 
 
 def _clean(raw: str) -> str:
-    """The line without markdown quotes, backticks, fences and tool prefixes."""
-    line = raw[:MAX_LINE].rstrip("\r\n").expandtabs(4).rstrip()
-    if _FENCE.match(line):
-        return ""
-    line = _QUOTE.sub("", line)
-    if "`" in line:
-        stripped = line.strip()
-        if stripped.startswith("`") or stripped.endswith("`"):
-            indent = line[: len(line) - len(line.lstrip())]
-            line = indent + stripped.replace("```", "").strip("`").rstrip()
-    em = _EMPHASIS.match(line.strip())
-    if em:
-        line = em.group("body")
+    """The line as :func:`decorations_removed` gives it, tabs expanded and without the bars
+    Python draws around the sub-exceptions of an exception group."""
+    line = decorations_removed(raw, MAX_LINE).expandtabs(4)
     if "|" in line or "+-" in line:
-        m = _COMPOSE.match(line)
-        if m and not line.lstrip().startswith("|"):
-            line = line[m.end():]
         line = _GROUP_BAR.sub("", line, count=1)
     return line
-
-
-def _strip_log_prefix(line: str) -> str:
-    out = _TIMESTAMP.sub("", line, count=1)
-    return _LEVEL.sub("", out, count=1)
 
 
 # --- scanner ---------------------------------------------------------------------------
@@ -274,7 +251,7 @@ class _Scanner:
                 ev.lines.append(line)
                 return
             self.after_lines += 1
-            if not structural and self.after_lines <= 12 and not _TIMESTAMP.match(stripped):
+            if not structural and self.after_lines <= 12 and not LOG_TIME.match(stripped):
                 # message continuation (SQL, hints, carets) until the next structure or log line
                 if len(ev.detail) < MAX_DETAIL_LINES and not _SKIP_IN_TB.match(stripped):
                     ev.detail.append(stripped)
@@ -323,7 +300,7 @@ class _Scanner:
                 self.tb_last_code = stripped
             self.tb_expect_code = False
             return True
-        candidate = _strip_log_prefix(stripped) if not _PY_EXC.match(stripped) else stripped
+        candidate = without_log_prefix(stripped) if not _PY_EXC.match(stripped) else stripped
         m = _PY_EXC.match(candidate)
         if m and m.group("type") and (m.group("msg") is not None or _looks_like_exc_name(m.group("type"))):
             exc_type = m.group("type")
@@ -400,7 +377,7 @@ class _Scanner:
     def _bare(self, line: str, stripped: str) -> None:
         if not stripped:
             return
-        text = _strip_log_prefix(stripped)
+        text = without_log_prefix(stripped)
         pl = _PYTEST_LINE.match(text)
         if pl:
             ev = _Event(pl.group("type"), (pl.group("msg") or "").strip(), [self._frame(pl.group("path"),
@@ -426,6 +403,10 @@ class _Scanner:
         gm = _GENERIC.match(text)
         if gm:
             self._emit(_Event("error", gm.group("msg").strip(), [], "generic", "generic", [line]))
+            return
+        record = log_record(stripped) if text != stripped else None
+        if record is not None and record[1]:  # a structured log record of an error: its own text
+            self._emit(_Event("error", record[0], [], "generic", "generic", [line]))
 
     # -- pytest
     def _pytest(self, line: str, stripped: str) -> bool:
@@ -680,7 +661,7 @@ def _fallback_line(text: str) -> str | None:
     last = None
     errorish = None
     for raw in _iter_lines(text):
-        line = _strip_log_prefix(_clean(raw).strip())
+        line = without_log_prefix(_clean(raw).strip())
         if line:
             last = line
             if _ERRORISH.search(line):

@@ -10,6 +10,7 @@ docker-compose service bars, markdown quotes, backticks and emphasis.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,20 +40,33 @@ _CI_COMMAND = re.compile(r"^(?:##\[(?:error|warning|group|endgroup|debug|notice)
                          r"(?: [^:]*)?::)")
 _BUILDKIT = re.compile(r"^#\d+ \d+(?:\.\d+)? ")
 _REMOTE = re.compile(r"^remote:\s*(?:!\s+)?")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+(?=\S)(?![>=])")
+_QUOTE = re.compile(r"^\s*(?:>[ \t]?)+(?![>=])")
 _FENCE = re.compile(r"^\s*(?:```|~~~)\S*\s*$")
-_COMPOSE = re.compile(r"^[\w.\-]+(?:_\d+)?\s+\|\s?")
-_LOG_TIME = re.compile(r"^\[?(?:\d{4}[-/]\d{2}[-/]\d{2}[T ]|\d{2}:\d{2}:\d{2})[\d:.,TZ+\-]*\]?\s+")
-_LEVEL = re.compile(r"^\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE|error|warn|warning|info)\]?"
-                    r"(?:\s*[:|\-]\s*|\s+)(?=\S)")
-_LOGFMT = re.compile(r'(?:^|\s)msg="(?P<msg>(?:[^"\\]|\\.)*)"')
+_COMPOSE = re.compile(r"^[\w.\-]+\s+\|\s?")
 _EMPHASIS = re.compile(r"^([_*]{1,2})(?=\S)(?P<body>.*\S)\1\.?$")
 
+# Log prefixes: a timestamp (ISO, Go's ``2020/05/04 15:40:28``, a time of day), optionally a
+# logger or thread in brackets, then a level (``ERROR``, ``error``, Python's ``ERROR:root:``).
+_LOG_TIME = re.compile(r"^\[?(?:\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{1,2}:\d{2}|\d{2}:\d{2}:\d{2})[\d:.,TZ+\-]*\]?"
+                       r"(?:\s+\[[\w.\-]+\])?(?:\s*[:|\-](?=\s))?\s+")
+LOG_TIME = _LOG_TIME
+"""A line that starts with a log timestamp: a new log record, not a continuation."""
+_LEVEL = re.compile(r"^\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE|error|warn|warning|info)\]?"
+                    r"(?::[\w.]*:|\s*[:|\-]\s*|\s+)(?=\S)")
+_LOGFMT = re.compile(r'(?:^|[\s,])(?P<key>msg|message|error|err|exception)=(?:"(?P<q>(?:[^"\\]|\\.)*)"'
+                     r'|(?P<bare>[^\s"].*?))(?=,?\s+[A-Za-z_][\w.\-]*=|,?\s*$)')
+_LOG_ERROR_LEVEL = re.compile(r'(?:^|[\s,{])"?(?:level|lvl|severity)"?\s*[=:]\s*"?(?:error|err|fatal|panic|critical'
+                              r'|crit|alert|emerg)\b', re.IGNORECASE)
+_ERROR_KEYS = ("error", "err", "exception")
+_MESSAGE_KEYS = ("msg", "message")
 
-def decorations_removed(raw: str) -> str:
-    """The line without colours, CI and git-hosting prefixes, quotes and backticks (the
-    tool's own level tag such as Maven's ``[ERROR]`` is kept: parsers recognise it)."""
-    line = raw[:MAX_LINE].rstrip("\r\n")
+
+def decorations_removed(raw: str, limit: int = MAX_LINE) -> str:
+    """The line without colours, CI and git-hosting prefixes, markdown quotes, fences,
+    backticks and emphasis, and docker-compose service bars. The one line cleaner of the
+    Python scanner and the ecosystem parsers; a tool's own level tag (Maven's ``[ERROR]``)
+    and log prefixes are kept (:func:`without_log_prefix` removes those where a parser wants)."""
+    line = raw[:limit].rstrip("\r\n")
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     line = line.rstrip()
@@ -63,7 +77,8 @@ def decorations_removed(raw: str) -> str:
         line = _CI_TIME.sub("", line, count=1)
         line = _BUILDKIT.sub("", line, count=1)
         line = _REMOTE.sub("", line, count=1)
-    line = _CI_COMMAND.sub("", line, count=1)
+    if line.startswith(("##[", "::")):
+        line = _CI_COMMAND.sub("", line, count=1)
     if "|" in line:
         m = _COMPOSE.match(line)
         if m:
@@ -81,14 +96,53 @@ def decorations_removed(raw: str) -> str:
 
 
 def without_log_prefix(line: str) -> str:
-    """``2020/05/04 15:40:28 WARNING: x`` and ``time=... level=error msg="x"`` give ``x``."""
+    """The error a log line carries: ``2020/05/04 15:40:28 WARNING: x``, ``ERROR:root:x``,
+    ``time=... level=error msg="x"`` and ``{"level":"error","error":"x"}`` give ``x``."""
     text = line.strip()
-    if "msg=\"" in text:
-        m = _LOGFMT.search(text)
-        if m:
-            return m.group("msg").replace('\\"', '"').replace("\\\\", "\\")
+    record = log_record(text)
+    if record is not None:
+        return record[0]
     text = _LOG_TIME.sub("", text, count=1)
     return _LEVEL.sub("", text, count=1)
+
+
+def log_record(text: str) -> tuple[str, bool] | None:
+    """(message, is an error) of a structured log line: logfmt (``key=value`` pairs, quoted
+    values unescaped) or a JSON object. The value of an ``error`` / ``err`` / ``exception``
+    key is the message when there is one (``msg`` says what was being done, the error what
+    went wrong), else ``msg`` / ``message``. None for any other line."""
+    values: dict[str, str] = {}
+    if text.startswith("{") and text.endswith("}"):
+        values = _json_values(text)
+    elif "=" in text:
+        for m in _LOGFMT.finditer(text):
+            quoted = m.group("q")
+            val = quoted.replace('\\"', '"').replace("\\\\", "\\") if quoted is not None else m.group("bare")
+            values.setdefault(m.group("key"), val.strip())
+    for key in (*_ERROR_KEYS, *_MESSAGE_KEYS):
+        if values.get(key):
+            is_error = key in _ERROR_KEYS or _LOG_ERROR_LEVEL.search(text) is not None
+            return values[key], is_error
+    return None
+
+
+def _json_values(text: str) -> dict[str, str]:
+    """The message and error strings of a JSON log record (an error given as an object
+    counts by its ``message``); empty when the line is not a JSON object."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(obj, dict):
+        return {}
+    out: dict[str, str] = {}
+    for key in (*_ERROR_KEYS, *_MESSAGE_KEYS):
+        val = obj.get(key)
+        if isinstance(val, dict):
+            val = val.get("message") or val.get("msg")
+        if isinstance(val, str) and val.strip():
+            out[key] = val
+    return out
 
 
 def lines_of(text: str) -> list[str]:
