@@ -546,6 +546,44 @@ def render_match_quality(res: Results) -> str:
                      "no-match precision", "confident wrong"], rows))
 
 
+@renderer("lookalike_ceiling", "lookalike_ceiling.json", "match_quality.json")
+def render_lookalike_ceiling(res: Results) -> str:
+    r, quality = res["lookalike_ceiling"], res["match_quality"]
+    t = r["targets"]
+    query = {"full": "full output", "line": "error line only"}
+    rows, verdicts = [], []
+    order = [Path(p).name for p in r["data"]]
+    for name, f in sorted(r["files"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        short = name.removesuffix(".jsonl")
+        reach = []
+        for i, mode in enumerate(("full", "line")):
+            m = f["modes"][mode]
+            c, every = m["ceiling"], m["answer_all"]
+            ours = quality.get("files", {}).get(name, {}).get("cross_validated", {}).get("modes", {}).get(mode)
+            frames = (f"{m['frameless_in_mixed']} / {m['framed_in_mixed']}; "
+                      f"{num(m['if_frames_separate']['confident_correct'], 3)}" if "if_frames_separate" in m else "-")
+            rows.append([f"{short} ({m['members']} / {m['singletons']})" if i == 0 else "", query[mode],
+                         f"{len(m['mixed_groups'])}: {m['members_in_mixed']} / {m['singletons_in_mixed']}",
+                         f"**{num(c['confident_correct'], 3)}** ({c['confident_wrong_n']} wrong, "
+                         f"{num(c['no_match_precision'], 3)})",
+                         num(ours["answered"], 3) if ours else "-",
+                         num(m["answer_none"]["confident_correct"], 3),
+                         f"{num(every['confident_correct'], 3)} ({every['confident_wrong_n']} wrong, "
+                         f"{num(every['no_match_precision'], 3)})", frames])
+            ok = c["confident_correct"] >= t["confident_correct_min"]
+            reach.append(f"{query[mode]} {'reachable' if ok else 'out of reach'} ({num(c['confident_correct'], 3)})")
+        verdicts.append(f"{short}: " + ", ".join(reach))
+    return (f"Targets: confident-correct >= {t['confident_correct_min']} while confident wrong <= "
+            f"{t['confident_wrong_max']:.0%} of all queries and no-match precision >= {t['no_match_precision_min']}. "
+            "Confident-correct reachable on this data at all: " + "; ".join(verdicts) + ". "
+            "`bench/results/lookalike_ceiling.json` lists every mixed group with its ids and causes; teamlore's "
+            "figure is the out-of-sample one of `match_quality.json`.\n\n"
+            + table(["data (members / singletons)", "query", "mixed groups: members / singletons in them",
+                     "ceiling (wrong answers, no-match precision)", "teamlore", "answer no mixed group",
+                     "answer every mixed group (wrong answers, no-match precision)",
+                     "frameless / framed queries in them; ceiling if frames told them apart"], rows))
+
+
 @renderer("launcher_scenarios", "launcher_scenarios.json")
 def render_launchers(res: Results) -> str:
     r = res["launcher_scenarios"]
