@@ -9,11 +9,15 @@ bench/match_quality.py:
 
 1. Records are grouped by the matcher's own identity of an error: the fingerprint of
    ``features_of(parse_error(text))`` (exception type, code and message template), where the
-   text is the record's full output or its error line, for query and memory alike.
+   text is the record's full output or its error line, for query and memory alike (in line
+   mode a stored record is identified by its error line too: a query without frames has only
+   its type and message to compare).
 2. A group is *mixed* when it holds more than one cause (a singleton is its own cause). A query
    sees its group without itself; answering it gives the most common cause among what it sees
    (a tie: withheld). That answer is right for a member of that cause and wrong otherwise.
    The choice is made per group: the error is the same, only the memory differs by one record.
+   (A matcher taking the answer from records of other messages could do better only for a
+   member whose cause is not the most common one of the rest of its group.)
 3. The **ceiling** is the best confident-correct rate over cluster members when the answered
    groups keep confident wrong <= 2 % of all queries and no-match precision >= 0.95 on
    singletons. It is optimistic: every query outside the mixed groups is counted as answered
