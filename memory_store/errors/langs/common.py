@@ -166,6 +166,31 @@ class Candidate:
     """Last line of the error's block (for the text kept with it)."""
 
 
+Found = tuple[Candidate | None, int]
+"""What a parser's step found at a line (or None) and the line to go on from."""
+Step = Callable[[int, str], "Candidate | Found | None"]
+
+
+def walk(lines: list[str], step: Step) -> list[Candidate]:
+    """Every parser's loop: ``step(i, stripped)`` on each non-empty line. It returns None
+    (nothing starts here), a candidate of this one line, or (candidate or None, the line
+    after its block); the walk always moves forward."""
+    out: list[Candidate] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        s = lines[i].strip()
+        found = step(i, s) if s else None
+        if found is None:
+            i += 1
+            continue
+        cand, nxt = (found, i + 1) if isinstance(found, Candidate) else found
+        if cand is not None:
+            out.append(cand)
+        i = max(nxt, i + 1)
+    return out
+
+
 def frame(path: str, line: int | None, function: str | None, root: Path | None) -> Frame:
     return make_frame(path, line, function, root)
 

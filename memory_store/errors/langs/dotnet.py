@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import EXCEPTION, Candidate, error, frame
+from memory_store.errors.langs.common import EXCEPTION, Candidate, Found, error, frame, walk
 from memory_store.errors.model import Frame
 
 _CODE = r"(?:CS|NETSDK|MSB|NU|BC|FS|CA|IDE|RZ|BL|AD|NETSDK|SYSLIB|ASP|MC|XA|XC|APT)\d{3,5}"
@@ -31,34 +31,23 @@ _LIBRARY = ("Microsoft.AspNetCore.", "Microsoft.EntityFrameworkCore.", "Microsof
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
-    out: list[Candidate] = []
-    n = len(lines)
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        if not s:
-            i += 1
-            continue
-        m = _MSBUILD.match(s)
-        if m:
-            loc = frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
-                else None
-            out.append(Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"),
-                                                     location=loc)))
-            i += 1
-            continue
-        m = _ERROR_LIST.match(s)
-        if m:
-            out.append(Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"))))
-            i += 1
-            continue
-        m = _EXC.match(s)
-        if m:
-            cand, i = _exception(lines, i, m, root)
-            out.append(cand)
-            continue
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    m = _MSBUILD.match(s)
+    if m:
+        loc = frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
+            else None
+        return Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"),
+                                             location=loc))
+    m = _ERROR_LIST.match(s)
+    if m:
+        return Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code")))
+    m = _EXC.match(s)
+    if m:
+        return _exception(lines, i, m, root)
+    return None
 
 
 def _tidy(msg: str) -> str:

@@ -12,9 +12,11 @@ from memory_store.errors.langs.common import (
     TOOL,
     WRAPPER,
     Candidate,
+    Found,
     detail_lines,
     error,
     frame,
+    walk,
     without_log_prefix,
 )
 from memory_store.errors.model import Frame
@@ -37,40 +39,28 @@ _RUNTIME = ("runtime.", "runtime/", "testing.", "reflect.", "sync.", "internal/"
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
-    out: list[Candidate] = []
-    n = len(lines)
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        if not s:
-            i += 1
-            continue
-        text = without_log_prefix(s)
-        m = _PANIC.match(text)
-        if m:
-            kind = "panic" if text.startswith("panic") else "fatal error"
-            cand, i = _panic(lines, i, kind, m.group("msg"), root)
-            out.append(cand)
-            continue
-        m = _COMPILE.match(s)
-        if m and not s.startswith(("\t", " ")):
-            loc = frame(m.group("path"), int(m.group("line")), None, root)
-            out.append(Candidate(LOCATED, i, error("go", m.group("msg"), "go", location=loc,
-                                                   detail=_indented(lines, i + 1))))
-            i += 1
-            continue
-        m = _GO_CMD.match(text)
-        if m and not _GO_CMD_SKIP.match(m.group("msg")):
-            out.append(Candidate(TOOL, i, error("go", m.group("msg"), "go", detail=_indented(lines, i + 1))))
-            i += 1
-            continue
-        m = _TEST_FAIL.match(lines[i])
-        if m:
-            out.append(_test_failure(lines, i, m.group("test"), root))
-        elif s.startswith("FAIL\t") or s.startswith("exit status "):
-            out.append(Candidate(WRAPPER, i, error("error", s, "go")))
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    text = without_log_prefix(s)
+    m = _PANIC.match(text)
+    if m:
+        kind = "panic" if text.startswith("panic") else "fatal error"
+        return _panic(lines, i, kind, m.group("msg"), root)
+    m = _COMPILE.match(s)
+    if m:
+        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        return Candidate(LOCATED, i, error("go", m.group("msg"), "go", location=loc, detail=_indented(lines, i + 1)))
+    m = _GO_CMD.match(text)
+    if m and not _GO_CMD_SKIP.match(m.group("msg")):
+        return Candidate(TOOL, i, error("go", m.group("msg"), "go", detail=_indented(lines, i + 1)))
+    m = _TEST_FAIL.match(lines[i])
+    if m:
+        return _test_failure(lines, i, m.group("test"), root)
+    if s.startswith(("FAIL\t", "exit status ")):
+        return Candidate(WRAPPER, i, error("error", s, "go"))
+    return None
 
 
 def _indented(lines: list[str], start: int) -> list[str]:

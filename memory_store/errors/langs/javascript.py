@@ -16,9 +16,11 @@ from memory_store.errors.langs.common import (
     TOOL,
     WRAPPER,
     Candidate,
+    Found,
     detail_lines,
     error,
     frame,
+    walk,
 )
 from memory_store.errors.model import Frame
 
@@ -64,83 +66,53 @@ def _lang(path: str) -> str:
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
-    out: list[Candidate] = []
-    i = 0
-    n = len(lines)
-    while i < n:
-        line = lines[i]
-        s = line.strip()
-        if not s:
-            i += 1
-            continue
-        npm = _NPM.match(s)
-        if npm:
-            i = _npm_block(lines, i, out)
-            continue
-        m = _PNPM.match(s)
-        if m:
-            out.append(Candidate(EXCEPTION, i, error("pnpm", m.group("msg"), "javascript", code=m.group("code"),
-                                                     detail=detail_lines(lines, i + 1))))
-            i += 1
-            continue
-        m = _YARN_BERRY.match(s)
-        if m and m.group("msg") and not m.group("msg").startswith(("┌", "└", "Done", "Resolution step")):
-            out.append(Candidate(TOOL, i, error("yarn", m.group("msg"), "javascript", code=m.group("code"))))
-            i += 1
-            continue
-        m = _TSC_COLON.match(s) or _TSC_PAREN.search(s)
-        if m and (m.group("code") or re.search(r"\berror\b", s[:m.start("msg")] if m.start("msg") > 0 else "")):
-            loc = frame(m.group("path"), int(m.group("line")), None, root)
-            out.append(Candidate(EXCEPTION if m.group("code") else LOCATED, i,
-                                 error("tsc", m.group("msg"), _lang(m.group("path")), code=m.group("code"),
-                                       location=loc)))
-            i += 1
-            continue
-        m = _TSC_BARE.search(s)
-        if m:
-            out.append(Candidate(EXCEPTION, i, error("tsc", m.group("msg"), "typescript", code=m.group("code"))))
-            i += 1
-            continue
-        m = _WEBPACK_NOT_FOUND.search(s)
-        if m:
-            out.append(Candidate(EXCEPTION, i, error("ModuleNotFoundError", m.group("msg"), "javascript",
-                                                     location=_error_in(lines, i, root))))
-            i += 1
-            continue
-        m = _ESBUILD.match(s)
-        if m:
-            out.append(Candidate(LOCATED, i, error("esbuild", m.group("msg"), "javascript",
-                                                   location=_esbuild_location(lines, i, root))))
-            i += 1
-            continue
-        m = _ROLLUP.match(s)
-        if m:
-            out.append(Candidate(LOCATED, i, error(m.group("type") or "Error", m.group("msg"), "javascript")))
-            i += 1
-            continue
-        m = _VITE.match(s)
-        if m and _errorish(m.group("msg")):
-            out.append(Candidate(LOCATED, i, error("vite", m.group("msg"), "javascript")))
-            i += 1
-            continue
-        m = _JEST_HEAD.match(line) or _VITEST_HEAD.match(line)
-        if m:
-            cand, i = _test_block(lines, i, m.group("name"), root)
-            if cand is not None:
-                out.append(cand)
-            continue
-        m = _TOOL_PREFIX.match(s)
-        if m and _errorish(m.group("msg")):
-            out.append(Candidate(TOOL, i, error(m.group("tool"), m.group("msg"), "javascript",
-                                                detail=detail_lines(lines, i + 1))))
-        elif s.startswith("error ") and not re.match(r"error [A-Z]+\d+\b", s):
-            ym = _YARN.match(s)
-            if ym:
-                msg = ym.group("msg")
-                pri = WRAPPER if msg.startswith("Command failed") else TOOL
-                out.append(Candidate(pri, i, error("yarn", msg, "javascript")))
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    if _NPM.match(s):
+        return _npm_block(lines, i)
+    m = _PNPM.match(s)
+    if m:
+        return Candidate(EXCEPTION, i, error("pnpm", m.group("msg"), "javascript", code=m.group("code"),
+                                             detail=detail_lines(lines, i + 1)))
+    m = _YARN_BERRY.match(s)
+    if m and m.group("msg") and not m.group("msg").startswith(("┌", "└", "Done", "Resolution step")):
+        return Candidate(TOOL, i, error("yarn", m.group("msg"), "javascript", code=m.group("code")))
+    m = _TSC_COLON.match(s) or _TSC_PAREN.search(s)
+    if m and (m.group("code") or re.search(r"\berror\b", s[:m.start("msg")] if m.start("msg") > 0 else "")):
+        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        return Candidate(EXCEPTION if m.group("code") else LOCATED, i,
+                         error("tsc", m.group("msg"), _lang(m.group("path")), code=m.group("code"), location=loc))
+    m = _TSC_BARE.search(s)
+    if m:
+        return Candidate(EXCEPTION, i, error("tsc", m.group("msg"), "typescript", code=m.group("code")))
+    m = _WEBPACK_NOT_FOUND.search(s)
+    if m:
+        return Candidate(EXCEPTION, i, error("ModuleNotFoundError", m.group("msg"), "javascript",
+                                             location=_error_in(lines, i, root)))
+    m = _ESBUILD.match(s)
+    if m:
+        return Candidate(LOCATED, i, error("esbuild", m.group("msg"), "javascript",
+                                           location=_esbuild_location(lines, i, root)))
+    m = _ROLLUP.match(s)
+    if m:
+        return Candidate(LOCATED, i, error(m.group("type") or "Error", m.group("msg"), "javascript"))
+    m = _VITE.match(s)
+    if m and _errorish(m.group("msg")):
+        return Candidate(LOCATED, i, error("vite", m.group("msg"), "javascript"))
+    m = _JEST_HEAD.match(lines[i]) or _VITEST_HEAD.match(lines[i])
+    if m:
+        return _test_block(lines, i, m.group("name"), root)
+    m = _TOOL_PREFIX.match(s)
+    if m and _errorish(m.group("msg")):
+        return Candidate(TOOL, i, error(m.group("tool"), m.group("msg"), "javascript",
+                                        detail=detail_lines(lines, i + 1)))
+    ym = _YARN.match(s) if s.startswith("error ") and not re.match(r"error [A-Z]+\d+\b", s) else None
+    if ym:
+        msg = ym.group("msg")
+        return Candidate(WRAPPER if msg.startswith("Command failed") else TOOL, i, error("yarn", msg, "javascript"))
+    return None
 
 
 _ERRORISH = re.compile(r"\b(?:error|invalid|cannot|can't|could not|failed|not found|unable|missing|unexpected"
@@ -169,7 +141,7 @@ def _error_in(lines: list[str], i: int, root: Path | None) -> Frame | None:
     return None
 
 
-def _npm_block(lines: list[str], i: int, out: list[Candidate]) -> int:
+def _npm_block(lines: list[str], i: int) -> Found:
     """An ``npm ERR!`` block: its ``code`` and first message line, the rest as detail."""
     code: str | None = None
     message = ""
@@ -192,12 +164,11 @@ def _npm_block(lines: list[str], i: int, out: list[Candidate]) -> int:
             elif len(detail) < 6:
                 detail.append(body)
         i += 1
-    if message or code:
-        wrapper = code in _NPM_WRAPPERS or message.startswith(("Lifecycle script", "Failed at the", "command failed"))
-        out.append(Candidate(WRAPPER if wrapper else EXCEPTION, start,
-                             error("error", message or f"code {code}", "javascript", code=code, detail=detail),
-                             end=i - 1))
-    return max(i, start + 1)
+    if not (message or code):
+        return None, i
+    wrapper = code in _NPM_WRAPPERS or message.startswith(("Lifecycle script", "Failed at the", "command failed"))
+    return Candidate(WRAPPER if wrapper else EXCEPTION, start,
+                     error("error", message or f"code {code}", "javascript", code=code, detail=detail), end=i - 1), i
 
 
 def _test_block(lines: list[str], i: int, name: str, root: Path | None) -> tuple[Candidate | None, int]:

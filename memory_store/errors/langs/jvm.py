@@ -16,8 +16,10 @@ from memory_store.errors.langs.common import (
     TOOL,
     WRAPPER,
     Candidate,
+    Found,
     error,
     frame,
+    walk,
 )
 from memory_store.errors.model import Frame
 
@@ -61,52 +63,34 @@ _LIBRARY_PKGS = ("org.springframework.", "org.apache.", "com.google.", "io.netty
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
-    out: list[Candidate] = []
-    n = len(lines)
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        if not s:
-            i += 1
-            continue
-        if _GRADLE_WRONG.match(s) or _GRADLE_WRAPPER.match(s):
-            cand, i = _gradle(lines, i if _GRADLE_WRONG.match(s) else i - 1)
-            if cand is not None:
-                out.append(cand)
-            continue
-        m = _MAVEN_LOC.match(s) or _JAVAC.match(s) or _KOTLINC.match(s)
-        if m:
-            loc = frame(m.group("path"), int(m.group("line")), None, root)
-            lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
-            tool = "kotlinc" if lang == "kotlin" else "maven" if s.startswith("[ERROR]") else "javac"
-            out.append(Candidate(LOCATED, i, error(tool, m.group("msg"), lang, location=loc)))
-            i += 1
-            continue
-        m = _MAVEN_GOAL.match(s)
-        if m:
-            # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
-            out.append(Candidate(WRAPPER, i, error("maven", m.group("msg"), "java", detail=[m.group("goal")])))
-            i += 1
-            continue
-        if s.startswith("[ERROR]"):
-            m = _MAVEN_ERROR.match(s)
-            if m and not _MAVEN_NOISE.match(m.group("msg")) and not _HEADER.match(m.group("msg")):
-                out.append(Candidate(TOOL, i, error("maven", m.group("msg"), "java")))
-                i += 1
-                continue
-            s = s[len("[ERROR]"):].strip()
-        m = _AAPT.match(s)
-        if m:
-            out.append(Candidate(LOCATED, i, error("aapt", m.group("msg"), "java", code="AAPT")))
-            i += 1
-            continue
-        m = _HEADER.match(s)
-        if m and _exception_like(m.group("type"), m.group("msg"), lines, i):
-            cand, i = _exception(lines, i, root)
-            out.append(cand)
-            continue
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    if _GRADLE_WRONG.match(s) or _GRADLE_WRAPPER.match(s):
+        return _gradle(lines, i if _GRADLE_WRONG.match(s) else i - 1)
+    m = _MAVEN_LOC.match(s) or _JAVAC.match(s) or _KOTLINC.match(s)
+    if m:
+        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
+        tool = "kotlinc" if lang == "kotlin" else "maven" if s.startswith("[ERROR]") else "javac"
+        return Candidate(LOCATED, i, error(tool, m.group("msg"), lang, location=loc))
+    m = _MAVEN_GOAL.match(s)
+    if m:
+        # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
+        return Candidate(WRAPPER, i, error("maven", m.group("msg"), "java", detail=[m.group("goal")]))
+    if s.startswith("[ERROR]"):
+        m = _MAVEN_ERROR.match(s)
+        if m and not _MAVEN_NOISE.match(m.group("msg")) and not _HEADER.match(m.group("msg")):
+            return Candidate(TOOL, i, error("maven", m.group("msg"), "java"))
+        s = s[len("[ERROR]"):].strip()
+    m = _AAPT.match(s)
+    if m:
+        return Candidate(LOCATED, i, error("aapt", m.group("msg"), "java", code="AAPT"))
+    m = _HEADER.match(s)
+    if m and _exception_like(m.group("type"), m.group("msg"), lines, i):
+        return _exception(lines, i, root)
+    return None
 
 
 _JVM_ROOTS = ("java.", "javax.", "jakarta.", "kotlin.", "kotlinx.", "android.", "androidx.", "scala.", "groovy.",
@@ -225,7 +209,6 @@ def _modules(root: Path) -> tuple[str, ...]:
     except OSError:
         pass
     return ("", *sorted(found)[:MAX_MODULES])
-    return None
 
 
 def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import EXCEPTION, TOOL, Candidate, error, frame
+from memory_store.errors.langs.common import EXCEPTION, TOOL, Candidate, Found, error, frame, walk
 from memory_store.errors.model import Frame
 
 MARKERS = (':in `', ":in '", 'Error', 'Bundler', 'Gem::', 'cannot load such file', 'rake aborted',
@@ -32,40 +32,28 @@ _STDLIB_HINT = re.compile(r"(?:^|/)(?:rubygems|bundler)/|^<internal:")
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
-    out: list[Candidate] = []
-    n = len(lines)
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        if not s:
-            i += 1
-            continue
-        m = _HEAD.match(s)
-        if m:
-            first = _ruby_frame(m.group("path"), m.group("line"), m.group("func"), root)
-            frames, j = _backtrace(lines, i + 1, root)
-            out.append(_candidate(i, j, m.group("type"), m.group("msg"), [first, *frames]))
-            i = j
-            continue
-        m = _TYPED.match(s) or _RAILS.match(s) or _MSG_TYPE.match(s)
-        if m and _is_ruby(m.group("type"), lines, i):
-            frames, j = _backtrace(lines, i + 1, root)
-            out.append(_candidate(i, j, m.group("type"), m.group("msg"), frames))
-            i = j
-            continue
-        m = _BUNDLER.match(s)
-        if m:
-            out.append(Candidate(TOOL, i, error("bundler", m.group("msg"), "ruby")))
-        elif _HEAD_NOTYPE.match(s) and i + 1 < n and _FROM.match(lines[i + 1]):
-            m = _HEAD_NOTYPE.match(s)
-            assert m is not None
-            first = _ruby_frame(m.group("path"), m.group("line"), m.group("func"), root)
-            frames, j = _backtrace(lines, i + 1, root)
-            out.append(_candidate(i, j, "RuntimeError", m.group("msg"), [first, *frames]))
-            i = j
-            continue
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    m = _HEAD.match(s)
+    if m:
+        first = _ruby_frame(m.group("path"), m.group("line"), m.group("func"), root)
+        frames, j = _backtrace(lines, i + 1, root)
+        return _candidate(i, j, m.group("type"), m.group("msg"), [first, *frames]), j
+    m = _TYPED.match(s) or _RAILS.match(s) or _MSG_TYPE.match(s)
+    if m and _is_ruby(m.group("type"), lines, i):
+        frames, j = _backtrace(lines, i + 1, root)
+        return _candidate(i, j, m.group("type"), m.group("msg"), frames), j
+    m = _BUNDLER.match(s)
+    if m:
+        return Candidate(TOOL, i, error("bundler", m.group("msg"), "ruby"))
+    m = _HEAD_NOTYPE.match(s)
+    if m and i + 1 < len(lines) and _FROM.match(lines[i + 1]):
+        first = _ruby_frame(m.group("path"), m.group("line"), m.group("func"), root)
+        frames, j = _backtrace(lines, i + 1, root)
+        return _candidate(i, j, "RuntimeError", m.group("msg"), [first, *frames]), j
+    return None
 
 
 _RUBY_ONLY = frozenset({"LoadError", "NoMethodError", "ArgumentError", "FrozenError", "ScriptError", "SecurityError",

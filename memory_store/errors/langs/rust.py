@@ -14,8 +14,10 @@ from memory_store.errors.langs.common import (
     TOOL,
     WRAPPER,
     Candidate,
+    Found,
     error,
     frame,
+    walk,
 )
 from memory_store.errors.model import Frame
 
@@ -44,45 +46,32 @@ _RUST_CONTEXT = re.compile(r"\bcargo\b|\brustc\b|Cargo\.toml|\bcrates?\b|^\s*Com
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
     """Uncoded ``error: msg`` lines count only in output that shows Rust's tools (many
     tools print ``error:``)."""
-    out: list[Candidate] = []
     rusty = any(_RUST_CONTEXT.search(line) for line in lines)
-    n = len(lines)
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        if not s:
-            i += 1
-            continue
-        m = _PANIC_NEW.match(s)
-        if m:
-            msg_lines: list[str] = []
-            j = i + 1
-            while j < n and lines[j].strip() and not lines[j].startswith(("note:", "stack backtrace:")) \
-                    and len(msg_lines) < 4:
-                msg_lines.append(lines[j].strip())
-                j += 1
-            out.append(_panic(lines, i, j, " ".join(msg_lines),
-                              frame(m.group("path"), int(m.group("line")), None, root), root))
-            i = j
-            continue
-        m = _PANIC_OLD.match(s) or _PANIC_OLD_NOLOC.match(s)
-        if m:
-            old_loc = frame(m.group("path"), int(m.group("line")), None, root) if "path" in m.re.groupindex else None
-            out.append(_panic(lines, i, i + 1, m.group("msg"), old_loc, root))
-            i += 1
-            continue
-        m = _UNWRAP.match(s)
-        if m:
-            out.append(Candidate(TOOL, i, error("panic", m.group("msg"), "rust")))
-            i += 1
-            continue
-        m = _DIAG.match(s)
-        if m and (m.group("code") or rusty):
-            cand, i = _diagnostic(lines, i, m.group("code"), m.group("msg"), root)
-            out.append(cand)
-            continue
-        i += 1
-    return out
+    return walk(lines, lambda i, s: _step(lines, i, s, root, rusty))
+
+
+def _step(lines: list[str], i: int, s: str, root: Path | None, rusty: bool) -> Candidate | Found | None:
+    m = _PANIC_NEW.match(s)
+    if m:
+        msg_lines: list[str] = []
+        j = i + 1
+        while j < len(lines) and lines[j].strip() and not lines[j].startswith(("note:", "stack backtrace:")) \
+                and len(msg_lines) < 4:
+            msg_lines.append(lines[j].strip())
+            j += 1
+        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        return _panic(lines, i, j, " ".join(msg_lines), loc, root), j
+    m = _PANIC_OLD.match(s) or _PANIC_OLD_NOLOC.match(s)
+    if m:
+        old_loc = frame(m.group("path"), int(m.group("line")), None, root) if "path" in m.re.groupindex else None
+        return _panic(lines, i, i + 1, m.group("msg"), old_loc, root)
+    m = _UNWRAP.match(s)
+    if m:
+        return Candidate(TOOL, i, error("panic", m.group("msg"), "rust"))
+    m = _DIAG.match(s)
+    if m and (m.group("code") or rusty):
+        return _diagnostic(lines, i, m.group("code"), m.group("msg"), root)
+    return None
 
 
 def _panic(lines: list[str], i: int, j: int, message: str, loc: Frame | None, root: Path | None) -> Candidate:
