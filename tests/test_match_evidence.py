@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from memory_store.bugs.confidence import fix_similarity, fixes_agree, probability
+from memory_store.bugs.confidence import probability
+from memory_store.bugs.fix_meaning import fix_similarity, fixes_agree
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.errors.normalize import is_specific, message_template

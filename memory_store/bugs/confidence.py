@@ -19,11 +19,7 @@ training fold, never on the fold scored.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-
-from memory_store.errors.normalize import STOPWORDS
 
 FEATURES = ("score", "margin", "agree_share", "rivals", "same_template", "generic", "quoted", "exact_type")
 """Order of the evidence values the coefficients apply to: the candidate's score, its margin over
@@ -108,55 +104,3 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
                 if f:
                     m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
     return [m[i][n] / m[i][i] if abs(m[i][i]) >= 1e-12 else 0.0 for i in range(n)]
-
-
-# -- fixes compared by what they say ---------------------------------------------------------
-_FIX_WORD = re.compile(r"[A-Za-z_][\w.+-]*[\w+]|[A-Za-z]")
-_CODE_SPAN = re.compile(r"`([^`\n]{1,80})`|\b[\w.-]+\(\)|\b[\w.-]+=[^\s,;)]+|\b[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
-                        r"|\b[A-Za-z]\w*_\w+\b|\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+\b|\b[A-Za-z]+\d[\w-]*")
-"""Code spans and package-like names: backticked text, calls, assignments, dotted and snake_case
-names, hyphenated or digit-bearing package names (``python3-tk``, ``node-fetch``, ``libffi-dev``)."""
-_PKG_VERSION = re.compile(r"\b([A-Za-z][\w.-]*?)\s*(?:==|>=|<=|~=|@|\^|\bv)?\s*v?(\d+\.\d+(?:\.\d+)*)\b")
-_SUFFIXES = ("ing", "ed", "es", "s")
-FIX_OVERLAP = 0.5
-"""Share of the shorter fix's content words the other must contain to say the same thing."""
-CODE_FIX_OVERLAP = 0.25
-"""The same, when both fixes also name the same code span or package version."""
-
-
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-@lru_cache(maxsize=8192)
-def fix_terms(fix: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(content words, code spans and package versions) of a fix text, normalized."""
-    text = fix.lower()
-    words = frozenset(_stem(w.strip(".-+")) for w in _FIX_WORD.findall(text)
-                      if w not in STOPWORDS and len(w) > 1)
-    code = {(m.group(1) or m.group(0)).strip().rstrip(".,") for m in _CODE_SPAN.finditer(text)}
-    code.update(f"{m.group(1)}@{m.group(2)}" for m in _PKG_VERSION.finditer(text) if m.group(1))
-    return words - {""}, frozenset(c for c in code if c)
-
-
-def fix_similarity(a: str, b: str) -> float:
-    """Overlap of the two fixes' content words (0..1), by the shorter one."""
-    wa, _ = fix_terms(a)
-    wb, _ = fix_terms(b)
-    if not wa or not wb:
-        return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
-
-
-def fixes_agree(a: str, b: str) -> bool:
-    """Do two (normalized) fix texts describe the same fix, in whatever words? An empty fix
-    disagrees with nothing."""
-    if not a or not b or a == b:
-        return True
-    overlap = fix_similarity(a, b)
-    if overlap >= FIX_OVERLAP:
-        return True
-    return overlap >= CODE_FIX_OVERLAP and bool(fix_terms(a)[1] & fix_terms(b)[1])

@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from memory_store.bugs.confidence import CONFIDENT_AT, fix_similarity, fixes_agree, probability
+from memory_store.bugs.confidence import CONFIDENT_AT, probability
 from memory_store.bugs.features import (
     Entry,
     ErrorFeatures,
@@ -41,6 +41,7 @@ from memory_store.bugs.features import (
     normalize_fix,
     parsed_from_record,
 )
+from memory_store.bugs.fix_meaning import FixComparer, FixVocabulary
 from memory_store.errors import ParsedError, parse_error
 from memory_store.errors.normalize import is_entry_point, same_function
 
@@ -153,6 +154,7 @@ class BugIndex:
         self._lock = threading.RLock()
         self._entries: dict[str, Entry] = {}
         self._tokens = TokenIndex()
+        self._fixes = FixVocabulary()
         for rec in records:
             self.add(rec)
 
@@ -187,8 +189,10 @@ class BugIndex:
             old = self._entries.pop(entry.id, None)
             if old is not None:
                 self._tokens.remove(old)
+                self._fixes.remove(old.fix_norm)
             self._entries[entry.id] = entry
             self._tokens.add(entry)
+            self._fixes.add(entry.fix_norm)
 
     def remove(self, record_id: str) -> bool:
         with self._lock:
@@ -196,6 +200,7 @@ class BugIndex:
             if entry is None:
                 return False
             self._tokens.remove(entry)
+            self._fixes.remove(entry.fix_norm)
             return True
 
     def ids(self) -> list[str]:
@@ -246,16 +251,17 @@ class BugIndex:
         if not scored:
             return []
         scored.sort(key=lambda s: (-s.raw, s.entry.id))
-        ranked, ambiguous = _resolve_ties(scored)
+        fixes = FixComparer(self._fixes)
+        ranked, ambiguous = _resolve_ties(scored, fixes)
         out: list[Match] = []
         lead_confident = False
         for i, s in enumerate(ranked):
             if i > 0 and not include_weak and not (
-                    lead_confident and fixes_agree(s.entry.fix_norm, ranked[0].entry.fix_norm)):
+                    lead_confident and fixes.agree(s.entry.fix_norm, ranked[0].entry.fix_norm)):
                 if not lead_confident:
                     break  # only answers are wanted and the best candidate is none
                 continue
-            values = evidence(query, s, ranked)
+            values = evidence(query, s, ranked, fixes)
             p = probability(values)
             raiser = _raiser_agrees(query, s.entry.features)
             # a stricter threshold than the calibrated one (a project setting) also applies to exact matches
@@ -263,7 +269,7 @@ class BugIndex:
             if i == 0:
                 lead_confident = confident
             else:  # a further answer only when it says what the confident first one says
-                confident = confident and lead_confident and fixes_agree(s.entry.fix_norm, ranked[0].entry.fix_norm)
+                confident = confident and lead_confident and fixes.agree(s.entry.fix_norm, ranked[0].entry.fix_norm)
             reasons = list(s.reasons)
             if ambiguous and s.score >= ranked[0].score - TIE_MARGIN:
                 reasons.append("memory holds different fixes for this error: not sure which applies")
@@ -413,8 +419,11 @@ def _frame_similarity(q: ErrorFeatures, c: ErrorFeatures) -> float:
     return max(_overlap(q.lib_frames, c.lib_frames), _overlap(q.app_frames, c.app_frames))
 
 
-def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, float]:
-    """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence)."""
+def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComparer | None = None
+             ) -> dict[str, float]:
+    """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence);
+    ``fixes`` compares their fixes (memory_store.bugs.fix_meaning)."""
+    fixes = fixes or FixComparer()
     c = s.entry.features
     fix = s.entry.fix_norm
     rival = rival_frames = 0.0
@@ -423,7 +432,7 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
         if other is s or _other_function(q, other.entry.features):
             continue  # a generic error raised by another function is no contender
         near = other.score >= s.score - TIE_MARGIN
-        if fixes_agree(fix, other.entry.fix_norm):
+        if fixes.agree(fix, other.entry.fix_norm):
             support += near
         else:
             rivals += near
@@ -457,7 +466,7 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored]) -> dict[str, f
     }
 
 
-def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
+def _resolve_ties(scored: list[_Scored], meaning: FixComparer) -> tuple[list[_Scored], bool]:
     """Among near-equal best candidates, put the fix most of them agree on first; report
     whether they disagree (then no answer is confident)."""
     top = scored[0].score
@@ -467,16 +476,12 @@ def _resolve_ties(scored: list[_Scored]) -> tuple[list[_Scored], bool]:
         by_fix.setdefault(s.entry.fix_norm, []).append(s)
     if len(by_fix) <= 1:
         return scored, False
-    fixes = list(by_fix)[:MAX_DISTINCT_FIXES]
-    sim = {(a, b): 1.0 if a == b else fix_similarity(a, b) for a in fixes for b in fixes}
-    agree = {(a, b): fixes_agree(a, b) for a in fixes for b in fixes}
-    lead = scored[0].entry.fix_norm or fixes[0]
-    ambiguous = any(not fixes_agree(lead, f) for f in fixes)
-    if not ambiguous:
+    distinct = list(by_fix)[:MAX_DISTINCT_FIXES]
+    lead = scored[0].entry.fix_norm or distinct[0]
+    if all(meaning.agree(lead, f) for f in distinct):
         return scored, False
-    # How many tied records back each fix; a paraphrase of it counts in part (ranking only).
-    support = {f: sum(len(by_fix[g]) * (1.0 if agree[(f, g)] else max(0.0, 2.0 * sim[(f, g)] - 1.0))
-                      for g in fixes) for f in fixes}
+    # How many tied records back each fix, counting the records of fixes that say the same thing.
+    support = {f: sum(len(by_fix[g]) for g in distinct if meaning.agree(f, g)) for f in distinct}
     head = sorted((s for s in tied if s.entry.fix_norm in support),
                   key=lambda s: (-support[s.entry.fix_norm], -s.raw, s.entry.id))
     placed = {id(s) for s in head}
