@@ -32,6 +32,9 @@ _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)-?\d+(?:[.,]\d+)*(?:ms|s|kb|mb|gb
 _PLACEHOLDER = re.compile(r"<(?:n|hex|chr|uuid|time|ip|path|url|redacted:[\w-]+)>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+[A-Za-z_][A-Za-z0-9_]*")
 _CONTRACTION = re.compile(r"([A-Za-z])'([a-z]{1,2})\b")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+"""A markdown/rustc code span: its backticks are lost when a message is copied from a
+rendered page, so the template drops them (Ruby's unpaired `` `name' `` stays)."""
 _QUOTED = re.compile(r"'([^'\s]{1,80})'|\"([^\"\s]{1,80})\"|`([^`\s]{1,80})`")
 
 STOPWORDS = frozenset({
@@ -68,6 +71,8 @@ def message_template(exc_type: str, message: str) -> str:
     if len(text) > 2 and text[0] == text[-1] == '"' and text.count('"') == 2:
         text = text[1:-1].strip()
     text = text[:2000]
+    if "`" in text:
+        text = _CODE_SPAN.sub(r"\1", text)
     text = _URL.sub(_mask_url, text)
     text = _UUID.sub("<uuid>", text)
     text = _TIMESTAMP.sub("<time>", text)
