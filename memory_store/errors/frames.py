@@ -23,7 +23,7 @@ _WIN_PY_STDLIB = re.compile(r"(?:^|/)(?:python\d*[\w.-]*|pypy\d*[\w.-]*|anaconda
                             r"|conda|pyenv/versions/[^/]+)/lib/(?!site-packages|python)(.+)$", re.IGNORECASE)
 _ZIPPED = re.compile(r"/[^/]+\.(?:zip|egg|whl|pyz)/(.+)$")
 _FROZEN = re.compile(r"^<frozen ([\w.]+)>$")
-_NODE_INTERNAL = re.compile(r"^(?:node:)?(?:internal/.*|[a-z_]+\.js)$")
+_NODE_INTERNAL = re.compile(r"^(?:node:)?(?:internal/[\w/-]+(?:\.[cm]?js)?|[a-z_]+\.js)$")
 _NODE_CORE = {"events.js", "fs.js", "net.js", "module.js", "timers.js", "stream.js", "http.js",
               "https.js", "child_process.js", "_stream_readable.js", "_stream_writable.js",
               "bootstrap_node.js", "node.js", "dns.js", "tls.js", "util.js", "vm.js", "zlib.js"}

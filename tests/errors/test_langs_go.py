@@ -68,7 +68,7 @@ def test_compiler_error_with_location(tmp_path: Path) -> None:
             "api/server.go:30:2: too many errors\n")
     err = parse_error(text, tmp_path)
     assert err is not None
-    assert (err.exc_type, err.language, err.message) == ("go", "go", "undefined: grpc.SupportPackageIsVersion7")
+    assert (err.exc_type, err.language, err.message) == ("undefined", "go", "undefined: grpc.SupportPackageIsVersion7")
     assert err.location is not None and (err.location.path, err.location.line) == ("api/server.go", 14)
 
 

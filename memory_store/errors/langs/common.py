@@ -66,19 +66,34 @@ def decorations_removed(raw: str, limit: int = MAX_LINE) -> str:
     backticks and emphasis, and docker-compose service bars. The one line cleaner of the
     Python scanner and the ecosystem parsers; a tool's own level tag (Maven's ``[ERROR]``)
     and log prefixes are kept (:func:`without_log_prefix` removes those where a parser wants)."""
+    return _cleaned(raw, limit)[0]
+
+
+def _unquoted(line: str) -> tuple[str, int]:
+    m = _QUOTE.match(line)
+    return (line[m.end():], m.end()) if m else (line, 0)
+
+
+def _cleaned(raw: str, limit: int = MAX_LINE) -> tuple[str, int]:
+    """The cleaned line and the width of the ``>`` marks its start had, with the spaces
+    around them (markdown quotes, and Gradle's causes, each level indented further),
+    before or after a CI prefix; 0 for a line without."""
     line = raw[:limit].rstrip("\r\n")
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     line = line.rstrip()
     if _FENCE.match(line):
-        return ""
-    line = _QUOTE.sub("", line)
+        return "", 0
+    line, quotes = _unquoted(line)
     if line.startswith(("remote:", "#")) or line[:1].isdigit():
         line = _CI_TIME.sub("", line, count=1)
         line = _BUILDKIT.sub("", line, count=1)
         line = _REMOTE.sub("", line, count=1)
     if line.startswith(("##[", "::")):
         line = _CI_COMMAND.sub("", line, count=1)
+    if ">" in line[:8]:
+        line, more = _unquoted(line)
+        quotes += more
     if "|" in line:
         m = _COMPOSE.match(line)
         if m:
@@ -92,7 +107,7 @@ def decorations_removed(raw: str, limit: int = MAX_LINE) -> str:
     em = _EMPHASIS.match(line.strip())
     if em:
         line = em.group("body")
-    return line
+    return line, quotes
 
 
 def without_log_prefix(line: str) -> str:
@@ -145,13 +160,28 @@ def _json_values(text: str) -> dict[str, str]:
     return out
 
 
-def lines_of(text: str) -> list[str]:
+class Lines(list[str]):
+    """Cleaned lines, with the width of the ``>`` marks each one started with (:attr:`quotes`)."""
+
+    quotes: list[int]
+
+
+def lines_of(text: str) -> Lines:
     """The cleaned lines of the bounded tail of ``text``."""
     tail = text[-MAX_SCAN_CHARS:]
     raw = tail.split("\n")
     if len(raw) > MAX_LINES:
         raw = raw[-MAX_LINES:]
-    return [decorations_removed(line) for line in raw]
+    cleaned = [_cleaned(line) for line in raw]
+    out = Lines(line for line, _ in cleaned)
+    out.quotes = [q for _, q in cleaned]
+    return out
+
+
+def quote_marks(lines: list[str], i: int) -> int:
+    """The width of the ``>`` marks line ``i`` started with: deeper for a more nested
+    quote or Gradle cause; 0 without marks (or for lines without that record)."""
+    return lines.quotes[i] if isinstance(lines, Lines) and i < len(lines.quotes) else 0
 
 
 @dataclass

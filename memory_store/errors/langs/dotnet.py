@@ -25,6 +25,9 @@ _MSBUILD = re.compile(r"^(?:(?P<path>.+?)(?:\((?P<line>\d+)(?:,\d+)?(?:,\d+,\d+)
                       re.IGNORECASE)
 _ERROR_LIST = re.compile(r"^(?:Error|Severity\S*)?\s*(?P<code>" + _CODE + r")\b[\s:]+(?P<msg>\S.+?)"
                          r"(?:\t.*)?$")
+_LIST_TAIL = re.compile(r"(?:\s{2,}(?P<project>[\w.\-]+))?\s{2,}(?P<file>(?:[A-Za-z]:[\\/]|[\\/]|\.{1,2}[\\/])\S.*?"
+                        r"|[\w.\-\\/]+\.\w+)\s{2,}(?P<line>\d+)(?:\s{2,}\w+)?\s*$")
+"""The error list's Project, File, Line (and Suppression State) columns copied with spaces."""
 _RUNTIME = ("System.", "Microsoft.", "Internal.", "Mono.", "Xunit.", "NUnit.", "MSTest.")
 _LIBRARY = ("Microsoft.AspNetCore.", "Microsoft.EntityFrameworkCore.", "Microsoft.Extensions.", "Newtonsoft.",
             "Npgsql.", "Dapper.", "AutoMapper.", "Serilog.", "Polly.", "MediatR.", "StackExchange.", "Grpc.")
@@ -43,11 +46,25 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
                                              location=loc))
     m = _ERROR_LIST.match(s)
     if m:
-        return Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code")))
+        message, loc = _error_list_row(lines[i].strip(), m, root)
+        return Candidate(EXCEPTION, i, error("dotnet", message, "csharp", code=m.group("code"), location=loc))
     m = _EXC.match(s)
     if m:
         return _exception(lines, i, m, root)
     return None
+
+
+def _error_list_row(row: str, m: re.Match[str], root: Path | None) -> tuple[str, Frame | None]:
+    """A Visual Studio error-list row (Severity, Code, Description, Project, File, Line),
+    tab-separated or copied with spaces: the description, and the file and line as location."""
+    cols = [c.strip() for c in row.split("\t")] if "\t" in row else []
+    if len(cols) >= 6 and cols[1] == m.group("code") and cols[5].isdigit():
+        return cols[2], frame(cols[4], int(cols[5]), None, root) if cols[4] else None
+    message = m.group("msg").strip()
+    tail = _LIST_TAIL.search(message) if not cols else None
+    if tail is not None and tail.start() > 0:
+        return message[:tail.start()].strip(), frame(tail.group("file"), int(tail.group("line")), None, root)
+    return _tidy(message), None
 
 
 def _tidy(msg: str) -> str:

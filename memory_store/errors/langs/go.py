@@ -21,7 +21,8 @@ from memory_store.errors.langs.common import (
 )
 from memory_store.errors.model import Frame
 
-MARKERS = ('goroutine ', 'panic: ', 'fatal error: ', '.go:', 'go: ', '--- FAIL', 'FAIL\t')
+MARKERS = ('goroutine ', 'panic: ', 'fatal error: ', '.go:', 'go: ', '--- FAIL', 'FAIL\t', 'undefined: ',
+           'imported and not used', 'declared and not used', 'declared but not used', 'no required module provides')
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _PANIC = re.compile(r"^(?:panic|fatal error): (?P<msg>.+?)(?: \[recovered\])?$")
@@ -34,6 +35,20 @@ _GO_CMD = re.compile(r"^go: (?P<msg>.+)$")
 _GO_CMD_SKIP = re.compile(r"^(?:downloading|finding|extracting|added|upgraded|found|to add|warning:)")
 _TEST_FAIL = re.compile(r"^\s*--- FAIL: (?P<test>\S+)")
 _TEST_LINE = re.compile(r"^\s+(?P<path>[\w./\-]+\.go):(?P<line>\d+): (?P<msg>.+)$")
+_KIND = re.compile(r"^(?P<pre>undefined|syntax error|invalid operation|assignment mismatch|undeclared name"
+                   r"|invalid recursive type|invalid composite literal type|cannot infer \w+):"
+                   r"|(?P<phrase>imported and not used|declared and not used|declared but not used|redeclared in this"
+                   r" block|(?<= )undefined(?= \(type)|does not implement|missing return|cannot use|too many arguments"
+                   r"|not enough arguments|no required module provides package|is not in std|is not in GOROOT"
+                   r"|cannot find package|import cycle not allowed|missing go\.sum entry|could not import"
+                   r"|expected '[^']*', found)")
+"""The kind of a compiler error, which is its type: ``undefined: grpc.X`` is an ``undefined``."""
+_KIND_ALIASES = {"declared but not used": "declared and not used", "is not in GOROOT": "is not in std",
+                 "undeclared name": "undefined"}
+_BARE_COMPILE = re.compile(r"^(?:undefined: [\w.]+|(?:\"[\w./\-]+\"|[\w.]+) imported and not used|[\w.]+ declared "
+                           r"(?:and|but) not used(?:: \w+)?|declared and not used: \w+|no required module provides "
+                           r"package \S+.*)$")
+"""Compiler errors that are Go's even without their ``file.go:line:col:`` prefix."""
 _SIGNAL = re.compile(r"^\[signal [^\]]+\]$")
 _RUNTIME = ("runtime.", "runtime/", "testing.", "reflect.", "sync.", "internal/", "syscall.", "os/signal.")
 
@@ -51,16 +66,36 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     m = _COMPILE.match(s)
     if m:
         loc = frame(m.group("path"), int(m.group("line")), None, root)
-        return Candidate(LOCATED, i, error("go", m.group("msg"), "go", location=loc, detail=_indented(lines, i + 1)))
+        return Candidate(LOCATED, i, error(compile_kind(m.group("msg")), m.group("msg"), "go", location=loc,
+                                           detail=_indented(lines, i + 1)))
+    if _BARE_COMPILE.match(text):
+        return Candidate(TOOL, i, error(compile_kind(text), text, "go"))
     m = _GO_CMD.match(text)
     if m and not _GO_CMD_SKIP.match(m.group("msg")):
-        return Candidate(TOOL, i, error("go", m.group("msg"), "go", detail=_indented(lines, i + 1)))
+        detail = _indented(lines, i + 1)
+        msg = m.group("msg")
+        if detail and msg.endswith((" requires", ":")):
+            # ``go: mod@v requires`` / ``\tdep@v: missing go.sum entry``: the reason is on the next line
+            msg = f"{msg} {detail.pop(0)}"
+        return Candidate(TOOL, i, error("go", msg, "go", detail=detail))
     m = _TEST_FAIL.match(lines[i])
     if m:
         return _test_failure(lines, i, m.group("test"), root)
     if s.startswith(("FAIL\t", "exit status ")):
         return Candidate(WRAPPER, i, error("error", s, "go"))
     return None
+
+
+def compile_kind(message: str) -> str:
+    """``undefined``, ``imported and not used``, ``cannot use``, ...: the kind of a compiler
+    error, ``go`` when it is none of the known ones."""
+    m = _KIND.search(message)
+    if m is None:
+        return "go"
+    kind = m.group("pre") or m.group("phrase")
+    if kind.startswith("expected '"):
+        return "syntax error"
+    return _KIND_ALIASES.get(kind, kind)
 
 
 def _indented(lines: list[str], start: int) -> list[str]:

@@ -19,12 +19,15 @@ from memory_store.errors.langs.common import (
     Found,
     error,
     frame,
+    quote_marks,
     walk,
 )
 from memory_store.errors.model import Frame
 
 MARKERS = ('at ', 'Exception', 'Error', 'Caused by:', 'What went wrong', 'Execution failed', 'A problem occurred',
-           '[ERROR]', '.java:', '.kt', 'e: ', 'AAPT', 'Throwable')
+           '[ERROR]', '.java:', '.kt', 'e: ', 'AAPT', 'Throwable', 'Could not ', 'No matching ', 'Plugin [id',
+           'does not exist', 'cannot find symbol', 'incompatible types', 'Failed to ', 'Duplicate class',
+           'Manifest merger', 'SDK location', 'Unsupported class file')
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _TYPE = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
@@ -51,6 +54,19 @@ _GRADLE_WRAPPER = re.compile(r"^(?:Execution failed for task|A failure occurred 
                              r"(?:evaluating|configuring|running)|Could not create an instance of|Failed to apply "
                              r"plugin|An exception occurred applying plugin|Could not resolve all (?:files|dependencies"
                              r"|artifacts)|Could not determine the dependencies|Build failed with an exception)")
+_GRADLE_CAUSE = re.compile(r"^(?:Could not (?:find|resolve|GET|HEAD|get|download|create|open|load|compile|apply"
+                           r"|determine|initialize|isolate|run|generate|locate|read)\b|No matching (?:variant|config"
+                           r"uration)|Plugin \[id: |Failed to (?:transform|apply|notify|calculate|install|create|find"
+                           r"|resolve|compile|load)\b|Duplicate class |Manifest merger failed|SDK location not found"
+                           r"|Unsupported class file major version|Dependency requires at least JVM|Minimum supported"
+                           r" Gradle version|Android resource linking failed|Unable to make field)")
+"""Gradle's own causes: a ``> `` line starting so is Gradle's even when posted alone."""
+_JAVAC_BARE = re.compile(r"^error: (?P<msg>(?:package [\w.]+ does not exist|cannot find symbol|incompatible types:"
+                         r"|cannot access [\w.$]+|class [\w$]+ is public, should be declared in a file named"
+                         r"|unreported exception |invalid (?:source|target) release|release version \d+ not supported"
+                         r"|Source option \d+ is no longer supported|method does not override).*)$")
+"""javac errors posted without their ``File.java:12:`` prefix."""
+_KOTLINC_BARE = re.compile(r"^e: (?!file:|/|[A-Za-z]:[\\/])(?P<msg>[A-Z'\[(].+)$")
 _AAPT = re.compile(r"^(?:ERROR:\s*)?(?:\S+:\s+)?AAPT:\s*error:\s*(?P<msg>.+)$")
 _RUNTIME_PKGS = ("java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.coroutines.", "scala.",
                  "android.", "dalvik.", "com.android.internal.", "org.junit.", "junit.", "org.gradle.",
@@ -75,6 +91,12 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
         tool = "kotlinc" if lang == "kotlin" else "maven" if s.startswith("[ERROR]") else "javac"
         return Candidate(LOCATED, i, error(tool, m.group("msg"), lang, location=loc))
+    m = _JAVAC_BARE.match(s) or _KOTLINC_BARE.match(s)
+    if m:
+        lang = "kotlin" if s.startswith("e:") else "java"
+        return Candidate(TOOL, i, error("kotlinc" if lang == "kotlin" else "javac", m.group("msg"), lang))
+    if _GRADLE_CAUSE.match(s) and quote_marks(lines, i) > 0:
+        return _gradle(lines, i - 1)  # a Gradle cause posted alone, with its "> " level marks
     m = _MAVEN_GOAL.match(s)
     if m:
         # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
@@ -213,23 +235,35 @@ def _modules(root: Path) -> tuple[str, ...]:
 
 def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:
     """``* What went wrong:``: the first line says what failed (``Execution failed for task
-    ':app:x'.``), nested ``>`` lines say why; the innermost reason is the message."""
+    ':app:x'.``), ``>`` lines nested under it say why, each level a deeper cause, with
+    continuation lines (``Required by:``) between; the innermost cause is the message."""
     n = len(lines)
+    base = quote_marks(lines, i) if i >= 0 and _GRADLE_WRONG.match(lines[i].strip()) else None
     j = i + 1
     reasons: list[str] = []
+    depths: list[int] = []
     while j < n and j < i + 40:
         s = lines[j].strip()
         if _GRADLE_END.match(s):
             break
         if s:
             reasons.append(s.lstrip("> ").strip())
+            depths.append(quote_marks(lines, j))
         elif reasons and j + 1 < n and lines[j + 1].strip().startswith("*"):
             break
+        elif reasons and base is None:
+            break  # a cause posted alone ends at its first blank line
         j += 1
     if not reasons:
         return None, j
-    # Gradle nests "why" under "what failed": the first line that is not such a wrapper.
-    message = next((r for r in reasons if not _GRADLE_WRAPPER.match(r)), reasons[-1])
+    floor = depths[0] if base is None else base
+    causes = [(d, k) for k, d in enumerate(depths) if d > floor and not _GRADLE_WRAPPER.match(reasons[k])]
+    if causes:
+        deepest = max(d for d, _ in causes)
+        message = reasons[next(k for d, k in causes if d == deepest)]
+    else:
+        # no level marks (already stripped): the first line that is not a wrapper
+        message = next((r for r in reasons if not _GRADLE_WRAPPER.match(r)), reasons[-1])
     chain = [r for r in reasons if r != message][:4]
     lang = "kotlin" if any(".kts" in r or "Kotlin" in r for r in reasons) else "java"
     pri = WRAPPER if message.startswith(("Compilation error. See log", "Compilation failed; see the compiler",
