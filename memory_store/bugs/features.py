@@ -11,7 +11,7 @@ import heapq
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -327,7 +327,7 @@ class TokenIndex:
         self.groups: dict[str, Group] = {}
         self.postings: dict[str, set[str]] = {}
         self.by_type: dict[str, set[str]] = {}
-        self._idf: dict[str, float] = {}
+        self._idf = _IdfTable(self)
         self._idf_n = 0
 
     def add(self, entry: Entry) -> None:
@@ -364,21 +364,24 @@ class TokenIndex:
             if not typed:
                 del self.by_type[f.stype]
 
-    def idf(self, token: str) -> float:
-        """Inverse document frequency over groups; English function words count little.
-        Cached; the cache is dropped for a token when its posting list changes and
-        entirely when the number of groups has grown or shrunk by a tenth."""
+    @property
+    def idf(self) -> Callable[[str], float]:
+        """The inverse document frequency of a word over groups (English function words count
+        little), as a function: a look-up in a table filled on first use, which matching calls
+        for every word of every candidate. The table drops a word when its posting list changes
+        and is emptied when the number of groups has grown or shrunk by a tenth (checked here:
+        the groups do not change while the function is used under the index's lock)."""
         n = len(self.groups)
         if abs(n - self._idf_n) * 10 > self._idf_n:
             self._idf.clear()
             self._idf_n = n
-        value = self._idf.get(token)
-        if value is None:
-            df = len(self.postings.get(token, ()))
-            value = math.log(1.0 + (self._idf_n + 1) / (df + 0.5))
-            if token in STOPWORDS or len(token) == 1:
-                value *= 0.25
-            self._idf[token] = value
+        return self._idf.__getitem__
+
+    def _idf_of(self, token: str) -> float:
+        df = len(self.postings.get(token, ()))
+        value = math.log(1.0 + (self._idf_n + 1) / (df + 0.5))
+        if token in STOPWORDS or len(token) == 1:
+            value *= 0.25
         return value
 
     def candidates(self, query: ErrorFeatures, limit: int) -> list[str]:
@@ -386,31 +389,76 @@ class TokenIndex:
         sharing the query's rarest words (weighted by idf), then the same exception type.
         Posting lists are walked rarest first within a fixed budget, so a query costs the
         same at 1k or 100k records."""
-        scores: dict[str, float] = {}
+        postings = self.postings
         exact = query.fingerprint in self.groups
         budget = POSTING_BUDGET
         # Ties broken by the word, then by fingerprint below: the same candidates in the same
         # order whatever the hash seed (set iteration order must not decide a ranking).
-        toks = sorted(set(query.tokens), key=lambda t: (len(self.postings.get(t, ())), t))
+        toks = sorted(set(query.tokens), key=lambda t: (len(postings.get(t, ())), t))
+        weighted: list[tuple[set[str], float]] = []
         for tok in toks:
-            posting = self.postings.get(tok)
+            posting = postings.get(tok)
             if not posting:
                 continue
             if len(posting) > budget:
                 break
             budget -= len(posting)
-            w = self.idf(tok)
-            for fp in posting:
-                scores[fp] = scores.get(fp, 0.0) + w
+            weighted.append((posting, self.idf(tok)))
         typed = self.by_type.get(query.stype) if query.stype else None
         if typed and len(typed) <= budget:
-            for fp in typed:
-                scores[fp] = scores.get(fp, 0.0) + 0.5
-        if exact:
-            scores[query.fingerprint] = float("inf")
-        def rank(fp: str) -> tuple[float, str]:
-            return -scores[fp], fp
+            weighted.append((typed, 0.5))
+        return _best_keys(weighted, limit, query.fingerprint if exact else None)
 
-        if len(scores) <= limit:
-            return sorted(scores, key=rank)
-        return heapq.nsmallest(limit, scores, key=rank)
+
+class _IdfTable(dict[str, float]):
+    """Word -> idf of a :class:`TokenIndex`, computed on first look-up."""
+
+    def __init__(self, tokens: TokenIndex) -> None:
+        super().__init__()
+        self._tokens = tokens
+
+    def __missing__(self, token: str) -> float:
+        value = self[token] = self._tokens._idf_of(token)
+        return value
+
+
+def _best_keys(weighted: list[tuple[set[str], float]], limit: int, first: str | None) -> list[str]:
+    """The ``limit`` keys with the largest sums of the weights of the sets holding them (ties
+    by key), after ``first`` if given: what sorting every key of the sets by ``(-sum, key)``
+    gives, sums added in list order, bit for bit.
+
+    Keys are never visited one by one in Python: the keys are split into disjoint parts by
+    which sets hold them (each part's keys share one sum), with set operations; only the keys
+    of the best parts are sorted. A query's sets hold hundreds of keys but form a few parts."""
+    parts: list[tuple[float, set[str]]] = []
+    for keys, w in weighted:
+        split: list[tuple[float, set[str]]] = []
+        inside_parts: list[set[str]] = []
+        for total, members in parts:
+            inside = members & keys
+            if inside:
+                inside_parts.append(inside)
+                split.append((total + w, inside))
+                if len(inside) < len(members):
+                    split.append((total, members - inside))
+            else:
+                split.append((total, members))
+        if not inside_parts:
+            split.append((w, keys))  # the caller's set itself: parts are never changed
+        elif sum(map(len, inside_parts)) < len(keys):
+            split.append((w, keys.difference(*inside_parts)))
+        parts = split
+    by_sum: dict[float, list[set[str]]] = {}
+    for total, members in parts:
+        by_sum.setdefault(total, []).append(members)
+    out = [first] if first is not None else []
+    for total in sorted(by_sum, reverse=True):
+        need = limit - len(out)
+        if need <= 0:
+            break
+        level = by_sum[total]
+        keys = level[0] if len(level) == 1 else set().union(*level)
+        if first is not None and first in keys:
+            keys = keys - {first}
+        out.extend(heapq.nsmallest(need, keys) if len(keys) > 4 * need else sorted(keys)[:need])
+    return out[:limit]
