@@ -40,6 +40,20 @@ def test_structured_log_line_gives_the_errors_own_text(line: str) -> None:
     assert (err.exc_type, err.message) == ("error", X509)
 
 
+def test_unquoted_error_value_loses_the_closing_quote_of_an_outer_field() -> None:
+    err = _parse('job=sync status=failed, error=dial tcp "db:5432": connect: connection refused"')
+    assert err.message == 'dial tcp "db:5432": connect: connection refused'
+
+
+@pytest.mark.parametrize("text, message", [
+    ("error: could not open config.toml\ncaused: No such file or directory (os error 2)", "could not open config.toml"),
+    ("2020/05/04 15:40:28 error: could not open config.toml", "could not open config.toml"),
+    ("[error] could not open config.toml", "could not open config.toml"),
+])
+def test_lower_case_level_is_a_log_prefix_only_after_a_timestamp_or_in_brackets(text: str, message: str) -> None:
+    assert _parse(text).message == message
+
+
 def test_json_log_line_holding_an_exception_gives_its_type() -> None:
     err = _parse('{"level":"error","logger":"billing","message":"KeyError: \'currency\'"}')
     assert (err.exc_type, err.message) == ("KeyError", "'currency'")

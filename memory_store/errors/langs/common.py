@@ -51,8 +51,10 @@ _LOG_TIME = re.compile(r"^\[?(?:\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{1,2}:\d{2}|\d{2}:\
                        r"(?:\s+\[[\w.\-]+\])?(?:\s*[:|\-](?=\s))?\s+")
 LOG_TIME = _LOG_TIME
 """A line that starts with a log timestamp: a new log record, not a continuation."""
-_LEVEL = re.compile(r"^\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE|error|warn|warning|info)\]?"
+_LEVEL = re.compile(r"^(?:\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\]?|\[(?:error|warn|warning|info)\])"
                     r"(?::[\w.]*:|\s*[:|\-]\s*|\s+)(?=\S)")
+_LOWER_LEVEL = re.compile(r"^(?:error|warn|warning|info)(?:\s*[:|\-]\s*|\s+)(?=\S)")
+"""A lower-case level counts only after a timestamp: ``error: msg`` alone is the error line itself."""
 _LOGFMT = re.compile(r'(?:^|[\s,])(?P<key>msg|message|error|err|exception)=(?:"(?P<q>(?:[^"\\]|\\.)*)"'
                      r'|(?P<bare>[^\s"].*?))(?=,?\s+[A-Za-z_][\w.\-]*=|,?\s*$)')
 _LOG_ERROR_LEVEL = re.compile(r'(?:^|[\s,{])"?(?:level|lvl|severity)"?\s*[=:]\s*"?(?:error|err|fatal|panic|critical'
@@ -117,8 +119,9 @@ def without_log_prefix(line: str) -> str:
     record = log_record(text)
     if record is not None:
         return record[0]
-    text = _LOG_TIME.sub("", text, count=1)
-    return _LEVEL.sub("", text, count=1)
+    stamped = _LOG_TIME.sub("", text, count=1)
+    level = _LEVEL if stamped == text else _LOWER_LEVEL if _LOWER_LEVEL.match(stamped) else _LEVEL
+    return level.sub("", stamped, count=1)
 
 
 def log_record(text: str) -> tuple[str, bool] | None:
@@ -132,13 +135,21 @@ def log_record(text: str) -> tuple[str, bool] | None:
     elif "=" in text:
         for m in _LOGFMT.finditer(text):
             quoted = m.group("q")
-            val = quoted.replace('\\"', '"').replace("\\\\", "\\") if quoted is not None else m.group("bare")
+            if quoted is not None:
+                val = quoted.replace('\\"', '"').replace("\\\\", "\\")
+            else:
+                val = _bare_value(m.group("bare"))
             values.setdefault(m.group("key"), val.strip())
     for key in (*_ERROR_KEYS, *_MESSAGE_KEYS):
         if values.get(key):
             is_error = key in _ERROR_KEYS or _LOG_ERROR_LEVEL.search(text) is not None
             return values[key], is_error
     return None
+
+
+def _bare_value(val: str) -> str:
+    """An unquoted value, without the closing quote of an outer quoted field it ended."""
+    return val[:-1] if val.endswith('"') and val.count('"') % 2 else val
 
 
 def _json_values(text: str) -> dict[str, str]:
