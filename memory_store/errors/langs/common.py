@@ -14,9 +14,9 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from enum import IntEnum
 
-from memory_store.errors.frames import cap_frames, make_frame
+from memory_store.errors.frames import cap_frames
 from memory_store.errors.model import Frame, ParsedError
 
 MAX_SCAN_CHARS = 1_000_000
@@ -26,13 +26,18 @@ MAX_LINE = 2000
 MAX_DETAIL = 6
 MAX_CANDIDATES = 200
 
-# Priorities: an exception or panic with its type, or a diagnostic with its code, beats a
-# compiler line with a location, which beats a tool's own error line, which beats a wrapper
-# ("command failed", "could not compile").
-EXCEPTION = 4
-LOCATED = 3
-TOOL = 2
-WRAPPER = 1
+
+
+class Priority(IntEnum):
+    """Which error of an output is *the* error: an exception or panic with its type, or a
+    diagnostic with its code, beats a compiler line with a location, which beats a tool's
+    own error line, which beats a wrapper ("command failed", "could not compile")."""
+
+    WRAPPER = 1
+    TOOL = 2
+    LOCATED = 3
+    EXCEPTION = 4
+
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]")
 _CI_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s")
@@ -199,7 +204,7 @@ def quote_marks(lines: list[str], i: int) -> int:
 class Candidate:
     """One error found by an ecosystem parser."""
 
-    priority: int
+    priority: Priority
     index: int
     """Line number (in the cleaned lines) where the error starts."""
     error: ParsedError
@@ -230,10 +235,6 @@ def walk(lines: list[str], step: Step) -> list[Candidate]:
             out.append(cand)
         i = max(nxt, i + 1)
     return out
-
-
-def frame(path: str, line: int | None, function: str | None, root: Path | None) -> Frame:
-    return make_frame(path, line, function, root)
 
 
 def detail_lines(lines: list[str], start: int, stop: Callable[[str], bool] | None = None) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from memory_store.errors.langs import dotnet, go, javascript, jvm, ruby, rust
-from memory_store.errors.langs.common import EXCEPTION, MAX_CANDIDATES, MAX_SCAN_CHARS, TOOL, Candidate, lines_of
+from memory_store.errors.langs.common import MAX_CANDIDATES, MAX_SCAN_CHARS, Candidate, Priority, lines_of
 from memory_store.errors.model import ParsedError
 from memory_store.redact import redact
 
@@ -60,7 +60,7 @@ def parse(text: str, workspace_root: Path | None = None, *, after_stack: bool = 
     ``after_stack``: the text also holds a JavaScript stack, which only an exception or a
     coded diagnostic found here outranks (``npm ERR!`` lines after a stack only wrap it)."""
     best = main_error(find_errors(text, workspace_root))
-    if best is None or (after_stack and best.priority < EXCEPTION):
+    if best is None or (after_stack and best.priority < Priority.EXCEPTION):
         return None
     best.error.text = text[-200_000:]
     return best.error
@@ -74,7 +74,7 @@ def extract(output: str, workspace_root: Path | None = None, *, after_stack: boo
     if not found:
         return []
     top = max(c.priority for c in found)
-    floor = EXCEPTION if after_stack else TOOL
+    floor = Priority.EXCEPTION if after_stack else Priority.TOOL
     if top < floor:
         return []
     out: list[ParsedError] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import EXCEPTION, Candidate, Found, error, frame, walk
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 from memory_store.errors.model import Frame
 
 _CODE = r"(?:CS|NETSDK|MSB|NU|BC|FS|CA|IDE|RZ|BL|AD|NETSDK|SYSLIB|ASP|MC|XA|XC|APT)\d{3,5}"
@@ -40,14 +41,14 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
 def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
     m = _MSBUILD.match(s)
     if m:
-        loc = frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
+        loc = make_frame(m.group("path"), int(m.group("line")), None, root) if m.group("path") and m.group("line") \
             else None
-        return Candidate(EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"),
+        return Candidate(Priority.EXCEPTION, i, error("dotnet", _tidy(m.group("msg")), "csharp", code=m.group("code"),
                                              location=loc))
     m = _ERROR_LIST.match(s)
     if m:
         message, loc = _error_list_row(lines[i].strip(), m, root)
-        return Candidate(EXCEPTION, i, error("dotnet", message, "csharp", code=m.group("code"), location=loc))
+        return Candidate(Priority.EXCEPTION, i, error("dotnet", message, "csharp", code=m.group("code"), location=loc))
     m = _EXC.match(s)
     if m:
         return _exception(lines, i, m, root)
@@ -59,11 +60,11 @@ def _error_list_row(row: str, m: re.Match[str], root: Path | None) -> tuple[str,
     tab-separated or copied with spaces: the description, and the file and line as location."""
     cols = [c.strip() for c in row.split("\t")] if "\t" in row else []
     if len(cols) >= 6 and cols[1] == m.group("code") and cols[5].isdigit():
-        return cols[2], frame(cols[4], int(cols[5]), None, root) if cols[4] else None
+        return cols[2], make_frame(cols[4], int(cols[5]), None, root) if cols[4] else None
     message = m.group("msg").strip()
     tail = _LIST_TAIL.search(message) if not cols else None
     if tail is not None and tail.start() > 0:
-        return message[:tail.start()].strip(), frame(tail.group("file"), int(tail.group("line")), None, root)
+        return message[:tail.start()].strip(), make_frame(tail.group("file"), int(tail.group("line")), None, root)
     return _tidy(message), None
 
 
@@ -101,14 +102,14 @@ def _exception(lines: list[str], i: int, head: re.Match[str], root: Path | None)
             break
         j += 1
     frames.reverse()  # printed innermost first
-    return Candidate(EXCEPTION, i, error(exc_type, message, "csharp", frames=frames, chain=chain[-3:],
+    return Candidate(Priority.EXCEPTION, i, error(exc_type, message, "csharp", frames=frames, chain=chain[-3:],
                                          code=head.group("hr")), end=j - 1), max(j, i + 1)
 
 
 def _dotnet_frame(func: str, path: str | None, line: str | None, root: Path | None) -> Frame:
     cls, _, method = func.strip().rpartition(".")
     if path:
-        f = frame(path, int(line) if line else None, method or func, root)
+        f = make_frame(path, int(line) if line else None, method or func, root)
         kind = f.kind
         norm = f.path
     else:

@@ -6,19 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import (
-    EXCEPTION,
-    LOCATED,
-    TOOL,
-    WRAPPER,
-    Candidate,
-    Found,
-    detail_lines,
-    error,
-    frame,
-    walk,
-    without_log_prefix,
-)
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, detail_lines, error, walk, without_log_prefix
 from memory_store.errors.model import Frame
 
 MARKERS = ('goroutine ', 'panic: ', 'fatal error: ', '.go:', 'go: ', '--- FAIL', 'FAIL\t', 'undefined: ',
@@ -65,11 +54,11 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         return _panic(lines, i, kind, m.group("msg"), root)
     m = _COMPILE.match(s)
     if m:
-        loc = frame(m.group("path"), int(m.group("line")), None, root)
-        return Candidate(LOCATED, i, error(compile_kind(m.group("msg")), m.group("msg"), "go", location=loc,
+        loc = make_frame(m.group("path"), int(m.group("line")), None, root)
+        return Candidate(Priority.LOCATED, i, error(compile_kind(m.group("msg")), m.group("msg"), "go", location=loc,
                                            detail=_indented(lines, i + 1)))
     if _BARE_COMPILE.match(text):
-        return Candidate(TOOL, i, error(compile_kind(text), text, "go"))
+        return Candidate(Priority.TOOL, i, error(compile_kind(text), text, "go"))
     m = _GO_CMD.match(text)
     if m and not _GO_CMD_SKIP.match(m.group("msg")):
         detail = _indented(lines, i + 1)
@@ -77,12 +66,12 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         if detail and msg.endswith((" requires", ":")):
             # ``go: mod@v requires`` / ``\tdep@v: missing go.sum entry``: the reason is on the next line
             msg = f"{msg} {detail.pop(0)}"
-        return Candidate(TOOL, i, error("go", msg, "go", detail=detail))
+        return Candidate(Priority.TOOL, i, error("go", msg, "go", detail=detail))
     m = _TEST_FAIL.match(lines[i])
     if m:
         return _test_failure(lines, i, m.group("test"), root)
     if s.startswith(("FAIL\t", "exit status ")):
-        return Candidate(WRAPPER, i, error("error", s, "go"))
+        return Candidate(Priority.WRAPPER, i, error("error", s, "go"))
     return None
 
 
@@ -142,7 +131,8 @@ def _panic(lines: list[str], i: int, kind: str, message: str, root: Path | None)
                 func = m.group("func")
             j += 1
     frames.reverse()
-    return Candidate(EXCEPTION, i, error(kind, message, "go", frames=frames, detail=detail), end=j - 1), max(j, i + 1)
+    cand = Candidate(Priority.EXCEPTION, i, error(kind, message, "go", frames=frames, detail=detail), end=j - 1)
+    return cand, max(j, i + 1)
 
 
 def go_package(func: str) -> str:
@@ -154,7 +144,7 @@ def go_package(func: str) -> str:
 
 
 def _go_frame(path: str, line: int, func: str, root: Path | None) -> Frame:
-    f = frame(path, line, func, root)
+    f = make_frame(path, line, func, root)
     if f.kind == "stdlib" or (f.kind == "app" and func.startswith(_RUNTIME)):
         # the runtime's frames by package, as the launcher list names them (runtime, testing, net/http)
         return Frame(path=f.path, line=f.line, function=f.function, module=go_package(func), kind="stdlib")
@@ -165,7 +155,7 @@ def _test_failure(lines: list[str], i: int, test: str, root: Path | None) -> Can
     for j in range(i + 1, min(len(lines), i + 8)):
         m = _TEST_LINE.match(lines[j])
         if m:
-            loc = frame(m.group("path"), int(m.group("line")), test, root)
-            return Candidate(LOCATED, i, error("test failure", m.group("msg"), "go", frames=[loc],
+            loc = make_frame(m.group("path"), int(m.group("line")), test, root)
+            return Candidate(Priority.LOCATED, i, error("test failure", m.group("msg"), "go", frames=[loc],
                                                detail=detail_lines(lines, j + 1)))
-    return Candidate(WRAPPER, i, error("test failure", test, "go"))
+    return Candidate(Priority.WRAPPER, i, error("test failure", test, "go"))

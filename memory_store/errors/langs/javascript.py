@@ -10,18 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import (
-    EXCEPTION,
-    LOCATED,
-    TOOL,
-    WRAPPER,
-    Candidate,
-    Found,
-    detail_lines,
-    error,
-    frame,
-    walk,
-)
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, detail_lines, error, walk
 from memory_store.errors.model import Frame
 
 MARKERS = ('npm ERR!', 'npm error', 'ERR_PNPM_', 'YN0', 'error TS', 'Module not found', "Can't resolve", '[vite]',
@@ -74,44 +64,45 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         return _npm_block(lines, i)
     m = _PNPM.match(s)
     if m:
-        return Candidate(EXCEPTION, i, error("pnpm", m.group("msg"), "javascript", code=m.group("code"),
+        return Candidate(Priority.EXCEPTION, i, error("pnpm", m.group("msg"), "javascript", code=m.group("code"),
                                              detail=detail_lines(lines, i + 1)))
     m = _YARN_BERRY.match(s)
     if m and m.group("msg") and not m.group("msg").startswith(("┌", "└", "Done", "Resolution step")):
-        return Candidate(TOOL, i, error("yarn", m.group("msg"), "javascript", code=m.group("code")))
+        return Candidate(Priority.TOOL, i, error("yarn", m.group("msg"), "javascript", code=m.group("code")))
     m = _TSC_COLON.match(s) or _TSC_PAREN.search(s)
     if m and (m.group("code") or re.search(r"\berror\b", s[:m.start("msg")] if m.start("msg") > 0 else "")):
-        loc = frame(m.group("path"), int(m.group("line")), None, root)
-        return Candidate(EXCEPTION if m.group("code") else LOCATED, i,
+        loc = make_frame(m.group("path"), int(m.group("line")), None, root)
+        return Candidate(Priority.EXCEPTION if m.group("code") else Priority.LOCATED, i,
                          error("tsc", m.group("msg"), _lang(m.group("path")), code=m.group("code"), location=loc))
     m = _TSC_BARE.search(s)
     if m:
-        return Candidate(EXCEPTION, i, error("tsc", m.group("msg"), "typescript", code=m.group("code")))
+        return Candidate(Priority.EXCEPTION, i, error("tsc", m.group("msg"), "typescript", code=m.group("code")))
     m = _WEBPACK_NOT_FOUND.search(s)
     if m:
-        return Candidate(EXCEPTION, i, error("ModuleNotFoundError", m.group("msg"), "javascript",
+        return Candidate(Priority.EXCEPTION, i, error("ModuleNotFoundError", m.group("msg"), "javascript",
                                              location=_error_in(lines, i, root)))
     m = _ESBUILD.match(s)
     if m:
-        return Candidate(LOCATED, i, error("esbuild", m.group("msg"), "javascript",
+        return Candidate(Priority.LOCATED, i, error("esbuild", m.group("msg"), "javascript",
                                            location=_esbuild_location(lines, i, root)))
     m = _ROLLUP.match(s)
     if m:
-        return Candidate(LOCATED, i, error(m.group("type") or "Error", m.group("msg"), "javascript"))
+        return Candidate(Priority.LOCATED, i, error(m.group("type") or "Error", m.group("msg"), "javascript"))
     m = _VITE.match(s)
     if m and _errorish(m.group("msg")):
-        return Candidate(LOCATED, i, error("vite", m.group("msg"), "javascript"))
+        return Candidate(Priority.LOCATED, i, error("vite", m.group("msg"), "javascript"))
     m = _JEST_HEAD.match(lines[i]) or _VITEST_HEAD.match(lines[i])
     if m:
         return _test_block(lines, i, m.group("name"), root)
     m = _TOOL_PREFIX.match(s)
     if m and _errorish(m.group("msg")):
-        return Candidate(TOOL, i, error(m.group("tool"), m.group("msg"), "javascript",
+        return Candidate(Priority.TOOL, i, error(m.group("tool"), m.group("msg"), "javascript",
                                         detail=detail_lines(lines, i + 1)))
     ym = _YARN.match(s) if s.startswith("error ") and not re.match(r"error [A-Z]+\d+\b", s) else None
     if ym:
         msg = ym.group("msg")
-        return Candidate(WRAPPER if msg.startswith("Command failed") else TOOL, i, error("yarn", msg, "javascript"))
+        pri = Priority.WRAPPER if msg.startswith("Command failed") else Priority.TOOL
+        return Candidate(pri, i, error("yarn", msg, "javascript"))
     return None
 
 
@@ -128,7 +119,7 @@ def _esbuild_location(lines: list[str], i: int, root: Path | None) -> Frame | No
     for j in range(i + 1, min(len(lines), i + 4)):
         lm = _ESBUILD_LOC.match(lines[j])
         if lm:
-            return frame(lm.group("path"), int(lm.group("line")), None, root)
+            return make_frame(lm.group("path"), int(lm.group("line")), None, root)
     return None
 
 
@@ -137,7 +128,7 @@ def _error_in(lines: list[str], i: int, root: Path | None) -> Frame | None:
     for j in range(i, max(-1, i - 3), -1):
         m = _WEBPACK_ERROR_IN.match(lines[j].strip())
         if m:
-            return frame(m.group("path"), int(m.group("line")) if m.group("line") else None, None, root)
+            return make_frame(m.group("path"), int(m.group("line")) if m.group("line") else None, None, root)
     return None
 
 
@@ -167,7 +158,7 @@ def _npm_block(lines: list[str], i: int) -> Found:
     if not (message or code):
         return None, i
     wrapper = code in _NPM_WRAPPERS or message.startswith(("Lifecycle script", "Failed at the", "command failed"))
-    return Candidate(WRAPPER if wrapper else EXCEPTION, start,
+    return Candidate(Priority.WRAPPER if wrapper else Priority.EXCEPTION, start,
                      error("error", message or f"code {code}", "javascript", code=code, detail=detail), end=i - 1), i
 
 
@@ -190,9 +181,9 @@ def _test_block(lines: list[str], i: int, name: str, root: Path | None) -> tuple
             loc = at.group("loc") or at.group("bare") or ""
             lm = _LOC.match(loc)
             if lm:
-                frames.append(frame(lm.group("path"), int(lm.group("line")), at.group("func"), root))
+                frames.append(make_frame(lm.group("path"), int(lm.group("line")), at.group("func"), root))
         elif arrow:
-            frames.append(frame(arrow.group("path"), int(arrow.group("line")), arrow.group("func"), root))
+            frames.append(make_frame(arrow.group("path"), int(arrow.group("line")), arrow.group("func"), root))
         elif not exc_type and s:
             em = _EXC_LINE.match(s)
             if em:
@@ -207,4 +198,5 @@ def _test_block(lines: list[str], i: int, name: str, root: Path | None) -> tuple
         return None, max(j, i + 1)
     frames.reverse()  # printed innermost first
     lang = _lang(frames[-1].path) if frames else ("typescript" if re.search(r"\.[cm]?tsx?\b", name) else "javascript")
-    return Candidate(EXCEPTION, i, error(exc_type, msg, lang, frames=frames, code=code, detail=detail), end=j - 1), j
+    err = error(exc_type, msg, lang, frames=frames, code=code, detail=detail)
+    return Candidate(Priority.EXCEPTION, i, err, end=j - 1), j

@@ -10,18 +10,8 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-from memory_store.errors.langs.common import (
-    EXCEPTION,
-    LOCATED,
-    TOOL,
-    WRAPPER,
-    Candidate,
-    Found,
-    error,
-    frame,
-    quote_marks,
-    walk,
-)
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, error, quote_marks, walk
 from memory_store.errors.model import Frame
 
 MARKERS = ('at ', 'Exception', 'Error', 'Caused by:', 'What went wrong', 'Execution failed', 'A problem occurred',
@@ -32,7 +22,7 @@ MARKERS = ('at ', 'Exception', 'Error', 'Caused by:', 'What went wrong', 'Execut
 
 _TYPE = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
 _HEADER = re.compile(r"^(?:Exception in thread \"[^\"]*\"\s+|Caused by:\s+|Suppressed:\s+|Uncaught exception:\s+"
-                     r"|FATAL EXCEPTION: \S+\s*)?(?P<type>" + _TYPE + r")(?::\s*(?P<msg>.*))?$")
+                     r"|FATAL Priority.EXCEPTION: \S+\s*)?(?P<type>" + _TYPE + r")(?::\s*(?P<msg>.*))?$")
 _AT = re.compile(r"^\s*at (?:[\w.$-]+/+)?(?P<func>[\w$.<>\[\]-]+)\((?P<src>[^)]*)\)(?: ~?\[[^\]]*\])?$")
 _MORE = re.compile(r"^\s*\.\.\. \d+ (?:more|common frames omitted)$")
 _JAVAC = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:]+\.(?:java|kt|kts|groovy|scala)):(?P<line>\d+):(?:\d+:)?\s*"
@@ -87,28 +77,28 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         return _gradle(lines, i if _GRADLE_WRONG.match(s) else i - 1)
     m = _MAVEN_LOC.match(s) or _JAVAC.match(s) or _KOTLINC.match(s)
     if m:
-        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        loc = make_frame(m.group("path"), int(m.group("line")), None, root)
         lang = "kotlin" if re.search(r"\.kts?$", m.group("path")) else "java"
         tool = "kotlinc" if lang == "kotlin" else "maven" if s.startswith("[ERROR]") else "javac"
-        return Candidate(LOCATED, i, error(tool, m.group("msg"), lang, location=loc))
+        return Candidate(Priority.LOCATED, i, error(tool, m.group("msg"), lang, location=loc))
     m = _JAVAC_BARE.match(s) or _KOTLINC_BARE.match(s)
     if m:
         lang = "kotlin" if s.startswith("e:") else "java"
-        return Candidate(TOOL, i, error("kotlinc" if lang == "kotlin" else "javac", m.group("msg"), lang))
+        return Candidate(Priority.TOOL, i, error("kotlinc" if lang == "kotlin" else "javac", m.group("msg"), lang))
     if _GRADLE_CAUSE.match(s) and quote_marks(lines, i) > 0:
         return _gradle(lines, i - 1)  # a Gradle cause posted alone, with its "> " level marks
     m = _MAVEN_GOAL.match(s)
     if m:
         # "Failed to execute goal" wraps the reason the [ERROR] lines around it give.
-        return Candidate(WRAPPER, i, error("maven", m.group("msg"), "java", detail=[m.group("goal")]))
+        return Candidate(Priority.WRAPPER, i, error("maven", m.group("msg"), "java", detail=[m.group("goal")]))
     if s.startswith("[ERROR]"):
         m = _MAVEN_ERROR.match(s)
         if m and not _MAVEN_NOISE.match(m.group("msg")) and not _HEADER.match(m.group("msg")):
-            return Candidate(TOOL, i, error("maven", m.group("msg"), "java"))
+            return Candidate(Priority.TOOL, i, error("maven", m.group("msg"), "java"))
         s = s[len("[ERROR]"):].strip()
     m = _AAPT.match(s)
     if m:
-        return Candidate(LOCATED, i, error("aapt", m.group("msg"), "java", code="AAPT"))
+        return Candidate(Priority.LOCATED, i, error("aapt", m.group("msg"), "java", code="AAPT"))
     m = _HEADER.match(s)
     if m and _exception_like(m.group("type"), m.group("msg"), lines, i):
         return _exception(lines, i, root)
@@ -117,7 +107,7 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
 
 _JVM_ROOTS = ("java.", "javax.", "jakarta.", "kotlin.", "kotlinx.", "android.", "androidx.", "scala.", "groovy.",
               "org.", "com.", "io.", "net.")
-_HEAD_PREFIXES = ("Exception in thread", "Caused by:", "FATAL EXCEPTION", "Uncaught exception")
+_HEAD_PREFIXES = ("Exception in thread", "Caused by:", "FATAL Priority.EXCEPTION", "Uncaught exception")
 
 
 def _exception_like(exc_type: str, msg: str | None, lines: list[str], i: int) -> bool:
@@ -166,7 +156,7 @@ def _exception(lines: list[str], i: int, root: Path | None) -> tuple[Candidate, 
     if not frames and len(blocks) > 1:
         frames = list(reversed(blocks[0][2]))
     lang = "kotlin" if exc_type.startswith("kotlin.") or any(f.path.endswith(".kt") for f in frames) else "java"
-    return Candidate(EXCEPTION, i, error(exc_type, message, lang, frames=frames, chain=chain[-3:]),
+    return Candidate(Priority.EXCEPTION, i, error(exc_type, message, lang, frames=frames, chain=chain[-3:]),
                      end=j - 1), max(j, i + 1)
 
 
@@ -195,7 +185,7 @@ def _jvm_frame(func: str, src: str, root: Path | None) -> Frame:
     if func.startswith(_LIBRARY_PKGS):
         return Frame(path=path, line=number, function=method or func, module=cls or None, kind="library")
     source = _source_file(root, path) if root is not None and "/" in path else None
-    f = frame(source or path, number, method or func, root)
+    f = make_frame(source or path, number, method or func, root)
     return Frame(path=f.path, line=f.line, function=f.function, module=cls or f.module, kind="app")
 
 
@@ -266,6 +256,6 @@ def _gradle(lines: list[str], i: int) -> tuple[Candidate | None, int]:
         message = next((r for r in reasons if not _GRADLE_WRAPPER.match(r)), reasons[-1])
     chain = [r for r in reasons if r != message][:4]
     lang = "kotlin" if any(".kts" in r or "Kotlin" in r for r in reasons) else "java"
-    pri = WRAPPER if message.startswith(("Compilation error. See log", "Compilation failed; see the compiler",
-                                         "Script compilation error")) else TOOL
+    pri = Priority.WRAPPER if message.startswith(("Compilation error. See log", "Compilation failed; see the compiler",
+                                         "Script compilation error")) else Priority.TOOL
     return Candidate(pri, i, error("gradle", message, lang, chain=chain), end=j - 1), j

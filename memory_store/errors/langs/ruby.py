@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import EXCEPTION, TOOL, Candidate, Found, error, frame, walk
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 from memory_store.errors.model import Frame
 
 MARKERS = (':in `', ":in '", 'Error', 'Bundler', 'Gem::', 'cannot load such file', 'rake aborted',
@@ -47,7 +48,7 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         return _candidate(i, j, m.group("type"), m.group("msg"), frames), j
     m = _BUNDLER.match(s)
     if m:
-        return Candidate(TOOL, i, error("bundler", m.group("msg"), "ruby"))
+        return Candidate(Priority.TOOL, i, error("bundler", m.group("msg"), "ruby"))
     m = _HEAD_NOTYPE.match(s)
     if m and i + 1 < len(lines) and _FROM.match(lines[i + 1]):
         first = _ruby_frame(m.group("path"), m.group("line"), m.group("func"), root)
@@ -71,7 +72,7 @@ def _is_ruby(exc_type: str, lines: list[str], i: int) -> bool:
 
 def _candidate(i: int, j: int, exc_type: str, message: str, frames: list[Frame]) -> Candidate:
     frames = list(reversed(frames))  # Ruby prints the innermost frame first
-    return Candidate(EXCEPTION, i, error(exc_type, message, "ruby", frames=frames), end=j - 1)
+    return Candidate(Priority.EXCEPTION, i, error(exc_type, message, "ruby", frames=frames), end=j - 1)
 
 
 def _backtrace(lines: list[str], start: int, root: Path | None) -> tuple[list[Frame], int]:
@@ -92,7 +93,7 @@ def _backtrace(lines: list[str], start: int, root: Path | None) -> tuple[list[Fr
 
 def _ruby_frame(path: str, line: str, func: str, root: Path | None) -> Frame:
     name = re.sub(r"^(?:block(?: \(\d+ levels\))? in |rescue in |ensure in )", "", func)
-    f = frame(path, int(line), name, root)
+    f = make_frame(path, int(line), name, root)
     if f.kind == "app" and (_STDLIB_HINT.search(f.path) or re.search(r"/lib/ruby/(?:\d|site_ruby|vendor_ruby)",
                                                                       path.replace("\\", "/"))):
         return Frame(path=f.path, line=f.line, function=f.function, module=f.module, kind="stdlib")

@@ -8,17 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from memory_store.errors.langs.common import (
-    EXCEPTION,
-    LOCATED,
-    TOOL,
-    WRAPPER,
-    Candidate,
-    Found,
-    error,
-    frame,
-    walk,
-)
+from memory_store.errors.frames import make_frame
+from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 from memory_store.errors.model import Frame
 
 MARKERS = ('panicked at', 'error[E', 'error: ', 'Result::unwrap', 'Option::unwrap')
@@ -59,15 +50,15 @@ def _step(lines: list[str], i: int, s: str, root: Path | None, rusty: bool) -> C
                 and len(msg_lines) < 4:
             msg_lines.append(lines[j].strip())
             j += 1
-        loc = frame(m.group("path"), int(m.group("line")), None, root)
+        loc = make_frame(m.group("path"), int(m.group("line")), None, root)
         return _panic(lines, i, j, " ".join(msg_lines), loc, root), j
     m = _PANIC_OLD.match(s) or _PANIC_OLD_NOLOC.match(s)
     if m:
-        old_loc = frame(m.group("path"), int(m.group("line")), None, root) if "path" in m.re.groupindex else None
+        old_loc = make_frame(m.group("path"), int(m.group("line")), None, root) if "path" in m.re.groupindex else None
         return _panic(lines, i, i + 1, m.group("msg"), old_loc, root)
     m = _UNWRAP.match(s)
     if m:
-        return Candidate(TOOL, i, error("panic", m.group("msg"), "rust"))
+        return Candidate(Priority.TOOL, i, error("panic", m.group("msg"), "rust"))
     m = _DIAG.match(s)
     if m and (m.group("code") or rusty):
         return _diagnostic(lines, i, m.group("code"), m.group("msg"), root)
@@ -76,7 +67,7 @@ def _step(lines: list[str], i: int, s: str, root: Path | None, rusty: bool) -> C
 
 def _panic(lines: list[str], i: int, j: int, message: str, loc: Frame | None, root: Path | None) -> Candidate:
     frames = _backtrace(lines, j, root)
-    return Candidate(EXCEPTION, i, error("panic", message, "rust", frames=frames, location=loc))
+    return Candidate(Priority.EXCEPTION, i, error("panic", message, "rust", frames=frames, location=loc))
 
 
 def _backtrace(lines: list[str], start: int, root: Path | None) -> list[Frame]:
@@ -109,7 +100,7 @@ def _backtrace(lines: list[str], start: int, root: Path | None) -> list[Frame]:
 
 def _rust_frame(path: str, line: int | None, func: str, root: Path | None) -> Frame:
     name = re.sub(r"::h[0-9a-f]{16}$", "", func)  # the symbol hash differs per build
-    f = frame(path, line, name, root)
+    f = make_frame(path, line, name, root)
     kind = "stdlib" if name.startswith(_STD) and f.kind == "app" else f.kind
     if kind == "app":
         return f
@@ -134,7 +125,7 @@ def _diagnostic(lines: list[str], i: int, code: str | None, message: str, root: 
             break
         am = _ARROW.match(raw)
         if am and loc is None:
-            loc = frame(am.group("path"), int(am.group("line")), None, root)
+            loc = make_frame(am.group("path"), int(am.group("line")), None, root)
         elif _CAUSED.match(s):
             in_caused = True
         elif in_caused and s and raw.startswith("  ") and len(chain) < 6:
@@ -143,13 +134,13 @@ def _diagnostic(lines: list[str], i: int, code: str | None, message: str, root: 
             detail.append(s.lstrip("= "))
         j += 1
     if _WRAPPERS.match(message):
-        pri = WRAPPER
+        pri = Priority.WRAPPER
     elif code:
-        pri = EXCEPTION
+        pri = Priority.EXCEPTION
     elif loc is not None:
-        pri = LOCATED
+        pri = Priority.LOCATED
     else:
-        pri = TOOL
+        pri = Priority.TOOL
     if chain:
         # cargo's innermost "Caused by" line is the reason; the headline says what failed.
         detail = [*chain, *detail][:6]
