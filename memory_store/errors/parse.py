@@ -656,17 +656,28 @@ def _candidate_lines(text: str, scanner: _Scanner) -> Iterator[str]:
         cur = stop + 1
 
 
+_ALARM_LEVEL = re.compile(r"\b(?:ERROR|FATAL|CRITICAL|WARN(?:ING)?|PANIC)\b", re.IGNORECASE)
+
+
 def _fallback_line(text: str) -> str | None:
-    """The most error-looking non-empty line, else the last one."""
-    last = None
-    errorish = None
+    """The most error-looking non-empty line, the last of equals: a log record at error or
+    warning level (its message), before a line with an error word, before any other."""
+    best: str | None = None
+    best_rank = -1
     for raw in _iter_lines(text):
-        line = without_log_prefix(_clean(raw).strip())
-        if line:
-            last = line
-            if _ERRORISH.search(line):
-                errorish = line
-    return errorish or last
+        cleaned = _clean(raw).strip()
+        line = without_log_prefix(cleaned)
+        if not line:
+            continue
+        record = log_record(cleaned)
+        prefix = cleaned[:len(cleaned) - len(line)] if cleaned.endswith(line) else ""
+        if (record is not None and record[1]) or _ALARM_LEVEL.search(prefix):
+            rank = 2
+        else:
+            rank = 1 if _ERRORISH.search(line) else 0
+        if rank >= best_rank:
+            best, best_rank = line, rank
+    return best
 
 
 def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets: bool = True) -> ParsedError | None:

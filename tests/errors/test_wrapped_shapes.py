@@ -54,6 +54,12 @@ def test_lower_case_level_is_a_log_prefix_only_after_a_timestamp_or_in_brackets(
     assert _parse(text).message == message
 
 
+def test_a_warning_record_outranks_a_later_line_that_only_mentions_panic() -> None:
+    text = ("> 2021/03/04 10:00:00 WARNING: grpc: addrConn.createTransport failed to connect\n"
+            "> This will panic in a future release.\n> https://example.com/docs/faq")
+    assert _parse(text).message == "grpc: addrConn.createTransport failed to connect"
+
+
 def test_json_log_line_holding_an_exception_gives_its_type() -> None:
     err = _parse('{"level":"error","logger":"billing","message":"KeyError: \'currency\'"}')
     assert (err.exc_type, err.message) == ("KeyError", "'currency'")
@@ -118,6 +124,15 @@ def test_gradle_cause_posted_alone(text: str, message: str) -> None:
 def test_javac_error_with_or_without_its_file(text: str) -> None:
     err = _parse(text)
     assert (err.exc_type, err.language, err.message) == ("javac", "java", "package javax.xml.bind does not exist")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("package org.junit.jupiter.api does not exist", "package org.junit.jupiter.api does not exist"),
+    ("cannot find symbol\n  symbol:   class Cart\n  location: package com.acme", "cannot find symbol"),
+])
+def test_javac_distinctive_wording_without_error_prefix(text: str, message: str) -> None:
+    err = _parse(text)
+    assert (err.exc_type, err.message) == ("javac", message)
 
 
 def test_javac_location_is_the_file_and_line() -> None:

@@ -51,11 +51,13 @@ _GRADLE_CAUSE = re.compile(r"^(?:Could not (?:find|resolve|GET|HEAD|get|download
                            r"|Unsupported class file major version|Dependency requires at least JVM|Minimum supported"
                            r" Gradle version|Android resource linking failed|Unable to make field)")
 """Gradle's own causes: a ``> `` line starting so is Gradle's even when posted alone."""
-_JAVAC_BARE = re.compile(r"^error: (?P<msg>(?:package [\w.]+ does not exist|cannot find symbol|incompatible types:"
-                         r"|cannot access [\w.$]+|class [\w$]+ is public, should be declared in a file named"
-                         r"|unreported exception |invalid (?:source|target) release|release version \d+ not supported"
-                         r"|Source option \d+ is no longer supported|method does not override).*)$")
-"""javac errors posted without their ``File.java:12:`` prefix."""
+_JAVAC_BARE = re.compile(r"^(?:error: )?(?P<msg>(?:package [a-z_][\w.]* does not exist|cannot find symbol|incompatible"
+                         r" types: |class [\w$]+ is public, should be declared in a file named|unreported exception "
+                         r"[\w.$]+; must be caught).*|(?<=error: )(?:cannot access [\w.$]+|invalid (?:source|target)"
+                         r" release|release version \d+ not supported|Source option \d+ is no longer supported|method "
+                         r"does not override).*)$")
+"""javac errors posted without their ``File.java:12:`` prefix; javac's most distinctive
+wordings also without ``error:``."""
 _KOTLINC_BARE = re.compile(r"^e: (?!file:|/|[A-Za-z]:[\\/])(?P<msg>[A-Z'\[(].+)$")
 _AAPT = re.compile(r"^(?:ERROR:\s*)?(?:\S+:\s+)?AAPT:\s*error:\s*(?P<msg>.+)$")
 _RUNTIME_PKGS = ("java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.coroutines.", "scala.",
