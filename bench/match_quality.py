@@ -16,6 +16,8 @@ editor carries). Measures, per query mode:
 - confident wrong: share of all queries whose top confident answer is another cause.
 - why (saved per file and mode): for each query whose right first candidate was withheld or
   whose wrong one was answered, the rule or evidence that decided it (see why_not_answered).
+- fix agreement: how many pairs of distinct fix texts of one root cause the fix comparison
+  counts as saying the same thing, and how many pairs of two causes (see fix_agreement).
 
 Confidence (memory_store.bugs.confidence) is a logistic model over the evidence of the top
 candidate. **Out-of-sample figures**: queries are split in k folds by id; for each fold the
@@ -45,6 +47,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from memory_store.bugs import confidence  # noqa: E402
+from memory_store.bugs.features import normalize_fix  # noqa: E402
+from memory_store.bugs.fix_meaning import FixComparer, FixVocabulary  # noqa: E402
 from memory_store.bugs.match import TIE_MARGIN, BugIndex, unambiguous  # noqa: E402
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
@@ -271,10 +275,14 @@ def why_not_answered(data: list[dict[str, Any]], held: list[dict[str, Any]]) -> 
     decisions): counts per cause and the queries with their cause. Causes: the generic-message
     rule (raising function unknown or another one), a near-equal candidate of another root cause,
     a near-equal candidate of the same root cause whose fix is worded differently, or the model's
-    probability below the fold's threshold (with the evidence that pulled it down most, by the
-    shipped coefficients)."""
+    probability below the fold's threshold (naming the two pieces of evidence furthest, weighed
+    by the shipped coefficients, from their mean over the answers given and right; for a wrong
+    answer, the two furthest above it)."""
     cluster = {r["id"]: r["cluster"] for r in data}
     counts: dict[str, dict[str, int]] = {"withheld": {}, "wrong": {}}
+    right = [r["evidence"] for r in held if r["ranked"] and r["ranked"][0][2]
+             and cluster[r["id"]] is not None and cluster[r["ranked"][0][0]] == cluster[r["id"]]]
+    typical = {k: sum(e.get(k, 0.0) for e in right) / len(right) for k in confidence.FEATURES} if right else {}
     queries: list[dict[str, Any]] = []
     for res in held:
         ranked = res["ranked"]
@@ -295,15 +303,38 @@ def why_not_answered(data: list[dict[str, Any]], held: list[dict[str, Any]]) -> 
         if not causes and top[2] and unambiguous(ev):
             causes.append("exact match, no near-equal record with another fix")
         if not causes:
-            pulls = sorted((confidence.COEFFICIENTS.get(k, 0.0) * ev.get(k, 0.0), k) for k in confidence.FEATURES)
-            causes.append("model: " + ", ".join(k for v, k in pulls[:2] if v < 0) if not top[2] else
-                          "model: answered (" + ", ".join(k for v, k in pulls[-2:] if v > 0) + ")")
+            # the evidence that differs most, by its weight, from that of the answers given and right
+            gaps = sorted(((confidence.COEFFICIENTS.get(k, 0.0) * (typical.get(k, 0.0) - ev.get(k, 0.0)), k)
+                           for k in confidence.FEATURES), reverse=True)
+            causes.append("model: " + ", ".join(k for v, k in gaps[:2] if v > 0) if not top[2] else
+                          "model: answered (" + ", ".join(k for v, k in gaps[-2:] if v < 0) + ")")
         kind = "wrong" if top[2] else "withheld"
         for c in causes:
             key = c.split(":")[0] if c.startswith("model") else c
             counts[kind][key] = counts[kind].get(key, 0) + 1
         queries.append({"id": res["id"], "kind": kind, "top": top[0], "p": round(res["p"], 3), "causes": causes})
     return {"counts": counts, "queries": queries}
+
+
+def fix_agreement(data: list[dict[str, Any]]) -> dict[str, int]:
+    """How the fix comparison (memory_store.bugs.fix_meaning) judges every pair of distinct fix
+    texts of a file, weighed by a vocabulary of all of them as the bug index keeps it: pairs of
+    one root cause that agree, pairs of two causes that (wrongly) agree."""
+    causes: dict[str, set[str]] = {}
+    vocabulary = FixVocabulary()
+    for row in data:
+        fix = normalize_fix(row["fix"])
+        causes.setdefault(fix, set()).add(row["cluster"] or row["id"])
+        vocabulary.add(fix)
+    meaning = FixComparer(vocabulary)
+    fixes = list(causes)
+    out = {"same_cause_pairs": 0, "same_cause_agree": 0, "different_cause_pairs": 0, "different_cause_agree": 0}
+    for i, a in enumerate(fixes):
+        for b in fixes[i + 1:]:
+            kind = "same_cause" if causes[a] & causes[b] else "different_cause"
+            out[kind + "_pairs"] += 1
+            out[kind + "_agree"] += meaning.agree(a, b)
+    return out
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
@@ -342,7 +373,8 @@ def main() -> int:
         cv = cross_validated(data, ours, args.folds, extra)
         held = cv.pop("held")
         entry: dict[str, Any] = {"data": path.name, "records": len(data), "cross_validated": cv, "modes": {},
-                                 "why": {mode: why_not_answered(data, held[mode]) for mode in MODES}}
+                                 "why": {mode: why_not_answered(data, held[mode]) for mode in MODES},
+                                 "fix_agreement": fix_agreement(data)}
         for mode in MODES:
             e: dict[str, Any] = {"teamlore_in_sample": evaluate(data, ours[mode], 0.0)}
             if seed is not None:
@@ -366,6 +398,9 @@ def main() -> int:
                 rows.append(_row("seed tool", mode, entry["modes"][mode]["seed"]))
         print(table(rows, HEADER))
         print("thresholds chosen per fold:", ", ".join(f"{t:.2f}" for t in cv["thresholds"]))
+        fa = entry["fix_agreement"]
+        print(f"distinct fixes that agree: {fa['same_cause_agree']} of {fa['same_cause_pairs']} pairs of one root "
+              f"cause, {fa['different_cause_agree']} of {fa['different_cause_pairs']} pairs of two causes")
         if "per_language" in entry:
             rows = [_row(name, mode, m[mode]) for name, m in entry["per_language"].items() for mode in MODES]
             print("\nper language (out-of-sample)")

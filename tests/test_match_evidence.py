@@ -301,3 +301,72 @@ def test_a_generic_error_raised_in_two_programs_main_is_no_answer(store: BugStor
         b, include_weak=True)
     assert found and found[0].evidence["generic"] == 1.0
     assert found[0].evidence["raiser_agrees"] == 0.0 and not found[0].confident
+
+
+# -- the model is monotone: more evidence never lowers the confidence ----------------------------
+def test_the_shipped_model_moves_each_evidence_its_own_way() -> None:
+    from memory_store.bugs import confidence
+
+    assert set(confidence.COEFFICIENTS) == set(confidence.FEATURES) == set(confidence.SIGNS)
+    assert all(confidence.COEFFICIENTS[k] * confidence.SIGNS[k] >= 0 for k in confidence.FEATURES)
+    base = {"score": 0.6, "information": 1.0, "margin": 0.3, "agree_share": 0.8, "rivals": 0.7,
+            "same_template": 0.0, "generic": 0.0}
+    for name in confidence.FEATURES:
+        more = dict(base, **{name: base[name] + confidence.SIGNS[name] * 0.5})
+        assert probability(more) >= probability(base), name
+
+
+def test_a_fit_never_keeps_a_coefficient_against_its_evidence() -> None:
+    """In rows where the same template happens to go with wrong answers, the fit does not learn
+    that an exact template is evidence against: it drops it and refits the rest."""
+    from memory_store.bugs.confidence import fit_logistic
+
+    rows = [{"score": 0.3 + 0.07 * (i % 10), "same_template": float(i % 3 == 0)} for i in range(90)]
+    labels = [int(r["score"] > 0.6 and not r["same_template"]) for r in rows]
+    _, free = fit_logistic(rows, labels, signs={})
+    assert free["same_template"] < 0  # what an unconstrained fit learns from such rows
+    _, kept = fit_logistic(rows, labels)
+    assert kept["same_template"] == 0.0 and kept["score"] > 0
+
+
+BUILD = (r"C:\Program Files\dotnet\sdk\7.0.100\Sdks\Microsoft.NET.Sdk\targets\Microsoft.PackageDependencyResolution"
+         r".targets(267,5): error NETSDK1004: Assets file 'C:\src\shop\obj\project.assets.json' not found. Run a "
+         r"NuGet package restore to generate this file. [C:\src\shop\shop.csproj]")
+LIST_LINE = ("NETSDK1004 Assets file '/home/lee/billing/obj/project.assets.json' not found. Run a NuGet package "
+             "restore to generate this file. billing /usr/share/dotnet/sdk/8.0.1/Sdks/Microsoft.NET.Sdk/targets/"
+             "Microsoft.PackageDependencyResolution.targets 266")
+"""The line as copied from an editor's error list: the project and the targets file follow the message."""
+
+
+def test_the_same_error_code_and_wording_is_an_answer_from_a_longer_line(store: BugStore) -> None:
+    """An editor's error list adds the project and the targets file to the line: extra detail,
+    not another error."""
+    rec = store.build(BUILD, "Run dotnet restore before the build step", author="a")
+    found = BugIndex([rec]).match(LIST_LINE, include_weak=True)
+    assert found and found[0].confident and found[0].evidence["information"] > 1.0
+    assert found[0].evidence["same_template"] == 0.0  # the longer line is not the stored template
+
+
+def test_another_error_code_with_the_same_wording_is_no_answer(store: BugStore) -> None:
+    rec = store.build(BUILD, "Run dotnet restore before the build step", author="a")
+    same = BugIndex([rec]).match(LIST_LINE, include_weak=True)
+    other = BugIndex([rec]).match(LIST_LINE.replace("NETSDK1004", "NETSDK1005"), include_weak=True)
+    assert other and not other[0].confident and other[0].evidence["information"] == 0.0
+    assert other[0].confidence < same[0].confidence
+
+
+def test_a_long_tool_message_shares_more_particular_words_than_a_short_lookalike(store: BugStore) -> None:
+    """Two short messages that differ in one name and a long one met with a path changed may
+    score alike; the long one shares far more particular words."""
+    long_a = ("go: cannot find main module, but found .git/config in /home/dana/src/shop\n"
+              "\tto create a module there, run:\n\tcd ../.. && go mod init")
+    long_b = long_a.replace("/home/dana/src/shop", "/builds/ci/shop")
+    short_a = "KeyError: 'user_id'"
+    short_b = "KeyError: 'order_id'"
+    index = BugIndex([store.build(long_a, "run go mod init in the repository root", author="a"),
+                      store.build(short_a, "the session expired: log in again", author="a")])
+    long_found = index.match(long_b, include_weak=True)
+    short_found = index.match(short_b, include_weak=True)
+    assert long_found and short_found
+    assert long_found[0].evidence["information"] > 2 * short_found[0].evidence["information"]
+    assert long_found[0].confident and not short_found[0].confident

@@ -6,14 +6,16 @@ another fix: ``memory_store.bugs.match.unambiguous``); and, for a generic messag
 exception naming nothing particular, see ``memory_store.errors.normalize.is_specific``), only
 when the raising function agrees.
 
-The evidence (``memory_store.bugs.match.evidence``) is the candidate's score, its margin over
-the best candidate with a *different* fix, whether the innermost in-app frame and the raising
-frame agree, exact vs related exception type, shared quoted identifiers, and how many
-near-equal records carry a fix that says the same thing or another one. A tiny logistic model
-turns it into a probability; its coefficients below were fitted by bench/match_quality.py
-(``--fit``) on the development sets of real errors, and every figure the bench reports for
-unseen errors comes from coefficients and thresholds refitted inside each cross-validation
-training fold, never on the fold scored.
+The evidence (``memory_store.bugs.match.evidence``) is the candidate's score (message, type and
+code, frames), how much particular wording the two messages share, its margin over the best
+candidate with a *different* fix, how many near-equal records carry a fix that says the same
+thing (memory_store.bugs.fix_meaning) or another one, the same template and a generic message.
+A tiny logistic model turns it into a probability; its coefficients below were fitted by
+bench/match_quality.py (``--fit``) on the development sets of real errors, and every figure the
+bench reports for unseen errors comes from coefficients and thresholds refitted inside each
+cross-validation training fold, never on the fold scored. The model is monotone: each piece of
+evidence may move the probability only its own way (:data:`SIGNS`), so more evidence never
+lowers the confidence.
 """
 
 from __future__ import annotations
@@ -21,29 +23,50 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-FEATURES = ("score", "margin", "agree_share", "rivals", "same_template", "generic", "quoted", "exact_type")
-"""Order of the evidence values the coefficients apply to: the candidate's score, its margin over
-the best candidate with a *different* fix, the share of near-equal records (the candidate
-included) whose fix says the same thing, how many near-equal records carry another fix, the
-same message template, a generic message, shared quoted names and exact vs related type.
-The evidence also carries ``support``, ``app_agree``, ``frames``, ``frame_sim`` and
-``frame_margin`` (shown with a match); cross-validation found that they add nothing the model
-can carry to unseen errors: for a specific message, different apps calling the same library is
-the normal case, and for a generic one the raising-function rule already decides.
-A raw count of agreeing records is not used: in the development sets every root cause has at
-least three records by construction, so a count would learn the sampling, not the errors."""
+FEATURES = ("score", "information", "margin", "agree_share", "rivals", "same_template", "generic")
+"""Order of the evidence values the coefficients apply to:
+
+- ``score``: the match score (message similarity, the same or a related type, the same code,
+  shared frames);
+- ``information``: log(1 + the number of particular words both messages hold, each weighed by
+  its rarity in the memory, type and code aside). The score is a *share*: a two-word message
+  that differs in one name and a forty-word tool message that differs in a path score alike,
+  though the second says far more about the cause. This is what a short look-alike lacks;
+- ``margin`` over the best candidate with a different fix; ``agree_share``, the share of
+  near-equal records (the candidate included) whose fix says the same thing; ``rivals``, how
+  many near-equal records carry another fix;
+- ``same_template`` and ``generic`` (a built-in exception naming nothing particular).
+
+Type and code have no coefficient of their own: the score holds them (a type known on both
+sides adds to it, an unrelated type or another code takes from it, a type unknown on one side
+leaves the message to decide, a shared code is a shared rare word). Fitted beside the score,
+"same type" came out *negative*: not because a matching type is evidence against, but because
+in the development data every look-alike of another cause shares its type by construction,
+while messages without a type are mostly long tool output. A coefficient fitted against its
+known direction is dropped (:data:`SIGNS`); an own feature for "same type" would only learn the
+sampling. Likewise ``quoted`` (shared or different quoted names: already a factor in the score)
+and ``support``, ``app_agree``, ``frames``, ``frame_sim`` and ``frame_margin`` (shown with a
+match): cross-validation found they add nothing the model carries to unseen errors. A raw count
+of agreeing records is not used: in the development sets every root cause has at least three
+records by construction, so a count would learn the sampling, not the errors."""
+
+SIGNS: dict[str, int] = {
+    "score": 1, "information": 1, "margin": 1, "agree_share": 1, "rivals": -1, "same_template": 1, "generic": -1,
+}
+"""The direction each piece of evidence may move the confidence (see :func:`fit_logistic`)."""
 
 # Fitted by `python bench/match_quality.py --fit`: L2-regularized logistic regression (penalty 1,
-# Newton's method) on the top candidate of every query of both development sets (full output and
-# error line; the query's own record out of the memory), label "same root cause". CONFIDENT_AT is
-# the probability with the most right answers less ten per wrong one on the same queries. The
-# bench reports out-of-sample figures from refits inside each cross-validation fold.
-INTERCEPT = -1.448
+# Newton's method, signs kept) on the top candidate of every query of both development sets
+# (full output and error line; the query's own record out of the memory), label "same root
+# cause". CONFIDENT_AT is the probability with the most right answers less ten per wrong one on
+# the same queries. The bench reports out-of-sample figures from refits inside each
+# cross-validation fold.
+INTERCEPT = -3.531
 COEFFICIENTS: dict[str, float] = {
-    "score": 3.168, "margin": -0.012, "agree_share": 1.341, "rivals": -0.457, "same_template": 1.127,
-    "generic": -2.058, "quoted": -0.176, "exact_type": -2.025,
+    "score": 1.582, "information": 0.867, "margin": 1.166, "agree_share": 1.558, "rivals": -0.083,
+    "same_template": 0.810, "generic": -2.175,
 }
-CONFIDENT_AT = 0.84
+CONFIDENT_AT = 0.78
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 
@@ -57,10 +80,23 @@ def probability(values: Mapping[str, float], coefficients: Mapping[str, float] |
 
 
 def fit_logistic(rows: Sequence[Mapping[str, float]], labels: Sequence[int], l2: float = 1.0,
-                 iterations: int = 60) -> tuple[float, dict[str, float]]:
+                 iterations: int = 60, signs: Mapping[str, int] | None = None) -> tuple[float, dict[str, float]]:
     """(intercept, coefficients) of an L2-regularized logistic regression (Newton's method,
-    intercept not penalized). Small and dependency-free: a few hundred rows, a dozen features."""
-    names = FEATURES
+    intercept not penalized). Small and dependency-free: a few hundred rows, a dozen features.
+    ``signs`` (default :data:`SIGNS`) keeps the model monotone: a coefficient fitted against its
+    evidence's known direction is fixed at 0 and the rest refitted, until none is."""
+    signs = SIGNS if signs is None else signs
+    active = list(FEATURES)
+    while True:
+        intercept, coef = _fit(rows, labels, active, l2, iterations)
+        wrong = [n for n in active if coef[n] * signs.get(n, 0) < 0]
+        if not wrong:
+            return intercept, {n: coef.get(n, 0.0) for n in FEATURES}
+        active = [n for n in active if n not in wrong]
+
+
+def _fit(rows: Sequence[Mapping[str, float]], labels: Sequence[int], names: Sequence[str], l2: float,
+         iterations: int) -> tuple[float, dict[str, float]]:
     k = len(names) + 1
     xs = [[1.0, *(float(r.get(n, 0.0)) for n in names)] for r in rows]
     w = [0.0] * k

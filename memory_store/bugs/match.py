@@ -11,10 +11,11 @@ runners, web-framework dispatch: memory_store.errors.launchers) are dropped befo
 are compared.
 
 A wrong fix shown with confidence costs more than no answer. A match is *confident* when
-its calibrated confidence (memory_store.bugs.confidence: a small model fitted with
-cross-validation on real errors, from the score, the margin over the best candidate with a
-different fix, frame agreement, type, quoted names and how many records agree) reaches the
-index's threshold, and, for a generic message, only when the raising function agrees.
+its calibrated confidence (memory_store.bugs.confidence: a small monotone model fitted with
+cross-validation on real errors, from the score, how much particular wording is shared, the
+margin over the best candidate with a different fix and how many near-equal records carry a
+fix that says the same thing: memory_store.bugs.fix_meaning) reaches the index's threshold,
+and, for a generic message, only when the raising function agrees.
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ class _Scored:
     reasons: list[str]
     raw: float = 0.0
     """Uncapped score, used only to order candidates that all reach 1.0."""
+    shared_words: float = 0.0
+    """How much particular wording the two messages share (see _message_score)."""
 
 
 class BugIndex:
@@ -288,15 +291,15 @@ class BugIndex:
         groups = []
         for fp in self._tokens.candidates(query, MAX_CANDIDATE_GROUPS):
             group = self._tokens.groups[fp]
-            base, reasons = self._message_score(query, group.features)
+            base, shared_words, reasons = self._message_score(query, group.features)
             if base > 0.05:
-                groups.append((base, group, reasons))
+                groups.append((base, group, reasons, shared_words))
         if not groups:
             return []
         best = max(g[0] for g in groups)
         per_group = max(limit, 4) + 8
         out: list[_Scored] = []
-        for base, group, reasons in groups:
+        for base, group, reasons, shared_words in groups:
             if base + (1.0 - base) * FRAME_BONUS < best - TIE_MARGIN:
                 n = 1  # cannot come near the best: one representative for --all listings
             else:
@@ -304,19 +307,27 @@ class BugIndex:
             for rid in group.sample(n):
                 entry = self._entries[rid]
                 score, extra = _frame_score(query, entry.features, base)
-                out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra, score))
+                out.append(_Scored(entry, min(1.0, max(0.0, score)), reasons + extra, score, shared_words))
         return out
 
-    def _message_score(self, q: ErrorFeatures, c: ErrorFeatures) -> tuple[float, list[str]]:
+    def _message_score(self, q: ErrorFeatures, c: ErrorFeatures) -> tuple[float, float, list[str]]:
+        """(score, shared words, reasons) of a record group for the query. Shared words: the
+        summed idf of the words both messages hold, type and code aside, over the idf
+        TokenIndex gives a word of one group: how many particular words they share. A long tool
+        message (``go.mod file not found in current directory or any parent directory``) shares
+        many; two errors of one type whose short messages differ in a name share few; errors of
+        two codes or two unrelated types share none that counts."""
         reasons: list[str] = []
         idf = self._tokens.idf
+        qt, ct = q.token_set, c.token_set
+        # fsum: the exact sum whatever order the set yields its words (a plain sum can
+        # differ in the last bit between hash seeds and reorder equally scored candidates).
+        shared = math.fsum(idf(t) for t in qt & ct)
+        own = shared - math.fsum(idf(t) for t in {q.stype, q.code} & {c.stype, c.code} if t)
+        shared_words = own / math.log(1.0 + (len(self._tokens.groups) + 1) / 1.5) if own > 0 else 0.0
         if q.fingerprint == c.fingerprint:
             msg = 1.0 if q.template == c.template else 0.99
         else:
-            qt, ct = q.token_set, c.token_set
-            # fsum: the exact sum whatever order the set yields its words (a plain sum can
-            # differ in the last bit between hash seeds and reorder equally scored candidates).
-            shared = math.fsum(idf(t) for t in qt & ct)
             only_q = math.fsum(idf(t) for t in qt - ct)
             only_c = math.fsum(idf(t) for t in ct - qt)
             # Words present on one side only are extra detail or a cut-off line; words missing
@@ -332,14 +343,17 @@ class BugIndex:
                 extra = (q.context_tokens & ct) | (c.context_tokens & qt)
                 msg = min(1.0, msg + 0.02 * len(extra))
         tsim = type_similarity(q.stype, c.stype)
-        if tsim is None:
-            score = 0.93 * msg
+        if tsim is None:  # a type unknown on one side says nothing either way: the message decides
+            score = msg
         else:
             score = 0.2 * tsim + 0.8 * msg
             if tsim == 0.0:
                 score *= 0.7
         if q.code and c.code and q.code != c.code:
             score *= 0.6
+            shared_words = 0.0  # the code names the error: its wording under another code is another error's
+        elif tsim == 0.0:
+            shared_words = 0.0  # the same for two unrelated exception types
         if q.fingerprint == c.fingerprint:
             reasons.append("same exception and message template" if q.stype else "same message template")
         else:
@@ -349,7 +363,7 @@ class BugIndex:
                 reasons.append("related exception type")
             wording = fuzz.token_set_ratio(q.template, c.template) / 100.0
             reasons.append(f"similar wording ({wording:.2f})")
-        return score, reasons
+        return score, shared_words, reasons
 
 
 def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float, list[str]]:
@@ -453,6 +467,7 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComp
         "app_differ": 1.0 if app_known and not app_same else 0.0,
         "site_agree": 1.0 if q.site and q.site == c.site else 0.0,
         "exact_type": 1.0 if tsim == 1.0 else 0.5 if tsim else 0.0,
+        "information": math.log1p(s.shared_words),
         "quoted": quoted,
         "support": math.log1p(support),
         "rivals": math.log1p(rivals),
