@@ -29,11 +29,9 @@ import { parseStatus, renderStatus, type ServerStatus, statusFromCli } from "./c
 import { parseTaskDefinition, PROBLEM_MATCHER, TASK_TYPE, taskLabel, taskProcess } from "./core/tasks";
 import { TerminalCapture } from "./core/terminal";
 import { checkLaunch, initializationOptions, restrictSettings, userValue, WorkspaceTrust } from "./core/trust";
+import { markServerSteps, WALKTHROUGH } from "./core/walkthrough";
 
 let extension: TeamloreExtension | undefined;
-
-/** The walkthrough's id as `workbench.action.openWalkthrough` takes it. */
-const WALKTHROUGH = "teamlore.teamlore#teamlore.start";
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   extension = new TeamloreExtension(context);
@@ -119,9 +117,11 @@ class TeamloreExtension {
       vscode.commands.registerCommand("teamlore.restartServer", () => this.restart()),
       vscode.commands.registerCommand("teamlore.showOutput", () => this.output.show()),
       vscode.commands.registerCommand("teamlore.menu", () => this.menu()),
-      vscode.commands.registerCommand("teamlore.openWalkthrough", () =>
-        vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH, false),
-      ),
+      vscode.commands.registerCommand("teamlore.openWalkthrough", async () => {
+        await vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH, false);
+        // shown now, so registered: the server's steps can be ticked for certain
+        if (this.client?.state === State.Running) await this.markServerSteps();
+      }),
       vscode.tasks.registerTaskProvider(TASK_TYPE, {
         provideTasks: () => [],
         resolveTask: (task) => this.resolveTask(task),
@@ -247,6 +247,7 @@ class TeamloreExtension {
         this.forwarder.reset();
         this.forwarder.changed(vscode.languages.getDiagnostics().map(([uri]) => uri.toString()));
         this.scheduleReports();
+        void this.markServerSteps();
       }
     });
     // Honest while it starts: the spinner goes once the server answered `initialize`.
@@ -265,6 +266,14 @@ class TeamloreExtension {
         },
       );
     }
+  }
+
+  /** The walkthrough's "server found" steps (see core/walkthrough for why not only their completion event). */
+  private markServerSteps(): Promise<void> {
+    return markServerSteps(
+      (command, step) => vscode.commands.executeCommand(command, step),
+      (step, error) => this.output.debug(`walkthrough step ${step} not marked yet: ${String(error)}`),
+    );
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ServerCommands } from "../src/core/protocol";
 import { ROOT_MARKERS } from "../src/core/root";
 import { PROBLEM_MATCHER, TASK_TYPE } from "../src/core/tasks";
+import { SERVER_STEPS, WALKTHROUGH } from "../src/core/walkthrough";
 
 const file = (name: string): URL => new URL(`../${name}`, import.meta.url);
 const pkg = JSON.parse(readFileSync(file("package.json"), "utf8"));
@@ -141,7 +142,15 @@ describe("walkthrough", () => {
   it("goes from installing the server to the hover showing a past fix", () => {
     expect(walkthrough.steps.map((s) => s.id)).toEqual(["install", "open", "capture", "record", "hover"]);
     expect(walkthrough.steps.at(-1)?.title).toMatch(/[Hh]over shows the past fix/);
-    expect(extensionSource).toContain(`"${pkg.publisher}.${pkg.name}#${walkthrough.id}"`);
+    expect(WALKTHROUGH).toBe(`${pkg.publisher}.${pkg.name}#${walkthrough.id}`);
+  });
+
+  it("the steps the extension ticks once the server runs are the ones completed by it running", () => {
+    const byId = new Map(walkthrough.steps.map((s) => [s.id, s]));
+    for (const step of SERVER_STEPS) expect(byId.get(step)?.completionEvents, step).toEqual(["onContext:teamlore.running"]);
+    const others = walkthrough.steps.filter((s) => s.completionEvents.includes("onContext:teamlore.running"));
+    expect(others.map((s) => s.id)).toEqual([...SERVER_STEPS]);
+    expect(extensionSource).toContain('executeCommand("setContext", "teamlore.running", running)');
   });
 
   it("each step has its page and links only to commands that exist", () => {

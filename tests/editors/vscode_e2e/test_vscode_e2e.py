@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator
 
 from tests.conftest import run_cli
 from tests.editors.vscode_e2e.conftest import OpenVSCode, git_repo, write_json
@@ -80,6 +81,7 @@ def test_hover_over_terminal_captured_error_shows_the_past_fix(tmp_path: Path, o
 
     paragraphs = [p.strip() for p in hover.locator("p").all_inner_texts()]
     today = datetime.date.today().isoformat()
+    assert "Seen before: 1 past fix." in paragraphs, paragraphs  # confident at the default threshold
     assert "1. Fix: Export TEAMLORE_E2E_MISSING before starting" in paragraphs, paragraphs
     assert "Root cause: the variable is only set in the deploy environment" in paragraphs, paragraphs
     assert f"by Dana · {today} · took 20 min" in paragraphs, paragraphs
@@ -214,11 +216,18 @@ def sync_listener() -> Iterator[ConnectionCounter]:
     counter.sock.close()
 
 
+def step_done(walkthrough: Locator, title: str) -> bool:
+    """Whether the walkthrough shows the step titled ``title`` as completed (its checkmark)."""
+    step = walkthrough.locator(".getting-started-step", has_text=title)
+    return step.get_attribute("aria-checked") == "true" and step.locator(".codicon.complete").count() == 1
+
+
 def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode: OpenVSCode,
                                                      sync_listener: ConnectionCounter) -> None:
-    """Trusted: the status bar item opens the teamlore actions, the walkthrough opens,
-    team sync connects and bandit runs on save. The same setup in a folder that is not
-    trusted (Restricted Mode) connects nowhere and runs no scanner."""
+    """Trusted: the status bar item opens the teamlore actions, the walkthrough opens with
+    its install step ticked (the server was found), team sync connects and bandit runs on
+    save. The same setup in a folder that is not trusted (Restricted Mode) connects nowhere
+    and runs no scanner."""
     settings = {"teamlore.redisUrl": f"redis://127.0.0.1:{sync_listener.port}/0",
                 "teamlore.scannersOnSave": ["bandit"]}
     trusted_root = git_repo(tmp_path / "trusted", {"settings.py": SETTINGS_PY})
@@ -232,6 +241,11 @@ def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode:
     walkthrough = vs.page.locator(".gettingStartedContainer", has_text="from install to a past fix on hover")
     walkthrough.wait_for(state="visible")
     assert walkthrough.locator(".getting-started-step", has_text="Hover shows the past fix").count() == 1
+    # the server was found and runs: its two steps are ticked; a step whose event has not
+    # happened yet (no fix recorded) is not
+    until(lambda: step_done(walkthrough, "Install the teamlore server") and
+          step_done(walkthrough, "Open your repository"), WAIT, "the walkthrough's install and open steps ticked")
+    assert not step_done(walkthrough, "Record how you fixed it")
     until(lambda: sync_listener.count > 0, WAIT, "the trusted workspace's team sync to connect")
     vs.open_file("settings.py")
     started = time.monotonic()

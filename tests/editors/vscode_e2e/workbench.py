@@ -148,7 +148,10 @@ class Workbench:
         item.wait_for(state="visible", timeout=STARTUP_TIMEOUT * 1000)
 
         def icon() -> str | None:
-            before = item.evaluate("el => el.innerHTML").split("teamlore")[0]
+            # the label's content only: the item's aria-label also holds the icon's name
+            # ("loading~spin  teamlore, ...") and the word teamlore
+            label = item.evaluate("el => (el.querySelector('.statusbar-item-label') || el).innerHTML")
+            before = label.split("teamlore")[0]
             return None if "codicon-loading" in before else ("started" if "codicon" not in before else before)
 
         state = until(icon, STARTUP_TIMEOUT, "the teamlore server to start")
