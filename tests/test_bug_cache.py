@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from memory_store import cache_key
 from memory_store.bugs import analysis as analysis_mod
 from memory_store.bugs import cache as cache_mod
 from memory_store.bugs.cache import CACHE_NAME, BugCache, load_index
+from memory_store.bugs.features import ROW_FIELDS, ErrorFeatures
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.bulkread import DirReader
@@ -229,7 +231,29 @@ MALFORMED = {
         **d["index"]["features"], "strings": [1 for _ in d["index"]["features"]["strings"]]}}},
     "row of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
         **d["index"]["features"], "rows": [[*r[:10], "yes", *r[11:]] for r in d["index"]["features"]["rows"]]}}},
+    "row too short": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [r[:14] for r in d["index"]["features"]["rows"]]}}},
+    "row not a list": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [str(r) for r in d["index"]["features"]["rows"]]}}},
+    "template of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:4], 7, *r[5:]] for r in d["index"]["features"]["rows"]]}}},
+    "word number out of range": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:5], [*r[5], len(d["index"]["features"]["strings"])], *r[6:]]
+                                           for r in d["index"]["features"]["rows"]]}}},
+    "word number of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:5], [1.0], *r[6:]] for r in d["index"]["features"]["rows"]]}}},
+    "set number past the end": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:8], len(d["index"]["features"]["sets"]), *r[9:]]
+                                           for r in d["index"]["features"]["rows"]]}}},
+    "set number of wrong type": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "rows": [[*r[:11], "0", *r[12:]] for r in d["index"]["features"]["rows"]]}}},
+    "set not a list": lambda d: {**d, "index": {**d["index"], "features": {
+        **d["index"]["features"], "sets": [5 for _ in d["index"]["features"]["sets"]]}}},
 }
+
+
+def test_plain_feature_rows_hold_the_feature_fields_in_order() -> None:
+    assert [f.name for f in dataclasses.fields(ErrorFeatures)][:len(ROW_FIELDS)] == list(ROW_FIELDS)
 
 
 @pytest.mark.parametrize("kind", sorted(MALFORMED))

@@ -22,13 +22,15 @@ from bench.gen_records import build_records, queries
 from memory_store.bugs.features import (
     POSTING_BUDGET,
     STOPWORDS,
+    Entry,
     ErrorFeatures,
+    Group,
     TokenIndex,
     _best_keys,
     features_of,
 )
 from memory_store.bugs.match import MAX_CANDIDATE_GROUPS, BugIndex
-from memory_store.errors import parse_error
+from memory_store.errors import ParsedError, parse_error
 
 
 def plain_idf(tokens: TokenIndex) -> Callable[[str], float]:
@@ -144,3 +146,32 @@ def test_best_keys_equal_summing_and_sorting_every_key(weighted: list[tuple[set[
     before = [(set(k), w) for k, w in weighted]
     assert _best_keys(weighted, limit, first) == expected
     assert weighted == before  # the caller's sets (the index's posting lists) are left as they were
+
+
+def plain_sample(group: Group, n: int) -> list[str]:
+    """Round-robin over the distinct fixes, computed afresh."""
+    if len(group.ids) <= n:
+        return list(group.ids)
+    buckets = [list(bucket) for bucket in group.by_fix.values()]
+    out = [rid for i in range(max(map(len, buckets))) for bucket in buckets if i < len(bucket)
+           for rid in [bucket[i]]]
+    return out[:n]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "remove", "sample"]), st.integers(0, 30),
+                          st.sampled_from(["fix a", "fix b", "fix c", ""]), st.integers(1, 12))))
+@example([("add", 0, "fix a", 1), ("add", 1, "fix a", 1), ("add", 2, "fix a", 2), ("add", 3, "fix b", 2)])
+@example([("add", 0, "fix a", 1), ("add", 1, "fix b", 1), ("add", 2, "fix a", 2), ("remove", 1, "", 2)])
+def test_group_sample_equals_a_fresh_round_robin(steps: list[tuple[str, int, str, int]]) -> None:
+    features = features_of(ParsedError(exc_type="KeyError", message="'x'"))
+    group = Group(features)
+    fixes: dict[str, str] = {}
+    for op, no, fix, n in steps:
+        rid = f"r{no:02d}"
+        if op == "add" and rid not in group.ids:
+            fixes[rid] = fix
+            group.add(Entry(rid, None, features, fix))
+        elif op == "remove" and rid in group.ids:
+            group.remove(Entry(rid, None, features, fixes[rid]))
+        assert group.sample(n) == plain_sample(group, n)

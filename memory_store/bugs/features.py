@@ -11,9 +11,10 @@ import heapq
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any, TypeVar
 
 from memory_store.errors.frames import package_of
@@ -124,43 +125,54 @@ class FeatureTable:
 
     @staticmethod
     def _rows_from_plain(data: Any) -> list[ErrorFeatures]:
+        """Checked and converted column by column (``zip``, ``map``, ``min``/``max`` run over a
+        whole column in C): a large cache is loaded at start-up, where every record counts."""
         if type(data) is not dict:
             raise PlainDataError("feature table is not a map")
         strings, sets, rows = data.get("strings"), data.get("sets"), data.get("rows")
         if not (type(strings) is list and type(sets) is list and type(rows) is list):
             raise PlainDataError("feature table lacks strings, sets or rows")
-        words = [sys.intern(t) for t in strings]
-        table = [_fset_of(words, s) for s in sets]
-        out = []
-        for row in rows:
-            if type(row) is not list or len(row) != 15:
-                raise PlainDataError("feature row of the wrong length")
-            fp, stype, full_type, code, template, tokens, tset, lib, app, pkgs, specific, quoted, ctx, top, site = row
-            if not (type(fp) is str and type(stype) is str and type(full_type) is str and type(code) is str
-                    and type(template) is str and type(specific) is bool and type(top) is str
-                    and type(site) is str):
-                raise PlainDataError("feature row field of the wrong type")
-            _check_numbers(tokens, len(words))
-            _check_numbers([tset, lib, app, pkgs, quoted, ctx], len(table))
-            out.append(ErrorFeatures(
-                fingerprint=fp, stype=sys.intern(stype), full_type=full_type, code=code, template=template,
-                tokens=tuple([words[i] for i in tokens]), token_set=table[tset], lib_frames=table[lib],
-                app_frames=table[app], packages=table[pkgs], specific=specific, quoted=table[quoted],
-                context_tokens=table[ctx], app_top=sys.intern(top), site=sys.intern(site)))
-        return out
+        words = list(map(sys.intern, strings))
+        word = words.__getitem__
+        _check_number_lists(sets, len(words))
+        table = [frozenset(map(word, numbers)) if numbers else _EMPTY for numbers in sets]
+        if not rows:
+            return []
+        if set(map(type, rows)) != {list} or set(map(len, rows)) != {len(ROW_FIELDS)}:
+            raise PlainDataError("feature row of the wrong length")
+        (fps, stypes, full_types, codes, templates, tokens, token_sets, lib, app, packages, specific, quoted,
+         context, tops, sites) = zip(*rows, strict=True)
+        if not (_all_of(str, fps, stypes, full_types, codes, templates, tops, sites) and _all_of(bool, specific)):
+            raise PlainDataError("feature row field of the wrong type")
+        _check_number_lists(tokens, len(words))
+        for column in (token_sets, lib, app, packages, quoted, context):
+            if min(column) < 0 or max(column) >= len(table):
+                raise PlainDataError("reference out of range in the feature table")
+        fset, intern = table.__getitem__, sys.intern
+        return list(map(ErrorFeatures, fps, map(intern, stypes), full_types, codes, templates,
+                        [tuple(map(word, numbers)) for numbers in tokens], map(fset, token_sets), map(fset, lib),
+                        map(fset, app), map(fset, packages), specific, map(fset, quoted), map(fset, context),
+                        map(intern, tops), map(intern, sites)))
 
 
-def _check_numbers(value: Any, limit: int) -> None:
-    """``value`` is a list of numbers in ``range(limit)``. An element of another type makes
+ROW_FIELDS = ("fingerprint", "stype", "full_type", "code", "template", "tokens", "token_set", "lib_frames",
+              "app_frames", "packages", "specific", "quoted", "context_tokens", "app_top", "site")
+"""The :class:`ErrorFeatures` fields of a plain feature row, in its order (the first fields)."""
+
+
+def _all_of(kind: type, *columns: tuple[Any, ...]) -> bool:
+    return all(set(map(type, column)) <= {kind} for column in columns)
+
+
+def _check_number_lists(lists: Any, limit: int) -> None:
+    """``lists`` are lists of numbers in ``range(limit)``. An element of another type makes
     ``min``/``max`` or the lookup that follows raise TypeError, which :meth:`FeatureTable.from_plain`
     reports as malformed data (checking each element's type would double the cost of loading)."""
-    if type(value) is not list or (value and (min(value) < 0 or max(value) >= limit)):
+    if not _all_of(list, lists):
+        raise PlainDataError("reference list of the wrong type in the feature table")
+    numbers = list(chain.from_iterable(lists))
+    if numbers and (min(numbers) < 0 or max(numbers) >= limit):
         raise PlainDataError("reference out of range in the feature table")
-
-
-def _fset_of(words: list[str], numbers: Any) -> frozenset[str]:
-    _check_numbers(numbers, len(words))
-    return frozenset([words[i] for i in numbers]) if numbers else _EMPTY
 
 
 def features_of(parsed: ParsedError) -> ErrorFeatures:
@@ -277,10 +289,18 @@ class Group:
     ids: dict[str, None] = field(default_factory=dict)
     """Insertion-ordered set of record ids."""
     by_fix: dict[str, dict[str, None]] = field(default_factory=dict)
+    sampled: Sequence[str] = field(default=(), init=False, repr=False, compare=False)
+    """The start of :meth:`sample`'s round-robin order, as far as asked for (matching asks for
+    the same order at every query: it is kept until the group changes)."""
 
     def add(self, entry: Entry) -> None:
         self.ids[entry.id] = None
-        self.by_fix.setdefault(entry.fix_norm, {})[entry.id] = None
+        bucket = self.by_fix.get(entry.fix_norm)
+        if bucket is None:
+            self.by_fix[entry.fix_norm] = {entry.id: None}
+        else:
+            bucket[entry.id] = None
+        self.sampled = ()
 
     def remove(self, entry: Entry) -> None:
         self.ids.pop(entry.id, None)
@@ -289,11 +309,17 @@ class Group:
             bucket.pop(entry.id, None)
             if not bucket:
                 del self.by_fix[entry.fix_norm]
+        self.sampled = ()
 
     def sample(self, n: int) -> list[str]:
         """Up to ``n`` record ids, round-robin over the distinct fixes so every fix is seen."""
         if len(self.ids) <= n:
             return list(self.ids)
+        if len(self.sampled) < n:
+            self.sampled = self._round_robin(n)
+        return list(self.sampled[:n])
+
+    def _round_robin(self, n: int) -> list[str]:
         out: list[str] = []
         iters = [iter(bucket) for bucket in self.by_fix.values()]
         while iters and len(out) < n:
@@ -332,14 +358,25 @@ class TokenIndex:
 
     def add(self, entry: Entry) -> None:
         f = entry.features
-        group = self.groups.get(f.fingerprint)
+        fp = f.fingerprint
+        group = self.groups.get(fp)
         if group is None:
-            group = Group(f)
-            self.groups[f.fingerprint] = group
+            group = self.groups[fp] = Group(f)
+            postings = self.postings
             for tok in f.tokens:
-                self.postings.setdefault(tok, set()).add(f.fingerprint)
-                self._idf.pop(tok, None)
-            self.by_type.setdefault(f.stype, set()).add(f.fingerprint)
+                posting = postings.get(tok)
+                if posting is None:
+                    postings[tok] = {fp}
+                else:
+                    posting.add(fp)
+            if self._idf:  # (empty while an index is being loaded)
+                for tok in f.tokens:
+                    self._idf.pop(tok, None)
+            typed = self.by_type.get(f.stype)
+            if typed is None:
+                self.by_type[f.stype] = {fp}
+            else:
+                typed.add(fp)
         group.add(entry)
 
     def remove(self, entry: Entry) -> None:
