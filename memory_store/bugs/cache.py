@@ -133,13 +133,15 @@ class BugCache:
         if not cached:  # a first start: every file is read, and stamped as read (no stat calls here)
             plan = [(e.name, None, False) for e in entries]
         else:
+            known = index.__contains__
             for entry in entries:
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                old = cached.pop(entry.name, None)
-                plan.append((entry.name, old, _unchanged(old, st, index)))
+                old = cached.pop(entry.name, None)  # unchanged: the cached index holds this file as it is now
+                plan.append((entry.name, old, old is not None and old[0] == st.st_mtime_ns and old[1] == st.st_size
+                             and known(old[2])))
         outcomes = analyse(self.store.files.directory, [name for name, _old, kept in plan if not kept])
         read: set[str] = set()
         for name, old, kept in plan:
@@ -166,10 +168,11 @@ class BugCache:
             changed = True
             if rid not in read and rid not in lazy:
                 index.remove(rid)
-        for rid in [rid for rid in index.ids() if rid not in read and rid not in lazy]:
+        present = lazy | read
+        for rid in [rid for rid in index.ids() if rid not in present]:
             changed = True
             index.remove(rid)
-        result.records = LazyRecords(index, [*lazy, *read])  # type: ignore[assignment]
+        result.records = LazyRecords(index, present)  # type: ignore[assignment]
         if changed and save_in_background:
             threading.Thread(target=self.save, args=(index, stamps, version), name="teamlore-bug-cache").start()
         elif changed:
@@ -196,11 +199,6 @@ class BugCache:
             log.info("could not write cache %s: %s", self.path, exc)
 
 
-def _unchanged(old: tuple[int, int, str] | None, st: os.stat_result, index: BugIndex) -> bool:
-    """The cached index holds this file as it is now."""
-    return old is not None and old[0] == st.st_mtime_ns and old[1] == st.st_size and old[2] in index
-
-
 def _pack(data: Any) -> bytes:
     """Record texts may hold lone surrogates (JSON allows ``\\ud800``): kept as they are."""
     packed: bytes = msgpack.packb(data, use_bin_type=True, unicode_errors="surrogatepass")
@@ -222,10 +220,11 @@ def _stamps_from_plain(data: Any) -> Stamps:
 class LazyRecords(Mapping[str, dict[str, Any]]):
     """``LoadResult.records`` whose records are decoded from the cache only when read."""
 
-    def __init__(self, index: BugIndex, ids: list[str]):
+    def __init__(self, index: BugIndex, ids: set[str]):
         self._index = index
-        self._ids = sorted(ids)
-        self._known = set(self._ids)
+        self._known = ids
+        self._sorted: list[str] | None = None
+        """The ids in order, sorted on first iteration (answering one query never iterates)."""
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         if key not in self._known:
@@ -236,10 +235,12 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         return record
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+        if self._sorted is None:
+            self._sorted = sorted(self._known)
+        return iter(self._sorted)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._known)
 
     def __contains__(self, key: object) -> bool:
         return key in self._known
