@@ -35,6 +35,9 @@ LOOKALIKES = [
      "Upgrade react to 18 and use the new root API."),
     ("Restart the docker daemon after changing daemon.json.",
      "Restart the nginx container after changing nginx.conf."),
+    ("npm install --save-dev typescript", "npm install --save-dev prettier"),
+    ("sudo apt-get install libpq-dev", "sudo apt-get install libjpeg-dev"),
+    ("pip install requests", "pip install numpy"),
 ]
 
 
@@ -68,6 +71,8 @@ def test_code_terms_versions_and_generic_words_are_told_apart() -> None:
             "c:node-gyp", "v:9.4.0"} <= set(terms)
     assert terms["set"] < terms["python3"]  # a generic verb is weak evidence
     assert terms["c:node-gyp"] > terms["gyp"]  # a package name is strong evidence
+    installer = fix_terms(normalize_fix("sudo apt-get install libpq-dev"))
+    assert installer["c:apt-get"] < installer["c:libpq-dev"]  # a code term of generic words is no package
     english = fix_terms(normalize_fix("Use the built-in self-compiled interpreter, e.g. the esm-only build"))
     assert not any(t.startswith("c:") for t in english)  # hyphenated English is no package name
 

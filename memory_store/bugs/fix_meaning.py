@@ -15,8 +15,8 @@ everyday words ("install", "set", "the package"). So each term counts by what it
   count little wherever they occur, so a small memory is not misled either.
 
 :func:`fix_similarity` is the weighted share of the lighter fix's terms that the other one
-holds, a code term both name counting twice; two fixes *agree* from :data:`FIX_AGREE`. The
-comparison is symmetric.
+holds, a code term both name counting twice; two fixes *agree* from :data:`FIX_AGREE` when they
+share more than generic words. The comparison is symmetric.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from functools import lru_cache
 
 from memory_store.errors.normalize import STOPWORDS
 
-FIX_AGREE = 0.5
-"""Weighted share of the lighter fix's terms the other must hold to say the same thing."""
+FIX_AGREE = 0.6
+"""Weighted share of the lighter fix's terms the other must hold to say the same thing. Set
+high: two fixes wrongly taken as one turn a look-alike's record from a rival into support, and
+a confidently wrong answer costs far more than a withheld right one."""
 CODE_WEIGHT = 2.0
 VERSION_WEIGHT = 1.0
 WORD_WEIGHT = 1.0
@@ -66,6 +68,10 @@ _GENERIC_WORDS = (
     "system", "environment", "variable", "config", "configuration", "setting", "app", "application",
     "program", "script", "tool", "user", "machine", "local", "global", "same", "different", "first", "other",
     "another", "way", "thing", "case", "place", "name", "path", "support", "supported", "instead", "there",
+    # package managers and their usual words: what is installed matters, not with what
+    "pip", "pip3", "pipx", "npm", "npx", "yarn", "pnpm", "apt", "brew", "conda", "mamba", "gem", "bundle",
+    "sudo", "dnf", "yum", "apk", "choco", "winget", "poetry", "pipenv", "save", "dev", "devel", "lib", "libs",
+    "cli", "sdk", "core", "common", "util", "utils", "tools", "plugin", "plugins", "bin", "src", "pkg",
 )
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -117,6 +123,13 @@ def _stem(word: str) -> str:
 _GENERIC = frozenset(_stem(w) for w in _GENERIC_WORDS)
 
 
+def _code_weight(term: str) -> float:
+    """A code term made of generic words only (``apt-get``, ``--save-dev``) says no more than they do."""
+    if all(len(w) < 3 or w in _STOP or _stem(w) in _GENERIC for w in _WORD.findall(term)):
+        return GENERIC_WEIGHT
+    return CODE_WEIGHT
+
+
 @lru_cache(maxsize=8192)
 def fix_terms(fix: str) -> Mapping[str, float]:
     """The terms of a (normalized) fix text with their weights before rarity: ``c:`` code
@@ -126,11 +139,11 @@ def fix_terms(fix: str) -> Mapping[str, float]:
     for m in _CODE.finditer(text):
         value = (m.group(m.lastgroup or 0) or "").strip(" .,:;'\"").replace("'", "").replace('"', "")
         if len(value) > 1 and value not in _NOT_CODE and not _ENGLISH_COMPOUND.match(value):
-            terms["c:" + value] = CODE_WEIGHT
+            terms["c:" + value] = _code_weight(value)
             if m.lastgroup in ("assign", "pin"):  # the setting or package alone, whatever its value
                 name = re.split(r"[=@]", value, maxsplit=1)[0].strip(".")
                 if len(name) > 1:
-                    terms["c:" + name] = CODE_WEIGHT
+                    terms["c:" + name] = _code_weight(name)
     for m in _VERSION.finditer(text):
         terms.setdefault("v:" + m.group(1), VERSION_WEIGHT)
     for w in _WORD.findall(text):
@@ -222,16 +235,21 @@ class FixComparer:
 
     def __init__(self, vocabulary: FixVocabulary | None = None) -> None:
         self._vocabulary = vocabulary
-        self._weights: dict[str, dict[str, float]] = {}
+        self._weights: dict[str, tuple[dict[str, float], float]] = {}
         self._similar: dict[tuple[str, str], float] = {}
 
-    def _weighted(self, fix: str) -> dict[str, float]:
+    def _weighted(self, fix: str) -> tuple[dict[str, float], float]:
+        """The fix's terms weighed by their rarity, and its total with a code term counted as a
+        plain word: a code term is strong evidence when both fixes name it, while one the other
+        fix does not name is only detail."""
         got = self._weights.get(fix)
         if got is None:
             vocab = self._vocabulary
             terms = fix_terms(fix)
-            got = dict(terms) if vocab is None else {t: w * vocab.rarity(t) for t, w in terms.items()}
-            self._weights[fix] = got
+            weights = dict(terms) if vocab is None else {t: w * vocab.rarity(t) for t, w in terms.items()}
+            plain = math.fsum(w * WORD_WEIGHT / CODE_WEIGHT if terms[t] == CODE_WEIGHT and t.startswith("c:") else w
+                              for t, w in weights.items())
+            got = self._weights[fix] = (weights, plain)
         return got
 
     def similarity(self, a: str, b: str) -> float:
@@ -241,9 +259,9 @@ class FixComparer:
         key = (a, b) if a < b else (b, a)
         got = self._similar.get(key)
         if got is None:
-            wa, wb = self._weighted(a), self._weighted(b)
+            (wa, plain_a), (wb, plain_b) = self._weighted(a), self._weighted(b)
             shared = math.fsum(min(w, wb[t]) for t, w in wa.items() if t in wb)
-            lighter = min(_plain(wa), _plain(wb))
+            lighter = min(plain_a, plain_b)
             got = self._similar[key] = min(1.0, shared / lighter) if lighter > 0 else 0.0
         return got
 
@@ -252,14 +270,10 @@ class FixComparer:
         disagrees with nothing."""
         if not a or not b or a == b:
             return True
-        return self.similarity(a, b) >= FIX_AGREE
-
-
-def _plain(weights: Mapping[str, float]) -> float:
-    """A fix's total weight with its code terms counted as plain words: a code term is strong
-    evidence when both fixes name it, while one the other fix does not name is only detail."""
-    return math.fsum(w / CODE_WEIGHT if t.startswith("c:") else w for t, w in weights.items())
-
+        if self.similarity(a, b) < FIX_AGREE:
+            return False
+        ta, tb = fix_terms(a), fix_terms(b)
+        return any(w > GENERIC_WEIGHT and t in tb for t, w in ta.items())  # not by generic words alone
 
 
 def fix_similarity(a: str, b: str, vocabulary: FixVocabulary | None = None) -> float:
