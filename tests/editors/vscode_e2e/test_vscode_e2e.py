@@ -224,10 +224,10 @@ def step_done(walkthrough: Locator, title: str) -> bool:
 
 def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode: OpenVSCode,
                                                      sync_listener: ConnectionCounter) -> None:
-    """Trusted: the status bar item opens the teamlore actions, the walkthrough opens with
-    its install step ticked (the server was found), team sync connects and bandit runs on
-    save. The same setup in a folder that is not trusted (Restricted Mode) connects nowhere
-    and runs no scanner."""
+    """Trusted: the status bar item opens the teamlore actions, the walkthrough (from the
+    Welcome page and from teamlore's command) shows its install step ticked as the server
+    was found, team sync connects and bandit runs on save. The same setup in a folder that
+    is not trusted (Restricted Mode) connects nowhere and runs no scanner."""
     settings = {"teamlore.redisUrl": f"redis://127.0.0.1:{sync_listener.port}/0",
                 "teamlore.scannersOnSave": ["bandit"]}
     trusted_root = git_repo(tmp_path / "trusted", {"settings.py": SETTINGS_PY})
@@ -237,15 +237,23 @@ def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode:
     picker = vs.page.locator(".quick-input-widget", has_text="Review proposed fixes")
     picker.wait_for(state="visible")
     vs.page.keyboard.press("Escape")
-    vs.command("teamlore: Get started")
-    walkthrough = vs.page.locator(".gettingStartedContainer", has_text="from install to a past fix on hover")
+    # first shown from VS Code's Welcome page, after the server started: the two steps the
+    # running server completes are ticked; a step whose event has not happened (no fix
+    # recorded) is not
+    title = "from install to a past fix on hover"
+    vs.command("Help: Welcome")
+    vs.page.locator(".getting-started-category", has_text=title).first.click()
+    walkthrough = vs.page.locator(".gettingStartedContainer", has_text=title)
     walkthrough.wait_for(state="visible")
-    assert walkthrough.locator(".getting-started-step", has_text="Hover shows the past fix").count() == 1
-    # the server was found and runs: its two steps are ticked; a step whose event has not
-    # happened yet (no fix recorded) is not
     until(lambda: step_done(walkthrough, "Install the teamlore server") and
           step_done(walkthrough, "Open your repository"), WAIT, "the walkthrough's install and open steps ticked")
     assert not step_done(walkthrough, "Record how you fixed it")
+    vs.command("View: Close All Editors")
+    walkthrough.wait_for(state="detached")
+    vs.command("teamlore: Get started")  # teamlore's own way in
+    walkthrough.wait_for(state="visible")
+    assert walkthrough.locator(".getting-started-step", has_text="Hover shows the past fix").count() == 1
+    assert step_done(walkthrough, "Install the teamlore server")
     until(lambda: sync_listener.count > 0, WAIT, "the trusted workspace's team sync to connect")
     vs.open_file("settings.py")
     started = time.monotonic()
