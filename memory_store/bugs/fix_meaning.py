@@ -42,7 +42,7 @@ GENERIC_WEIGHT = 0.2
 PSEUDO_FIXES = 10
 """Fixes assumed beside the memory's own that lack any given term, so that in a memory of a
 few fixes a word shared by two of them is not taken for a common one."""
-SAMPLE = 1024
+SAMPLE = 512
 """Distinct fixes whose terms are counted for the document frequencies (a sample chosen by a
 hash of the text: the same fixes whatever the order they arrive in, a bounded cost per record)."""
 
