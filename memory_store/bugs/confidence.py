@@ -61,10 +61,10 @@ SIGNS: dict[str, int] = {
 # cause". CONFIDENT_AT is the probability with the most right answers less ten per wrong one on
 # the same queries. The bench reports out-of-sample figures from refits inside each
 # cross-validation fold.
-INTERCEPT = -3.531
+INTERCEPT = -2.955
 COEFFICIENTS: dict[str, float] = {
-    "score": 1.582, "information": 0.867, "margin": 1.166, "agree_share": 1.558, "rivals": -0.083,
-    "same_template": 0.810, "generic": -2.175,
+    "score": 1.559, "information": 0.585, "margin": 1.061, "agree_share": 1.480, "rivals": -0.077,
+    "same_template": 0.795, "generic": -2.142,
 }
 CONFIDENT_AT = 0.78
 """Probability from which a candidate is confident (chosen with the coefficients)."""
