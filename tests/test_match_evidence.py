@@ -345,6 +345,7 @@ def test_the_same_error_code_and_wording_is_an_answer_from_a_longer_line(store: 
     found = BugIndex([rec]).match(LIST_LINE, include_weak=True)
     assert found and found[0].confident and found[0].evidence["information"] > 1.0
     assert found[0].evidence["same_template"] == 0.0  # the longer line is not the stored template
+    assert "same error code NETSDK1004" in found[0].reasons
 
 
 def test_another_error_code_with_the_same_wording_is_no_answer(store: BugStore) -> None:
@@ -353,6 +354,7 @@ def test_another_error_code_with_the_same_wording_is_no_answer(store: BugStore) 
     other = BugIndex([rec]).match(LIST_LINE.replace("NETSDK1004", "NETSDK1005"), include_weak=True)
     assert other and not other[0].confident and other[0].evidence["information"] == 0.0
     assert other[0].confidence < same[0].confidence
+    assert "another error code (NETSDK1004)" in other[0].reasons
 
 
 def test_a_long_tool_message_shares_more_particular_words_than_a_short_lookalike(store: BugStore) -> None:

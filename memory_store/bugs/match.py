@@ -21,6 +21,7 @@ and, for a generic message, only when the raising function agrees.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import threading
 from collections.abc import Iterable
@@ -62,6 +63,7 @@ depth exceeded``) and no frame confirms the match: such messages have many cause
 MAX_CANDIDATE_GROUPS = 24
 MAX_RECORDS_PER_GROUP = 32
 FRAME_BONUS = 0.35
+_CODE_SHOWN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 # Python's built-in exception hierarchy (general language knowledge, not tuned to any data):
 # child -> parent.
@@ -361,9 +363,18 @@ class BugIndex:
                 reasons.append("same exception type")
             elif tsim:
                 reasons.append("related exception type")
+            if q.code and c.code:
+                reasons.append(_code_reason(q.code, c.code))
             wording = fuzz.token_set_ratio(q.template, c.template) / 100.0
             reasons.append(f"similar wording ({wording:.2f})")
         return score, shared_words, reasons
+
+
+def _code_reason(query_code: str, record_code: str) -> str:
+    """Why the error codes count for or against (a record's code is shown only when it looks like one)."""
+    if query_code == record_code:
+        return f"same error code {query_code.upper()}" if _CODE_SHOWN.fullmatch(query_code) else "same error code"
+    return f"another error code ({record_code.upper()})" if _CODE_SHOWN.fullmatch(record_code) else "another error code"
 
 
 def _frame_score(q: ErrorFeatures, c: ErrorFeatures, base: float) -> tuple[float, list[str]]:
