@@ -27,6 +27,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from memory_store.errors.normalize import STOPWORDS
 
@@ -153,7 +154,7 @@ def fix_terms(fix: str) -> Mapping[str, float]:
         weight = GENERIC_WEIGHT if stem in _GENERIC else WORD_WEIGHT
         if terms.get(stem, 0.0) < weight:
             terms[stem] = weight
-    return terms
+    return MappingProxyType(terms)  # cached: shared by every caller, so read-only
 
 
 class FixVocabulary:
