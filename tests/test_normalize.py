@@ -159,3 +159,114 @@ def test_frame_key_uses_function_and_module_not_line() -> None:
     app1 = Frame("~/x/src/api/users.py", 41, "get_user", "api.users", "app")
     app2 = Frame("src/api/users.py", 97, "get_user", "src.api.users", "app")
     assert frame_key(app1) == frame_key(app2) == "users:get_user"
+
+
+# Versions: kept where a package, tool or requirement names them; volatile numbers still masked.
+
+@pytest.mark.parametrize("message", [
+    pytest.param("npm ERR! Could not resolve dependency: peer react@18.2.0 from react-dom@18.2.0", id="npm-at"),
+    pytest.param("Could not resolve dependency: peer @babel/core@^7.0.0-0 from babel-loader@9.1.3",
+                 id="npm-scoped-caret"),
+    pytest.param("Could not find com.squareup.okhttp3:okhttp:4.12.0.", id="maven-coordinates"),
+    pytest.param("Plugin [id: 'com.android.application', version: '8.1.1'] was not found", id="gradle-plugin"),
+    pytest.param("Could not resolve com.android.tools.build:gradle:8.2.0.", id="gradle-colon"),
+    pytest.param("go: go.mod requires go >= 1.22 (running go 1.21.6; GOTOOLCHAIN=local)", id="go-requires"),
+    pytest.param('compile: version "go1.22.0" does not match go tool version "go1.21.4"', id="go-toolchain-word"),
+    pytest.param("failed to select a version for 'tokio': tokio v1.35.1 requires rustc 1.63", id="rust-crate-v"),
+    pytest.param("Package Serilog.Sinks.Console 5.0.1 is not compatible with net6.0", id="nuget-name-space"),
+    pytest.param('Bundler could not find compatible versions for gem "actionpack": rails (7.1.2)', id="gem-parens"),
+    pytest.param("Could not find gem 'pg (~> 1.5)' in locally installed gems.", id="gem-pessimistic"),
+    pytest.param("ERROR: Package 'acme-tools' requires a different Python: 3.7.17 not in '>=3.8'",
+                 id="python-requires"),
+    pytest.param("ERROR: No matching distribution found for torch==2.1.2", id="pip-pin"),
+    pytest.param("Python 3.12 is not supported by this package", id="tool-name-space"),
+    pytest.param("This OpenSSL 3.0 build does not support the legacy provider", id="library-name-space"),
+    pytest.param("The current .NET SDK does not support targeting .NET 8.0.", id="dotnet-target"),
+    pytest.param("Node.js v16.20.2 is not supported; use v18 or later", id="node-v"),
+    pytest.param("compiled against NODE_MODULE_VERSION 108, this Node.js requires NODE_MODULE_VERSION 115",
+                 id="version-word-whole-number"),
+    pytest.param("Could not load file or assembly 'Dapper, Version=2.0.0.0, Culture=neutral'",
+                 id="assembly-version-dotted-quad"),
+    pytest.param("Duplicate class found in modules annotation-1.3.0 and annotation-jvm-1.6.0", id="artifact-dash"),
+])
+def test_versions_are_kept(message: str) -> None:
+    template = message_template("Error", message)
+    assert "<n>" not in template and "<ip>" not in template
+    assert template == message
+
+
+@pytest.mark.parametrize("message, template", [
+    pytest.param("listen tcp 0.0.0.0:8080: bind: address already in use",
+                 "listen tcp <ip>:<n>: bind: address already in use", id="ip-and-port"),
+    pytest.param("Error 111 connecting to redis:6379.", "Error <n> connecting to redis:<n>.", id="host-port"),
+    pytest.param("SyntaxError at line 42 column 17", "SyntaxError at line <n> column <n>", id="line-column"),
+    pytest.param("process 48213 exited with status 137", "process <n> exited with status <n>", id="pid-status"),
+    pytest.param("short read: got 4096 of 8192 bytes", "short read: got <n> of <n> bytes", id="byte-counts"),
+    pytest.param("request took 1.25 seconds, limit 2.5s", "request took <n> seconds, limit <n>", id="durations"),
+    pytest.param("heap at 1.5 GB of 2.0 GB", "heap at <n> GB of <n> GB", id="sizes"),
+    pytest.param("goroutine 17 [running]: main.work(0xc000012345)", "goroutine <n> [running]: main.work(<hex>)",
+                 id="goroutine-and-address"),
+    pytest.param("lease expired at 1701234567.25", "lease expired at <n>", id="epoch-time"),
+    pytest.param("token expired at 2024-03-01 12:30:45", "token expired at <time>", id="timestamp"),
+    pytest.param("got value=3.5, retries=2", "got value=<n>, retries=<n>", id="key-value-fields"),
+    pytest.param("java.lang.Object@12345678 is closed", "java.lang.Object@<n> is closed", id="object-id"),
+])
+def test_volatile_numbers_are_still_masked(message: str, template: str) -> None:
+    assert message_template("Error", message) == template
+
+
+def test_a_version_only_difference_changes_the_template_not_the_words() -> None:
+    a = message_template("Error", "go: module example.com/app requires go >= 1.21 (running go 1.20.5)")
+    b = message_template("Error", "go: module example.com/app requires go >= 1.18 (running go 1.20.5)")
+    assert a != b
+    assert template_tokens(a) == template_tokens(b)
+    c = message_template("Error", "npm ERR! peer 'eslint@8.56.0' required by 'eslint-config-acme@3.1.0'")
+    d = message_template("Error", "npm ERR! peer 'eslint@9.0.0' required by 'eslint-config-acme@2.0.4'")
+    assert c != d
+    assert template_tokens(c) == template_tokens(d)
+    assert quoted_values(c) == quoted_values(d) == {"eslint@<n>", "eslint-config-acme@<n>"}
+
+
+def test_a_name_ending_in_a_version_is_one_name_for_words() -> None:
+    a = message_template("Error", "duplicate classes in 'kotlin-stdlib-1.8.21'")
+    b = message_template("Error", "duplicate classes in 'kotlin-stdlib-1.9.0'")
+    assert a != b and template_tokens(a) == template_tokens(b)
+    assert "kotlin" in template_tokens(a) and "stdlib" in template_tokens(a)
+
+
+def test_quoted_versions_are_not_names() -> None:
+    template = message_template("Error", 'The engine "node" is incompatible. Expected ">=18". Got "16.3.0"')
+    assert '">=18"' in template and '"16.3.0"' in template
+    assert quoted_values(template) == {"node", ">=<n>"}
+
+
+versions = st.tuples(*[st.integers(min_value=0, max_value=40)] * 3).map(lambda v: ".".join(map(str, v)))
+ports = st.integers(min_value=1, max_value=65535)
+
+
+@given(version=versions, line_a=numbers, line_b=numbers, port_a=ports, port_b=ports, pid_a=numbers, pid_b=numbers,
+       addr_a=hex_addresses, addr_b=hex_addresses, user_a=users, user_b=users)
+def test_the_same_error_on_two_machines_gives_one_template(  # type: ignore[no-untyped-def]
+        version, line_a, line_b, port_a, port_b, pid_a, pid_b, addr_a, addr_b, user_a, user_b) -> None:
+    message = ("worker {pid} at {addr}: serde_json v{version} failed reading /home/{user}/app/config.json "
+               "line {line}; listener on 127.0.0.1:{port} closed")
+    a = message_template("Error", message.format(pid=pid_a, addr=addr_a, version=version, user=user_a,
+                                                  line=line_a, port=port_a))
+    b = message_template("Error", message.format(pid=pid_b, addr=addr_b, version=version, user=user_b,
+                                                  line=line_b, port=port_b))
+    assert a == b
+    assert f"v{version}" in a
+
+
+@given(a=versions, b=versions)
+def test_different_versions_give_different_templates(a: str, b: str) -> None:
+    ta = message_template("Error", f"Could not find org.acme:acme-core:{a}.")
+    tb = message_template("Error", f"Could not find org.acme:acme-core:{b}.")
+    assert (ta == tb) == (a == b)
+    assert template_tokens(ta) == template_tokens(tb)
+
+
+@given(a=versions, n=numbers)
+def test_template_with_versions_is_idempotent(a: str, n: int) -> None:
+    t = message_template("Error", f"requires rustc {a} or newer, build {n} failed at 0xdeadbeef, pkg@{a}")
+    assert message_template("Error", t) == t

@@ -4,7 +4,9 @@ A template keeps what names the problem and masks what varies between occurrence
 numbers, hex addresses, UUIDs, timestamps, IP addresses and the user-specific part of
 paths become placeholders, while identifiers stay (``No module named 'structlog'`` and
 ``No module named 'redis'`` are different templates). Quoted text keeps its quotes so the
-identifier inside stays one visible unit.
+identifier inside stays one visible unit. Versions stay too (see :func:`_is_version`):
+``requires go >= 1.21`` and ``requires go >= 1.18`` are two errors of one kind, so their
+templates differ while their words (:func:`template_tokens`) are the same.
 """
 
 from __future__ import annotations
@@ -29,6 +31,22 @@ _WIN_PATH = re.compile(r"\b[A-Za-z]:[\\/][^\s'\"<>|:*?]*")
 _POSIX_PATH = re.compile(r"(?<![\w.:/<>-])(?:~|\.{1,2})?/[^\s'\"<>:,;()]*[^\s'\"<>:,;().]")
 _LIB_IN_PATH = re.compile(r"(?:^|/)(site-packages|dist-packages|node_modules)/(.+)$")
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)-?\d+(?:[.,]\d+)*(?:ms|s|kb|mb|gb|b|px|%)?(?![\w])", re.IGNORECASE)
+_NUMBER_OR_SUFFIX = re.compile(_NUMBER.pattern + r"|(?<=[A-Za-z]-)\d+(?:\.\d+)+(?!\w)", re.IGNORECASE)
+"""A number, or a version ending a name (``kotlin-stdlib-1.8.21``, which _NUMBER leaves in the name)."""
+_VERSION_MARK = re.compile(r"(?:(?:\b|_|(?<=[a-z])(?=V))(?:[Vv]ersion|VERSION)\s*[=:]?|[=!<>~]=|~>|\^|@)\s*$"
+                           r"|\d\.\d+-$")
+"""What makes any number after it a version: an operator of a version requirement (``>=18``,
+``==2.0``, ``~> 7.0``, ``^19``, ``pkg@18``), the word version (``NODE_MODULE_VERSION 93``,
+``class file version 61.0``, ``Version=13.0.0.0``) or a version it is the pre-release of
+(``7.0.0-0``)."""
+_NAME_BEFORE = re.compile(r"(?:\w[-:_/@]?\s?\(?|[<>~]|\s=)\s*$")
+"""A name or a range operator right before a number: ``Python 3.11``, ``gradle:8.2``,
+``jdk8-1.6``, ``numpy (2.0``, ``<3.12``, ``(= 7.0``."""
+_MEASURE_AFTER = re.compile(r"(?:ms|s|secs?|seconds?|mins?|minutes?|h|hours?|bytes?|[kmgt]i?b|%|px)\b", re.IGNORECASE)
+_VERSION_LOOKBACK = 24
+_VERSION_MAX_DIGITS = 4
+"""A version's leading number is short (``2023.1`` at most); ``1701234567.25`` or ``@12345678``
+is a time or an object id."""
 _PLACEHOLDER = re.compile(r"<(?:n|hex|chr|uuid|time|ip|path|url|redacted:[\w-]+)>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+[A-Za-z_][A-Za-z0-9_]*")
 _CONTRACTION = re.compile(r"([A-Za-z])'([a-z]{1,2})\b")
@@ -60,6 +78,48 @@ def _mask_path(path: str) -> str:
     return f"<path>/{base}" if base else "<path>"
 
 
+def _is_version(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]``, a number or dotted quad, a version rather than a volatile value?
+
+    The one rule: a version is the number of a requirement (after a version operator or the
+    word version: any number), a number with two or more dots (``16.3.0``: no count, size or
+    float has two), or a number with one dot attached to a name (``Python 3.11``,
+    ``kotlin-stdlib-1.8``, ``.NET 8.0``). Followed by a unit it is a measure (``1.5 s``,
+    ``2.0 MB``). A whole number after a plain name stays masked: ``port 5432``, ``line 42``
+    and ``Java 17`` cannot be told apart without a list of names."""
+    value = text[start:end]
+    if not value.replace(".", "").isdigit() or len(value.partition(".")[0]) > _VERSION_MAX_DIGITS:
+        return False  # signed, thousands-separated, with a unit attached, or an epoch time or id
+    if _MEASURE_AFTER.match(text, end + (text[end:end + 1] == " ")):
+        return False
+    before = text[max(0, start - _VERSION_LOOKBACK):start]
+    if _VERSION_MARK.search(before):
+        return True
+    dots = value.count(".")
+    return dots >= 2 or (dots == 1 and bool(_NAME_BEFORE.search(before)))
+
+
+def _mask_number(m: re.Match[str]) -> str:
+    return m.group(0) if _is_version(m.string, m.start(), m.end()) else "<n>"
+
+
+def _mask_version(m: re.Match[str]) -> str:
+    return "<n>" if _is_version(m.string, m.start(), m.end()) else m.group(0)
+
+
+def _words_view(template: str) -> str:
+    """The template with its versions masked too: what its words and quoted names are
+    compared on, so two errors that differ only in a version share all their words."""
+    return _NUMBER_OR_SUFFIX.sub(_mask_version, template) if any(c.isdigit() for c in template) else template
+
+
+def _mask_ip(m: re.Match[str]) -> str:
+    """An IP address, unless a version requirement's (``Version=4.0.0.0``)."""
+    text = m.string
+    keep = "." in m.group(0) and _VERSION_MARK.search(text[max(0, m.start() - _VERSION_LOOKBACK):m.start()])
+    return m.group(0) if keep else "<ip>"
+
+
 def _mask_url(m: re.Match[str]) -> str:
     return f"{m.group(1).lower()}://{m.group(3).lower()}" + ("/<path>" if m.group(4) and m.group(4) != "/" else "")
 
@@ -76,14 +136,14 @@ def message_template(exc_type: str, message: str) -> str:
     text = _URL.sub(_mask_url, text)
     text = _UUID.sub("<uuid>", text)
     text = _TIMESTAMP.sub("<time>", text)
-    text = _IP.sub("<ip>", text)
+    text = _IP.sub(_mask_ip, text)
     text = _HEX_ADDR.sub("<hex>", text)
     text = _WIN_PATH.sub(lambda m: _mask_path(m.group(0)), text)
     text = _POSIX_PATH.sub(lambda m: _mask_path(m.group(0)) if m.group(0).count("/") >= 2 or
                            m.group(0).startswith(("~", "/")) else m.group(0), text)
     text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _LONG_HEX.sub("<hex>", text)
-    text = _NUMBER.sub("<n>", text)
+    text = _NUMBER.sub(_mask_number, text)
     return text
 
 
@@ -94,9 +154,9 @@ def _split_identifier(token: str) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def template_tokens(template: str) -> tuple[str, ...]:
-    """Lower-case word tokens of a template; quoted identifiers also count as one whole token
-    (``'node:events'`` gives ``node:events``, ``node`` and ``events``)."""
-    without = _CONTRACTION.sub(r"\1\2", _PLACEHOLDER.sub(" ", template))
+    """Lower-case word tokens of a template, versions aside; quoted identifiers also count as
+    one whole token (``'node:events'`` gives ``node:events``, ``node`` and ``events``)."""
+    without = _CONTRACTION.sub(r"\1\2", _PLACEHOLDER.sub(" ", _words_view(template)))
     tokens: list[str] = []
     for m in _QUOTED.finditer(without):
         whole = (m.group(1) or m.group(2) or m.group(3) or "").lower().rstrip(".,;:")
@@ -110,9 +170,10 @@ def template_tokens(template: str) -> tuple[str, ...]:
 
 
 def quoted_values(template: str) -> frozenset[str]:
-    """Quoted identifiers of a template (``'cv2'``, ``'user_id'``): the names an error is about."""
+    """Quoted identifiers of a template (``'cv2'``, ``'user_id'``): the names an error is about,
+    versions masked (``'react@<n>'``)."""
     out = set()
-    for m in _QUOTED.finditer(template):
+    for m in _QUOTED.finditer(_words_view(template)):
         value = (m.group(1) or m.group(2) or m.group(3) or "").lower().rstrip(".,;:")
         if value and not _PLACEHOLDER.fullmatch(value) and not value.startswith("<path>"):
             out.add(value)
