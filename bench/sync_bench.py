@@ -1,6 +1,7 @@
 """Team sync over a real redis-server: delivery latency, throughput and recovery from an outage.
 
-Two workspaces, each with a running sync follower (as a language server runs one). Records
+Two workspaces, each with a running sync follower and the publishing hook installed (as a
+language server runs them), configured through the user's environment. Records
 are written in A at a steady rate; the time from ``BugStore.add`` returning in A to the
 record file being written in B is measured. Midway, redis is killed (SIGKILL, no
 persistence) and restarted after ``--outage`` seconds while A keeps writing; the report
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -30,7 +32,8 @@ sys.path.insert(0, str(REPO))
 import redis  # noqa: E402
 
 from memory_store.bugs.records import BugStore  # noqa: E402
-from memory_store.jsonio import atomic_write_text  # noqa: E402
+from memory_store.sync import hooks  # noqa: E402
+from memory_store.sync.config import STREAM_ENV, URL_ENV  # noqa: E402
 from memory_store.sync.events import Event  # noqa: E402
 from memory_store.sync.stream import Follower  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
@@ -94,13 +97,15 @@ def main() -> int:
         base = Path(tmp)
         server = RedisProcess(base)
         server.start()
-        url = f"redis://127.0.0.1:{server.port}/0"
+        # The user's own settings (a committed url would wait for `teamlore allow`); both
+        # workspaces run in this process, so both follow the same server and stream.
+        os.environ[URL_ENV] = f"redis://127.0.0.1:{server.port}/0"
+        os.environ[STREAM_ENV] = STREAM
         spaces = []
         for name in ("a", "b"):
             ws = Workspace((base / name).resolve())
             ws.root.mkdir()
             ws.ensure_store()
-            atomic_write_text(ws.store / "config.toml", f'[sync]\nredis_url = "{url}"\nstream = "{STREAM}"\n')
             spaces.append(ws)
         a, b = spaces
         written: dict[str, float] = {}
@@ -112,6 +117,7 @@ def main() -> int:
                 with lock:
                     arrived.setdefault(event.record_id, time.monotonic())
 
+        hooks.install()  # as every front end does at start-up: local writes are queued for publishing
         followers = [Follower(a, block_ms=200, max_backoff=0.5).run_in_thread(),
                      Follower(b, block_ms=200, max_backoff=0.5, on_record=on_record).run_in_thread()]
         time.sleep(0.5)
@@ -149,6 +155,8 @@ def main() -> int:
         files_b = {p.stem for p in (b.store / "bugs").glob("*.json")}
 
     normal = [(arrived[r] - t) * 1000 for r, t in written.items() if r in arrived and t < killed]
+    if not normal:
+        raise SystemExit(f"no record reached B before the outage ({len(arrived)} of {len(written)} in all)")
     report: dict[str, Any] = {
         "records": len(written), "rate_per_s": args.rate, "outage_s": args.outage,
         "delivery_ms_outside_outage": {"p50": round(pct(normal, 50), 1), "p95": round(pct(normal, 95), 1),
