@@ -310,7 +310,7 @@ def test_the_shipped_model_moves_each_evidence_its_own_way() -> None:
     assert set(confidence.COEFFICIENTS) == set(confidence.FEATURES) == set(confidence.SIGNS)
     assert all(confidence.COEFFICIENTS[k] * confidence.SIGNS[k] >= 0 for k in confidence.FEATURES)
     base = {"score": 0.6, "information": 1.0, "margin": 0.3, "agree_share": 0.8, "rivals": 0.7,
-            "same_template": 0.0, "generic": 0.0}
+            "same_template": 0.0, "generic": 0.0, "typed": 0.0}
     for name in confidence.FEATURES:
         more = dict(base, **{name: base[name] + confidence.SIGNS[name] * 0.5})
         assert probability(more) >= probability(base), name
@@ -372,3 +372,17 @@ def test_a_long_tool_message_shares_more_particular_words_than_a_short_lookalike
     assert long_found and short_found
     assert long_found[0].evidence["information"] > 2 * short_found[0].evidence["information"]
     assert long_found[0].confident and not short_found[0].confident
+
+
+def test_the_same_exception_type_is_never_less_confident_than_a_related_one(store: BugStore) -> None:
+    """Knowing that the types agree adds to the confidence; a related type (ImportError for
+    ModuleNotFoundError) adds less. The kind of message (typed, no error code) is the same for both."""
+    rec = store.build("Traceback (most recent call last):\n  File \"/home/dana/app/vision.py\", line 3, in <module>\n"
+                      "    import cv2\nModuleNotFoundError: No module named 'cv2'",
+                      "pip install opencv-python-headless in the image", author="a")
+    index = BugIndex([rec])
+    tail = "No module named 'cv2' while loading the camera plugin"
+    same = index.match(f"ModuleNotFoundError: {tail}", include_weak=True)[0]
+    related = index.match(f"ImportError: {tail}", include_weak=True)[0]
+    assert same.evidence["typed"] == related.evidence["typed"] == 1.0
+    assert same.confidence > related.confidence

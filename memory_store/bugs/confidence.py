@@ -9,13 +9,13 @@ when the raising function agrees.
 The evidence (``memory_store.bugs.match.evidence``) is the candidate's score (message, type and
 code, frames), how much particular wording the two messages share, its margin over the best
 candidate with a *different* fix, how many near-equal records carry a fix that says the same
-thing (memory_store.bugs.fix_meaning) or another one, the same template and a generic message.
-A tiny logistic model turns it into a probability; its coefficients below were fitted by
-bench/match_quality.py (``--fit``) on the development sets of real errors, and every figure the
-bench reports for unseen errors comes from coefficients and thresholds refitted inside each
-cross-validation training fold, never on the fold scored. The model is monotone: each piece of
-evidence may move the probability only its own way (:data:`SIGNS`), so more evidence never
-lowers the confidence.
+thing (memory_store.bugs.fix_meaning) or another one, the same template, and what kind of
+message it is (generic; typed without an error code). A tiny logistic model turns it into a
+probability; its coefficients below were fitted by bench/match_quality.py (``--fit``) on the
+development sets of real errors, and every figure the bench reports for unseen errors comes
+from coefficients and thresholds refitted inside each cross-validation training fold, never on
+the fold scored. The model is monotone: each value may move the probability only its own way
+(:data:`SIGNS`), so more evidence that two errors agree never lowers the confidence.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-FEATURES = ("score", "information", "margin", "agree_share", "rivals", "same_template", "generic")
+FEATURES = ("score", "information", "margin", "agree_share", "rivals", "same_template", "generic", "typed")
 """Order of the evidence values the coefficients apply to:
 
 - ``score``: the match score (message similarity, the same or a related type, the same code,
@@ -31,29 +31,35 @@ FEATURES = ("score", "information", "margin", "agree_share", "rivals", "same_tem
 - ``information``: log(1 + the number of particular words both messages hold, each weighed by
   its rarity in the memory, type and code aside). The score is a *share*: a two-word message
   that differs in one name and a forty-word tool message that differs in a path score alike,
-  though the second says far more about the cause. This is what a short look-alike lacks;
+  though the second says far more about the cause;
 - ``margin`` over the best candidate with a different fix; ``agree_share``, the share of
   near-equal records (the candidate included) whose fix says the same thing; ``rivals``, how
   many near-equal records carry another fix;
-- ``same_template`` and ``generic`` (a built-in exception naming nothing particular).
+- ``same_template``;
+- what kind of message it is, the same for every candidate whatever it agrees in: ``generic``
+  (a built-in exception naming nothing particular) and ``typed`` (both errors carry a type, an
+  exception class or the tool that printed them, and neither an error code). A type names a
+  class of failures that many causes raise in the same words (``ImproperlyConfigured: Requested
+  setting ...``, ``database is locked``); an error code (``NETSDK1045``, ``E0554``,
+  ``ERR_REQUIRE_ESM``) or a tool's untyped diagnostic names one catalogued cause.
 
-Type and code have no coefficient of their own: the score holds them (a type known on both
-sides adds to it, an unrelated type or another code takes from it, a type unknown on one side
-leaves the message to decide, a shared code is a shared rare word). Fitted beside the score,
-"same type" came out *negative*: not because a matching type is evidence against, but because
-in the development data every look-alike of another cause shares its type by construction,
-while messages without a type are mostly long tool output. A coefficient fitted against its
-known direction is dropped (:data:`SIGNS`); an own feature for "same type" would only learn the
-sampling. Likewise ``quoted`` (shared or different quoted names: already a factor in the score)
-and ``support``, ``app_agree``, ``frames``, ``frame_sim`` and ``frame_margin`` (shown with a
-match): cross-validation found they add nothing the model carries to unseen errors. A raw count
-of agreeing records is not used: in the development sets every root cause has at least three
+Agreement of type and code acts through the score only (a type known on both sides adds to it,
+an unrelated type or another code takes from it, a type unknown on one side leaves the message
+to decide, a shared code is a shared rare word). An own feature for "same type" fitted beside
+the score came out *negative* (at an equal score, the same type gave less confidence than a
+related one): collinear with the score, it learned the kind of message, which ``typed`` now
+carries without ranking agreement below disagreement. ``quoted`` (shared or different quoted
+names: already a factor in the score) fitted negative too and is left out, as are ``support``,
+``app_agree``, ``frames``, ``frame_sim`` and ``frame_margin`` (shown with a match):
+cross-validation found they add nothing the model carries to unseen errors. A raw count of
+agreeing records is not used: in the development sets every root cause has at least three
 records by construction, so a count would learn the sampling, not the errors."""
 
 SIGNS: dict[str, int] = {
     "score": 1, "information": 1, "margin": 1, "agree_share": 1, "rivals": -1, "same_template": 1, "generic": -1,
+    "typed": -1,
 }
-"""The direction each piece of evidence may move the confidence (see :func:`fit_logistic`)."""
+"""The direction each value may move the confidence (see :func:`fit_logistic`)."""
 
 # Fitted by `python bench/match_quality.py --fit`: L2-regularized logistic regression (penalty 1,
 # Newton's method, signs kept) on the top candidate of every query of both development sets
@@ -61,12 +67,12 @@ SIGNS: dict[str, int] = {
 # cause". CONFIDENT_AT is the probability with the most right answers less ten per wrong one on
 # the same queries. The bench reports out-of-sample figures from refits inside each
 # cross-validation fold.
-INTERCEPT = -2.955
+INTERCEPT = -2.215
 COEFFICIENTS: dict[str, float] = {
-    "score": 1.559, "information": 0.585, "margin": 1.061, "agree_share": 1.480, "rivals": -0.077,
-    "same_template": 0.795, "generic": -2.142,
+    "score": 1.892, "information": 0.423, "margin": 0.677, "agree_share": 1.310, "rivals": -0.189,
+    "same_template": 0.966, "generic": -2.082, "typed": -0.795,
 }
-CONFIDENT_AT = 0.78
+CONFIDENT_AT = 0.82
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 

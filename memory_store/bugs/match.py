@@ -479,6 +479,7 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComp
         "site_agree": 1.0 if q.site and q.site == c.site else 0.0,
         "exact_type": 1.0 if tsim == 1.0 else 0.5 if tsim else 0.0,
         "information": math.log1p(s.shared_words),
+        "typed": 1.0 if q.stype and c.stype and not (q.code or c.code) else 0.0,
         "quoted": quoted,
         "support": math.log1p(support),
         "rivals": math.log1p(rivals),
