@@ -13,12 +13,14 @@ import heapq
 import math
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bench.gen_records import build_records, queries
+from memory_store.bugs import features as features_mod
 from memory_store.bugs.features import (
     POSTING_BUDGET,
     STOPWORDS,
@@ -145,6 +147,8 @@ def test_best_keys_equal_summing_and_sorting_every_key(weighted: list[tuple[set[
     expected = heapq.nsmallest(limit, scores, key=lambda k: (-scores[k], k))
     before = [(set(k), w) for k, w in weighted]
     assert _best_keys(weighted, limit, first) == expected
+    with mock.patch.object(features_mod, "MAX_PARTS", 1):  # past a few parts, summed key by key
+        assert _best_keys(weighted, limit, first) == expected
     assert weighted == before  # the caller's sets (the index's posting lists) are left as they were
 
 

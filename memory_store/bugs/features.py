@@ -462,13 +462,35 @@ class _IdfTable(dict[str, float]):
 def _best_keys(weighted: list[tuple[set[str], float]], limit: int, first: str | None) -> list[str]:
     """The ``limit`` keys with the largest sums of the weights of the sets holding them (ties
     by key), after ``first`` if given: what sorting every key of the sets by ``(-sum, key)``
-    gives, sums added in list order, bit for bit.
+    gives, sums added in list order, bit for bit."""
+    by_sum = _keys_by_sum(weighted)
+    out = [first] if first is not None else []
+    for total in sorted(by_sum, reverse=True):
+        need = limit - len(out)
+        if need <= 0:
+            break
+        keys = by_sum[total]
+        if first is not None and first in keys:
+            keys = keys - {first}
+        out.extend(heapq.nsmallest(need, keys) if len(keys) > 4 * need else sorted(keys)[:need])
+    return out[:limit]
 
-    Keys are never visited one by one in Python: the keys are split into disjoint parts by
-    which sets hold them (each part's keys share one sum), with set operations; only the keys
-    of the best parts are sorted. A query's sets hold hundreds of keys but form a few parts."""
+
+MAX_PARTS = 64
+"""Past this many parts (keys held by many different combinations of the sets, which a query's
+posting lists do not make) summing key by key costs less than splitting parts further."""
+
+
+def _keys_by_sum(weighted: list[tuple[set[str], float]]) -> dict[float, set[str]]:
+    """Every key of the sets by its sum of the weights of the sets holding it.
+
+    Keys are not visited one by one in Python: they are split into disjoint parts by which sets
+    hold them (each part's keys share one sum) with set operations. A query's sets hold hundreds
+    of keys but form a few parts. The caller's sets are never changed."""
     parts: list[tuple[float, set[str]]] = []
-    for keys, w in weighted:
+    for i, (keys, w) in enumerate(weighted):
+        if len(parts) > MAX_PARTS:
+            return _sums_key_by_key(parts, weighted[i:])
         split: list[tuple[float, set[str]]] = []
         inside_parts: list[set[str]] = []
         for total, members in parts:
@@ -481,21 +503,25 @@ def _best_keys(weighted: list[tuple[set[str], float]], limit: int, first: str | 
             else:
                 split.append((total, members))
         if not inside_parts:
-            split.append((w, keys))  # the caller's set itself: parts are never changed
+            split.append((w, keys))
         elif sum(map(len, inside_parts)) < len(keys):
             split.append((w, keys.difference(*inside_parts)))
         parts = split
-    by_sum: dict[float, list[set[str]]] = {}
+    by_sum: dict[float, set[str]] = {}
     for total, members in parts:
-        by_sum.setdefault(total, []).append(members)
-    out = [first] if first is not None else []
-    for total in sorted(by_sum, reverse=True):
-        need = limit - len(out)
-        if need <= 0:
-            break
-        level = by_sum[total]
-        keys = level[0] if len(level) == 1 else set().union(*level)
-        if first is not None and first in keys:
-            keys = keys - {first}
-        out.extend(heapq.nsmallest(need, keys) if len(keys) > 4 * need else sorted(keys)[:need])
-    return out[:limit]
+        same = by_sum.get(total)
+        by_sum[total] = members if same is None else same | members
+    return by_sum
+
+
+def _sums_key_by_key(parts: list[tuple[float, set[str]]], rest: list[tuple[set[str], float]]
+                     ) -> dict[float, set[str]]:
+    """:func:`_keys_by_sum` continued from ``parts`` one key at a time."""
+    sums = {key: total for total, members in parts for key in members}
+    for keys, w in rest:
+        for key in keys:
+            sums[key] = sums.get(key, 0.0) + w
+    by_sum: dict[float, set[str]] = {}
+    for key, total in sums.items():
+        by_sum.setdefault(total, set()).add(key)
+    return by_sum
