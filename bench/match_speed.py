@@ -173,11 +173,26 @@ def cold_start(root: Path, query: str) -> dict[str, float]:
     cli = [sys.executable, "-m", "server", "--root", str(root), "bugs", "match", "--error", "-", "--json"]
     out: dict[str, float] = {}
     cache = cache_path(root)
+
+    def warm(cmd: list[str], name: str) -> float:
+        """One run with a valid cache. A run that wrote the cache again did not use it (the
+        matcher's source changed meanwhile, which changes the cache's code version): not warm,
+        so it is run again (at most twice) and counted."""
+        for attempt in range(3):
+            stamp = cache.stat().st_mtime_ns
+            took = once(cmd, name)
+            if cache.stat().st_mtime_ns == stamp:
+                break
+            out[f"{name}_rebuilt_runs"] = out.get(f"{name}_rebuilt_runs", 0) + 1
+            if attempt < 2:
+                cpu[name].pop()
+        return took
+
     for name, cmd in (("library", lib), ("cli", cli)):
         if cache.exists():
             cache.unlink()
         out[f"{name}_no_cache"] = once(cmd)
-        out[f"{name}_warm"] = statistics.median(once(cmd, name) for _ in range(3))
+        out[f"{name}_warm"] = statistics.median(warm(cmd, name) for _ in range(3))
         out[f"{name}_warm_cpu"] = statistics.median(cpu[name])
     return out
 
@@ -348,6 +363,10 @@ def main() -> int:
         print(fmt.format(*row))
     print("\n(latencies in ms, cold start in s; 'x faster' = seed p50 / teamlore p50; CPU p99 = thread CPU time,"
           " free of preemption by other jobs)")
+    for n, r in results["sizes"].items():
+        rebuilt = {k: v for k, v in r.items() if k.endswith("_rebuilt_runs")}
+        if rebuilt:
+            print(f"{n}: warm runs that found the cache out of date (matcher source changed) and were rerun: {rebuilt}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(finish(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"saved {args.out}")
