@@ -18,6 +18,9 @@ editor carries). Measures, per query mode:
   whose wrong one was answered, the rule or evidence that decided it (see why_not_answered).
 - fix agreement: how many pairs of distinct fix texts of one root cause the fix comparison
   counts as saying the same thing, and how many pairs of two causes (see fix_agreement).
+- fold splits: the out-of-sample figures over several assignments of the queries to folds
+  (``--splits``), mean and range, and the utility thresholds are chosen by (right answers less
+  ten per wrong one): how much of a difference between two matchers is noise (see fold_splits).
 
 Confidence (memory_store.bugs.confidence) is a logistic model over the evidence of the top
 candidate. **Out-of-sample figures**: queries are split in k folds by id; for each fold the
@@ -27,13 +30,14 @@ fold. The figure for the shipped coefficients, fitted on all of both files, is *
 and labelled so. The seed tool's matcher is measured on the same records when its venv
 exists (see bench/README.md). Results: bench/results/match_quality.json.
 
-Usage: python bench/match_quality.py [--data FILE ...] [--folds K] [--fit] [--verbose] [--no-seed]
+Usage: python bench/match_quality.py [--data FILE ...] [--folds K] [--splits N] [--fit] [--verbose] [--no-seed]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -194,9 +198,10 @@ def evaluate(data: list[dict[str, Any]], results: list[dict[str, Any]], threshol
             "confident_wrong": wrong / total if total else 0.0, "members": members, "singletons": singles}
 
 
-def fold_of(rid: str, folds: int) -> int:
-    """A query's fold: from its id alone (stable across runs and machines)."""
-    return zlib.crc32(rid.encode()) % folds
+def fold_of(rid: str, folds: int, split: int = 0) -> int:
+    """A query's fold: from its id alone (stable across runs and machines); ``split`` > 0 gives
+    another assignment of the same ids (see fold_splits)."""
+    return zlib.crc32((f"{split}:{rid}" if split else rid).encode()) % folds
 
 
 def _label(data: list[dict[str, Any]], res: dict[str, Any]) -> int:
@@ -234,28 +239,25 @@ def fit_model(train: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, A
              for _, results in train for mode in MODES for res in results[mode] if res["ranked"]}
     best: tuple[float, float] | None = None
     for t in GRID:
-        utility = 0.0
-        for data, results in train:
-            for mode in MODES:
-                m = evaluate(data, _apply(results[mode], lambda r, t=t: probs.get(id(r), 0.0) >= t), 0.0)
-                utility += m["answered"] * m["members"] - WRONG_COST * m["confident_wrong"] * (
-                    m["members"] + m["singletons"])
-        if best is None or utility > best[0]:
-            best = (utility, t)
+        total = math.fsum(utility(evaluate(data, _apply(results[mode], lambda r, t=t: probs.get(id(r), 0.0) >= t),
+                                           0.0))
+                          for data, results in train for mode in MODES)
+        if best is None or total > best[0]:
+            best = (total, t)
     assert best is not None
     return intercept, coef, best[1]
 
 
 def cross_validated(data: list[dict[str, Any]], ours: dict[str, list[dict[str, Any]]], folds: int = 5,
-                    extra: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] | None = None
-                    ) -> dict[str, Any]:
+                    extra: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] | None = None,
+                    split: int = 0) -> dict[str, Any]:
     """Out-of-sample confidence: for each fold, model and threshold fitted on the other folds
     (and ``extra`` files), applied to the fold's queries."""
     held: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
     chosen = []
     for k in range(folds):
         def in_fold(r: dict[str, Any], k: int = k) -> bool:
-            return fold_of(r["id"], folds) == k
+            return fold_of(r["id"], folds, split) == k
 
         train = {m: [r for r in ours[m] if not in_fold(r)] for m in MODES}
         intercept, coef, t = fit_model([(data, train), *(extra or [])])
@@ -268,6 +270,41 @@ def cross_validated(data: list[dict[str, Any]], ours: dict[str, list[dict[str, A
     for m in MODES:
         held[m].sort(key=lambda r: order[r["id"]])
     return {"thresholds": chosen, "modes": {m: evaluate(data, held[m], 0.0) for m in MODES}, "held": held}
+
+
+def utility(m: dict[str, float]) -> float:
+    """Right answers less WRONG_COST per wrong one (the measure thresholds are chosen by)."""
+    return m["answered"] * m["members"] - WRONG_COST * m["confident_wrong"] * (m["members"] + m["singletons"])
+
+
+def fold_splits(runs: list[tuple[str, list[dict[str, Any]], dict[str, list[dict[str, Any]]]]], folds: int,
+                splits: int) -> dict[str, Any]:
+    """The out-of-sample figures over ``splits`` different assignments of the queries to folds:
+    with a few hundred queries, which ones share a fold moves a figure by a query or two, and a
+    wrong answer weighs ten right ones; the spread shows how much of a difference is noise.
+    Per file and mode: mean, min and max of confident-correct, confident-wrong queries and
+    no-match precision; and the utility summed over files and modes."""
+    per: dict[str, dict[str, dict[str, list[float]]]] = {}
+    totals = []
+    for split in range(splits):
+        total = 0.0
+        for i, (name, data, ours) in enumerate(runs):
+            extra = [(d, o) for j, (_, d, o) in enumerate(runs) if j != i]
+            cv = cross_validated(data, ours, folds, extra, split)
+            for mode, m in cv["modes"].items():
+                cell = per.setdefault(name, {}).setdefault(mode, {"answered": [], "wrong": [], "no_match": []})
+                cell["answered"].append(m["answered"])
+                cell["wrong"].append(m["confident_wrong"] * (m["members"] + m["singletons"]))
+                cell["no_match"].append(m["no_match_precision"])
+                total += utility(m)
+        totals.append(total)
+
+    def spread(xs: list[float]) -> dict[str, float]:
+        return {"mean": sum(xs) / len(xs), "min": min(xs), "max": max(xs)}
+
+    return {"splits": splits, "utility": spread(totals),
+            "files": {f: {mode: {k: spread(v) for k, v in cell.items()} for mode, cell in modes.items()}
+                      for f, modes in per.items()}}
 
 
 def why_not_answered(data: list[dict[str, Any]], held: list[dict[str, Any]]) -> dict[str, Any]:
@@ -358,6 +395,7 @@ def main() -> int:
     ap.add_argument("--fit", action="store_true", help="print the model fitted on all files (for confidence.py)")
     ap.add_argument("--verbose", action="store_true", help="list the queries answered wrongly")
     ap.add_argument("--no-seed", action="store_true")
+    ap.add_argument("--splits", type=int, default=6, help="fold assignments the spread is measured over")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     paths = args.data or [p for p in (DEFAULT_DATA, POLYGLOT_DATA) if p.exists()]
@@ -426,6 +464,18 @@ def main() -> int:
                         ev = {k: round(v, 2) for k, v in res["evidence"].items()}
                         print(f"  {res['id']} [{qc}] -> {desc} p={res['p']:.2f} {ev}")
 
+    spread = fold_splits([(p.name, d, o) for p, d, o, _ in runs], args.folds, args.splits)
+    print(f"\nover {args.splits} assignments of the queries to folds (mean, min-max), out-of-sample:")
+    for name, modes in spread["files"].items():
+        for mode, cell in modes.items():
+            a, w, n = cell["answered"], cell["wrong"], cell["no_match"]
+            print(f"  {name} {mode:4}  confident-correct {a['mean']:.3f} ({a['min']:.3f}-{a['max']:.3f})  "
+                  f"wrong answers {w['mean']:.1f} ({w['min']:.0f}-{w['max']:.0f})  "
+                  f"no-match precision {n['mean']:.3f} ({n['min']:.3f}-{n['max']:.3f})")
+    u = spread["utility"]
+    print(f"  right answers less {WRONG_COST:g} per wrong one, all files and modes: {u['mean']:.1f} "
+          f"({u['min']:.0f}-{u['max']:.0f})")
+
     intercept, coef, threshold = fit_model([(d, o) for _, d, o, _ in runs])
     model = {"intercept": round(intercept, 3), "coefficients": {k: round(v, 3) for k, v in coef.items()},
              "threshold": threshold, "shipped": {"intercept": confidence.INTERCEPT,
@@ -439,7 +489,7 @@ def main() -> int:
     first = files[paths[0].name]
     report: dict[str, Any] = {"data": str(paths[0]), "records": first["records"], "folds": args.folds,
                               "cross_validated": first["cross_validated"], "modes": first["modes"],
-                              "files": files, "model": model,
+                              "files": files, "model": model, "fold_splits": spread,
                               "targets": {"confident_wrong_max": TARGET_WRONG,
                                           "no_match_precision_min": TARGET_NO_MATCH}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,9 @@ are compared.
 A wrong fix shown with confidence costs more than no answer. A match is *confident* when
 its calibrated confidence (memory_store.bugs.confidence: a small monotone model fitted with
 cross-validation on real errors, from the score, how much particular wording is shared, the
-margin over the best candidate with a different fix and how many near-equal records carry a
-fix that says the same thing: memory_store.bugs.fix_meaning) reaches the index's threshold,
-and, for a generic message, only when the raising function agrees.
+margin over the best candidate with a different fix, how many near-equal records carry a fix
+that says the same thing (memory_store.bugs.fix_meaning) and the kind of message) reaches the
+index's threshold, and, for a generic message, only when the raising function agrees.
 """
 
 from __future__ import annotations
@@ -325,7 +325,7 @@ class BugIndex:
         # fsum: the exact sum whatever order the set yields its words (a plain sum can
         # differ in the last bit between hash seeds and reorder equally scored candidates).
         shared = math.fsum(idf(t) for t in qt & ct)
-        own = shared - math.fsum(idf(t) for t in {q.stype, q.code} & {c.stype, c.code} if t)
+        own = shared - math.fsum(idf(t) for t in qt & ct & {q.stype, q.code})
         shared_words = own / math.log(1.0 + (len(self._tokens.groups) + 1) / 1.5) if own > 0 else 0.0
         if q.fingerprint == c.fingerprint:
             msg = 1.0 if q.template == c.template else 0.99
