@@ -386,3 +386,29 @@ def test_the_same_exception_type_is_never_less_confident_than_a_related_one(stor
     related = index.match(f"ImportError: {tail}", include_weak=True)[0]
     assert same.evidence["typed"] == related.evidence["typed"] == 1.0
     assert same.confidence > related.confidence
+
+
+def test_the_bench_measures_its_figures_over_several_fold_assignments(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import match_quality as mq
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    data = [{"id": f"D{i:03d}", "cluster": f"c{i % 7}" if i % 3 else None} for i in range(60)]
+    ours = {m: [{"id": r["id"], "ranked": [(data[(i + 7) % 60]["id"], 0.5 + (i % 5) / 10, False)], "gate": True,
+                 "evidence": {"score": 0.5 + (i % 5) / 10, "same_template": float(i % 2)}, "p": 0.0}
+                for i, r in enumerate(data)] for m in mq.MODES}
+    splits_seen: list[int] = []
+    real_cv = mq.cross_validated
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        splits_seen.append(args[4] if len(args) > 4 else kwargs.get("split", 0))
+        return real_cv(*args, **kwargs)
+
+    monkeypatch.setattr(mq, "cross_validated", spying)
+    out = mq.fold_splits([("a", data, ours)], 5, 3)
+    assert splits_seen == [0, 1, 2]
+    assignments = [[mq.fold_of(r["id"], 5, s) for r in data] for s in range(3)]
+    assert assignments[0] != assignments[1] != assignments[2]
+    cell = out["files"]["a"]["full"]["answered"]
+    assert cell["min"] <= cell["mean"] <= cell["max"] and out["splits"] == 3
