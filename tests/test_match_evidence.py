@@ -412,3 +412,15 @@ def test_the_bench_measures_its_figures_over_several_fold_assignments(monkeypatc
     assert assignments[0] != assignments[1] != assignments[2]
     cell = out["files"]["a"]["full"]["answered"]
     assert cell["min"] <= cell["mean"] <= cell["max"] and out["splits"] == 3
+
+
+def test_only_named_exception_classes_without_a_code_are_the_typed_kind(store: BugStore) -> None:
+    """``typed`` is the kind of message many causes share: a named exception class. A tool's
+    lowercase label (``go``) or an error code makes a diagnostic that names its cause."""
+    tool = "go: cannot find main module, but found .git/config in /home/dana/src/shop"
+    index = BugIndex([store.build(tool, "run go mod init in the repository root", author="a"),
+                      store.build(BUILD, "Run dotnet restore before the build step", author="a"),
+                      store.build("KeyError: 'user_id'", "the session expired: log in again", author="a")])
+    assert index.match(tool.replace("dana", "lee"), include_weak=True)[0].evidence["typed"] == 0.0
+    assert index.match(LIST_LINE, include_weak=True)[0].evidence["typed"] == 0.0
+    assert index.match("KeyError: 'user_id'", include_weak=True)[0].evidence["typed"] == 1.0

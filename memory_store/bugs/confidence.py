@@ -10,12 +10,13 @@ The evidence (``memory_store.bugs.match.evidence``) is the candidate's score (me
 code, frames), how much particular wording the two messages share, its margin over the best
 candidate with a *different* fix, how many near-equal records carry a fix that says the same
 thing (memory_store.bugs.fix_meaning) or another one, the same template, and what kind of
-message it is (generic; typed without an error code). A tiny logistic model turns it into a
-probability; its coefficients below were fitted by bench/match_quality.py (``--fit``) on the
-development sets of real errors, and every figure the bench reports for unseen errors comes
-from coefficients and thresholds refitted inside each cross-validation training fold, never on
-the fold scored. The model is monotone: each value may move the probability only its own way
-(:data:`SIGNS`), so more evidence that two errors agree never lowers the confidence.
+message it is (generic; a named exception class without an error code). A tiny logistic
+model turns it into a probability; its coefficients below were fitted by
+bench/match_quality.py (``--fit``) on the development sets of real errors, and every figure
+the bench reports for unseen errors comes from coefficients and thresholds refitted inside
+each cross-validation training fold, never on the fold scored. The model is monotone: each
+value may move the probability only its own way (:data:`SIGNS`), so more evidence that two
+errors agree never lowers the confidence.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ FEATURES = ("score", "information", "margin", "agree_share", "rivals", "same_tem
   near-equal records (the candidate included) whose fix says the same thing; ``rivals``, how
   many near-equal records carry another fix;
 - ``same_template``;
-- what kind of message it is, the same for every candidate whatever it agrees in: ``generic``
-  (a built-in exception naming nothing particular) and ``typed`` (both errors carry a type, an
-  exception class or the tool that printed them, and neither an error code). A type names a
-  class of failures that many causes raise in the same words (``ImproperlyConfigured: Requested
-  setting ...``, ``database is locked``); an error code (``NETSDK1045``, ``E0554``,
-  ``ERR_REQUIRE_ESM``) or a tool's untyped diagnostic names one catalogued cause.
+- what kind of message it is, whatever the candidate agrees in: ``generic`` (a built-in
+  exception naming nothing particular) and ``typed`` (both errors are exceptions of a named
+  class, ``TypeError``, ``ImproperlyConfigured``, ``ClassNotFoundException``, and neither
+  carries an error code: memory_store.bugs.match._typed). An exception class names a kind of
+  failure that many causes raise in the same words (``Requested setting ... but settings are
+  not configured``, ``database is locked``); an error code (``NETSDK1045``, ``E0554``,
+  ``ERR_REQUIRE_ESM``) or a tool's own diagnostic (``go: go.mod file not found ...``) names one
+  catalogued cause.
 
 Agreement of type and code acts through the score only (a type known on both sides adds to it,
 an unrelated type or another code takes from it, a type unknown on one side leaves the message
@@ -67,10 +70,10 @@ SIGNS: dict[str, int] = {
 # cause". CONFIDENT_AT is the probability with the most right answers less ten per wrong one on
 # the same queries. The bench reports out-of-sample figures from refits inside each
 # cross-validation fold.
-INTERCEPT = -2.215
+INTERCEPT = -2.352
 COEFFICIENTS: dict[str, float] = {
-    "score": 1.892, "information": 0.423, "margin": 0.677, "agree_share": 1.310, "rivals": -0.189,
-    "same_template": 0.966, "generic": -2.082, "typed": -0.795,
+    "score": 2.148, "information": 0.406, "margin": 0.448, "agree_share": 1.359, "rivals": -0.174,
+    "same_template": 1.017, "generic": -2.428, "typed": -1.006,
 }
 CONFIDENT_AT = 0.82
 """Probability from which a candidate is confident (chosen with the coefficients)."""

@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 
 from memory_store.bugs.confidence import CONFIDENT_AT, probability
 from memory_store.bugs.features import (
+    GENERIC_TYPES,
     Entry,
     ErrorFeatures,
     FeatureTable,
@@ -45,7 +46,7 @@ from memory_store.bugs.features import (
 )
 from memory_store.bugs.fix_meaning import FixComparer, FixVocabulary
 from memory_store.errors import ParsedError, parse_error
-from memory_store.errors.normalize import is_entry_point, same_function
+from memory_store.errors.normalize import is_entry_point, same_function, short_type
 
 DEFAULT_THRESHOLD = CONFIDENT_AT
 """Calibrated confidence (0..1) from which a match is an answer; below it the answer is "no match"."""
@@ -266,7 +267,7 @@ class BugIndex:
                 if not lead_confident:
                     break  # only answers are wanted and the best candidate is none
                 continue
-            values = evidence(query, s, ranked, fixes)
+            values = evidence(query, s, ranked, fixes, typed=_typed(parsed.exc_type, query, s.entry))
             p = probability(values)
             raiser = _raiser_agrees(query, s.entry.features)
             # a stricter threshold than the calibrated one (a project setting) also applies to exact matches
@@ -370,6 +371,27 @@ class BugIndex:
         return score, shared_words, reasons
 
 
+def _class_name(exc_type: str) -> bool:
+    """An exception class (``TypeError``, ``java.lang.ClassNotFoundException``, ``LoadError``):
+    named in CamelCase in every mainstream language, unlike the lowercase label of the tool or
+    runtime that printed a diagnostic (``go``, ``cargo``, ``gradle``, ``panic``)."""
+    name = short_type(exc_type)
+    return name.lower() not in GENERIC_TYPES and any(ch.isupper() for ch in name)
+
+
+def _typed(query_type: str, q: ErrorFeatures, entry: Entry) -> bool:
+    """Both errors are exceptions of a named class and neither carries an error code: the kind
+    of message whose words many causes share (see memory_store.bugs.confidence.FEATURES). The
+    stored record's type is read only when its short name differs from the query's."""
+    c = entry.features
+    if q.code or c.code or not (q.stype and c.stype) or not _class_name(query_type):
+        return False
+    if c.stype == q.stype:
+        return True
+    error = entry.record.get("error")
+    return isinstance(error, dict) and _class_name(str(error.get("type") or ""))
+
+
 def _code_reason(query_code: str, record_code: str) -> str:
     """Why the error codes count for or against (a record's code is shown only when it looks like one)."""
     if query_code == record_code:
@@ -444,10 +466,10 @@ def _frame_similarity(q: ErrorFeatures, c: ErrorFeatures) -> float:
     return max(_overlap(q.lib_frames, c.lib_frames), _overlap(q.app_frames, c.app_frames))
 
 
-def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComparer | None = None
-             ) -> dict[str, float]:
+def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComparer | None = None,
+             typed: bool = False) -> dict[str, float]:
     """The evidence for candidate ``s`` among ``ranked`` (see memory_store.bugs.confidence);
-    ``fixes`` compares their fixes (memory_store.bugs.fix_meaning)."""
+    ``fixes`` compares their fixes (memory_store.bugs.fix_meaning); ``typed``: see :func:`_typed`."""
     fixes = fixes or FixComparer()
     c = s.entry.features
     fix = s.entry.fix_norm
@@ -479,7 +501,7 @@ def evidence(q: ErrorFeatures, s: _Scored, ranked: list[_Scored], fixes: FixComp
         "site_agree": 1.0 if q.site and q.site == c.site else 0.0,
         "exact_type": 1.0 if tsim == 1.0 else 0.5 if tsim else 0.0,
         "information": math.log1p(s.shared_words),
-        "typed": 1.0 if q.stype and c.stype and not (q.code or c.code) else 0.0,
+        "typed": 1.0 if typed else 0.0,
         "quoted": quoted,
         "support": math.log1p(support),
         "rivals": math.log1p(rivals),
