@@ -52,6 +52,15 @@ _EXTRA_STOPWORDS = frozenset({
     "neither", "not", "no", "any", "all", "some", "each", "every", "such", "very", "too", "one", "ones",
     "up", "out", "off", "over", "about", "because", "since", "until", "after", "before", "again", "instead",
     "them", "itself", "whatever", "whichever", "how", "why", "whether", "like", "per", "s", "t",
+    # discourse words of any English sentence: they carry no fix
+    "alone", "enough", "fact", "actually", "already", "yet", "however", "though", "although", "unless",
+    "otherwise", "else", "even", "ever", "never", "always", "often", "sometimes", "usually", "now", "thus",
+    "therefore", "likely", "probably", "maybe", "perhaps", "simply", "really", "quite", "much", "many", "more",
+    "most", "less", "least", "few", "several", "whole", "own", "something", "anything", "nothing",
+    "everything", "someone", "anyone", "sure", "able", "unable", "without", "within", "through", "across",
+    "between", "against", "during", "above", "below", "under", "along", "around", "behind", "beyond",
+    "toward", "towards", "upon", "whose", "whom", "here", "gets", "got", "gotten", "done", "doing", "makes",
+    "made", "goes", "went", "gone", "come", "came", "comes", "back", "away", "once", "twice",
 })
 _STOP = STOPWORDS | _EXTRA_STOPWORDS
 
