@@ -141,3 +141,22 @@ def test_a_paraphrased_fix_in_the_index_supports_the_answer(workspace: Workspace
     found = BugIndex(recs).match(TRACE.replace("dana", "kim"), include_weak=True)
     assert found[0].evidence["rivals"] == 0.0 and found[0].evidence["agree_share"] == 1.0
     assert not any("different fixes" in r for r in found[0].reasons)
+
+
+def test_the_index_keeps_the_fix_vocabulary_as_records_come_and_go(workspace: Workspace) -> None:
+    """Two fixes that share only words many other fixes of the memory use stop agreeing while
+    those records are in the index, and agree again once they are removed."""
+    store = BugStore(workspace)
+    error = "OOMKilled: container api exceeded its memory limit"
+    recs = [store.build(error, "Give the kubernetes pod more memory.", author="a"),
+            store.build(error, "The kubernetes pod needs a larger memory limit.", author="b")]
+    others = [store.build(f"KeyError: 'field_{i}'", f"Restart the kubernetes pod memory job number {i} with backoff{i}",
+                          author="c") for i in range(40)]
+    index = BugIndex(recs)
+    assert index.match(error, include_weak=True)[0].evidence["rivals"] == 0.0
+    for rec in others:
+        index.add(rec)
+    assert index.match(error, include_weak=True)[0].evidence["rivals"] > 0.0
+    for rec in others:
+        index.remove(rec["id"])
+    assert index.match(error, include_weak=True)[0].evidence["rivals"] == 0.0
