@@ -12,9 +12,11 @@ process and its worker processes: what other jobs on a shared machine do not inf
 
 ``--before DIR`` runs the same records and query through the CLI of another checkout too
 (e.g. ``git worktree add /tmp/teamlore-before <commit>``), side by side with this one; both
-answers must be identical.
+must answer with the same matches in the same order, with the same fixes. ``--after DIR``
+measures another checkout as "after": the index cache is valid only for the matcher code that
+wrote it, so a checkout edited during the run would turn later starts into first starts.
 
-Usage: python bench/first_start.py [--sizes 1000,10000,100000] [--repeat 3] [--before DIR]
+Usage: python bench/first_start.py [--sizes 1000,10000,100000] [--repeat 3] [--before DIR] [--after DIR]
 Results: bench/results/first_start.json
 """
 
@@ -75,6 +77,12 @@ def run_once(tree: Path, root: Path, query: str) -> tuple[float, float, float, b
     return answered, exited, cpu, answer
 
 
+def same_answer(answer: bytes) -> tuple[tuple[str, str], ...]:
+    """What two code trees must agree on: the matches in order, with their fixes (a newer CLI
+    adds fields to each match, such as its confidence and author)."""
+    return tuple((m["id"], m["fix"]) for m in json.loads(answer)["matches"])
+
+
 def measure(trees: dict[str, Path], root: Path, query: str, repeat: int) -> dict[str, dict[str, float]]:
     cache = root / ".teamlore" / ".cache" / CACHE_NAME
     runs: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
@@ -93,7 +101,7 @@ def measure(trees: dict[str, Path], root: Path, query: str, repeat: int) -> dict
             if warm_answer != answer:
                 raise RuntimeError(f"{name}: the warm answer differs from the cold one")
             answers[name] = answer
-    if len(set(answers.values())) > 1:
+    if len({same_answer(a) for a in answers.values()}) > 1:
         raise RuntimeError(f"the code trees answer differently: {answers}")
     return {name: {k: statistics.median(v) for k, v in figures.items()} for name, figures in runs.items()}
 
@@ -103,12 +111,15 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--before", type=Path, help="another checkout to compare with (e.g. a git worktree)")
+    ap.add_argument("--after", type=Path, default=REPO,
+                    help="the checkout measured as 'after' (default: this one); a snapshot "
+                         "(git archive HEAD | tar -x -C DIR) keeps edits made during the run out of it")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    trees = {"after": REPO}
+    trees = {"after": args.after.resolve()}
     if args.before:
-        trees = {"before": args.before.resolve(), "after": REPO}
+        trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     t = time.perf_counter()
     records = gen_records.build_records(max(sizes))
     print(f"generated {len(records)} records in {time.perf_counter() - t:.1f} s", flush=True)
