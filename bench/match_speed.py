@@ -254,7 +254,7 @@ def cache_figures(root: Path, query: str, rounds: int = 5) -> dict[str, Any]:
 
 def cache_main(sizes: list[int], out: Path) -> int:
     query = gen_records.queries(1)[0]
-    results: dict[str, Any] = {"sizes": {}}
+    results: dict[str, Any] = {"machine": machine(), "sizes": {}}
     records = gen_records.build_records(max(sizes))
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -264,7 +264,7 @@ def cache_main(sizes: list[int], out: Path) -> int:
         print(f"{n} records: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                            for k, v in row.items()), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(finish(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"saved {out}")
     return 0
 
