@@ -11,7 +11,10 @@ group, the word weights (idf) of that group's words. So a cached result stays ex
 - the query shares a word, its exception type or its fingerprint with the record's group;
 - the record made a new group and one of the query's candidate groups holds one of its
   words (their scores use the changed weights); or
-- the number of groups grew enough for the index to recompute every weight.
+- the number of groups grew enough for the index to recompute every weight; or
+- the record's fix is new to the memory and joined the sample of fixes whose terms weigh fix
+  comparisons (:class:`memory_store.bugs.fix_meaning.FixVocabulary`): every term's rarity
+  changes with it, so whether two candidates' fixes agree may change for any query.
 
 Anything else (a record changed or removed, a reload) empties the cache. Results are the
 same as matching again: ``tests/lsp/test_live_units.py`` compares them.
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_store.bugs.features import ErrorFeatures, features_of
-from memory_store.bugs.match import MAX_CANDIDATE_GROUPS
+from memory_store.bugs.match import MAX_CANDIDATE_GROUPS, BugIndex
 from memory_store.errors import ParsedError
 
 CANDIDATE_CHECKS = 64
@@ -74,14 +77,18 @@ class MatchCache:
     def clear(self) -> None:
         self._entries.clear()
 
-    def record_added(self, index: Any, record_id: str) -> None:
+    def record_added(self, index: BugIndex | None, record_id: str) -> None:
         """``record_id`` was just added to ``index``: drop the results it may change."""
-        if not self._entries:
+        if not self._entries or index is None:
             return
         with index._lock:
             entry = index._entries.get(record_id)
             if entry is None:
                 return  # nothing indexable: the index did not change
+            fixes, fix = index._fixes, entry.fix_norm
+            if fix and fixes._records.get(fix) == 1 and fix in fixes._sampled:  # a new fix, now sampled
+                self.clear()
+                return
             tokens = index._tokens
             group = tokens.groups[entry.features.fingerprint]
             feats = group.features
