@@ -27,14 +27,13 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgpack
 
 from memory_store import cache_key, confine
 from memory_store.bugs import features as features_mod
 from memory_store.bugs import match as match_mod
-from memory_store.bugs.analysis import analyse
 from memory_store.bugs.features import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
 from memory_store.bugs.records import BugStore
@@ -45,6 +44,9 @@ from memory_store.errors import normalize as normalize_mod
 from memory_store.gcpause import gc_paused
 from memory_store.jsonio import MemoryFileError, read_bounded
 from memory_store.recordfiles import LoadResult
+
+if TYPE_CHECKING:
+    from memory_store.bugs.analysis import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +144,7 @@ class BugCache:
                 old = cached.pop(entry.name, None)  # unchanged: the cached index holds this file as it is now
                 plan.append((entry.name, old, old is not None and old[0] == st.st_mtime_ns and old[1] == st.st_size
                              and known(old[2])))
-        outcomes = analyse(self.store.files.directory, [name for name, _old, kept in plan if not kept])
+        outcomes = _analysed(self.store.files.directory, [name for name, _old, kept in plan if not kept])
         read: set[str] = set()
         for name, old, kept in plan:
             if kept and old is not None:
@@ -197,6 +199,17 @@ class BugCache:
             confine.write_atomic(self.path, self.encode(index, stamps, version))
         except (OSError, ValueError, TypeError) as exc:  # ConfinementError is a ValueError
             log.info("could not write cache %s: %s", self.path, exc)
+
+
+def _analysed(directory: Path, names: list[str]) -> Iterator[Outcome]:
+    """:func:`memory_store.bugs.analysis.analyse` of the files to read, imported only when there
+    are any: with a valid cache there are none, and process pools and the bulk reader cost a
+    command that answers one question about 15 ms to import."""
+    if not names:
+        return iter(())
+    from memory_store.bugs.analysis import analyse
+
+    return analyse(directory, names)
 
 
 def _pack(data: Any) -> bytes:
