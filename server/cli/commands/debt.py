@@ -8,18 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.config import load_project_config
-from memory_store.debt.backfill import backfill, parse_since
-from memory_store.debt.chart import ChartUnavailable, write_chart
-from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
-from memory_store.debt.report import NoHistory, backtest_error, build_report, coverage_text, marker_counts
-from memory_store.debt.snapshots import SnapshotStore, build_snapshot
 from memory_store.duration import plural
-from memory_store.seed_import.debt_history import (
-    ImportFormatError,
-    import_csv,
-    import_empathy_history,
-    parse_history_json,
-)
 from server.cli.common import CliError, Context, add_json_flag, examples, literal, positive_int, read_text_arg
 
 TOP_FILES = 10
@@ -70,6 +59,11 @@ def _markers(ctx: Context) -> tuple[str, ...]:
 
 
 def run_scan(ctx: Context) -> int:
+    # The debt modules are imported by the commands that use them: every other command starts without them.
+    from memory_store.debt.files import GitError, has_local_changes, head_commit, is_git_repo, scan_tree
+    from memory_store.debt.report import marker_counts
+    from memory_store.debt.snapshots import SnapshotStore, build_snapshot
+
     markers = _markers(ctx)
     root = ctx.workspace.root
     try:
@@ -116,6 +110,9 @@ def _count_markers(items: list) -> dict[str, int]:
 
 
 def run_backfill(ctx: Context) -> int:
+    from memory_store.debt.backfill import backfill, parse_since
+    from memory_store.debt.files import GitError, is_git_repo
+
     markers = _markers(ctx)
     now = datetime.now(timezone.utc)
     try:
@@ -139,6 +136,13 @@ def run_backfill(ctx: Context) -> int:
 
 
 def run_import(ctx: Context) -> int:
+    from memory_store.seed_import.debt_history import (
+        ImportFormatError,
+        import_csv,
+        import_empathy_history,
+        parse_history_json,
+    )
+
     text = read_text_arg(ctx.args.file, "debt history")
     name = ctx.args.file
     try:
@@ -159,6 +163,9 @@ def run_import(ctx: Context) -> int:
 
 
 def run_report(ctx: Context) -> int:
+    from memory_store.debt.chart import ChartUnavailable, write_chart
+    from memory_store.debt.report import NoHistory, build_report
+
     try:
         report = build_report(ctx.workspace, horizon=ctx.args.horizon, blame=not ctx.args.no_blame)
     except NoHistory as exc:  # nothing to report is not a usage error (like `git log` on no commits)
@@ -190,6 +197,8 @@ def _num(x: float | None) -> str:
 
 
 def _print_report(ctx: Context, r: dict[str, Any]) -> None:
+    from memory_store.debt.report import backtest_error, coverage_text, marker_counts
+
     by = marker_counts(r["by_marker"])
     ctx.out.print(literal(r["current"], style="bold")
                   + literal(f" {'marker' if r['current'] == 1 else 'markers'} as of {r['as_of'][:10]}"
