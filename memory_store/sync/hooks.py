@@ -22,9 +22,6 @@ from typing import Any
 
 from memory_store import events
 from memory_store.sync.config import is_configured
-from memory_store.sync.events import make_event
-from memory_store.sync.outbox import Outbox
-from memory_store.sync.stream import flush_outbox, redis_module
 from memory_store.sync.wakers import wakers
 from memory_store.workspace import Workspace
 
@@ -65,6 +62,10 @@ def on_record_written(written: events.RecordWritten) -> None:
     try:
         if not is_configured(workspace):
             return
+        # the outbox and the stream client (stores, the matcher, redis) only once sync is configured
+        from memory_store.sync.events import make_event
+        from memory_store.sync.outbox import Outbox
+
         Outbox(workspace).put(make_event(kind, record))
     except Exception as exc:  # a sync problem must never fail a local write
         log.warning("sync: could not queue %s %s for publishing: %s", kind, record.get("id"), exc)
@@ -80,6 +81,8 @@ def on_record_written(written: events.RecordWritten) -> None:
 def _schedule_flush(workspace: Workspace) -> None:
     # Loaded here, not in the thread: a process that is already exiting cannot import
     # the redis client (it registers exit handlers).
+    from memory_store.sync.stream import flush_outbox, redis_module
+
     redis_module()
 
     key = str(workspace.root)
