@@ -1,10 +1,9 @@
-"""What every CLI command shares: the context, errors, JSON output, tables and progress.
+"""What every CLI command shares: the context, errors, JSON output and argument helpers.
 
-Text shown by the CLI is mostly untrusted (records, decisions, findings and snapshots come
-from the repository or from sync), so the consoles here never read rich markup in what they
-print unless a caller passes ``markup=True`` for its own styling, and every printed segment
-passes through :func:`server.text_safety.terminal_text`: no command needs to escape anything
-itself. JSON output stays raw data (escaped as JSON).
+Printed text goes through the consoles of :mod:`server.cli.console` (``ctx.out``,
+``ctx.err``, ``ctx.table``), which show untrusted text literally; they and rich are imported
+when a command first prints text, so JSON output starts without them. JSON output stays
+raw data (escaped as JSON).
 """
 
 from __future__ import annotations
@@ -12,24 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
-
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.segment import Segment
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory_store.jsonio import MAX_INPUT_BYTES, MemoryFileError, read_bounded
 from memory_store.workspace import Workspace
 from server.text_safety import terminal_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 T = TypeVar("T")
 
@@ -43,47 +38,6 @@ class CliError(Exception):
         return terminal_text(super().__str__())
 
 
-class _TerminalSafe:
-    """Renders its renderable with every text segment passed through :func:`terminal_text`
-    (rich's own control segments, such as cursor moves of a progress bar, are kept)."""
-
-    def __init__(self, renderable: ConsoleRenderable):
-        self.renderable = renderable
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for segment in console.render(self.renderable, options):
-            if segment.control is None and segment.text:
-                yield Segment(terminal_text(segment.text), segment.style)
-            else:
-                yield segment
-
-
-class _TerminalSafeHook(RenderHook):
-    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
-        return [_TerminalSafe(r) for r in renderables]
-
-
-class _SafeConsole(Console):
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        # before rich turns the string into text (it drops BEL, which ends an OSC sequence)
-        return super().render_str(terminal_text(text), **kwargs)
-
-
-def colour_wanted() -> bool:
-    """False when ``NO_COLOR`` is set (https://no-color.org) or the terminal is ``dumb``."""
-    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-def safe_console(stderr: bool = False) -> Console:
-    """A console that shows text literally: no rich markup unless ``markup=True`` is passed,
-    no terminal control characters whatever is printed (strings, tables, text objects).
-    Styles are written only to a terminal, and not at all under ``NO_COLOR``."""
-    kwargs: dict[str, Any] = {} if colour_wanted() else {"color_system": None}
-    console = _SafeConsole(stderr=stderr, soft_wrap=True, highlight=False, markup=False, **kwargs)
-    console.push_render_hook(_TerminalSafeHook())
-    return console
-
-
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal or a viewer acts on."""
 
@@ -92,8 +46,18 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e
 class Context:
     args: argparse.Namespace
     workspace: Workspace
-    out: Console = field(default_factory=safe_console)
-    err: Console = field(default_factory=lambda: safe_console(stderr=True))
+
+    @cached_property
+    def out(self) -> Console:
+        from server.cli.console import safe_console
+
+        return safe_console()
+
+    @cached_property
+    def err(self) -> Console:
+        from server.cli.console import safe_console
+
+        return safe_console(stderr=True)
 
     @property
     def json(self) -> bool:
@@ -108,120 +72,32 @@ class Context:
 
     def table(self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
               show_lines: bool = False) -> None:
-        """A table of values shown literally (see :func:`print_table`)."""
+        """A table of values shown literally (see :func:`server.cli.console.print_table`)."""
+        from server.cli.console import print_table
+
         print_table(self.out, title, columns, rows, show_lines=show_lines)
 
     def progress(self, items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         """Iterate with a progress bar on stderr (hidden when stderr is not a terminal)."""
+        from server.cli.console import progress
+
         if total is None and hasattr(items, "__len__"):
             total = len(items)  # type: ignore[arg-type]
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=self.err, transient=True,
-                      disable=not self.err.is_terminal) as bar:
-            task = bar.add_task(description, total=total)
-            for item in items:
-                yield item
-                bar.advance(task)
+        return progress(self.err, items, description, total)
 
 
-def literal(value: Any, style: str = "") -> Text:
-    """``value`` as rich text shown exactly as written (no markup), without control characters."""
-    return Text(terminal_text(value), style=style)
+_CONSOLE_NAMES = {"literal", "print_table", "safe_console", "colour_wanted"}
+"""Names this module had before printing moved to :mod:`server.cli.console`."""
 
 
-def _cell(value: Any) -> Text:
-    if isinstance(value, Text):
-        return value
-    if value is None or value == ():
-        return Text("")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return literal(value)
+def __getattr__(name: str) -> Any:
+    """``literal``, ``print_table``, ``safe_console``, ``colour_wanted`` of
+    :mod:`server.cli.console`, imported (with rich) on first use."""
+    if name in _CONSOLE_NAMES:
+        from server.cli import console
 
-
-def _longest_word(text: Text) -> int:
-    return max((cell_len(word) for word in text.plain.split()), default=0)
-
-
-def _longest_line(text: Text) -> int:
-    return max((cell_len(line) for line in text.plain.splitlines()), default=0)
-
-
-READABLE_TEXT = 16
-"""A column of text squeezed narrower than this (a few words a line) reads worse than a list."""
-
-SHORT_COLUMN = 12
-"""A column at most this wide is given its full width when there is room, so numbers, dates
-and one-word headers never wrap while long text does."""
-
-
-def _share_out(mins: list[int], maxs: list[int], room: int) -> list[int]:
-    """Column widths from ``mins`` up to ``maxs`` within ``room``. Columns that want little
-    (at most their fair share of the spare room, or short ones) get all they want, smallest
-    want first; the long ones share what is left in proportion to what they still want."""
-    widths = list(mins)
-    spare = room - sum(mins)
-    wants = [mx - mn for mn, mx in zip(mins, maxs, strict=True)]
-    order = sorted(range(len(wants)), key=lambda i: wants[i])
-    long_ones: list[int] = []
-    for n, i in enumerate(order):
-        if wants[i] <= spare and (wants[i] <= spare // (len(order) - n) or maxs[i] <= SHORT_COLUMN):
-            widths[i] += wants[i]
-            spare -= wants[i]
-        else:
-            long_ones.append(i)
-    total = sum(wants[i] for i in long_ones)
-    for i in long_ones:
-        widths[i] += min(wants[i], spare * wants[i] // total) if total else 0
-    left = room - sum(widths)
-    for i in sorted(long_ones, key=lambda i: widths[i] - maxs[i]):  # the rounding's leftover
-        give = min(left, maxs[i] - widths[i])
-        widths[i] += give
-        left -= give
-    return widths
-
-
-def print_table(console: Console, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                show_lines: bool = False) -> None:
-    """Print ``rows`` under ``columns`` without ever breaking a word: ids, fingerprints, paths
-    and dotted names stay whole, so they can be double-clicked and pasted.
-
-    Every column is at least as wide as its longest word; when the terminal is too narrow for
-    that, or a text column would get only a few words a line, the rows are printed as a list
-    instead (the first column as a heading, the others as ``name: value`` lines, like ``gh``).
-    Columns empty in every row are left out, and ``None`` shows as nothing.
-    """
-    header = [literal(c) for c in columns]
-    cells = [[_cell(v) for v in row] for row in rows]
-    keep = [i for i in range(len(header)) if not cells or any(row[i].plain.strip() for row in cells)]
-    header = [header[i] for i in keep]
-    cells = [[row[i] for i in keep] for row in cells]
-    if title is not None:
-        console.print(literal(title, style="bold"))
-    mins = [max([_longest_word(h)] + [_longest_word(row[i]) for row in cells]) for i, h in enumerate(header)]
-    maxs = [max([_longest_line(h)] + [_longest_line(row[i]) for row in cells]) for i, h in enumerate(header)]
-    room = console.width - (3 * len(header) + 1)  # borders and one space of padding each side
-    widths = _share_out(mins, maxs, room) if sum(mins) <= room else []
-    if not widths or any(w < READABLE_TEXT <= mx for w, mx in zip(widths, maxs, strict=True)):
-        _print_list(console, header, cells)
-        return
-    table = Table(show_lines=show_lines, header_style="bold")
-    for h, width in zip(header, widths, strict=True):
-        table.add_column(h, width=max(1, width), overflow="fold")
-    for row in cells:
-        table.add_row(*row)
-    console.print(table)
-
-
-def _print_list(console: Console, header: list[Text], cells: list[list[Text]]) -> None:
-    for n, row in enumerate(cells):
-        if n:
-            console.print()
-        console.print(row[0] if row[0].plain else Text("-"))
-        for name, value in zip(header[1:], row[1:], strict=True):
-            if value.plain.strip():
-                line = Text("  ") + Text(name.plain, style="bold") + Text(": ") + value
-                console.print(Text("\n    ").join(line.split("\n")))
+        return getattr(console, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_text_arg(value: str, what: str = "input", max_bytes: int = MAX_INPUT_BYTES) -> str:

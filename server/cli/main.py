@@ -2,6 +2,9 @@
 
 Each module in :mod:`server.cli.commands` adds its sub-commands through a
 ``register(subparsers)`` function and sets ``func(ctx) -> int`` on its parsers.
+A run imports only the module of the command it runs: :data:`COMMANDS` names every
+command, its module and its one-line help, so the others are declared without importing
+them (``teamlore --help`` lists them all the same).
 """
 
 from __future__ import annotations
@@ -12,13 +15,12 @@ import logging
 import pkgutil
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, NoReturn
 
 from memory_store import __version__
 from memory_store.config import load_project_config
 from memory_store.jsonio import MemoryFileError
-from memory_store.sync import hooks as sync_hooks
 from memory_store.workspace import UnsafePathError, Workspace
 from server.cli import commands
 from server.cli.common import EXIT_CODES, CliError, Context, examples
@@ -62,21 +64,52 @@ def _exit_code_epilog() -> str:
             + "\n\nNO_COLOR=1 (or output to a pipe): no colours. teamlore COMMAND --help: more.")
 
 
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    # (command, its module in server.cli.commands, its help in `teamlore --help`), in that list's order
+    ("allow", "allow", "allow this repository's committed settings that connect, run programs or leave the repository"),
+    ("deny", "allow", "withdraw the consent given with `teamlore allow` for this repository"),
+    ("bugs", "bugs", "remembered errors and their fixes"),
+    ("debt", "debt", "technical-debt markers: scan, history, forecast"),
+    ("demo", "demo", "show the whole loop on sample data in a throwaway workspace"),
+    ("doctor", "doctor", "check every memory file and setting; list the unusable ones"),
+    ("import-empathy", "import_empathy", "import the memory of empathy-framework (its patterns/ directory)"),
+    ("init", "init", "set up this repository so git merges memory records without conflicts"),
+    ("merge-file", "init", "git merge driver: merge three versions of one memory record"),
+    ("merge-resolve", "init", "resolve the conflicted memory files of a merge made without the merge driver"),
+    ("lsp", "lsp", "run the language server (stdio; --tcp for debugging)"),
+    ("mcp", "mcp", "serve the memory to AI agents over MCP (stdio)"),
+    ("run", "run", "run a command transparently and capture its errors for teamlore"),
+    ("security", "security", "security findings and the team's triage decisions"),
+    ("sync", "sync", "share new records with teammates over Redis (optional)"),
+)
+"""Every command as its module registers it (a test keeps the two equal)."""
+
+
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return [p for action in parser._actions if isinstance(action, argparse._SubParsersAction)
             for p in dict.fromkeys(action.choices.values())]
 
 
-def _accept_root_everywhere(parser: argparse.ArgumentParser) -> None:
-    """``--root DIR`` after any sub-command too (``teamlore bugs list --root X``)."""
+def _accept_root_everywhere(parser: argparse.ArgumentParser,
+                            unloaded: Collection[argparse.ArgumentParser] = ()) -> None:
+    """``--root DIR`` after any sub-command too (``teamlore bugs list --root X``); an
+    ``unloaded`` command keeps taking anything."""
     for child in _subparsers(parser):
+        if child in unloaded:
+            continue
         child.formatter_class = _HelpFormatter  # one help layout, whatever a command asked for
         if "--root" not in child._option_string_actions:
             child.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
         _accept_root_everywhere(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _register(sub: argparse._SubParsersAction, module_name: str) -> None:
+    importlib.import_module(f"{commands.__name__}.{module_name}").register(sub)
+
+
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command tree; with ``only``, the modules of those commands are imported and
+    the other commands are only named (with their help), taking any arguments."""
     parser = _Parser(prog="teamlore", description="A team's memory of past fixes and triage decisions.",
                      epilog=_exit_code_epilog())
     parser.add_argument("--version", action="version", version=f"teamlore {__version__}")
@@ -84,11 +117,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     parser.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(sub)
-    _accept_root_everywhere(parser)
+    unloaded = []
+    if only is None:
+        for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+            _register(sub, info.name)
+    else:
+        wanted = {module for name, module, _ in COMMANDS if name in only}
+        for name, module, help_text in COMMANDS:
+            if module in wanted:
+                if name not in sub.choices:
+                    _register(sub, module)
+            else:
+                unloaded.append(sub.add_parser(name, help=help_text, add_help=False))
+    _accept_root_everywhere(parser, unloaded)
     return parser
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse with only the chosen command's module imported: a first pass with no command
+    module finds which command it is (errors and help of the top level are the same)."""
+    light = build_parser(only=())
+    first, _ = light.parse_known_args(argv)
+    parser = build_parser(only=(first.command,)) if first.command else light
+    return parser, parser.parse_args(argv)
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
@@ -127,8 +178,7 @@ def _os_error_text(exc: OSError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, args = _parse(argv)
     try:
         _setup_logging(args)
     except CliError as exc:
@@ -144,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if not Path(args.root).is_dir():
                 raise CliError(f"--root: not a directory: {args.root}")
+        from memory_store.sync import hooks as sync_hooks
+
         sync_hooks.install()
         ctx = Context(args=args, workspace=Workspace.find(args.root))
         if args.command not in _OWN_CONFIG_REPORT:

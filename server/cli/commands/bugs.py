@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.authorship import agent_written
-from memory_store.bugs import capture, feedback
+from memory_store.bugs import feedback
 from memory_store.bugs.live import LiveBugMemory
 from memory_store.bugs.records import BugStore, EmptyErrorText, default_author, summary
 from memory_store.duration import format_fix_times, format_minutes, plural
@@ -32,7 +32,6 @@ from server.cli.common import (
     ProblemList,
     add_json_flag,
     examples,
-    literal,
     non_negative_float,
     positive_int,
     read_text_arg,
@@ -230,6 +229,7 @@ def run_feedback(ctx: Context) -> int:
 
 def _print_matches(ctx: Context, matches: list[Any]) -> None:
     from memory_store.bugs.match import fix_time_stats
+    from server.cli.console import literal
 
     if not any(m.confident for m in matches):
         ctx.out.print("no match: no past fix is confidently similar to this error"
@@ -421,6 +421,8 @@ def _edit_text(edit: dict[str, Any]) -> str:
 
 def run_show(ctx: Context) -> int:
     """A bug record, or a pending fix proposal (``fix-...`` ids) with its diff."""
+    from memory_store.bugs import capture  # diffs, edits, manifests: only for fix proposals
+
     store = BugStore(ctx.workspace)
     record_id = ctx.args.id
     try:
@@ -472,6 +474,8 @@ def _show_proposal(ctx: Context, proposal: dict[str, Any]) -> int:
 # --- captured fixes --------------------------------------------------------------------
 
 def run_pending(ctx: Context) -> int:
+    from memory_store.bugs import capture  # diffs, edits, manifests: only for fix proposals
+
     loaded = capture.load(ctx.workspace)
     proposals = capture.pending(ctx.workspace)
     if ctx.json:
@@ -490,6 +494,8 @@ def run_pending(ctx: Context) -> int:
 
 
 def _proposal_call(ctx: Context, fn: Any, *args: Any) -> Any:
+    from memory_store.bugs import capture  # diffs, edits, manifests: only for fix proposals
+
     try:
         return fn(ctx.workspace, ctx.args.id, *args)
     except capture.UnknownProposal as exc:
@@ -499,6 +505,8 @@ def _proposal_call(ctx: Context, fn: Any, *args: Any) -> Any:
 
 
 def run_accept(ctx: Context) -> int:
+    from memory_store.bugs import capture  # diffs, edits, manifests: only for fix proposals
+
     fix = ctx.args.fix
     if fix is not None and not fix.strip():
         raise CliError("--fix: empty fix text")
@@ -511,6 +519,8 @@ def run_accept(ctx: Context) -> int:
 
 
 def run_dismiss(ctx: Context) -> int:
+    from memory_store.bugs import capture  # diffs, edits, manifests: only for fix proposals
+
     _proposal_call(ctx, capture.dismiss)
     if ctx.json:
         ctx.emit_json({"dismissed": ctx.args.id})

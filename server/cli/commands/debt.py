@@ -9,7 +9,8 @@ from typing import Any
 
 from memory_store.config import load_project_config
 from memory_store.duration import plural
-from server.cli.common import CliError, Context, add_json_flag, examples, literal, positive_int, read_text_arg
+from server.cli.common import CliError, Context, add_json_flag, examples, positive_int, read_text_arg
+from server.cli.console import literal
 
 TOP_FILES = 10
 

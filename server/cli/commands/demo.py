@@ -27,7 +27,8 @@ from rich.console import Console
 
 from memory_store.bugs import capture
 from memory_store.workspace import Workspace
-from server.cli.common import CliError, Context, examples, literal
+from server.cli.common import CliError, Context, examples
+from server.cli.console import literal
 
 DEMO_AUTHOR = "Dana Demo"
 
