@@ -175,10 +175,21 @@ class Workbench:
         return box
 
     def command(self, title: str) -> None:
-        """Runs a command from the palette by its full title ("teamlore: Restart server")."""
-        box = self.quick_input("F1")
-        box.fill(f">{title}")
-        self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first.wait_for(state="visible")
+        """Runs a command from the palette by its full title ("teamlore: Restart server").
+        A page taking focus (the walkthrough selecting its next step) can close the palette
+        right after it opened: then it is opened again."""
+        row = self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first
+
+        def listed() -> bool:
+            box = self.quick_input("F1")
+            try:
+                box.fill(f">{title}", timeout=3000)
+                row.wait_for(state="visible", timeout=5000)
+                return True
+            except Exception:
+                return False
+
+        until(listed, WAIT, f"{title} listed in the command palette")
         self.page.keyboard.press("Enter")
 
     def answer_input(self, prompt: str, text: str) -> None:
