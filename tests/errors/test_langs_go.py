@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from memory_store.errors import parse_error
+from memory_store.errors.langs.go import split_chain
 from memory_store.errors.normalize import fingerprint, message_template
 
 PANIC = """\
@@ -98,3 +101,66 @@ def test_log_prefixes_are_stripped() -> None:
                       'deadlock!"')
     assert err is not None
     assert (err.exc_type, err.message) == ("fatal error", "all goroutines are asleep - deadlock!")
+
+
+# --- wrapped errors (``fmt.Errorf("...: %w", err)``): the innermost cause is the message ---------
+@pytest.mark.parametrize("line, cause, context", [
+    ('Get "https://api.acme.test/v1/items": x509: certificate signed by unknown authority',
+     "x509: certificate signed by unknown authority", 'Get "https://api.acme.test/v1/items"'),
+    ("tls: failed to verify certificate: x509: certificate signed by unknown authority",
+     "x509: certificate signed by unknown authority", "tls: failed to verify certificate"),
+    ("open /etc/shop/app.conf: no such file or directory", "no such file or directory", "open /etc/shop/app.conf"),
+    ("dial tcp 10.0.0.7:5432: connect: connection refused", "connect: connection refused", "dial tcp 10.0.0.7:5432"),
+])
+def test_wrapped_go_error_keeps_the_innermost_cause_and_the_rest_as_context(line: str, cause: str,
+                                                                             context: str) -> None:
+    err = parse_error(line)
+    assert err is not None
+    assert (err.language, err.message, err.detail) == ("go", cause, context)
+
+
+def test_two_occurrences_of_a_wrapped_error_share_a_fingerprint() -> None:
+    one = parse_error('Post "https://billing.acme.test/charge": x509: certificate signed by unknown authority')
+    two = parse_error("2024/03/01 09:12:44 sync: tls: failed to verify certificate: x509: certificate signed by "
+                      "unknown authority")
+    assert one is not None and two is not None
+    assert fingerprint(one) == fingerprint(two)
+
+
+@pytest.mark.parametrize("message", [
+    'proto: file "billing.proto" is already registered',
+    "runtime error: index out of range [3] with length 3",
+    "x509: certificate has expired or is not yet valid: current time 2024-05-01T10:00:00Z is after 2024-04-30",
+    'Post "https://hooks.acme.test/a:b": EOF',
+])
+def test_a_package_prefixed_or_short_cause_is_not_cut(message: str) -> None:
+    err = parse_error(f"panic: {message}\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:9 +0x1d\n")
+    assert err is not None
+    assert (err.exc_type, err.message, err.detail) == ("panic", message, "")
+
+
+def test_wrapped_panic_message_keeps_its_cause_and_context() -> None:
+    err = parse_error('panic: read config: open /srv/shop/app.yaml: permission denied\n\n'
+                      'goroutine 1 [running]:\nmain.main()\n\t/src/main.go:9 +0x1d\n')
+    assert err is not None
+    assert (err.exc_type, err.message) == ("panic", "permission denied")
+    assert err.detail.splitlines()[0] == "read config: open /srv/shop/app.yaml"
+
+
+def test_go_command_keeps_the_module_at_fault_in_its_message() -> None:
+    err = parse_error("go: github.com/acme/shop@v0.3.0: reading go.mod: unexpected end of file")
+    assert err is not None
+    assert err.message == "github.com/acme/shop@v0.3.0: reading go.mod: unexpected end of file"
+
+
+def test_an_exception_line_of_another_language_is_not_taken_for_a_go_chain() -> None:
+    err = parse_error("ValueError: open /srv/app.conf: no such file or directory")
+    assert err is not None
+    assert (err.language, err.exc_type) != ("go", "error")
+
+
+def test_a_windows_path_a_url_or_a_quoted_colon_does_not_split() -> None:
+    assert split_chain('load config: open C:\\shop\\app.conf: The system cannot find the file specified.') == (
+        "The system cannot find the file specified.", ["load config: open C:\\shop\\app.conf"])
+    assert split_chain('Get "https://h.test/a: b?x=1": dial tcp [::1]:443: connect: connection refused') == (
+        "connect: connection refused", ['Get "https://h.test/a: b?x=1": dial tcp [::1]:443'])

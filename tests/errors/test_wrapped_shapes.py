@@ -37,12 +37,13 @@ X509 = 'Get "https://registry.internal/v2/": x509: certificate signed by unknown
 ])
 def test_structured_log_line_gives_the_errors_own_text(line: str) -> None:
     err = _parse(line)
-    assert (err.exc_type, err.message) == ("error", X509)
+    assert (err.exc_type, err.message) == ("error", "x509: certificate signed by unknown authority")
+    assert err.detail == 'Get "https://registry.internal/v2/"'  # Go's wrapping context, kept apart
 
 
 def test_unquoted_error_value_loses_the_closing_quote_of_an_outer_field() -> None:
     err = _parse('job=sync status=failed, error=dial tcp "db:5432": connect: connection refused"')
-    assert err.message == 'dial tcp "db:5432": connect: connection refused'
+    assert (err.message, err.detail) == ("connect: connection refused", 'dial tcp "db:5432"')
 
 
 @pytest.mark.parametrize("text, message", [

@@ -11,7 +11,9 @@ from memory_store.errors.langs.common import Candidate, Found, Priority, detail_
 from memory_store.errors.model import Frame
 
 MARKERS = ('goroutine ', 'panic: ', 'fatal error: ', '.go:', 'go: ', '--- FAIL', 'FAIL\t', 'undefined: ',
-           'imported and not used', 'declared and not used', 'declared but not used', 'no required module provides')
+           'imported and not used', 'declared and not used', 'declared but not used', 'no required module provides',
+           'x509: ', 'tls: ', 'proto: ', 'dial tcp ', 'dial udp ', 'dial unix ', ': connection refused',
+           ': no such file or directory', ': i/o timeout')
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _PANIC = re.compile(r"^(?:panic|fatal error): (?P<msg>.+?)(?: \[recovered\])?$")
@@ -38,6 +40,21 @@ _BARE_COMPILE = re.compile(r"^(?:undefined: [\w.]+|(?:\"[\w./\-]+\"|[\w.]+) impo
                            r"(?:and|but) not used(?:: \w+)?|declared and not used: \w+|no required module provides "
                            r"package \S+.*)$")
 """Compiler errors that are Go's even without their ``file.go:line:col:`` prefix."""
+_CHAIN_START = re.compile(r"^(?:[a-z]|(?:Get|Head|Post|Put|Patch|Delete|Options) \S)")
+"""How a wrapped Go error line starts: a lower-case word (Go's error strings are lower case) or
+the HTTP method of ``net/http``'s ``Get "url": ...``; never an exception type of another language."""
+_GO_CAUSE = re.compile(r"(?:^|: )(?:(?:x509|tls|proto|json|yaml|asn1|pem|http2|gob|xml): "
+                       r"|(?:dial|read|write) (?:tcp|udp|unix)[46]? "
+                       r"|(?:open|stat|lstat|mkdir|remove|chdir|readlink|rename) [~./\\A-Za-z])")
+"""A cause only Go's packages write: ``x509: ...``, ``dial tcp addr: ...``, ``open /path: ...``."""
+_CHAIN_SEP = re.compile(r'"(?:[^"\\]|\\.)*"|: ')
+_PACKAGE_PREFIX = re.compile(r"^[a-z][a-z0-9]*(?:/[a-z0-9]+)*$")
+"""A segment that names the package or operation of the part after it (``x509``, ``connect``)."""
+_CONTEXT = re.compile(r'["\'/\\@]|\d[.:]\d|\w\.\w')
+"""What makes a segment one occurrence's context: a quoted value, a path or URL, an address,
+a module version, a dotted name."""
+_MIN_CAUSE_WORDS = 2
+_MODULE_VERSION = re.compile(r"@v\d")
 _SIGNAL = re.compile(r"^\[signal [^\]]+\]$")
 _RUNTIME = ("runtime.", "runtime/", "testing.", "reflect.", "sync.", "internal/", "syscall.", "os/signal.")
 
@@ -52,6 +69,9 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     if m:
         kind = "panic" if text.startswith("panic") else "fatal error"
         return _panic(lines, i, kind, m.group("msg"), root)
+    if _CHAIN_START.match(text) and _GO_CAUSE.search(text):
+        cause, context = split_chain(text)
+        return Candidate(Priority.TOOL, i, error("error", cause, "go", detail=context))
     m = _COMPILE.match(s)
     if m:
         loc = make_frame(m.group("path"), int(m.group("line")), None, root)
@@ -66,6 +86,8 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
         if detail and msg.endswith((" requires", ":")):
             # ``go: mod@v requires`` / ``\tdep@v: missing go.sum entry``: the reason is on the next line
             msg = f"{msg} {detail.pop(0)}"
+        msg, context = split_chain(msg)
+        detail = [*context, *detail]
         return Candidate(Priority.TOOL, i, error("go", msg, "go", detail=detail))
     m = _TEST_FAIL.match(lines[i])
     if m:
@@ -73,6 +95,43 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     if s.startswith(("FAIL\t", "exit status ")):
         return Candidate(Priority.WRAPPER, i, error("error", s, "go"))
     return None
+
+
+def split_chain(message: str) -> tuple[str, list[str]]:
+    """(the innermost cause, the context around it) of an error Go wrapped as ``outer: inner``
+    (``fmt.Errorf("...: %w", err)``): ``Get "https://h/x": x509: certificate signed by unknown
+    authority`` gives ``x509: certificate signed by unknown authority`` and ``Get "https://h/x"``.
+
+    The cause starts after the last outer segment that holds one occurrence's values (a
+    quoted string, path, URL, address) or at the last package prefix (``tls: failed to
+    verify certificate: x509: ...`` -> ``x509: ...``); it keeps at least two words
+    (``Post "u": EOF`` stays whole) and every ``module@version`` it names (the dependency at
+    fault). Quoted parts are one unit and a colon not followed by a space (``C:\\x``,
+    ``https://``, ``host:443``) does not split. The context is ``[]`` when the message is not
+    a chain."""
+    segments: list[str] = []
+    start = 0
+    for m in _CHAIN_SEP.finditer(message):
+        if m.group() == ": ":
+            segments.append(message[start:m.start()])
+            start = m.end()
+    segments.append(message[start:])
+    if len(segments) < 2 or not all(seg.strip() for seg in segments):
+        return message, []
+    cut = 0
+    for k, seg in enumerate(segments[:-1]):
+        if _PACKAGE_PREFIX.match(seg):
+            cut = k
+        elif _CONTEXT.search(seg):
+            cut = k + 1
+    modules = [k for k, seg in enumerate(segments[:cut]) if _MODULE_VERSION.search(seg)]
+    if modules:  # ``go: mod@v requires dep@v: missing go.sum entry``: the module at fault is the cause
+        cut = modules[0]
+    while cut > 0 and len(": ".join(segments[cut:]).split()) < _MIN_CAUSE_WORDS:
+        cut -= 1
+    if cut == 0:
+        return message, []
+    return ": ".join(segments[cut:]), [": ".join(segments[:cut])]
 
 
 def compile_kind(message: str) -> str:
@@ -131,7 +190,9 @@ def _panic(lines: list[str], i: int, kind: str, message: str, root: Path | None)
                 func = m.group("func")
             j += 1
     frames.reverse()
-    cand = Candidate(Priority.EXCEPTION, i, error(kind, message, "go", frames=frames, detail=detail), end=j - 1)
+    message, context = split_chain(message)
+    cand = Candidate(Priority.EXCEPTION, i, error(kind, message, "go", frames=frames, detail=[*context, *detail]),
+                     end=j - 1)
     return cand, max(j, i + 1)
 
 
