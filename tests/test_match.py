@@ -290,3 +290,23 @@ def test_fix_time_stats(store: BugStore) -> None:
     matches = [Match(r, 1.0, [], True) for r in recs]
     assert fix_time_stats(matches) == {"median": 12, "min": 5, "max": 40, "n": 3}
     assert fix_time_stats([Match(record(store, STRUCTLOG_LINUX, "x"), 1.0, [], True)]) is None
+
+
+# --- related exception types of the JVM ----------------------------------------------------------
+@pytest.mark.parametrize("a, b, expected", [
+    ("classnotfoundexception", "noclassdeffounderror", 0.7),  # one missing class, loaded by name or linked
+    ("nosuchmethoderror", "incompatibleclasschangeerror", 0.7),  # child and parent
+    ("nosuchmethoderror", "nosuchfielderror", 0.4),  # both a class changed under compiled code
+    ("nosuchmethoderror", "noclassdeffounderror", 0.4),  # linkage errors
+    ("filenotfoundexception", "nosuchfileexception", 0.4),  # I/O: java.io and java.nio.file
+    ("nullpointerexception", "illegalargumentexception", 0.0),  # RuntimeException relates nothing
+    ("classnotfoundexception", "filenotfoundexception", 0.0),
+])
+def test_jvm_type_similarity(a: str, b: str, expected: float) -> None:
+    assert match_mod.type_similarity(a, b) == expected
+    assert match_mod.type_similarity(b, a) == expected
+
+
+def test_python_related_types_are_unchanged() -> None:
+    assert match_mod.type_similarity("modulenotfounderror", "importerror") == 0.7
+    assert match_mod.type_similarity("filenotfounderror", "permissionerror") == 0.4

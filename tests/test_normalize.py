@@ -270,3 +270,27 @@ def test_different_versions_give_different_templates(a: str, b: str) -> None:
 def test_template_with_versions_is_idempotent(a: str, n: int) -> None:
     t = message_template("Error", f"requires rustc {a} or newer, build {n} failed at 0xdeadbeef, pkg@{a}")
     assert message_template("Error", t) == t
+
+
+# --- JVM class names: one dotted form whatever form the JVM printed ----------------------------
+@pytest.mark.parametrize("exc_type, message", [
+    ("java.lang.NoClassDefFoundError", "Could not initialize class org/acme/billing/TaxTable"),
+    ("java.lang.ClassNotFoundException", "Could not initialize class org.acme.billing.TaxTable"),
+    ("java.lang.NoClassDefFoundError", "Could not initialize class Lorg/acme/billing/TaxTable;"),
+])
+def test_jvm_class_name_forms_give_one_template(exc_type: str, message: str) -> None:
+    assert message_template(exc_type, message).endswith("class org.acme.billing.TaxTable")
+
+
+def test_jvm_descriptor_parameters_are_dotted_and_kept_apart() -> None:
+    template = message_template("java.lang.NoSuchMethodError",
+                                "com.acme.Cart.total(Ljava/util/List;Ljava/lang/String;)Ljava/math/BigDecimal;")
+    assert template == "com.acme.Cart.total(java.util.List, java.lang.String)java.math.BigDecimal"
+
+
+@pytest.mark.parametrize("exc_type, message", [
+    ("java.io.FileNotFoundException", "src/main/resources/Config (No such file or directory)"),
+    ("Error", "Can't resolve 'src/components/Button'"),
+])
+def test_a_relative_path_outside_a_class_error_is_not_read_as_a_class(exc_type: str, message: str) -> None:
+    assert "/" in message_template(exc_type, message)

@@ -66,8 +66,8 @@ MAX_RECORDS_PER_GROUP = 32
 FRAME_BONUS = 0.35
 _CODE_SHOWN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
-# Python's built-in exception hierarchy (general language knowledge, not tuned to any data):
-# child -> parent.
+# Exception hierarchies (general language knowledge, not tuned to any data), by lower-case
+# short name: Python's built-in one, child -> parent.
 _PARENT = {
     "modulenotfounderror": "importerror",
     "connectionrefusederror": "connectionerror", "connectionreseterror": "connectionerror",
@@ -82,7 +82,30 @@ _PARENT = {
     "zerodivisionerror": "arithmeticerror", "overflowerror": "arithmeticerror",
     "floatingpointerror": "arithmeticerror", "indentationerror": "syntaxerror", "taberror": "indentationerror",
 }
-_ROOTS = {"exception", "baseexception", "error"}
+# The JVM's (java.lang, java.io, java.nio.file, java.net): child -> parent, by short name.
+# Linkage errors are a class that was there at compile time and is missing or changed at run
+# time (a dependency upgrade or a module the JDK removed).
+_PARENT.update({
+    "noclassdeffounderror": "linkageerror", "unsatisfiedlinkerror": "linkageerror",
+    "exceptionininitializererror": "linkageerror", "classformaterror": "linkageerror",
+    "unsupportedclassversionerror": "classformaterror", "incompatibleclasschangeerror": "linkageerror",
+    "nosuchmethoderror": "incompatibleclasschangeerror", "nosuchfielderror": "incompatibleclasschangeerror",
+    "abstractmethoderror": "incompatibleclasschangeerror", "instantiationerror": "incompatibleclasschangeerror",
+    "classnotfoundexception": "reflectiveoperationexception",
+    "filenotfoundexception": "ioexception", "eofexception": "ioexception", "filesystemexception": "ioexception",
+    "nosuchfileexception": "filesystemexception", "accessdeniedexception": "filesystemexception",
+    "filealreadyexistsexception": "filesystemexception", "socketexception": "ioexception",
+    "connectexception": "socketexception", "unknownhostexception": "ioexception", "sslexception": "ioexception",
+    "sslhandshakeexception": "sslexception", "interruptedioexception": "ioexception",
+    "sockettimeoutexception": "interruptedioexception",
+})
+_RELATED = {
+    frozenset({"classnotfoundexception", "noclassdeffounderror"}),
+}
+"""Types of two hierarchies that report one cause, scored as parent and child: a class missing
+from the class path is ``ClassNotFoundException`` when loaded by name (``Class.forName``, a
+framework) and ``NoClassDefFoundError`` when linked from compiled code."""
+_ROOTS = {"exception", "baseexception", "error", "throwable", "runtimeexception"}
 
 
 def _ancestors(t: str) -> list[str]:
@@ -94,13 +117,14 @@ def _ancestors(t: str) -> list[str]:
 
 
 def type_similarity(a: str, b: str) -> float | None:
-    """1 same type, 0.7 parent/child, 0.4 siblings, 0 unrelated, None when one is unknown."""
+    """1 same type, 0.7 parent/child (or related, :data:`_RELATED`), 0.4 siblings, 0 unrelated,
+    None when one is unknown."""
     if not a or not b:
         return None
     if a == b:
         return 1.0
     anc_a, anc_b = _ancestors(a), _ancestors(b)
-    if b in anc_a or a in anc_b:
+    if b in anc_a or a in anc_b or frozenset({a, b}) in _RELATED:
         return 0.7
     if set(anc_a) & set(anc_b) - _ROOTS:
         return 0.4

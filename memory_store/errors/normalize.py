@@ -47,6 +47,21 @@ _VERSION_LOOKBACK = 24
 _VERSION_MAX_DIGITS = 4
 """A version's leading number is short (``2023.1`` at most); ``1701234567.25`` or ``@12345678``
 is a time or an object id."""
+_JVM_DESCRIPTOR = re.compile(r"\bL(?P<name>[A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)+);")
+"""A class in a JVM type descriptor (``Ljavax/xml/bind/JAXBContext;``, in ``NoSuchMethodError``
+signatures and JNI messages): no other language writes this shape."""
+_JVM_INTERNAL = re.compile(r"(?<![\w$./\\:~-])(?P<name>[a-z_$][\w$]*(?:/[a-z_$][\w$]*)+/[A-Z][\w$]*)(?![\w$./\\-])")
+"""A class in the JVM's internal form (``javax/xml/bind/JAXBContext``): lower-case package
+names then a capitalized class, no file extension; read so only in the message of an
+exception about a class (:data:`_JVM_CLASS_ERRORS`)."""
+_JVM_CLASS_ERRORS = frozenset({
+    "java.lang.ClassNotFoundException", "java.lang.NoClassDefFoundError", "java.lang.LinkageError",
+    "java.lang.IncompatibleClassChangeError", "java.lang.NoSuchMethodError", "java.lang.NoSuchFieldError",
+    "java.lang.AbstractMethodError", "java.lang.IllegalAccessError", "java.lang.InstantiationError",
+    "java.lang.VerifyError", "java.lang.ClassFormatError", "java.lang.UnsupportedClassVersionError",
+    "java.lang.ExceptionInInitializerError"})
+"""The JVM's exceptions whose message names a class, which the JVM may print in its internal
+form (a ``FileNotFoundException``'s ``src/main/App`` is a path and stays one)."""
 _PLACEHOLDER = re.compile(r"<(?:n|hex|chr|uuid|time|ip|path|url|redacted:[\w-]+)>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+[A-Za-z_][A-Za-z0-9_]*")
 _CONTRACTION = re.compile(r"([A-Za-z])'([a-z]{1,2})\b")
@@ -131,6 +146,8 @@ def message_template(exc_type: str, message: str) -> str:
     if len(text) > 2 and text[0] == text[-1] == '"' and text.count('"') == 2:
         text = text[1:-1].strip()
     text = text[:2000]
+    if "/" in text:
+        text = jvm_class_names(exc_type, text)
     if "`" in text:
         text = _CODE_SPAN.sub(r"\1", text)
     text = _URL.sub(_mask_url, text)
@@ -144,6 +161,24 @@ def message_template(exc_type: str, message: str) -> str:
     text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _LONG_HEX.sub("<hex>", text)
     text = _NUMBER.sub(_mask_number, text)
+    return text
+
+
+def _descriptor_class(m: re.Match[str]) -> str:
+    """A descriptor's class, dotted; a comma between parameters (``(Ljava/util/Map;I)V`` gives
+    ``(java.util.Map, I)V``)."""
+    name = m.group("name").replace("/", ".")
+    nxt = m.string[m.end():m.end() + 1]
+    return f"{name}, " if nxt and nxt != ")" else name
+
+
+def jvm_class_names(exc_type: str, text: str) -> str:
+    """JVM class names in one dotted form: ``Ljavax/xml/bind/JAXBContext;`` anywhere, and
+    ``javax/xml/bind/JAXBContext`` in the message of a JVM exception about a class
+    (``NoClassDefFoundError``), give ``javax.xml.bind.JAXBContext`` as ``ClassNotFoundException`` prints it."""
+    text = _JVM_DESCRIPTOR.sub(_descriptor_class, text)
+    if exc_type.strip() in _JVM_CLASS_ERRORS:
+        text = _JVM_INTERNAL.sub(lambda m: m.group("name").replace("/", "."), text)
     return text
 
 
