@@ -70,12 +70,12 @@ SIGNS: dict[str, int] = {
 # cause". CONFIDENT_AT is the probability with the most right answers less ten per wrong one on
 # the same queries. The bench reports out-of-sample figures from refits inside each
 # cross-validation fold.
-INTERCEPT = -2.352
+INTERCEPT = -2.634
 COEFFICIENTS: dict[str, float] = {
-    "score": 2.148, "information": 0.406, "margin": 0.448, "agree_share": 1.359, "rivals": -0.174,
-    "same_template": 1.017, "generic": -2.428, "typed": -1.006,
+    "score": 2.200, "information": 0.515, "margin": 0.476, "agree_share": 1.362, "rivals": -0.112,
+    "same_template": 1.043, "generic": -2.435, "typed": -0.988,
 }
-CONFIDENT_AT = 0.82
+CONFIDENT_AT = 0.81
 """Probability from which a candidate is confident (chosen with the coefficients)."""
 
 
