@@ -310,3 +310,26 @@ def test_jvm_type_similarity(a: str, b: str, expected: float) -> None:
 def test_python_related_types_are_unchanged() -> None:
     assert match_mod.type_similarity("modulenotfounderror", "importerror") == 0.7
     assert match_mod.type_similarity("filenotfounderror", "permissionerror") == 0.4
+
+
+def test_a_missing_class_reported_by_name_or_by_linkage_is_a_related_type(store: BugStore) -> None:
+    stored = record(store, 'Exception in thread "main" java.lang.ClassNotFoundException: javax.xml.bind.JAXBContext\n'
+                           "\tat java.base/java.lang.ClassLoader.loadClass(ClassLoader.java:521)\n",
+                    "add jakarta.xml.bind-api, removed from the JDK in 11")
+    other = record(store, 'Exception in thread "main" java.lang.IllegalStateException: javax.xml.bind.JAXBContext\n',
+                   "the fix for another error")
+    index = BugIndex([stored, other])
+    found = index.match('Exception in thread "main" java.lang.NoClassDefFoundError: javax/xml/bind/JAXBContext\n'
+                        "\tat com.acme.Config.load(Config.java:12)\n", include_weak=True)
+    assert ids(found)[:1] == [stored["id"]]
+    assert "related exception type" in found[0].reasons
+
+
+def test_a_wrapped_go_error_matches_its_cause_met_in_another_operation(store: BugStore) -> None:
+    stored = record(store, 'Get "https://registry.acme.test/v2/": x509: certificate signed by unknown authority',
+                    "install ca-certificates in the runtime image")
+    refused = record(store, "dial tcp 10.0.0.7:5432: connect: connection refused", "start the database first")
+    index = BugIndex([stored, refused])
+    found = index.match("2024/03/01 09:12:44 push: tls: failed to verify certificate: x509: certificate signed by "
+                        "unknown authority")
+    assert ids(found)[:1] == [stored["id"]] and found[0].confident

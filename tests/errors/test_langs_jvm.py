@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memory_store.errors import parse_error
+from memory_store.errors.normalize import fingerprint, message_template
 
 CHAIN = """\
 Exception in thread "main" java.lang.IllegalStateException: Failed to load ApplicationContext
@@ -108,3 +109,17 @@ def test_app_frames_found_under_the_source_roots_of_the_workspace(tmp_path: Path
     paths = [f.path for f in err.frames]
     assert "billing/src/main/java/com/acme/billing/InvoiceWriter.java" in paths
     assert "com/acme/Main.java" in paths  # not in the workspace: the package path stays
+
+
+def test_class_names_in_internal_and_descriptor_form_read_as_the_dotted_one() -> None:
+    internal = parse_error('Exception in thread "main" java.lang.NoClassDefFoundError: com/acme/shop/App (wrong '
+                           "name: App)\n\tat java.base/java.lang.ClassLoader.defineClass1(Native Method)\n")
+    dotted = parse_error("java.lang.NoClassDefFoundError: com.acme.shop.App (wrong name: App)\n")
+    assert internal is not None and dotted is not None
+    assert fingerprint(internal) == fingerprint(dotted)
+    method = parse_error('Exception in thread "main" java.lang.NoSuchMethodError: '
+                         "com.google.common.base.Splitter.splitToList(Ljava/lang/CharSequence;)Ljava/util/List;\n"
+                         "\tat com.acme.shop.Tags.parse(Tags.java:31)\n")
+    assert method is not None
+    assert message_template(method.exc_type, method.message) == (
+        "com.google.common.base.Splitter.splitToList(java.lang.CharSequence)java.util.List")
