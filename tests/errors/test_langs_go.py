@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from memory_store.errors import parse_error
 from memory_store.errors.langs.go import split_chain
@@ -164,3 +166,13 @@ def test_a_windows_path_a_url_or_a_quoted_colon_does_not_split() -> None:
         "The system cannot find the file specified.", ["load config: open C:\\shop\\app.conf"])
     assert split_chain('Get "https://h.test/a: b?x=1": dial tcp [::1]:443: connect: connection refused') == (
         "connect: connection refused", ['Get "https://h.test/a: b?x=1": dial tcp [::1]:443'])
+
+
+@given(st.lists(st.sampled_from(['open /tmp/a b', 'x509', 'tls', 'Get "https://h.test/a: b"', 'connect', 'C:\\x\\y',
+                                 "connection refused", "no such host", "EOF", "", "a", ": ", '"', "m@v1.2.3"]),
+                min_size=1, max_size=6))
+def test_a_split_chain_loses_nothing(parts: list[str]) -> None:
+    message = ": ".join(parts)
+    cause, context = split_chain(message)
+    assert ": ".join([*context, cause]) == message
+    assert cause.strip() or not context
