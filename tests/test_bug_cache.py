@@ -11,11 +11,13 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from bench.gen_records import build_records, queries
 from memory_store import cache_key
 from memory_store.bugs import analysis as analysis_mod
 from memory_store.bugs import cache as cache_mod
 from memory_store.bugs.cache import CACHE_NAME, BugCache, load_index
-from memory_store.bugs.features import ROW_FIELDS, ErrorFeatures
+from memory_store.bugs.features import ROW_FIELDS, ErrorFeatures, PlainDataError
+from memory_store.bugs.fix_meaning import FixVocabulary
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.bulkread import DirReader
@@ -249,6 +251,19 @@ MALFORMED = {
         **d["index"]["features"], "rows": [[*r[:11], "0", *r[12:]] for r in d["index"]["features"]["rows"]]}}},
     "set not a list": lambda d: {**d, "index": {**d["index"], "features": {
         **d["index"]["features"], "sets": [5 for _ in d["index"]["features"]["sets"]]}}},
+    "entry repeated": lambda d: {**d, "index": {**d["index"], "entries": d["index"]["entries"] * 2}},
+    "fix vocabulary missing": lambda d: {**d, "index": {k: v for k, v in d["index"].items() if k != "fixes"}},
+    "fix vocabulary not a map": lambda d: {**d, "index": {**d["index"], "fixes": [[], {}]}},
+    "sampled fix of no record": lambda d: {**d, "index": {**d["index"], "fixes": {
+        **d["index"]["fixes"], "sampled": [*d["index"]["fixes"]["sampled"], "a fix no record carries"]}}},
+    "sampled fix repeated": lambda d: {**d, "index": {**d["index"], "fixes": {
+        **d["index"]["fixes"], "sampled": d["index"]["fixes"]["sampled"] * 2}}},
+    "sampled fix of wrong type": lambda d: {**d, "index": {**d["index"], "fixes": {
+        **d["index"]["fixes"], "sampled": [1]}}},
+    "term count of wrong type": lambda d: {**d, "index": {**d["index"], "fixes": {
+        **d["index"]["fixes"], "df": {"fix": "1"}}}},
+    "term count out of range": lambda d: {**d, "index": {**d["index"], "fixes": {
+        **d["index"]["fixes"], "df": {"fix": 0}}}},
 }
 
 
@@ -338,3 +353,45 @@ def test_lazy_records_behave_like_a_mapping(store: BugStore) -> None:
     assert result.records[ids[0]]["id"] == ids[0] and result.records.get("nope") is None
     with pytest.raises(KeyError):
         result.records["nope"]
+
+
+def _vocabulary_state(index: BugIndex) -> tuple[object, ...]:
+    vocab = index._fixes
+    plain = vocab.to_plain()  # the order fixes arrived in says nothing: compared as sets and maps
+    return dict(vocab._records), dict(vocab._sampled), dict(vocab._df), set(plain["sampled"]), plain["df"]
+
+
+def _answers(index: BugIndex, asked: list[str]) -> list[list[tuple[object, ...]]]:
+    return [[(m.record["id"], m.score, m.confidence, m.confident, m.reasons) for m in index.match(q, include_weak=True)]
+            for q in asked]
+
+
+def test_a_restored_fix_vocabulary_is_the_one_built_record_by_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = build_records(3300)  # more distinct fixes than the sample holds
+    built = BugIndex(records[:3000])
+    for rec in records[:3000:9]:  # removals: the sample now depends on the history, not the fixes alone
+        built.remove(rec["id"])
+    assert len(built._fixes) < 512 < len(built._fixes._records)
+    plain = msgpack.unpackb(cache_mod._pack(built.to_plain()), raw=False, strict_map_key=True,
+                            unicode_errors="surrogatepass")
+    with monkeypatch.context() as patched:  # restored as it was, not refilled one fix at a time
+        patched.setattr(FixVocabulary, "add", lambda *_a: pytest.fail("vocabulary refilled"))
+        restored = BugIndex.from_plain(plain)
+    assert _vocabulary_state(restored) == _vocabulary_state(built)
+    asked = queries(80, seed=21) + [str(r["error"].get("traceback") or r["error"]["message"]) for r in records[3000::3]]
+    assert _answers(restored, asked) == _answers(built, asked)
+    for index in (built, restored):  # the same changes on both keep them the same
+        for rec in records[3000:]:
+            index.add(rec)
+        for rec in records[1:3000:7]:
+            index.remove(rec["id"])
+    assert _vocabulary_state(restored) == _vocabulary_state(built)
+    assert restored._fixes.rarity("install") == built._fixes.rarity("install")
+    assert _answers(restored, asked) == _answers(built, asked)
+
+
+def test_index_data_whose_sample_names_no_records_fix_is_refused() -> None:
+    plain = BugIndex(build_records(50, seed=2)).to_plain()
+    plain["fixes"]["sampled"].append("x")
+    with pytest.raises(PlainDataError, match="sampled fix"):
+        BugIndex.from_plain(plain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from memory_store.bugs.features import normalize_fix
+from memory_store.bugs.features import PlainDataError, normalize_fix
 from memory_store.bugs.fix_meaning import FixComparer, FixVocabulary, fix_similarity, fix_terms, fixes_agree
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
@@ -160,3 +160,39 @@ def test_the_index_keeps_the_fix_vocabulary_as_records_come_and_go(workspace: Wo
     for rec in others:
         index.remove(rec["id"])
     assert index.match(error, include_weak=True)[0].evidence["rivals"] == 0.0
+
+
+def test_the_version_changes_exactly_when_the_sample_does() -> None:
+    fixes = [normalize_fix(f"bump libfoo{i} to {i}.0 and rebuild module{i % 7}") for i in range(40)]
+    vocab = FixVocabulary(sample=8)
+    for fix in fixes:
+        before, sampled_before = vocab.version, vocab.to_plain()
+        vocab.add(fix)
+        assert (vocab.version != before) == (vocab.to_plain() != sampled_before), fix
+    before = vocab.version
+    vocab.add(vocab.to_plain()["sampled"][0])  # another record of a sampled fix: the same sample
+    unsampled = next(f for f in fixes if f not in vocab.to_plain()["sampled"])
+    vocab.remove(unsampled)  # a fix outside the sample leaves
+    assert vocab.version == before
+    vocab.remove(vocab.to_plain()["sampled"][1])
+    assert vocab.version != before
+
+
+def test_a_vocabulary_restored_from_plain_data_goes_on_like_the_original() -> None:
+    fixes = [normalize_fix(f"set opt_{i % 13} and pin libbar{i} to {i}.2") for i in range(50)]
+    original = FixVocabulary(sample=10)
+    for fix in fixes + fixes[::4]:
+        original.add(fix)
+    for fix in fixes[::3]:
+        original.remove(fix)
+    restored = FixVocabulary.from_plain(original.to_plain(), dict(original._records), sample=10)
+    words = {t for f in fixes for t in fix_terms(f)}
+    for vocab in (original, restored):
+        for fix in fixes[::5]:
+            vocab.remove(fix)
+        for fix in fixes[1::3]:
+            vocab.add(fix)
+    assert restored.to_plain()["df"] == original.to_plain()["df"] and len(restored) == len(original)
+    assert all(restored.rarity(t) == original.rarity(t) for t in words)
+    with pytest.raises(PlainDataError):
+        FixVocabulary.from_plain({"sampled": [fixes[0]] * 2, "df": {}}, {fixes[0]: 1}, sample=10)

@@ -33,6 +33,7 @@ import msgpack
 
 from memory_store import cache_key, confine
 from memory_store.bugs import features as features_mod
+from memory_store.bugs import fix_meaning as fix_meaning_mod
 from memory_store.bugs import match as match_mod
 from memory_store.bugs.features import PlainDataError
 from memory_store.bugs.match import DEFAULT_THRESHOLD, BugIndex
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "bug-index.msgpack"
-FORMAT = 3
+FORMAT = 4
 MAX_CACHE_BYTES = 512 << 20
 """Far above the cache of 100,000 records (about 180 MB); a larger file is not read."""
 
@@ -62,7 +63,7 @@ Stamps = dict[str, tuple[int, int, str]]
 def code_version() -> str:
     """The index depends on the matcher's code: a cache made by other code is not used."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for mod in (features_mod, match_mod, normalize_mod, frames_mod, model_mod, launchers_mod):
+    for mod in (features_mod, fix_meaning_mod, match_mod, normalize_mod, frames_mod, model_mod, launchers_mod):
         digest.update(Path(mod.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

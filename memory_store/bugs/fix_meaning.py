@@ -28,7 +28,9 @@ import zlib
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
+from memory_store.bugs.features import PlainDataError
 from memory_store.errors.normalize import STOPWORDS
 
 FIX_AGREE = 0.6
@@ -183,9 +185,45 @@ class FixVocabulary:
         self._heap: list[tuple[int, str]] = []
         """(-hash, fix) of sampled fixes (stale rows skipped): the largest hash on top."""
         self._df: dict[str, int] = {}
+        self.version = 0
+        """Changes whenever the sample (and so any term's rarity) changes."""
 
     def __len__(self) -> int:
         return len(self._sampled)
+
+    def to_plain(self) -> dict[str, Any]:
+        """The sample and its term counts as plain data (for the index cache); the fixes' record
+        counts are not included: they follow from the records (see :meth:`from_plain`)."""
+        return {"sampled": list(self._sampled), "df": dict(self._df)}
+
+    @classmethod
+    def from_plain(cls, data: Any, records: Mapping[str, int], sample: int = SAMPLE) -> FixVocabulary:
+        """The vocabulary :meth:`to_plain` described, over ``records`` (distinct fix -> records
+        carrying it, in the order the fixes arrived): the same state as adding those records one
+        at a time, without extracting any fix's terms. The sample is taken as stored, not drawn
+        again: after removals it depends on the history. :class:`PlainDataError` for data of any
+        other shape."""
+        if type(data) is not dict or len(data) != 2:
+            raise PlainDataError("fix vocabulary of the wrong shape")
+        sampled, df = data.get("sampled"), data.get("df")
+        if type(sampled) is not list or type(df) is not dict or len(sampled) > sample:
+            raise PlainDataError("fix vocabulary of the wrong shape")
+        vocab = cls(sample)
+        for fix in sampled:
+            if type(fix) is not str or not fix or fix in vocab._sampled or records.get(fix, 0) < 1:
+                raise PlainDataError("sampled fix not among the records' fixes")
+            vocab._sampled[fix] = zlib.crc32(fix.encode("utf-8", "surrogatepass"))
+        for term, count in df.items():
+            if type(term) is not str or type(count) is not int or not 0 < count <= len(sampled):
+                raise PlainDataError("fix term count of the wrong type")
+        for fix, count in records.items():
+            if type(fix) is not str or type(count) is not int or count < 1:
+                raise PlainDataError("fix record count of the wrong type")
+        vocab._records = dict(records)
+        vocab._df = dict(df)
+        vocab._heap = [(-h, f) for f, h in vocab._sampled.items()]
+        heapq.heapify(vocab._heap)
+        return vocab
 
     def add(self, fix: str) -> None:
         count = self._records.get(fix, 0)
@@ -199,6 +237,7 @@ class FixVocabulary:
                 return
             self._unsample(top[1])
         self._sampled[fix] = h
+        self.version += 1
         heapq.heappush(self._heap, (-h, fix))
         for term in fix_terms(fix):
             self._df[term] = self._df.get(term, 0) + 1
@@ -222,6 +261,7 @@ class FixVocabulary:
 
     def _unsample(self, fix: str) -> None:
         del self._sampled[fix]
+        self.version += 1
         for term in fix_terms(fix):
             left = self._df.get(term, 0) - 1
             if left > 0:

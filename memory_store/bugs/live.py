@@ -237,7 +237,7 @@ class LiveBugMemory:
             matches = self.feedback.rate(found, blocked, limit)
         with self._lock:
             if self.generation == generation and self.index is index:  # else it may be stale already
-                self.cache.put(key, matches, parsed)
+                self.cache.put(key, matches, parsed, index)
         return matches
 
     def record(self, record_id: str) -> dict[str, Any] | None:

@@ -24,8 +24,10 @@ import math
 import re
 import statistics
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -242,18 +244,21 @@ class BugIndex:
         JSON text, feature row and normalized fix; the features in a :class:`FeatureTable`."""
         with self._lock:  # a snapshot: matching (which takes the lock) does not wait for the encoding
             snapshot = list(self._entries.values())
+            fixes = self._fixes.to_plain()
         table = FeatureTable()
         entries = [[e.id, e.raw_json(), table.add(e.features), e.fix_norm] for e in snapshot]
-        return {"entries": entries, "features": table.to_plain()}
+        return {"entries": entries, "features": table.to_plain(), "fixes": fixes}
 
     @classmethod
     def from_plain(cls, data: Any, threshold: float = DEFAULT_THRESHOLD) -> BugIndex:
         """The index :meth:`to_plain` described (posting lists rebuilt in record order, as a
-        fresh build does); :class:`PlainDataError` for data of any other shape."""
+        fresh build does; the fix vocabulary restored as it was, not refilled record by record);
+        :class:`PlainDataError` for data of any other shape."""
         if type(data) is not dict or type(data.get("entries")) is not list:
             raise PlainDataError("index data lacks its entries")
         features = FeatureTable.from_plain(data.get("features"))
         index = cls(threshold=threshold)
+        entries, tokens = index._entries, index._tokens
         for row in data["entries"]:
             if type(row) is not list or len(row) != 4:
                 raise PlainDataError("index entry of the wrong length")
@@ -261,7 +266,11 @@ class BugIndex:
             if not (type(rid) is str and rid and type(raw) is bytes and type(no) is int and 0 <= no < len(features)
                     and type(fix) is str):
                 raise PlainDataError("index entry field of the wrong type")
-            index._insert(Entry(rid, raw, features[no], fix))
+            if rid in entries:
+                raise PlainDataError(f"index entry {rid!r} repeated")
+            entry = entries[rid] = Entry(rid, raw, features[no], fix)
+            tokens.add(entry)
+        index._fixes = FixVocabulary.from_plain(data.get("fixes"), Counter(map(itemgetter(3), data["entries"])))
         return index
 
     def get(self, record_id: str) -> dict[str, Any] | None:

@@ -49,6 +49,8 @@ class MatchCache:
         self._entries: dict[str, _Cached | list[Any]] = {}
         self.kept = 0
         """Entries that survived additions so far (for tests and benchmarks)."""
+        self._vocabulary: int | None = None
+        """:attr:`FixVocabulary.version` the entries were computed with (None: not known)."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -59,9 +61,12 @@ class MatchCache:
             return None
         return entry.matches if isinstance(entry, _Cached) else entry
 
-    def put(self, key: str, matches: list[Any], parsed: ParsedError | None) -> None:
+    def put(self, key: str, matches: list[Any], parsed: ParsedError | None, index: BugIndex | None = None) -> None:
         """Remember ``matches`` for ``key``; ``parsed`` is the query (None: not an error, so
-        no record can ever match it)."""
+        no record can ever match it); ``index`` the index matched (without it, the next
+        addition empties the cache: whether the fix vocabulary changed is not known)."""
+        if index is not None:
+            self._vocabulary = index._fixes.version
         while len(self._entries) >= self.size:
             del self._entries[next(iter(self._entries))]
         if parsed is None:
@@ -76,6 +81,7 @@ class MatchCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._vocabulary = None
 
     def record_added(self, index: BugIndex | None, record_id: str) -> None:
         """``record_id`` was just added to ``index``: drop the results it may change."""
@@ -85,8 +91,7 @@ class MatchCache:
             entry = index._entries.get(record_id)
             if entry is None:
                 return  # nothing indexable: the index did not change
-            fixes, fix = index._fixes, entry.fix_norm
-            if fix and fixes._records.get(fix) == 1 and fix in fixes._sampled:  # a new fix, now sampled
+            if index._fixes.version != self._vocabulary:  # a new fix joined the sample (or not known)
                 self.clear()
                 return
             tokens = index._tokens
