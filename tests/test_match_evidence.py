@@ -215,18 +215,29 @@ def test_confidence_grows_with_the_score() -> None:
     low, high = ({"score": s, "same_template": 0.0, "agree_share": 1.0} for s in (0.3, 0.95))
     assert probability(low) < probability(high)
 
-
-# -- the calibration is never fitted on the queries it is measured on ---------------------------
-def test_cross_validation_never_fits_on_the_fold_it_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+def _match_bench() -> Any:
+    """bench/match_quality.py as a module (bench/ is not a package)."""
     sys.path.insert(0, str(REPO / "bench"))
     try:
-        import match_quality as mq
+        import match_quality
     finally:
         sys.path.remove(str(REPO / "bench"))
+    return match_quality
+
+
+def _synthetic_results(mq: Any) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """60 made-up queries (every third a singleton) with one ranked candidate each, per mode."""
     data = [{"id": f"D{i:03d}", "cluster": f"c{i % 7}" if i % 3 else None} for i in range(60)]
     ours = {m: [{"id": r["id"], "ranked": [(data[(i + 7) % 60]["id"], 0.5 + (i % 5) / 10, False)], "gate": True,
                  "evidence": {"score": 0.5 + (i % 5) / 10, "same_template": float(i % 2)}, "p": 0.0}
                 for i, r in enumerate(data)] for m in mq.MODES}
+    return data, ours
+
+
+# -- the calibration is never fitted on the queries it is measured on ---------------------------
+def test_cross_validation_never_fits_on_the_fold_it_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    mq = _match_bench()
+    data, ours = _synthetic_results(mq)
     seen: list[set[str]] = []
     real_fit = mq.fit_model
 
@@ -246,11 +257,7 @@ def test_cross_validation_never_fits_on_the_fold_it_scores(monkeypatch: pytest.M
 
 # -- why a right answer was withheld or a wrong one given ---------------------------------------
 def test_the_bench_names_why_an_answer_was_withheld_or_given() -> None:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import match_quality as mq
-    finally:
-        sys.path.remove(str(REPO / "bench"))
+    mq = _match_bench()
     data = [{"id": "A1", "cluster": "a"}, {"id": "A2", "cluster": "a"}, {"id": "B1", "cluster": "b"},
             {"id": "S1", "cluster": None}]
     held = [
@@ -389,15 +396,8 @@ def test_the_same_exception_type_is_never_less_confident_than_a_related_one(stor
 
 
 def test_the_bench_measures_its_figures_over_several_fold_assignments(monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import match_quality as mq
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    data = [{"id": f"D{i:03d}", "cluster": f"c{i % 7}" if i % 3 else None} for i in range(60)]
-    ours = {m: [{"id": r["id"], "ranked": [(data[(i + 7) % 60]["id"], 0.5 + (i % 5) / 10, False)], "gate": True,
-                 "evidence": {"score": 0.5 + (i % 5) / 10, "same_template": float(i % 2)}, "p": 0.0}
-                for i, r in enumerate(data)] for m in mq.MODES}
+    mq = _match_bench()
+    data, ours = _synthetic_results(mq)
     splits_seen: list[int] = []
     real_cv = mq.cross_validated
 
