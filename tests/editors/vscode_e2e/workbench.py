@@ -203,21 +203,24 @@ class Workbench:
     # -- editor ------------------------------------------------------------------------
     def open_file(self, name: str) -> None:
         row = self.page.locator(".quick-input-list .monaco-list-row", has_text=name).first
+        tab = self.page.locator(".tab.active", has_text=name)
 
-        def listed() -> bool:
-            # a page taking focus (the walkthrough) can close quick open right after it
-            # opened: then it is opened again
+        def opened() -> bool:
+            # a page taking focus (the walkthrough selecting its next step) can close quick
+            # open after it opened, even between the row showing and Enter: then the Enter
+            # lands on that page and no file opens, so the whole step is tried again
             box = self.quick_input("Control+P")
             try:
                 box.fill(name, timeout=3000)
                 row.wait_for(state="visible", timeout=5000)
+                self.page.keyboard.press("Enter")
+                tab.wait_for(state="visible", timeout=5000)
                 return True
             except Exception:
+                self.page.keyboard.press("Escape")  # a quick open still shown, closed for the retry
                 return False
 
-        until(listed, WAIT, f"{name} listed in quick open")
-        self.page.keyboard.press("Enter")
-        self.page.locator(".tab.active", has_text=name).wait_for(state="visible")
+        until(opened, WAIT, f"{name} opened from quick open")
         self.page.locator(".editor-instance .monaco-editor .view-lines").first.wait_for(state="visible")
 
     def editor(self) -> Locator:
