@@ -333,3 +333,15 @@ def test_a_wrapped_go_error_matches_its_cause_met_in_another_operation(store: Bu
     found = index.match("2024/03/01 09:12:44 push: tls: failed to verify certificate: x509: certificate signed by "
                         "unknown authority")
     assert ids(found)[:1] == [stored["id"]] and found[0].confident
+
+
+def test_generated_code_for_another_runtime_version_matches_its_past_fix(store: BugStore) -> None:
+    """Go code generated for one runtime version (``ProtoPackageIsVersion4``) met with
+    another: the same cause at any number. A different missing name is another error."""
+    stored = record(store, "undefined: proto.ProtoPackageIsVersion4",
+                    "regenerate the .pb.go files with the protoc-gen-go matching google.golang.org/protobuf in go.mod")
+    other = record(store, "undefined: proto.Marshal", "import google.golang.org/protobuf/proto, not the old package")
+    index = BugIndex([stored, other])
+    found = index.match("api/v1/user.pb.go:22:11: undefined: proto.ProtoPackageIsVersion3")
+    assert ids(found)[:1] == [stored["id"]] and found[0].confident
+    assert not [m for m in index.match("undefined: proto.Unmarshal") if m.confident]

@@ -234,6 +234,17 @@ def test_a_name_ending_in_a_version_is_one_name_for_words() -> None:
     assert "kotlin" in template_tokens(a) and "stdlib" in template_tokens(a)
 
 
+def test_a_name_ending_in_the_word_version_and_a_number_is_one_name_for_words() -> None:
+    """Generated code naming the runtime version it needs (``ProtoPackageIsVersion4``):
+    another number is the same name at another version; a word that merely ends in
+    "version" (``conversion2``) keeps its number."""
+    a = message_template("undefined", "undefined: proto.ProtoPackageIsVersion4")
+    b = message_template("undefined", "undefined: proto.ProtoPackageIsVersion3")
+    assert a != b and template_tokens(a) == template_tokens(b) == ("undefined", "proto", "protopackageisversion")
+    assert template_tokens(message_template("Error", "SCHEMA_VERSION12 missing")) == ("schema_version", "missing")
+    assert "conversion2" in template_tokens(message_template("Error", "conversion2 failed"))
+
+
 def test_quoted_versions_are_not_names() -> None:
     template = message_template("Error", 'The engine "node" is incompatible. Expected ">=18". Got "16.3.0"')
     assert '">=18"' in template and '"16.3.0"' in template

@@ -151,6 +151,37 @@ def test_text_without_error_syntax_falls_back_to_the_errorish_line() -> None:
     assert err is not None and err.exc_type == "error" and err.message == "maximum recursion depth exceeded"
 
 
+def test_a_tools_advice_after_its_error_is_not_taken_for_the_error() -> None:
+    """A plain-text error followed by the tool's advice paragraph (no error word in either):
+    the advice tells what to do, the error is the line before it."""
+    text = ("Signing config not specified for variant release.\n\n"
+            "If you have set signingConfig in an older file, you can use the migration tool.\n"
+            "See https://example.org/docs/signing for more.\n")
+    err = parse_error(text)
+    assert err is not None and err.message == "Signing config not specified for variant release."
+
+
+def test_advice_alone_is_still_an_answer() -> None:
+    err = parse_error("Please reinstall the package.\n")
+    assert err is not None and err.message == "Please reinstall the package."
+
+
+def test_a_list_of_one_shape_gives_its_first_line() -> None:
+    """A tool listing several findings of one shape: the first is the error the list is
+    about (and the one other reports of the same problem start with)."""
+    text = ("Conflicting entry com.acme.util.Strings found in lib-a-2.1.jar and lib-b-1.0.jar\n"
+            "Conflicting entry com.acme.util.Numbers found in lib-a-2.1.jar and lib-b-1.0.jar\n")
+    err = parse_error(text)
+    assert err is not None and err.message.startswith("Conflicting entry com.acme.util.Strings ")
+
+
+def test_the_last_of_different_lines_still_wins() -> None:
+    """Only lines of one shape give way to the first: of different ones the last wins, as a
+    log's last error is the one that stopped it."""
+    err = parse_error("cannot reach mirror one\nretrying with mirror two\ncould not resolve artifact foo\n")
+    assert err is not None and err.message == "could not resolve artifact foo"
+
+
 @pytest.mark.parametrize("text", ["", "   \n\t\n"])
 def test_empty_text_is_none(text: str) -> None:
     assert parse_error(text) is None

@@ -31,8 +31,11 @@ _WIN_PATH = re.compile(r"\b[A-Za-z]:[\\/][^\s'\"<>|:*?]*")
 _POSIX_PATH = re.compile(r"(?<![\w.:/<>-])(?:~|\.{1,2})?/[^\s'\"<>:,;()]*[^\s'\"<>:,;().]")
 _LIB_IN_PATH = re.compile(r"(?:^|/)(site-packages|dist-packages|node_modules)/(.+)$")
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)-?\d+(?:[.,]\d+)*(?:ms|s|kb|mb|gb|b|px|%)?(?![\w])", re.IGNORECASE)
-_NUMBER_OR_SUFFIX = re.compile(_NUMBER.pattern + r"|(?<=[A-Za-z]-)\d+(?:\.\d+)+(?!\w)", re.IGNORECASE)
-"""A number, or a version ending a name (``kotlin-stdlib-1.8.21``, which _NUMBER leaves in the name)."""
+_NUMBER_OR_SUFFIX = re.compile(_NUMBER.pattern + r"|(?<=[A-Za-z]-)\d+(?:\.\d+)+(?!\w)|(?<=version)\d+(?!\w)",
+                               re.IGNORECASE)
+"""A number, or a version ending a name, which _NUMBER leaves in the name: after a dash
+(``kotlin-stdlib-1.8.21``) or after the word version (``grpc.SupportPackageIsVersion7``,
+``ProtoPackageIsVersion4``: generated code naming the runtime version it needs)."""
 _VERSION_MARK = re.compile(r"(?:(?:\b|_|(?<=[a-z])(?=V))(?:[Vv]ersion|VERSION)\s*[=:]?|[=!<>~]=|~>|\^|@)\s*$"
                            r"|\d\.\d+-$")
 """What makes any number after it a version: an operator of a version requirement (``>=18``,

@@ -657,13 +657,24 @@ def _candidate_lines(text: str, scanner: _Scanner) -> Iterator[str]:
 
 
 _ALARM_LEVEL = re.compile(r"\b(?:ERROR|FATAL|CRITICAL|WARN(?:ING)?|PANIC)\b", re.IGNORECASE)
+_ADVICE = re.compile(r"^\W{0,3}(?:if you\b|you (?:can|may|might|should)\b|see\b|refer to\b"
+                     r"|for (?:more|further|general)\b|try\b|please\b|hint\b|note\b|help\b|tip\b|consider\b"
+                     r"|to fix\b|run with\b|did you mean\b)",
+                     re.IGNORECASE)
+"""A line that tells the reader what to do or where to read more (``If you've specified ...``,
+``See https://...``, ``Try: Run with --stacktrace``): a tool's advice after its error, never
+the error itself."""
+_HEAD_WORDS = 3
+_HEAD_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def _fallback_line(text: str) -> str | None:
-    """The most error-looking non-empty line, the last of equals: a log record at error or
-    warning level (its message), before a line with an error word, before any other."""
-    best: str | None = None
-    best_rank = -1
+    """The most error-looking non-empty line: a log record at error or warning level (its
+    message), before a line with an error word, before any other, before a line of advice.
+    Of equals the last wins (a log's last error), except that a line of the same shape as an
+    earlier one (the same first words: a tool listing ``Duplicate class A ...``, ``Duplicate
+    class B ...``) gives way to the first of them, the error the list starts with."""
+    ranked: list[tuple[int, str]] = []
     for raw in _iter_lines(text):
         cleaned = _clean(raw).strip()
         line = without_log_prefix(cleaned)
@@ -673,10 +684,20 @@ def _fallback_line(text: str) -> str | None:
         prefix = cleaned[:len(cleaned) - len(line)] if cleaned.endswith(line) else ""
         if (record is not None and record[1]) or _ALARM_LEVEL.search(prefix):
             rank = 2
+        elif _ADVICE.match(line):
+            rank = -1
         else:
             rank = 1 if _ERRORISH.search(line) else 0
-        if rank >= best_rank:
-            best, best_rank = line, rank
+        ranked.append((rank, line))
+    if not ranked:
+        return None
+    best_rank = max(rank for rank, _ in ranked)
+    best = [line for rank, line in ranked if rank == best_rank][-1]
+    head = _HEAD_WORD.findall(best)[:_HEAD_WORDS]
+    if len(head) == _HEAD_WORDS:
+        for rank, line in ranked:
+            if rank == best_rank and _HEAD_WORD.findall(line)[:_HEAD_WORDS] == head:
+                return line
     return best
 
 
