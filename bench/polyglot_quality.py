@@ -12,6 +12,10 @@ and overall, for the full output and for the primary error line alone:
 - no-match precision over singletons: share that get no confident match;
 - confident wrong: share of all queries whose top confident answer is another cause.
 
+The same measurement is repeated with the ecosystem parsers switched off (every error then
+read as Python or a generic line, as before they existed), to show what they add; and the
+Python development set is parsed both ways, to count the records whose parse they change.
+
 Results: bench/results/polyglot_quality.json.
 
 Usage: python bench/polyglot_quality.py [--data FILE] [--folds K] [--verbose]
@@ -20,12 +24,15 @@ Usage: python bench/polyglot_quality.py [--data FILE] [--folds K] [--verbose]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,6 +40,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from match_quality import DEFAULT_DATA as PYTHON_DATA  # noqa: E402
 from match_quality import MODES, build_records, cross_validated, evaluate, load, run_ours, table  # noqa: E402
+
+from memory_store.errors import parse as parse_mod  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev-errors-polyglot.jsonl"
 RESULTS = REPO / "bench" / "results" / "polyglot_quality.json"
@@ -66,6 +75,43 @@ def _fmt(m: dict[str, float]) -> list[str]:
             str(m["singletons"])]
 
 
+@contextlib.contextmanager
+def ecosystem_parsers_off() -> Iterator[None]:
+    """Errors read as before the ecosystem parsers: Python tracebacks, Node stacks and the
+    generic error line only."""
+    with mock.patch.object(parse_mod, "ecosystem_error", lambda *a, **k: None), \
+            mock.patch.object(parse_mod, "ecosystem_errors", lambda *a, **k: []):
+        yield
+
+
+def parses_changed(data: list[dict[str, Any]]) -> list[str]:
+    """Ids of records (either query mode) that parse differently with the ecosystem parsers on."""
+    def parsed(row: dict[str, Any]) -> list[Any]:
+        out = []
+        for text in (row["traceback"], row["error_line"]):
+            p = parse_mod.parse_error(text)
+            out.append(p.to_json() if p is not None else None)
+        return out
+
+    on = {r["id"]: parsed(r) for r in data}
+    with ecosystem_parsers_off():
+        off = {r["id"]: parsed(r) for r in data}
+    return sorted(i for i in on if on[i] != off[i])
+
+
+def measure(data: list[dict[str, Any]], extra: list[dict[str, Any]] | None,
+            folds: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """(cross-validation result, held-out candidates per mode) of ``data``, the confidence
+    model of each fold also fitted on ``extra``."""
+    ours = run_ours(data, build_records(data))
+    kwargs: dict[str, Any] = {}
+    if extra is not None and "extra" in inspect.signature(cross_validated).parameters:
+        kwargs["extra"] = [(extra, run_ours(extra, build_records(extra)))]
+    cv = cross_validated(data, ours, folds=folds, **kwargs)
+    held = cv["held"] if "held" in cv else held_out(data, ours, folds, cv["thresholds"])
+    return cv, held
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -77,21 +123,17 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     data = load(args.data)
-    records = build_records(data)
-    ours = run_ours(data, records)
-    kwargs: dict[str, Any] = {}
-    if not args.no_extra and args.extra.exists() and "extra" in inspect.signature(cross_validated).parameters:
-        extra_data = load(args.extra)
-        kwargs["extra"] = [(extra_data, run_ours(extra_data, build_records(extra_data)))]
-    cv = cross_validated(data, ours, folds=args.folds, **kwargs)
-    held = cv["held"] if "held" in cv else held_out(data, ours, args.folds, cv["thresholds"])
+    extra = load(args.extra) if not args.no_extra and args.extra.exists() else None
+    cv, held = measure(data, extra, args.folds)
+    with ecosystem_parsers_off():
+        _, held_off = measure(data, extra, args.folds)
     lang_of = {r["id"]: group_of(r) for r in data}
     languages = sorted(Counter(lang_of.values()))
 
     report: dict[str, Any] = {"data": args.data.name, "records": len(data), "folds": args.folds,
-                              "extra_training_data": args.extra.name if "extra" in kwargs else None,
+                              "extra_training_data": args.extra.name if extra is not None else None,
                               "thresholds": cv["thresholds"], "languages": dict(Counter(lang_of.values())),
-                              "modes": {}}
+                              "modes": {}, "parsers_off": {}}
     rows = []
     for mode in MODES:
         overall = evaluate(data, held[mode], 0.0)
@@ -100,13 +142,22 @@ def main() -> int:
             subset = [r for r in held[mode] if lang_of[r["id"]] == lang]
             per_lang[lang] = evaluate(data, subset, 0.0)
         report["modes"][mode] = {"overall": overall, "languages": per_lang}
+        report["parsers_off"][mode] = off = evaluate(data, held_off[mode], 0.0)
         rows.append([mode, "overall", *_fmt(overall)])
         rows.extend([mode, lang, *_fmt(per_lang[lang])] for lang in languages)
+        rows.append([mode, "overall, ecosystem parsers off", *_fmt(off)])
+    if extra is not None:
+        report["python_parses_changed"] = parses_changed(extra)
+        report["extra_records"] = len(extra)
     print(f"{args.folds}-fold cross-validated on {len(data)} real errors ({args.data.name}"
-          + (f"; confidence also fitted on {args.extra.name}" if "extra" in kwargs else "")
+          + (f"; confidence also fitted on {args.extra.name}" if extra is not None else "")
           + f"); thresholds per fold: {', '.join(f'{t:.2f}' for t in cv['thresholds'])}\n")
     print(table(rows, ["query", "language", "Recall@1", "MRR", "conf-correct", "no-match prec", "conf wrong",
                        "members", "singletons"]))
+    if extra is not None:
+        changed = report["python_parses_changed"]
+        print(f"\n{args.extra.name}: {len(changed)} of {len(extra)} records parse differently with the ecosystem "
+              f"parsers on{': ' + ', '.join(changed) if changed else ''}")
     if args.verbose:
         cluster = {r["id"]: r["cluster"] for r in data}
         for mode in MODES:

@@ -596,6 +596,39 @@ def render_launchers(res: Results) -> str:
             "`bench/results/launcher_scenarios.json`.")
 
 
+_LANGUAGE_ROWS = (("go", "Go"), ("javascript", "JS/TS"), ("java", "Java/Kotlin"), ("rust", "Rust"),
+                  ("ruby", "Ruby"), ("csharp", "C#"))
+
+
+@renderer("polyglot_quality", "polyglot_quality.json")
+def render_polyglot(res: Results) -> str:
+    r = res["polyglot_quality"]
+    modes = r["modes"]
+
+    def cells(full: dict[str, float], line: dict[str, float]) -> str:
+        return " | ".join(f"{full[k]:.3f} / {line[k]:.3f}" for k in
+                          ("recall_at_1", "mrr", "answered", "no_match_precision", "confident_wrong"))
+
+    o_full, o_line = modes["full"]["overall"], modes["line"]["overall"]
+    lines = ["| language (members / singletons) | Recall@1 | MRR | confident-correct | no-match precision "
+             "| confident wrong |", "|---|---|---|---|---|---|",
+             f"| **overall** ({o_full['members']} / {o_full['singletons']}) | {cells(o_full, o_line)} |"]
+    for key, label in _LANGUAGE_ROWS:
+        if key in modes["full"]["languages"]:
+            f, li = modes["full"]["languages"][key], modes["line"]["languages"][key]
+            lines.append(f"| {label} ({f['members']} / {f['singletons']}) | {cells(f, li)} |")
+    off = r["parsers_off"]
+    lines.append(f"| overall, ecosystem parsers switched off | {cells(off['full'], off['line'])} |")
+    changed = r.get("python_parses_changed")
+    tail = ""
+    if changed is not None:
+        tail = (f"\n\nOf the {r['extra_records']} records of "
+                f"`{r['extra_training_data']}`, parsed in both query modes with the ecosystem parsers on and off "
+                f"and compared field by field, {len(changed)} {'parses' if len(changed) == 1 else 'parse'} differently"
+                + (f" ({', '.join(changed)})" if changed else "") + ".")
+    return "\n".join(lines) + tail
+
+
 # -- blocks ------------------------------------------------------------------------------
 
 def render(name: str, results_dir: Path = RESULTS_DIR) -> str:
