@@ -50,7 +50,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 from memory_store.config import DEFAULT_MARKERS  # noqa: E402
 from memory_store.debt.backfill import TreeCounter, backfill, parse_since, plan  # noqa: E402
@@ -542,9 +542,7 @@ def rerun_forecasts(previous: Path, out_path: Path) -> int:
                                                "series")}, **evaluate(points)})
     out["histories"] = histories
     summarize(out, histories)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(finish(out), indent=2) + "\n")
-    print(f"\nsaved {out_path}")
+    save_results(out_path, finish(out))
     return 0
 
 
@@ -596,9 +594,7 @@ def main() -> int:
     out["histories"] = histories
     if histories:
         summarize(out, histories)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(finish(out), indent=2) + "\n")
-    print(f"\nsaved {args.out}")
+    save_results(args.out, finish(out))
     return 0
 
 

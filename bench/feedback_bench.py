@@ -40,7 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 from memory_store.bugs.feedback import FeedbackStore, Verdict  # noqa: E402
 from memory_store.bugs.live import LiveBugMemory  # noqa: E402
@@ -226,9 +226,7 @@ def main() -> int:
           f"{fb['confirmed']} this fixed it); {seconds:.1f} s")
     out = finish({"data": args.data.name, "errors": len(data), "folds": args.folds, "limit": LIMIT,
                   "seconds": round(seconds, 2), "machine": at_start, **result})
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(REPO)}")
+    save_results(RESULTS, out)
     return 0
 
 

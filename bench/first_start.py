@@ -44,7 +44,7 @@ import gen_records  # noqa: E402
 from memory_store.bugs.cache import CACHE_NAME  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -147,10 +147,7 @@ def main() -> int:
     print(fmt.format(*["-" * w for w in widths]))
     for row in rows:
         print(fmt.format(*row))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(finish({"machine": AT_START, **results}), indent=2, sort_keys=True) + "\n",
-                        encoding="utf-8")
-    print(f"saved {args.out}")
+    save_results(args.out, finish({"machine": AT_START, **results}))
     return 0
 
 

@@ -16,7 +16,6 @@ Each "before" measurement runs in a child process stopped after ``--timeout`` se
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import re
 import statistics
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from memory_store.security.path_glob import path_glob
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine
+from machine import finish, machine, save_results
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -118,12 +117,9 @@ def main() -> int:
     new_us = timeit.timeit(lambda: new.match(path), number=number) / number * 1e6
     print(f"ordinary glob {glob!r} on {path!r}: before {old_us:.2f} us, after {new_us:.2f} us per match")
 
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(finish({"machine": AT_START}) | {
-                                  "path": PATH, "timeout_s": args.timeout, "hostile": rows,
-                                   "ordinary": {"glob": glob, "path": path, "before_us": round(old_us, 3),
-                                                "after_us": round(new_us, 3)}}, indent=2) + "\n")
-    print(f"saved {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    save_results(RESULTS, finish({"machine": AT_START}) | {
+        "path": PATH, "timeout_s": args.timeout, "hostile": rows,
+        "ordinary": {"glob": glob, "path": path, "before_us": round(old_us, 3), "after_us": round(new_us, 3)}})
     return 0
 
 

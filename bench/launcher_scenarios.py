@@ -39,6 +39,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from machine import save_results  # noqa: E402
 
 from memory_store.bugs.match import BugIndex  # noqa: E402
 from memory_store.bugs.records import BugStore  # noqa: E402
@@ -222,9 +225,7 @@ def main() -> int:
           f"confident answers for a look-alike: {lookalike_confident} of {lookalike_queries}")
     if unparsed:
         print("outputs without a parsed error:", ", ".join(unparsed))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    save_results(args.out, report)
     return 0
 
 

@@ -52,6 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.machine import save_results  # noqa: E402
 from bench.match_quality import (  # noqa: E402
     DEFAULT_DATA,
     MODES,
@@ -315,9 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                               "a query answered from its group without itself gets the most common cause there "
                               "(a tie: withheld); each mixed group is answered or withheld as a whole; every "
                               "query outside the mixed groups is counted as decided rightly.")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\nsaved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    save_results(args.out, report)
     return 0
 
 

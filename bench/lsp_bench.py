@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import pytest_lsp  # noqa: E402
 from lsprotocol import types  # noqa: E402
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 
 from memory_store.bugs.live import LiveBugMemory  # noqa: E402
@@ -418,9 +417,7 @@ def main() -> None:
     args = parser.parse_args()
     result = finish(asyncio.run(run(args)))
     print(table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    save_results(args.out, result)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.machine import save_results  # noqa: E402
 from memory_store.bugs import confidence  # noqa: E402
 from memory_store.bugs.features import normalize_fix  # noqa: E402
 from memory_store.bugs.fix_meaning import FixComparer, FixVocabulary  # noqa: E402
@@ -492,9 +493,7 @@ def main() -> int:
                               "files": files, "model": model, "fold_splits": spread,
                               "targets": {"confident_wrong_max": TARGET_WRONG,
                                           "no_match_precision_min": TARGET_NO_MATCH}}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\nsaved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    save_results(args.out, report)
     return 0
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import gen_records  # noqa: E402
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from memory_store.bugs.cache import CACHE_NAME  # noqa: E402
@@ -263,9 +263,7 @@ def cache_main(sizes: list[int], out: Path) -> int:
             results["sizes"][str(n)] = row = cache_figures(root, query)
         print(f"{n} records: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                            for k, v in row.items()), flush=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finish(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"saved {out}")
+    save_results(out, finish(results))
     return 0
 
 
@@ -367,9 +365,7 @@ def main() -> int:
         rebuilt = {k: v for k, v in r.items() if k.endswith("_rebuilt_runs")}
         if rebuilt:
             print(f"{n}: warm runs that found the cache out of date (matcher source changed) and were rerun: {rebuilt}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(finish(results), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"saved {args.out}")
+    save_results(args.out, finish(results))
     return 0
 
 

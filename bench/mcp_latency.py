@@ -16,7 +16,6 @@ Usage: python bench/mcp_latency.py [--records N] [--queries Q]
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -35,7 +34,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.jsonio import dumps  # noqa: E402
@@ -192,10 +191,7 @@ def main() -> None:
                       str(r["match_ms"]["p95"]), str(r["match_ms"]["p99"]), str(r["known_queries_matched"]),
                       str(r["record_fix_ms_p50"]), str(r["match_after_record_ms_p50"]))
     Console().print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(finish({"machine": at_start, "results": rows}), indent=2) + "\n",
-                       encoding="utf-8")
-    print(f"saved {RESULTS.relative_to(REPO)}")
+    save_results(RESULTS, finish({"machine": at_start, "results": rows}))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ Usage: python bench/merge_bench.py [--records 200]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from memory_store.doctor import check_memory  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -112,8 +111,7 @@ def main() -> None:
         row = result[name]
         print(f"{name:<34}{row.get('seconds', ''):>9}{row['conflicted_paths']:>12}{row['unreadable_files']:>12}"
               f"{row['bugs_listed']:>13}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(finish({"machine": AT_START, **result}), indent=2) + "\n")
+    save_results(RESULTS, finish({"machine": AT_START, **result}))
 
 
 if __name__ == "__main__":

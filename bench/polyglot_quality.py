@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from machine import save_results  # noqa: E402
 from match_quality import DEFAULT_DATA as PYTHON_DATA  # noqa: E402
 from match_quality import MODES, build_records, cross_validated, evaluate, load, run_ours, table  # noqa: E402
 
@@ -169,9 +169,7 @@ def main() -> int:
                 if (qc is None and conf) or (qc is not None and (top is None or cluster[top[0]] != qc or not conf)):
                     desc = f"{top[0]}({cluster[top[0]]}) {top[1]:.3f} conf={top[2]}" if top else "none"
                     print(f"  {res['id']} {lang_of[res['id']]} [{qc}] -> {desc} {res['reasons'][:3]}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\nsaved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    save_results(args.out, report)
     return 0
 
 

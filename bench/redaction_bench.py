@@ -35,7 +35,7 @@ from memory_store.redact import redact  # noqa: E402
 from tests.test_redaction import CORPUS, leaked_pieces  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -154,9 +154,7 @@ def main() -> int:
     for label, row in results["redactors"].items():
         print(" | ".join([label, str(len(row["survivors"])), *(str(row["false_redactions"][n]) for n in REAL_FILES),
                           f"{row['seconds_per_mb']:.3f}"]))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(finish({"machine": AT_START, **results}), indent=2) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    save_results(args.out, finish({"machine": AT_START, **results}))
     return 0
 
 

@@ -14,7 +14,6 @@ Usage: python bench/run_capture.py [--mb 50] [--files 2000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ from memory_store.inbox import Inbox  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -123,9 +122,7 @@ def main() -> None:
     for section, values in (("run", passthrough), ("capture", capture_cost)):
         for key, value in values.items():
             print(f"{section + ': ' + key:<42} {value:>10.1f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(finish({"machine": AT_START, **results}), indent=2) + "\n")
-    print(f"saved {RESULTS.relative_to(REPO)}")
+    save_results(RESULTS, finish({"machine": AT_START, **results}))
 
 
 if __name__ == "__main__":

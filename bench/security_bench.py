@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 from memory_store.security.decisions import decision_from_finding  # noqa: E402
 from memory_store.security.findings import Finding  # noqa: E402
@@ -315,10 +315,8 @@ def main() -> int:
         unsaved = unsaved_text_fingerprinting(args.unsaved_findings)
         print_unsaved(unsaved)
         out = args.out if args.out != RESULTS else RESULTS.with_name("security_unsaved.json")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({**unsaved, "python": sys.version.split()[0],
-                                   "load_average": os.getloadavg()[0], "cpus": os.cpu_count()}, indent=2) + "\n")
-        print(f"saved {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+        save_results(out, {**unsaved, "python": sys.version.split()[0], "load_average": os.getloadavg()[0],
+                           "cpus": os.cpu_count()})
         return 0
 
     at_start = machine()
@@ -354,11 +352,9 @@ def main() -> int:
     ours = runs[-1]["teamlore"]
     target = "met" if ours["seconds"] < 1.0 else "MISSED"
     print(f"target < 1 s for teamlore at {runs[-1]['findings']:,} findings: {target} ({ours['seconds']:.3f} s)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(finish({
+    save_results(args.out, finish({
         "machine": at_start, "runs": runs, "note": note, "target_seconds": 1.0, "fingerprinting": fpt,
-        "unsaved_text": unsaved}), indent=2) + "\n")
-    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+        "unsaved_text": unsaved}))
     return 0
 
 

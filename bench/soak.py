@@ -34,7 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 from memory_store.bugs.records import BugStore  # noqa: E402
 from memory_store.security.decisions import DecisionStore  # noqa: E402
@@ -434,9 +434,7 @@ def main() -> int:
     print(f"lost operations: {result['lost_operations']} (disk {result['lost_on_disk']}, decisions "
           f"{result['lost_decisions']}, hover {result['lost_in_hover']}; missing at first hover check "
           f"{result['missing_in_hover_first_check']}); server alive at end: {alive}, exit code {exit_code}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(finish(report), indent=2) + "\n")
-    print(f"saved {args.out}")
+    save_results(args.out, finish(report))
     return 0 if result["lost_operations"] == 0 and alive else 1
 
 

@@ -14,7 +14,6 @@ Results: bench/results/sync_bench.json.  Usage: python bench/sync_bench.py [--re
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
@@ -39,7 +38,7 @@ from memory_store.sync.stream import Follower  # noqa: E402
 from memory_store.workspace import Workspace  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 
 AT_START = machine()
 """The machine when the script started (CPUs, load average)."""
@@ -175,9 +174,7 @@ def main() -> int:
           f"{report['local_write_ms_during_outage']['p50']} (max {report['local_write_ms_during_outage']['max']})")
     print(f"B complete {report['complete_after_restart_s']}s after the restart; lost {report['lost']}, "
           f"duplicate stream entries {report['duplicate_stream_entries']}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(finish({"machine": AT_START, **report}), indent=2) + "\n")
-    print(f"saved {args.out}")
+    save_results(args.out, finish({"machine": AT_START, **report}))
     return 0 if report["lost"] == 0 and report["duplicate_stream_entries"] == 0 else 1
 
 

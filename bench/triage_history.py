@@ -81,7 +81,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from machine import finish, machine  # noqa: E402
+from machine import finish, machine, save_results  # noqa: E402
 from security_bench import DEFAULT_EMPATHY, run_seed  # noqa: E402
 
 from memory_store.security.api import SecurityMemory  # noqa: E402
@@ -522,13 +522,12 @@ def main() -> int:
             "undecided_hidden_distinct_statements": sum(r["undecided_hidden_distinct_statements"]
                                                         for r in rows.values()),
         }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+        save_results(RESULTS, saved)
     if args.scale:
         saved["scale_filter"] = {"machine": machine(), **scale_filter(100_000, 10_000)}
         finish(saved["scale_filter"])
         print("cached filter:", json.dumps(saved["scale_filter"]))
-        RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+        save_results(RESULTS, saved)
     print_table(saved["repositories"])
     print(json.dumps(saved.get("total", {}), indent=2))
     return 0
