@@ -23,6 +23,13 @@ _WIN_PY_STDLIB = re.compile(r"(?:^|/)(?:python\d*[\w.-]*|pypy\d*[\w.-]*|anaconda
                             r"|conda|pyenv/versions/[^/]+)/lib/(?!site-packages|python)(.+)$", re.IGNORECASE)
 _ZIPPED = re.compile(r"/[^/]+\.(?:zip|egg|whl|pyz)/(.+)$")
 _FROZEN = re.compile(r"^<frozen ([\w.]+)>$")
+_CELL = re.compile(r"^<ipython-input-\d+-[0-9a-f]+>$|(?:^|/)ipykernel_\d+/\d+\.py$")
+"""A notebook or IPython cell: ``<ipython-input-3-6f2b2ad1c0ff>`` (IPython 7), the file Jupyter's
+kernel compiles a cell into (``/tmp/ipykernel_4242/1771823052.py``)."""
+CELL_PATH = "<cell>"
+"""The path of every cell frame. A cell's name holds its execution count and a hash (or a
+process id) that change every run: the same notebook run twice must give the same frames,
+and a cell is the user's own code (kind ``app``, module ``<cell>``)."""
 _NODE_INTERNAL = re.compile(r"^(?:node:)?(?:internal/[\w/-]+(?:\.[cm]?js)?|[a-z_]+\.js)$")
 _NODE_CORE = {"events.js", "fs.js", "net.js", "module.js", "timers.js", "stream.js", "http.js",
               "https.js", "child_process.js", "_stream_readable.js", "_stream_writable.js",
@@ -103,6 +110,8 @@ def classify_path(raw: str, workspace_root: Path | None = None) -> tuple[str, Fr
     frozen = _FROZEN.match(path)
     if frozen:
         return path, "stdlib", frozen.group(1)
+    if path == CELL_PATH or _CELL.search(path):
+        return CELL_PATH, "app", CELL_PATH
     if path.startswith("<") and path.endswith(">"):
         return path, "stdlib" if path not in ("<stdin>", "<string>", "<module>") else "app", None
     dep = classify_dependency(path)  # Go, Rust, JVM, .NET and Ruby toolchains and package caches
@@ -147,6 +156,13 @@ def _relative_to(path: str, root: Path) -> str | None:
     if cmp_path.startswith(cmp_root + "/"):
         rel = path[len(root_s) + 1:]
         return rel if ".." not in rel.split("/") else None
+    if path == "~" or path.startswith("~/"):
+        # IPython prints a home-directory path as ``~/...``: relative when the workspace is in a home
+        home_root = _HOME.sub("~", root_s)
+        if home_root.startswith("~/") and path.startswith(home_root + "/"):
+            rel = path[len(home_root) + 1:]
+            return rel if ".." not in rel.split("/") else None
+        return None
     if not path.startswith("/") and not re.match(r"^[A-Za-z]:/", path) and ".." not in path.split("/"):
         return path  # already relative: printed relative to the working directory
     return None

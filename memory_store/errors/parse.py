@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors.frames import MAX_FRAMES, cap_frames, def_name, enclosing_function, make_frame
+from memory_store.errors.frames import (
+    CELL_PATH,
+    MAX_FRAMES,
+    cap_frames,
+    def_name,
+    enclosing_function,
+    make_frame,
+)
 from memory_store.errors.langs.common import LOG_TIME, decorations_removed, log_record, without_log_prefix
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
@@ -64,12 +71,25 @@ _PYTEST_LINE = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:]*\.py):(?P<line>\d
                           + r")(?:: (?P<msg>.*))?$")
 """pytest ``--tb=line``: one line per failure, ``path:line: Exception: message``."""
 _PYTEST_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<nodeid>\S+?)(?: - (?P<msg>.*))?$")
+_IPY_HEADER = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)\s+Traceback \(most recent call last\)$")
+"""IPython's header: the exception's type, padded, then ``Traceback (most recent call last)``."""
+_IPY_CELL = re.compile(r"^(?:Cell In ?\[\d*\], line (?P<line>\d+)|Input In ?\[\d*\])(?:, in (?P<func>\S.*?))?$")
+"""A cell frame: ``Cell In[5], line 3, in load(path)`` (IPython >= 8.5), ``Input In [3], in
+<cell line: 1>()`` (8.0-8.4, the line only in the source marker)."""
+_IPY_FILE = re.compile(r"^File (?P<path>\S.*?):(?P<line>\d+)(?:, in (?P<func>\S.*?))?$")
+"""A file frame of IPython >= 8: ``File ~/venv/.../frame.py:3761, in DataFrame.__getitem__(self, key)``."""
+_IPY_OLD = re.compile(r"^(?P<path><ipython-input-\d+-[0-9a-f]+>|(?:[A-Za-z]:)?[^:\s][^:]*?\.pyx?) in (?P<func>\S.*?)$")
+"""A frame of IPython 7 and older: ``~/venv/.../frame.py in __getitem__(self, key)``, the line
+only in the source marker. No colon but a drive's: never an exception line."""
+_IPY_SOURCE = re.compile(r"^\s*(?P<arrow>-*>)?\s*(?P<num>\d+)(?:\s(?P<code>.*))?$")
+"""A numbered source line under an IPython frame; ``---->``/``-> 3761`` marks the frame's line."""
+_IPY_ELIDED = re.compile(r"^\s*(?:\[\.\.\. skipping .*\]|\(\.\.\.\))\s*$")
 _SKIP_IN_TB = re.compile(r"^\s*(?:\[Previous line repeated \d+ more times?\]|-+ ?<?snip>? ?-+|\.\.\.|…|\^+|~+)\s*$")
 
 _KEYS = ("err", "Err", "ERR", "xception", "XCEPTION", "arning", "ARNING", "ail", "AIL", "raceback", 'File "',
          "atal", "ATAL", "anic", "efused", "enied", "imeout", "xit", "nterrupt", "NotReady", "onfigured",
          "NotFound", "DoesNotExist", "nvalid", "navailable", "Iteration", "ancel", "bort", "ault", "___", "===",
-         "exc")
+         "exc", "ell In[", "nput In [", "ipython-input-")
 """Substrings of every line a recogniser can start on. Lines without any of them are skipped
 while no error block is open (most lines of a long log), found with fast ``str.find``."""
 _KEY_RX = re.compile("|".join(re.escape(k) for k in _KEYS))
@@ -159,6 +179,8 @@ class _Scanner:
         self.tb_prefix = ""
         self.tb_expect_code = False
         self.tb_last_code = ""
+        self.tb_ipython = False
+        """Inside an IPython traceback (frames printed in IPython's shapes)."""
 
     # -- helpers
     def _emit(self, ev: _Event) -> None:
@@ -209,6 +231,14 @@ class _Scanner:
         stripped = line.strip()
 
         if self._pytest(line, stripped):
+            return
+
+        if _IPY_HEADER.match(stripped):
+            self._start_tb("")
+            self.tb_ipython = True
+            self.tb_lines.append(stripped)
+            return
+        if self._ipython_line(line, stripped):
             return
 
         # Python traceback header: remember the decoration in front of it (log prefixes).
@@ -282,6 +312,47 @@ class _Scanner:
         self.tb_prefix = prefix
         self.node = None
 
+    def _ipython_line(self, line: str, stripped: str) -> bool:
+        """A frame, source or elision line of an IPython traceback. A cell frame printed
+        without IPython's header (a SyntaxError's, or a paste that starts below it) opens one."""
+        if not self.tb_ipython:
+            if not ((stripped.startswith(("Cell In", "Input In")) and _IPY_CELL.match(stripped))
+                    or (stripped.startswith("<ipython-input-") and _IPY_OLD.match(stripped))):
+                return False
+            self._start_tb("")
+            self.tb_ipython = True
+        if not stripped:
+            return False
+        source = _IPY_SOURCE.match(line)
+        if source:
+            code = (source.group("code") or "").strip()
+            if source.group("arrow"):
+                if self.tb_frames and self.tb_frames[-1].line is None:
+                    self.tb_frames[-1] = replace(self.tb_frames[-1], line=int(source.group("num")))
+                self.tb_last_code = code
+            self._tb_line(line)
+            return True
+        if _IPY_ELIDED.match(stripped):
+            self._tb_line(line)
+            return True
+        cell = _IPY_CELL.match(stripped)
+        if cell:
+            self._ipython_frame(line, CELL_PATH, cell.group("line"), cell.group("func"))
+            return True
+        found = _IPY_FILE.match(stripped) or _IPY_OLD.match(stripped)
+        if found:
+            self._ipython_frame(line, found.group("path"), found.groupdict().get("line"), found.group("func"))
+            return True
+        return False
+
+    def _ipython_frame(self, line: str, path: str, number: str | None, func: str | None) -> None:
+        self.tb_frames.append(self._frame(path, number, _ipython_function(func)))
+        if len(self.tb_frames) > MAX_FRAMES * 2:
+            self.tb_frames = cap_frames(self.tb_frames)
+        self._tb_line(line)
+        self.tb_last_code = ""
+        self.tb_expect_code = False
+
     def _tb_line(self, line: str) -> None:
         if len(self.tb_lines) < MAX_BLOCK_LINES:
             self.tb_lines.append(line)
@@ -330,7 +401,8 @@ class _Scanner:
         frames = cap_frames(self.tb_frames)
         location = None
         if exc_type.rsplit(".", 1)[-1] in ("SyntaxError", "IndentationError", "TabError") and frames \
-                and frames[-1].function is None:
+                and (frames[-1].function is None or (self.tb_ipython and frames[-1].path == CELL_PATH
+                     and frames[-1].function == "<module>")):
             location = frames[-1]
             frames = frames[:-1]
         ev = _Event(exc_type, message, frames, "python", "traceback", list(self.tb_lines),
@@ -566,6 +638,16 @@ def _match_once(text: str, anchored: bool = False) -> tuple[str, str | None, str
     if m:
         return m.group("type"), None, m.group("msg").strip()
     return None
+
+
+def _ipython_function(raw: str | None) -> str:
+    """A function as IPython names it, as a plain traceback does: ``DataFrame.__getitem__(self,
+    key)`` is ``__getitem__``; a cell's top level (``<cell line: 1>()``, no name) is ``<module>``."""
+    name = (raw or "").strip()
+    if not name or name.startswith("<cell line"):
+        return "<module>"
+    name = name.split("(", 1)[0].rstrip()
+    return name.rsplit(".", 1)[-1] or "<module>"
 
 
 def _headline(ev: _Event) -> str:
