@@ -78,7 +78,8 @@ _IPY_CELL = re.compile(r"^(?:Cell In ?\[\d*\], line (?P<line>\d+)|Input In ?\[\d
 <cell line: 1>()`` (8.0-8.4, the line only in the source marker)."""
 _IPY_FILE = re.compile(r"^File (?P<path>\S.*?):(?P<line>\d+)(?:, in (?P<func>\S.*?))?$")
 """A file frame of IPython >= 8: ``File ~/venv/.../frame.py:3761, in DataFrame.__getitem__(self, key)``."""
-_IPY_OLD = re.compile(r"^(?P<path><ipython-input-\d+-[0-9a-f]+>|(?:[A-Za-z]:)?[^:\s][^:]*?\.pyx?) in (?P<func>\S.*?)$")
+_IPY_OLD = re.compile(r"^(?P<path><ipython-input-\d+-[0-9a-f]+>|(?:[A-Za-z]:)?[^:\s][^:]*?\.(?:py|pyx|pxi|pxd))"
+                      r" in (?P<func>\S.*?)$")
 """A frame of IPython 7 and older: ``~/venv/.../frame.py in __getitem__(self, key)``, the line
 only in the source marker. No colon but a drive's: never an exception line."""
 _IPY_SOURCE = re.compile(r"^\s*(?P<arrow>-*>)?\s*(?P<num>\d+)(?:\s(?P<code>.*))?$")
@@ -337,16 +338,19 @@ class _Scanner:
             return True
         cell = _IPY_CELL.match(stripped)
         if cell:
-            self._ipython_frame(line, CELL_PATH, cell.group("line"), cell.group("func"))
+            self._ipython_frame(line, CELL_PATH, cell.group("line"), _ipython_function(cell.group("func")))
             return True
         found = _IPY_FILE.match(stripped) or _IPY_OLD.match(stripped)
         if found:
-            self._ipython_frame(line, found.group("path"), found.groupdict().get("line"), found.group("func"))
+            path = found.group("path")
+            func = found.group("func")
+            self._ipython_frame(line, path, found.groupdict().get("line"),
+                                _ipython_function(func, qualified=path.endswith(_CYTHON)))
             return True
         return False
 
     def _ipython_frame(self, line: str, path: str, number: str | None, func: str | None) -> None:
-        self.tb_frames.append(self._frame(path, number, _ipython_function(func)))
+        self.tb_frames.append(self._frame(path, number, func))
         if len(self.tb_frames) > MAX_FRAMES * 2:
             self.tb_frames = cap_frames(self.tb_frames)
         self._tb_line(line)
@@ -640,14 +644,19 @@ def _match_once(text: str, anchored: bool = False) -> tuple[str, str | None, str
     return None
 
 
-def _ipython_function(raw: str | None) -> str:
+_CYTHON = (".pyx", ".pxi", ".pxd")
+"""Compiled frames: their printed name is the qualified one in a plain traceback too."""
+
+
+def _ipython_function(raw: str | None, qualified: bool = False) -> str:
     """A function as IPython names it, as a plain traceback does: ``DataFrame.__getitem__(self,
-    key)`` is ``__getitem__``; a cell's top level (``<cell line: 1>()``, no name) is ``<module>``."""
+    key)`` is ``__getitem__`` (a compiled one's name stays ``qualified``, arguments aside); a cell's
+    top level (``<cell line: 1>()``, no name) is ``<module>``."""
     name = (raw or "").strip()
     if not name or name.startswith("<cell line"):
         return "<module>"
     name = name.split("(", 1)[0].rstrip()
-    return name.rsplit(".", 1)[-1] or "<module>"
+    return (name if qualified else name.rsplit(".", 1)[-1]) or "<module>"
 
 
 def _headline(ev: _Event) -> str:
