@@ -5,7 +5,8 @@ exceptions (``division by zero``, ``list index out of range``, ``'NoneType' obje
 attribute 'get'``, ``not enough values to unpack``) from different functions. The app is
 copied into two temporary checkouts at different paths, and every bug is run for real
 (subprocess) through each launcher: a plain script, ``python -m``, a thread pool, an asyncio
-task, ``logger.exception``, ``unittest``, and pytest with ``--tb=long|short|native|line``.
+task, ``logger.exception``, ``unittest``, an IPython cell (the traceback a notebook shows), and
+pytest with ``--tb=long|short|native|line``.
 
 Protocol: for every (launcher, checkout) in turn, the memory holds one record per bug made
 from that launcher's output in that checkout (as `teamlore bugs add` would store it, paths
@@ -62,6 +63,8 @@ PER_BUG = {
     "asyncio": ["-m", "shop.aio", "NAME"],
     "logging": ["-m", "shop.logged", "NAME"],
     "unittest": ["-m", "unittest", "tests.test_unit.BugTest.test_NAME"],
+    "ipython": ["-m", "IPython", "--colors=NoColor", "--no-banner", "--HistoryManager.enabled=False", "-c",
+                "from shop.bugs import trigger; trigger('NAME')"],
 }
 PYTEST_STYLES = ("long", "short", "native", "line")
 
@@ -98,6 +101,7 @@ def _env(checkout: Path) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "120"
+    env["IPYTHONDIR"] = str(checkout.parent / ".ipython")  # IPython's profile beside the checkout, not in ~
     return {**env, "PYTHONPATH": str(checkout)}
 
 

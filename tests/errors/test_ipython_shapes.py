@@ -7,6 +7,10 @@ in a notebook and as a script share their library evidence.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,8 @@ from memory_store.errors.model import Frame, ParsedError
 from memory_store.workspace import Workspace
 
 SITE = "site-packages/pandas/core"
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "bench" / "scenarios" / "shopapp"
 
 # -- the same error: a missing column read in a cell (IPython >= 8.5) and in a script ------------
 NOTEBOOK = """\
@@ -420,3 +426,51 @@ def test_a_generic_message_from_another_cell_function_is_not_confident(store: Bu
 def test_a_generic_message_from_the_same_cell_function_run_again_matches(store: BugStore) -> None:
     rec = record(store, cell_generic("average", n=5, m=3), "average of no prices is 0")
     assert confident_ids(BugIndex([rec]), cell_generic("average", n=17, m=16)) == [rec["id"]]
+
+
+# -- real IPython, the bench app's bugs (bench/scenarios/shopapp) from two checkouts -----------
+def run_in(checkout: Path, *argv: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON"))}
+    env.update(PYTHONPATH=str(checkout), PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1",
+               IPYTHONDIR=str(checkout.parent / ".ipython"))
+    done = subprocess.run([sys.executable, *argv], cwd=checkout, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode != 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def in_ipython(checkout: Path, bug: str) -> str:
+    return run_in(checkout, "-m", "IPython", "--colors=NoColor", "--no-banner", "--HistoryManager.enabled=False",
+                  "-c", f"from shop.bugs import trigger; trigger({bug!r})")
+
+
+@pytest.fixture(scope="module")
+def checkouts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = []
+    for where in ("maya/notebooks/shop", "ci/runs/7/shop"):
+        root = tmp_path_factory.mktemp("checkout") / where
+        shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__"))
+        out.append(root)
+    return out
+
+
+def test_a_real_ipython_cell_names_the_raising_function(checkouts: list[Path]) -> None:
+    output = in_ipython(checkouts[0], "stats_avg")
+    assert "Cell In[1], line 1" in output
+    error = parsed(output, checkouts[0])
+    assert (error.exc_type, error.message) == ("ZeroDivisionError", "division by zero")
+    assert error.frames[0] == Frame(CELL_PATH, 1, "<module>", CELL_PATH, "app")
+    assert error.frames[-1] == Frame("shop/stats.py", 3, "avg", "shop.stats", "app")
+    features = features_of(error)
+    assert features.app_top == "shop/stats:avg" and not features.lib_frames
+
+
+def test_a_real_ipython_error_matches_the_scripts_record_from_another_checkout(checkouts: list[Path]) -> None:
+    store = BugStore(Workspace(checkouts[1]))
+    rec = store.build(run_in(checkouts[1], "run_bug.py", "stats_avg"), "avg() of no values is 0.0", author="test")
+    index = BugIndex([rec])
+    found = index.match(in_ipython(checkouts[0], "stats_avg"), workspace_root=checkouts[0])
+    assert [m.record["id"] for m in found if m.confident] == [rec["id"]]
+    look_alike = in_ipython(checkouts[0], "stats_spread")  # division by zero too, raised by spread()
+    assert parsed(look_alike).message == "division by zero"
+    assert not [m for m in index.match(look_alike, workspace_root=checkouts[0], include_weak=True) if m.confident]
