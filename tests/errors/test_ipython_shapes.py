@@ -223,6 +223,42 @@ def test_ipython_7_frames_take_their_lines_from_the_markers() -> None:
     assert error.frames[3:] == [replace(f, line=None) for f in plain.frames]
 
 
+@pytest.mark.parametrize("frame_line", [
+    pytest.param("File c:\\Users\\Maya\\anaconda3\\Lib\\site-packages\\pandas\\core\\frame.py:3893, in "
+                 "DataFrame.__getitem__(self, key)", id="ipython-8"),
+    pytest.param("c:\\users\\maya\\anaconda3\\lib\\site-packages\\pandas\\core\\frame.py in "
+                 "__getitem__(self, key)", id="ipython-7"),
+])
+def test_windows_paths_give_the_same_library_frame(frame_line: str) -> None:
+    error = parsed("KeyError                                  Traceback (most recent call last)\n"
+                   f"{frame_line}\n-> 3893 indexer = self.columns.get_loc(key)\n\nKeyError: 'price'\n")
+    assert error.frames == [Frame(f"{SITE}/frame.py", 3893, "__getitem__", "pandas.core.frame", "library")]
+
+
+def test_elided_frames_and_source_are_passed_over() -> None:
+    text = """\
+---------------------------------------------------------------------------
+RecursionError                            Traceback (most recent call last)
+Cell In[2], line 1
+----> 1 depth(tree)
+
+Cell In[1], line 3, in depth(node)
+      1 def depth(node):
+   (...)
+----> 3     return 1 + max(depth(child) for child in node.children)
+
+    [... skipping similar frames: depth at line 3 (2970 times)]
+
+Cell In[1], line 3, in <genexpr>(.0)
+----> 3     return 1 + max(depth(child) for child in node.children)
+
+RecursionError: maximum recursion depth exceeded
+"""
+    error = parsed(text)
+    assert (error.exc_type, error.message) == ("RecursionError", "maximum recursion depth exceeded")
+    assert [(f.line, f.function) for f in error.frames] == [(1, "<module>"), (3, "depth"), (3, "<genexpr>")]
+
+
 def test_compiled_frames_keep_the_name_a_plain_traceback_prints() -> None:
     plain = parsed('Traceback (most recent call last):\n  File "index.pyx", line 152, in '
                    'pandas._libs.index.IndexEngine.get_loc\nKeyError: \'price\'\n')
