@@ -91,6 +91,8 @@ LAUNCHERS: dict[str, tuple[Launcher, ...]] = {
         _l("celery.worker", "the Celery worker loop runs every task"),
         _l("billiard", "the Celery process pool runs every task"),
         _l("IPython.core.interactiveshell", "IPython runs every cell through run_code/run_ast_nodes"),
+        _l("IPython.core.magics.execution", "%run, %time and %timeit run every script or statement"),
+        _l("IPython.utils.py3compat", "%run executes every script through execfile", "execfile"),
         _l("ipykernel", "the Jupyter kernel dispatches every cell"),
         _l("tornado.ioloop", "the event loop used by Jupyter and tornado apps calls every callback"),
         _l("tornado.platform", "tornado's asyncio bridge calls every callback"),

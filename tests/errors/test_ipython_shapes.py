@@ -21,7 +21,7 @@ from memory_store.bugs.features import features_of
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
 from memory_store.errors import parse_error
-from memory_store.errors.frames import CELL_PATH
+from memory_store.errors.frames import CELL_PATH, make_frame
 from memory_store.errors.launchers import is_launcher_frame
 from memory_store.errors.model import Frame, ParsedError
 from memory_store.workspace import Workspace
@@ -302,6 +302,42 @@ def test_cells_are_in_app_code_never_launcher_frames() -> None:
     error = parsed(notebook("total"))
     assert all(f.kind == "app" and not is_launcher_frame(f) for f in error.frames)
     assert f"{CELL_PATH}:total" in features_of(error).app_frames
+
+
+def test_a_script_run_with_percent_run_keeps_only_its_own_frames() -> None:
+    """Older IPython printed its own ``%run`` machinery above the script's frames."""
+    text = """\
+---------------------------------------------------------------------------
+ZeroDivisionError                         Traceback (most recent call last)
+/usr/lib/python2.7/dist-packages/IPython/utils/py3compat.py in execfile(fname, *where)
+    202             else:
+    203                 filename = fname
+--> 204             __builtin__.execfile(filename, *where)
+
+/home/maya/proj/reports/march.py in <module>()
+----> 9 print(average([]))
+
+/home/maya/proj/reports/march.py in average(prices)
+----> 4     return sum(prices) / len(prices)
+
+ZeroDivisionError: division by zero
+"""
+    error = parsed(text)
+    assert [(f.function, f.line) for f in error.frames] == [("execfile", 204), ("<module>", 9), ("average", 4)]
+    assert [is_launcher_frame(f) for f in error.frames] == [True, False, False]
+    features = features_of(error)
+    assert features.app_top == "reports/march:average" and not features.lib_frames
+
+
+@pytest.mark.parametrize("path, function", [
+    pytest.param("IPython/core/magics/execution.py", "time", id="percent-time"),
+    pytest.param("IPython/core/magics/execution.py", "run", id="percent-run"),
+    pytest.param("IPython/utils/py3compat.py", "execfile", id="execfile"),
+    pytest.param("IPython/core/interactiveshell.py", "run_code", id="run-code"),
+])
+def test_ipythons_own_runners_are_launchers(path: str, function: str) -> None:
+    frame = make_frame(f"/home/maya/venvs/ds/lib/python3.11/site-packages/{path}", 1, function)
+    assert frame.kind == "library" and is_launcher_frame(frame)
 
 
 def test_chained_ipython_blocks_keep_the_cause() -> None:
