@@ -103,12 +103,18 @@ def _interesting(line: str) -> bool:
 
 # --- decoration --------------------------------------------------------------------------
 _GROUP_BAR = re.compile(r"^(\s*[|+](?:-[-+]*(?: \d+ -+| \.\.\. -+)?)?)+ ?")
+_ORPHAN_SGR = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
+"""A colour code whose escape character was lost on the way (``[0;31mKeyError[0m``): a
+notebook's coloured traceback copied from a web page or an issue post."""
 
 
 def _clean(raw: str) -> str:
     """The line as :func:`decorations_removed` gives it, tabs expanded and without the bars
-    Python draws around the sub-exceptions of an exception group."""
+    Python draws around the sub-exceptions of an exception group, or colour codes that lost
+    their escape character."""
     line = decorations_removed(raw, MAX_LINE).expandtabs(4)
+    if "m" in line and "[" in line:
+        line = _ORPHAN_SGR.sub("", line)
     if "|" in line or "+-" in line:
         line = _GROUP_BAR.sub("", line, count=1)
     return line

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from memory_store.bugs.features import features_of
 from memory_store.bugs.match import BugIndex
 from memory_store.bugs.records import BugStore
-from memory_store.errors import parse_error
+from memory_store.errors import extract_errors, parse_error
 from memory_store.errors.frames import CELL_PATH, make_frame
 from memory_store.errors.launchers import is_launcher_frame
 from memory_store.errors.model import Frame, ParsedError
@@ -359,11 +361,16 @@ ValueError: orders.csv: no price column
     assert error.frames == [Frame(CELL_PATH, 4, "load", CELL_PATH, "app")]
 
 
-def test_colours_are_read_through() -> None:
-    coloured = NOTEBOOK.replace("KeyError   ", "\x1b[0;31mKeyError\x1b[0m   ").replace(
-        "-> 3893", "\x1b[1;32m-> 3893\x1b[0m").replace("File ~/", "\x1b[0;32mFile \x1b[0m\x1b[0;32m~/")
+@pytest.mark.parametrize("escape", [pytest.param("\x1b", id="terminal"),
+                                    pytest.param("", id="escape-lost-in-a-copy")])
+def test_colours_are_read_through(escape: str) -> None:
+    coloured = NOTEBOOK.replace("KeyError   ", f"{escape}[0;31mKeyError{escape}[0m   ").replace(
+        "-> 3893", f"{escape}[1;32m-> 3893{escape}[0m").replace(
+        "File ~/", f"{escape}[0;32mFile {escape}[0m{escape}[38;5;28m~/").replace(
+        "KeyError: 'price'", f"{escape}[0;31mKeyError{escape}[0m: 'price'")
     assert coloured != NOTEBOOK
-    assert parsed(coloured).frames == parsed(NOTEBOOK).frames
+    error = parsed(coloured)
+    assert (error.exc_type, error.message, error.frames) == ("KeyError", "'price'", parsed(NOTEBOOK).frames)
 
 
 @pytest.mark.parametrize("text, line", [
@@ -388,6 +395,18 @@ def test_home_paths_in_a_home_workspace_are_workspace_relative(tmp_path: Path) -
     assert features_of(inside).app_top == "shop/stats:avg"
     elsewhere = parsed(text, Path("/srv/checkouts/proj"))
     assert elsewhere.frames[-1].path == "~/proj/shop/stats.py"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["NOTEBOOK", "NOTEBOOK_8_0", "NOTEBOOK_7", "CELL_FUNCTION"]), st.integers(0, 3000),
+       st.text(max_size=40), st.integers(0, 3000))
+def test_cut_or_corrupted_ipython_tracebacks_never_raise(name: str, cut: int, junk: str, at: int) -> None:
+    """A paste cut anywhere, or with anything in the middle of a frame or source line."""
+    text = globals()[name]
+    for variant in (text[:cut], text[cut:], text[:at] + junk + text[at:]):
+        parse_error(variant)
+        for error in extract_errors(variant):
+            assert error.exc_type
 
 
 # -- matching: the notebook meets the script's record, never a look-alike's --------------------
