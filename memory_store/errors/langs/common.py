@@ -1,6 +1,6 @@
 """Shared pieces of the ecosystem parsers: line cleaning, candidates, bounded input.
 
-Each parser (``javascript``, ``go``, ``rust``, ``jvm``, ``dotnet``, ``ruby``) reads the
+Each parser (``javascript``, ``go``, ``rust``, ``jvm``, ``dotnet``, ``ruby``, ``native``) reads the
 cleaned lines of one output and returns :class:`Candidate` errors; the package picks the
 main one by :attr:`Candidate.priority`. Lines are cleaned of what tools, CI systems and
 issue posts put around an error: ANSI colours, CI timestamps and step prefixes

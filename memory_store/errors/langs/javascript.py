@@ -157,7 +157,9 @@ def _npm_block(lines: list[str], i: int) -> Found:
         i += 1
     if not (message or code):
         return None, i
-    wrapper = code in _NPM_WRAPPERS or message.startswith(("Lifecycle script", "Failed at the", "command failed"))
+    # "code 1": npm 7+ names a failed install script by its exit code, which only wraps the script's error
+    wrapper = code in _NPM_WRAPPERS or message.startswith(("Lifecycle script", "Failed at the", "command failed",
+                                                           "code "))
     return Candidate(Priority.WRAPPER if wrapper else Priority.EXCEPTION, start,
                      error("error", message or f"code {code}", "javascript", code=code, detail=detail), end=i - 1), i
 
