@@ -13,6 +13,7 @@ from memory_store.errors import extract_errors, parse_error
 from memory_store.errors.langs import native
 from memory_store.errors.langs.common import Priority, lines_of
 from memory_store.errors.langs.detect import find_errors, main_error
+from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import ParsedError
 from memory_store.workspace import Workspace
 
@@ -461,6 +462,16 @@ def test_cause_after_a_wrapper_still_wins() -> None:
     found = find_errors(GEM_FFI)
     assert found[0].priority == Priority.WRAPPER
     assert parsed(GEM_FFI).exc_type == "missing header"
+
+
+def test_a_floor_keeps_wrappers_from_replacing_a_callers_error() -> None:
+    """A build script's ``CompileError`` traceback is worth replacing by the compiler's error,
+    never by another wrapper."""
+    assert ecosystem_error(wrapper_only("cffi"), floor=Priority.TOOL) is None
+    err = ecosystem_error(PIP_CFFI, floor=Priority.TOOL)
+    assert err is not None and err.exc_type == "missing header"
+    wrapper = ecosystem_error(wrapper_only("cffi"))
+    assert wrapper is not None and wrapper.message == "Failed building wheel for cffi"
 
 
 def test_extract_gives_the_causes_without_wrappers() -> None:

@@ -55,12 +55,18 @@ def main_error(found: list[Candidate]) -> Candidate | None:
     return best
 
 
-def parse(text: str, workspace_root: Path | None = None, *, after_stack: bool = False) -> ParsedError | None:
+def parse(text: str, workspace_root: Path | None = None, *, after_stack: bool = False,
+          floor: Priority = Priority.WRAPPER) -> ParsedError | None:
     """The main error of ``text`` (already redacted by the caller), the whole text kept with it.
     ``after_stack``: the text also holds a JavaScript stack, which only an exception or a
-    coded diagnostic found here outranks (``npm ERR!`` lines after a stack only wrap it)."""
+    coded diagnostic found here outranks (``npm ERR!`` lines after a stack only wrap it).
+    ``floor``: the lowest priority that counts; ``Priority.TOOL`` for a caller holding an
+    error that only a cause should replace (a build script's ``CompileError``, which
+    another wrapper would not explain better)."""
     best = main_error(find_errors(text, workspace_root))
-    if best is None or (after_stack and best.priority < Priority.EXCEPTION):
+    if after_stack:
+        floor = max(floor, Priority.EXCEPTION)
+    if best is None or best.priority < floor:
         return None
     best.error.text = text[-200_000:]
     return best.error
