@@ -85,7 +85,7 @@ def _counts(items: list[Marker]) -> dict[str, int]:
 def parse_item(item: str) -> tuple[int | None, str]:
     """``"12: TODO x"`` -> ``(12, "TODO x")``."""
     head, sep, rest = item.partition(": ")
-    if sep and head.isdigit():
+    if sep and head.isdecimal():
         return int(head), rest
     return None, item
 

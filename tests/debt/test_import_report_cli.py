@@ -242,3 +242,12 @@ def test_cli_import_rejects_a_bad_file(tmp_path: Path) -> None:
     out = run_cli("debt", "import", str(bad), root=tmp_path)
     assert out.returncode == 2 and "snapshots" in out.stderr
     assert not (tmp_path / ".teamlore").exists()
+
+
+def test_a_snapshot_item_numbered_with_digits_int_cannot_read_is_kept_as_text() -> None:
+    """Snapshots come with the clone: an item such as ``1\u00b2: TODO`` (a superscript passes
+    str.isdigit but not int) is read as text without a line, never a crash of the report."""
+    from memory_store.debt.snapshots import parse_item
+
+    assert parse_item("1\u00b2: TODO x") == (None, "1\u00b2: TODO x")
+    assert parse_item("12: TODO x") == (12, "TODO x")

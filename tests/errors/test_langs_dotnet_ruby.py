@@ -47,6 +47,15 @@ def test_ide_error_list_layout() -> None:
     assert err.message == "The current .NET SDK does not support targeting .NET 8.0."  # later columns dropped
 
 
+
+def test_an_error_list_line_column_of_non_ascii_digits_is_no_line() -> None:
+    """A superscript or other digit int() cannot read (``1\u00b2``) in the Line column of a
+    pasted row: the row still parses, without a location, instead of raising."""
+    err = parse_error("Error\tCS0246\tThe type or namespace name 'Foo' could not be found\tApi\t"
+                      "Api/Program.cs\t1\u00b2")
+    assert err is not None and err.code == "CS0246"
+
+
 RUBY = """\
 /home/dana/.rbenv/versions/3.1.2/lib/ruby/gems/3.1.0/gems/mail-2.7.1/lib/mail.rb:9:in `require': cannot load such file -- net/smtp (LoadError)
 \tfrom /home/dana/.rbenv/versions/3.1.2/lib/ruby/gems/3.1.0/gems/mail-2.7.1/lib/mail.rb:9:in `<module:Mail>'

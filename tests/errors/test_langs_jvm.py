@@ -123,3 +123,11 @@ def test_class_names_in_internal_and_descriptor_form_read_as_the_dotted_one() ->
     assert method is not None
     assert message_template(method.exc_type, method.message) == (
         "com.google.common.base.Splitter.splitToList(java.lang.CharSequence)java.util.List")
+
+
+def test_a_frame_line_of_non_ascii_digits_is_no_line() -> None:
+    """``Main.java:1\u00b2`` (a superscript int() cannot read) keeps the frame without a line
+    instead of raising."""
+    err = parse_error('Exception in thread "main" java.lang.IllegalStateException: boom\n'
+                      "\tat com.acme.shop.Main.main(Main.java:1\u00b2)\n")
+    assert err is not None and [(f.function, f.line) for f in err.frames] == [("main", None)]

@@ -59,7 +59,7 @@ def _error_list_row(row: str, m: re.Match[str], root: Path | None) -> tuple[str,
     """A Visual Studio error-list row (Severity, Code, Description, Project, File, Line),
     tab-separated or copied with spaces: the description, and the file and line as location."""
     cols = [c.strip() for c in row.split("\t")] if "\t" in row else []
-    if len(cols) >= 6 and cols[1] == m.group("code") and cols[5].isdigit():
+    if len(cols) >= 6 and cols[1] == m.group("code") and cols[5].isdecimal():
         return cols[2], make_frame(cols[4], int(cols[5]), None, root) if cols[4] else None
     message = m.group("msg").strip()
     tail = _LIST_TAIL.search(message) if not cols else None

@@ -181,7 +181,7 @@ def _jvm_frame(func: str, src: str, root: Path | None) -> Frame:
     file, _, line = src.partition(":")
     pkg_path = cls.rpartition(".")[0].replace(".", "/")
     path = f"{pkg_path}/{file}" if pkg_path and file and " " not in file else (file or cls)
-    number = int(line) if line.isdigit() else None
+    number = int(line) if line.isdecimal() else None
     if func.startswith(_RUNTIME_PKGS):
         return Frame(path=path, line=number, function=method or func, module=cls or None, kind="stdlib")
     if func.startswith(_LIBRARY_PKGS):
