@@ -35,8 +35,8 @@ MARKERS = ("error", "Error", "ERROR", "ld: ", "undefined reference", "Undefined 
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _KEYS = re.compile(r"error|Error|ERROR|ERR!|not found|No package|undefined reference|Undefined symbols|ld[\w.]*: "
-                   r"|×|terminated|build stopped|[Ff]ailed|Collecting|Building|Running setup|cwd: |directory"
-                   r"|No such file|is required|Rust compiler|could be found")
+                   r"|×|terminated|build stopped|[Ff]ailed|Collecting|Building (?:wheel|editable)|Running setup|cwd: "
+                   r"|directory|No such file|is required|Rust compiler|could be found")
 """What every line a step below can start on holds: other lines are passed over with one search."""
 _PREFIX = re.compile(r"^(?:npm (?:ERR!|error) +)?(?:gyp (?:info|verb) +|cargo:warning=)?")
 """npm, node-gyp and cargo print the output of the build they ran after their own tags
