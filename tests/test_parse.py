@@ -310,3 +310,21 @@ def test_any_text_parses_without_crashing(lines: list[str]) -> None:
     assert all(isinstance(e, ParsedError) and e.exc_type for e in errors)
     if err is not None:
         assert ParsedError.from_json(err.to_json()) == err
+
+
+def test_the_innermost_source_frame_skips_pseudo_files() -> None:
+    """A cell, ``<stdin>`` or ``<string>`` is no file an editor can open: the innermost frame
+    in a real project file is where an error can be shown."""
+    text = ('Traceback (most recent call last):\n'
+            '  File "<stdin>", line 1, in <module>\n'
+            '  File "shop/stats.py", line 2, in avg\n'
+            '    return sum(xs) / len(xs)\n'
+            '  File "<string>", line 1, in helper\n'
+            'ZeroDivisionError: division by zero\n')
+    err = parse_error(text)
+    assert err is not None and err.innermost_app_frame() is not None
+    frame = err.innermost_source_frame()
+    assert frame is not None and (frame.path, frame.function) == ("shop/stats.py", "avg")
+    only_cell = parse_error('Traceback (most recent call last):\n  File "<stdin>", line 1, in <module>\n'
+                            "KeyError: 'x'\n")
+    assert only_cell is not None and only_cell.innermost_source_frame() is None

@@ -67,6 +67,19 @@ class ParsedError:
             return self.location
         return None
 
+    def innermost_source_frame(self) -> Frame | None:
+        """The innermost in-app frame in a file of the project: not a pseudo-file such as an
+        IPython cell (``<cell>``), ``<stdin>`` or ``<string>``, which no editor can open."""
+        def in_a_file(frame: Frame) -> bool:
+            return frame.kind == "app" and bool(frame.path) and not frame.path.startswith("<")
+
+        for frame in reversed(self.frames):
+            if in_a_file(frame):
+                return frame
+        if self.location is not None and in_a_file(self.location):
+            return self.location
+        return None
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.exc_type, "message": self.message, "language": self.language,
                                "frames": [f.to_json() for f in self.frames], "traceback": self.text}

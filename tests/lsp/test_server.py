@@ -260,6 +260,45 @@ async def test_terminal_output_notification_counts_past_fixes_and_honours_encodi
     assert text and "check the user is logged in" in text
 
 
+async def test_terminal_error_from_a_notebook_cell_is_shown_on_the_project_file_it_reached(client: LanguageClient):
+    """An IPython traceback: the cell is no file an editor can open, so the diagnostic goes on
+    the innermost frame in a project file; an error raised in the cell itself gets none."""
+    root = root_of(client)
+    src = root / "shop" / "stats.py"
+    src.parent.mkdir(exist_ok=True)
+    src.write_text("def avg(xs):\n    return sum(xs) / len(xs)\n", encoding="utf-8")
+    output = textwrap.dedent(f"""\
+        ---------------------------------------------------------------------------
+        ZeroDivisionError                         Traceback (most recent call last)
+        Cell In[2], line 1
+        ----> 1 avg([])
+
+        File {root}/shop/stats.py:2, in avg(xs)
+              1 def avg(xs):
+        ----> 2     return sum(xs) / len(xs)
+
+        ZeroDivisionError: division by zero
+        """)
+    client.protocol.notify("teamlore/terminalOutput",
+                           {"command": "ipython", "cwd": str(root), "exitCode": 1, "output": output})
+    uri = from_fs_path(str(src))
+    diags = await wait_until(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "terminal"],
+                             what="terminal diagnostic on the module the cell called")
+    assert diags[0].range.start.line == 1
+    cell_only = textwrap.dedent("""\
+        ---------------------------------------------------------------------------
+        KeyError                                  Traceback (most recent call last)
+        Cell In[3], line 1
+        ----> 1 {}['price']
+
+        KeyError: 'price'
+        """)
+    client.protocol.notify("teamlore/terminalOutput",
+                           {"command": "ipython -c x", "cwd": str(root), "exitCode": 1, "output": cell_only})
+    await asyncio.sleep(1.0)  # the notification above was handled (or dropped) by now
+    assert not [u for u in client.diagnostics if "cell" in u.lower()]
+
+
 async def test_bad_requests_do_not_kill_the_server(client: LanguageClient):
     root = root_of(client)
     with pytest.raises(JsonRpcException, match="not defined"):

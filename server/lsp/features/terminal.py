@@ -99,7 +99,7 @@ class Terminal:
             if not isinstance(raw, dict):
                 continue
             parsed = ParsedError.from_json(raw)
-            frame = parsed.innermost_app_frame()
+            frame = parsed.innermost_source_frame()
             if frame is None or not frame.path or not isinstance(frame.line, int) or frame.line < 1:
                 # a build tool's error that names no source line: on the ecosystem's manifest
                 frame = manifest_frame(parsed.language, mem.workspace.root)
