@@ -245,6 +245,23 @@ def test_a_name_ending_in_the_word_version_and_a_number_is_one_name_for_words() 
     assert "conversion2" in template_tokens(message_template("Error", "conversion2 failed"))
 
 
+@pytest.mark.parametrize("message", [
+    "command '/usr/bin/gcc' failed with exit code 1", "make: *** [Makefile:12: all] Error 2",
+    "collect2: error: ld returned 1 exit status", "Found 3 errors in 2 files (checked 9 source files)",
+    "1 error generated.", "Failed building wheel for cffi", "Process completed with exit code 1.",
+])
+def test_a_line_reporting_only_an_outcome_is_not_specific(message: str) -> None:
+    """Two such lines say nothing about whether two failures share a cause, whatever command
+    or package they name: like ``division by zero``, they need more evidence to be answered."""
+    assert not is_specific("error", message_template("error", message))
+
+
+def test_a_tools_error_with_its_reason_stays_specific() -> None:
+    for message in ("externally-managed-environment", "Could not find a version that satisfies the requirement x",
+                    "exit status of the hook was ignored: config 'hooks.strict' is off"):
+        assert is_specific("error", message_template("error", message)), message
+
+
 def test_quoted_versions_are_not_names() -> None:
     template = message_template("Error", 'The engine "node" is incompatible. Expected ">=18". Got "16.3.0"')
     assert '">=18"' in template and '"16.3.0"' in template

@@ -328,3 +328,23 @@ def test_the_innermost_source_frame_skips_pseudo_files() -> None:
     only_cell = parse_error('Traceback (most recent call last):\n  File "<stdin>", line 1, in <module>\n'
                             "KeyError: 'x'\n")
     assert only_cell is not None and only_cell.innermost_source_frame() is None
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param("shop/cart.py:12: error: Incompatible return value type  [return-value]\n"
+                 "Found 1 error in 1 file (checked 3 source files)\n",
+                 "shop/cart.py:12: error: Incompatible return value type  [return-value]", id="type-checker"),
+    pytest.param("shop/cart.py:3:1: F401 `os` imported but unused\nFound 1 error.\n",
+                 "shop/cart.py:3:1: F401 `os` imported but unused", id="linter"),
+    pytest.param("Step 4/9 : RUN ./build.sh\nunable to locate package libgeos-dev\n"
+                 "Error: Process completed with exit code 100.\n", "unable to locate package libgeos-dev",
+                 id="ci-step"),
+])
+def test_a_line_reporting_only_an_outcome_gives_way_to_the_reason(text: str, message: str) -> None:
+    err = parse_error(text)
+    assert err is not None and err.message == message
+
+
+def test_an_outcome_alone_is_still_the_answer() -> None:
+    err = parse_error("make: *** [all] Error 2\n")
+    assert err is not None and "Error 2" in err.message

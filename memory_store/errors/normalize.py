@@ -323,6 +323,19 @@ _UNQUOTED_SUBJECT = re.compile(r"^\s*([A-Za-z_$][\w$]*) is not (?:defined|a func
 ``undefined method `total' for nil``)."""
 
 
+OUTCOME_ONLY = re.compile(
+    r"\bexit(?:ed)? (?:with )?(?:code|status)[:=]? ?(?:-?\d+|<n>)|\breturned (?:-?\d+|<n>) exit status"
+    r"|\*\*\* .*\bError (?:\d+|<n>)|^(?:\d+|<n>) (?:errors?|warnings? and (?:\d+|<n>) errors?) generated\b"
+    r"|^found (?:\d+|<n>) errors?\b|^compilation terminated\b|^build (?:failed|stopped)\b"
+    r"|\bfailed building wheel for\b|^failed to build\b|\bcould not build wheels for\b",
+    re.IGNORECASE)
+"""A tool's line that says *that* something failed, not why: an exit status (``command 'gcc'
+failed with exit code 1``, ``make: *** [all] Error 2``, ``ld returned 1 exit status``), a
+count of errors (``Found 3 errors in 2 files``, ``1 error generated.``), a build's verdict
+(``Failed building wheel for cffi``). The reason is on an earlier line; two such lines say
+nothing about whether two failures share a cause."""
+
+
 def is_specific(exc_type: str, template: str, language: str = "", code: str = "") -> bool:
     """Does the error name something particular: an error code (``TS2307``, ``E0277``), a
     library's own exception type, a quoted value, a code identifier (``SECRET_KEY``, ``cv2``,
@@ -332,7 +345,8 @@ def is_specific(exc_type: str, template: str, language: str = "", code: str = ""
     words (:data:`_RUNTIME_WORDING`) naming nothing beyond the language's own names
     (:data:`LANGUAGE_NAMES`) can come from any line of any program (``division by zero``,
     ``list index out of range``, ``'NoneType' object has no attribute 'get'``, ``not enough
-    values to unpack``); so can a built-in exception with no message at all."""
+    values to unpack``); so can a built-in exception with no message at all, and a tool's
+    line that reports only an outcome (:data:`OUTCOME_ONLY`)."""
     if code:
         return True
     name = _RUNTIME_NAMESPACE.sub("", exc_type.strip())
@@ -340,6 +354,8 @@ def is_specific(exc_type: str, template: str, language: str = "", code: str = ""
         name = name[len("builtins."):]
     if "." in name or name.lower() not in BUILTIN_TYPES:  # a library's own exception class
         return True
+    if OUTCOME_ONLY.search(template):
+        return False
     own = LANGUAGE_NAMES.get(language, _ALL_NAMES)
     if any(v not in own for v in quoted_values(template)):
         return True

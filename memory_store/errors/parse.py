@@ -23,11 +23,11 @@ from memory_store.errors.frames import (
     enclosing_function,
     make_frame,
 )
-from memory_store.errors.langs.common import LOG_TIME, decorations_removed, log_record, without_log_prefix
+from memory_store.errors.langs.common import LOG_TIME, Priority, decorations_removed, log_record, without_log_prefix
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
 from memory_store.errors.model import Frame, ParsedError
-from memory_store.errors.normalize import fingerprint
+from memory_store.errors.normalize import OUTCOME_ONLY, fingerprint, short_type
 from memory_store.redact import redact
 
 MAX_LINE = 4000
@@ -754,6 +754,9 @@ def _candidate_lines(text: str, scanner: _Scanner) -> Iterator[str]:
 
 
 _ALARM_LEVEL = re.compile(r"\b(?:ERROR|FATAL|CRITICAL|WARN(?:ING)?|PANIC)\b", re.IGNORECASE)
+_BUILD_FAILED = frozenset({"CompileError", "LinkError", "DistutilsExecError", "CalledProcessError"})
+"""Exceptions a build script raises when the compiler or linker it ran failed: the reason is
+the tool's own error printed before the traceback (a missing header), when one is there."""
 _ADVICE = re.compile(r"^\W{0,3}(?:if you\b|you (?:can|may|might|should)\b|see\b|refer to\b"
                      r"|for (?:more|further|general)\b|try\b|please\b|hint\b|note\b|help\b|tip\b|consider\b"
                      r"|to fix\b|run with\b|did you mean\b)",
@@ -767,11 +770,13 @@ _HEAD_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 def _fallback_line(text: str) -> str | None:
     """The most error-looking non-empty line: a log record at error or warning level (its
-    message), before a line with an error word, before any other, before a line of advice.
+    message), before a line with an error word, before any other, before a line that reports
+    only an outcome (``Found 1 error``, ``make: *** [all] Error 2``: the reason is on another
+    line), before a line of advice.
     Of equals the last wins (a log's last error), except that a line of the same shape as an
     earlier one (the same first words: a tool listing ``Duplicate class A ...``, ``Duplicate
     class B ...``) gives way to the first of them, the error the list starts with."""
-    ranked: list[tuple[int, str]] = []
+    ranked: list[tuple[float, str]] = []
     for raw in _iter_lines(text):
         cleaned = _clean(raw).strip()
         line = without_log_prefix(cleaned)
@@ -779,7 +784,10 @@ def _fallback_line(text: str) -> str | None:
             continue
         record = log_record(cleaned)
         prefix = cleaned[:len(cleaned) - len(line)] if cleaned.endswith(line) else ""
-        if (record is not None and record[1]) or _ALARM_LEVEL.search(prefix):
+        rank: float
+        if OUTCOME_ONLY.search(line):
+            rank = -0.5
+        elif (record is not None and record[1]) or _ALARM_LEVEL.search(prefix):
             rank = 2
         elif _ADVICE.match(line):
             rank = -1
@@ -812,10 +820,17 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     pick = _pick_main(events) if events else None
     if pick is None and scanner.sections:
         pick = list(scanner.sections.values())[-1]
-    if pick is None or pick.kind in ("bare", "generic", "node"):  # Go, Rust, JVM, .NET, Ruby, JS tools
-        other = ecosystem_error(text, workspace_root, after_stack=pick is not None and pick.kind == "node")
+    build_failed = pick is not None and pick.kind == "traceback" and short_type(pick.exc_type) in _BUILD_FAILED
+    if pick is None or build_failed or pick.kind in ("bare", "generic", "node"):  # Go, Rust, JVM, .NET, Ruby, JS
+        other = ecosystem_error(text, workspace_root, after_stack=pick is not None and pick.kind == "node",
+                                floor=Priority.TOOL if build_failed else Priority.WRAPPER)
         if other is not None:
             return other
+    if pick is not None and pick.kind in ("bare", "generic") and not pick.frames \
+            and OUTCOME_ONLY.search(pick.message):
+        line = _fallback_line(text)  # ``Error: Process completed with exit code 1``: the reason is elsewhere
+        if line and not OUTCOME_ONLY.search(line):
+            return ParsedError("error", line, [], "generic", text[-MAX_TEXT:])
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)

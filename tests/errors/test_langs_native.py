@@ -540,3 +540,39 @@ def test_another_missing_header_does_not_get_the_fix_confidently(store: BugStore
 def test_two_wrapper_only_failures_are_not_confident_matches(store: BugStore, stored: str, query: str) -> None:
     index = BugIndex([store.build(stored, "the fix of the stored failure", author="test")])
     assert index.match(query) == []
+
+
+SETUP_COMPILE_ERROR = """\
+      building 'cairo._cairo' extension
+      gcc -pthread -fPIC -I/usr/include/python3.11 -c cairo/device.c -o build/temp.linux-x86_64-cpython-311/cairo/device.o
+      cairo/device.c:34:10: fatal error: cairo.h: No such file or directory
+      compilation terminated.
+      Traceback (most recent call last):
+        File "/tmp/pip-build-env-k2j/overlay/lib/python3.11/site-packages/setuptools/_distutils/unixccompiler.py", line 185, in _compile
+          self.spawn(compiler_so + cc_args + [src, '-o', obj] + extra_postargs)
+        File "/tmp/pip-build-env-k2j/overlay/lib/python3.11/site-packages/setuptools/_distutils/spawn.py", line 70, in spawn
+          raise DistutilsExecError(
+      distutils.errors.DistutilsExecError: command '/usr/bin/gcc' failed with exit code 1
+
+      During handling of the above exception, another exception occurred:
+
+      Traceback (most recent call last):
+        File "/tmp/pip-install-x/pycairo/setup.py", line 566, in <module>
+          main()
+        File "/tmp/pip-build-env-k2j/overlay/lib/python3.11/site-packages/setuptools/_distutils/unixccompiler.py", line 187, in _compile
+          raise CompileError(msg)
+      distutils.errors.CompileError: command '/usr/bin/gcc' failed with exit code 1
+"""  # noqa: E501
+
+
+def test_a_build_scripts_compile_error_traceback_gives_the_compilers_reason() -> None:
+    """setup.py re-raises the compiler's failure as ``CompileError``: the exception says only
+    that gcc failed; the missing header printed before it is the error."""
+    err = parsed(SETUP_COMPILE_ERROR)
+    assert (err.exc_type, err.message) == ("missing header", "'cairo.h' file not found")
+
+
+def test_a_compile_error_traceback_without_the_compilers_line_stays_the_error() -> None:
+    text = SETUP_COMPILE_ERROR.split("      compilation terminated.\n", 1)[1]
+    err = parsed(text)
+    assert err.exc_type == "distutils.errors.CompileError"
