@@ -336,6 +336,11 @@ def test_the_innermost_source_frame_skips_pseudo_files() -> None:
                  "shop/cart.py:12: error: Incompatible return value type  [return-value]", id="type-checker"),
     pytest.param("shop/cart.py:3:1: F401 `os` imported but unused\nFound 1 error.\n",
                  "shop/cart.py:3:1: F401 `os` imported but unused", id="linter"),
+    pytest.param("ERROR: Cannot install web==1.0 and hooks==3.0 because these package versions have conflicting "
+                 "dependencies.\n\nThe conflict is caused by:\n    web 1.0 depends on hooks<3\n\n"
+                 "ERROR: ResolutionImpossible: for help visit https://pip.example/dependency-resolution\n",
+                 "Cannot install web==1.0 and hooks==3.0 because these package versions have conflicting "
+                 "dependencies.", id="pip-resolver"),
     pytest.param("Step 4/9 : RUN ./build.sh\nunable to locate package libgeos-dev\n"
                  "Error: Process completed with exit code 100.\n", "unable to locate package libgeos-dev",
                  id="ci-step"),
