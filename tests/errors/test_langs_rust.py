@@ -88,6 +88,46 @@ def test_cargo_build_script_failure_keeps_the_reason() -> None:
     assert "Could not find directory of OpenSSL installation" in err.detail
 
 
+CARGO_BUILD_SCRIPT_PANIC = """\
+   Compiling libsqlite3-sys v0.26.0
+error: failed to run custom build command for `libsqlite3-sys v0.26.0`
+
+Caused by:
+  process didn't exit successfully: `/work/app/target/debug/build/libsqlite3-sys-9f8e/build-script-build` (exit status: 101)
+  --- stdout
+  cargo:rerun-if-env-changed=SQLITE3_LIB_DIR
+  --- stderr
+  thread 'main' panicked at /home/li/.cargo/registry/src/index.crates.io-6f17d22bba15001f/libsqlite3-sys-0.26.0/build.rs:411:17:
+
+
+  Could not find a sqlite3 library to link against: pkg-config is not installed.
+
+  note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+warning: build failed, waiting for other jobs to finish...
+"""  # noqa: E501
+
+
+def test_a_build_scripts_panic_under_cargo_is_the_error() -> None:
+    """cargo prints the build script's panic inside its Caused by block, the message after
+    blank lines: that message is why the build failed, raised in the crate's build.rs."""
+    err = parse_error(CARGO_BUILD_SCRIPT_PANIC)
+    assert err is not None and err.exc_type == "panic"
+    assert err.message == "Could not find a sqlite3 library to link against: pkg-config is not installed."
+    assert err.location is not None and err.location.kind == "library" and err.location.module == "libsqlite3-sys"
+
+
+def test_a_build_scripts_panic_reporting_only_an_exit_status_gives_way_to_the_compilers_error() -> None:
+    text = ("error: failed to run custom build command for `zstd-sys v2.0.9`\n\nCaused by:\n"
+            "  process didn't exit successfully: `/app/target/debug/build/zstd-sys-1/build-script-build` "
+            "(exit status: 1)\n"
+            "  --- stderr\n"
+            "  cargo:warning=zstd/lib/common/zstd_deps.h:27:10: fatal error: string.h: No such file or directory\n"
+            "  thread 'main' panicked at 'failed to execute [\"cc\" \"-c\" \"zstd.c\"]: exit status: 1', "
+            "/root/.cargo/registry/src/github.com-1ecc6299db9ec823/cc-1.0.83/src/lib.rs:1220:5\n")
+    err = parse_error(text)
+    assert err is not None and (err.exc_type, err.message) == ("missing header", "'string.h' file not found")
+
+
 def test_cargo_manifest_error() -> None:
     text = ("error: failed to parse manifest at `/home/dana/shopd/Cargo.toml`\n\nCaused by:\n"
             "  feature `edition2024` is required\n")

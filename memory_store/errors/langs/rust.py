@@ -11,6 +11,7 @@ from pathlib import Path
 from memory_store.errors.frames import make_frame
 from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 from memory_store.errors.model import Frame
+from memory_store.errors.normalize import OUTCOME_ONLY
 
 MARKERS = ('panicked at', 'error[E', 'error: ', 'Result::unwrap', 'Option::unwrap')
 """Substrings one of which an output holds when this parser can find anything in it."""
@@ -46,7 +47,9 @@ def _step(lines: list[str], i: int, s: str, root: Path | None, rusty: bool) -> C
     if m:
         msg_lines: list[str] = []
         j = i + 1
-        while j < len(lines) and lines[j].strip() and not lines[j].startswith(("note:", "stack backtrace:")) \
+        while j < min(len(lines), i + 3) and not lines[j].strip():
+            j += 1  # a build script's panic, printed by cargo, has blank lines before its message
+        while j < len(lines) and lines[j].strip() and not lines[j].strip().startswith(("note:", "stack backtrace:")) \
                 and len(msg_lines) < 4:
             msg_lines.append(lines[j].strip())
             j += 1
@@ -66,8 +69,11 @@ def _step(lines: list[str], i: int, s: str, root: Path | None, rusty: bool) -> C
 
 
 def _panic(lines: list[str], i: int, j: int, message: str, loc: Frame | None, root: Path | None) -> Candidate:
+    """A panic; one whose message only reports a command's exit status (a build script's
+    ``failed to execute [cc ...]: exit status: 1``) wraps the tool's own error printed before."""
     frames = _backtrace(lines, j, root)
-    return Candidate(Priority.EXCEPTION, i, error("panic", message, "rust", frames=frames, location=loc))
+    pri = Priority.WRAPPER if OUTCOME_ONLY.search(message) else Priority.EXCEPTION
+    return Candidate(pri, i, error("panic", message, "rust", frames=frames, location=loc))
 
 
 def _backtrace(lines: list[str], start: int, root: Path | None) -> list[Frame]:
@@ -128,6 +134,8 @@ def _diagnostic(lines: list[str], i: int, code: str | None, message: str, root: 
             loc = make_frame(am.group("path"), int(am.group("line")), None, root)
         elif _CAUSED.match(s):
             in_caused = True
+        elif in_caused and (_PANIC_NEW.match(s) or _PANIC_OLD.match(s) or _PANIC_OLD_NOLOC.match(s)):
+            break  # a build script's panic: its message is the reason, read as a panic of its own
         elif in_caused and s and raw.startswith("  ") and len(chain) < 6:
             chain.append(s)
         elif s.startswith(("= note:", "= help:", "help:")) and len(detail) < 4:
