@@ -353,3 +353,20 @@ def test_a_line_reporting_only_an_outcome_gives_way_to_the_reason(text: str, mes
 def test_an_outcome_alone_is_still_the_answer() -> None:
     err = parse_error("make: *** [all] Error 2\n")
     assert err is not None and "Error 2" in err.message
+
+
+def test_a_pytest_setup_error_gives_its_sections_message() -> None:
+    """An error at a test's setup (a missing fixture) is titled ``ERROR at setup of test_total``
+    while its summary line names ``test_total``: both are the one test's."""
+    text = ("_________________________ ERROR at setup of test_total _________________________\n"
+            "file /home/dana/shop/tests/test_cart.py, line 5\n"
+            "  def test_total(db):\n"
+            "E       fixture 'db' not found\n"
+            ">       available fixtures: cache, capsys, monkeypatch, tmp_path\n"
+            "\n"
+            "/home/dana/shop/tests/test_cart.py:5\n"
+            "=========================== short test summary info ============================\n"
+            "ERROR tests/test_cart.py::test_total\n")
+    err = parse_error(text)
+    assert err is not None and err.message == "fixture 'db' not found"
+    assert [f.function for f in err.frames] == ["test_total"]

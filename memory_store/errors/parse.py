@@ -66,6 +66,9 @@ _ERRORISH = re.compile(r"\b(?:error|errno|exception|fail(?:ed|ure)?|fatal|cannot
 _PYTEST_E = re.compile(r"^E(?:\s{1,}(?P<body>.*))?$")
 _PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)| (?P<exc>[\w.]+))?\s*$")
 _PYTEST_SECTION = re.compile(r"^_{3,} (?P<name>.+?) _{3,}$")
+_PYTEST_PHASE = re.compile(r"^ERROR (?:at (?:setup|teardown) of|collecting) ")
+"""The phase in an error section's title (``ERROR at setup of test_total``): the section is
+the test's, as its summary line (``ERROR tests/test_cart.py::test_total``) names it."""
 _PYTEST_RULE = re.compile(r"^={3,} (?P<title>.+?) ={3,}$")
 _PYTEST_LINE = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:]*\.py):(?P<line>\d+): (?P<type>" + _EXC_NAME
                           + r")(?:: (?P<msg>.*))?$")
@@ -512,7 +515,7 @@ class _Scanner:
         sec = _PYTEST_SECTION.match(stripped)
         if sec:
             self._close_section()
-            self.section = sec.group("name")
+            self.section = _PYTEST_PHASE.sub("", sec.group("name"))
             self.section_emitted = self._emitted
             return True
         if self.section is None:
