@@ -3,7 +3,10 @@
 
 Each error of a failed run becomes a diagnostic (source ``teamlore``) on the line of the
 innermost in-app frame of its traceback; the message says how many fixes the memory has
-for it. The latest run of a command decides: a later success (``teamlore run`` or an editor
+for it. An error naming no source line (a failed ``pip install``, ``npm ci``, ``cargo
+build``) goes on the manifest of its language or of the command, on the line naming its
+package when one does (:func:`memory_store.bugs.manifests.error_manifest_frame`). The
+latest run of a command decides: a later success (``teamlore run`` or an editor
 terminal) clears its diagnostics, and ``teamlore.clearTerminalErrors`` clears them all. An
 editor terminal's passing run is recorded only when that command's latest run failed.
 A passing run may also leave fix proposals, offered once each with
@@ -24,7 +27,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store.bugs import capture
-from memory_store.bugs.manifests import manifest_frame
+from memory_store.bugs.manifests import error_manifest_frame
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
 from memory_store.inbox import Inbox, is_clear
@@ -101,8 +104,9 @@ class Terminal:
             parsed = ParsedError.from_json(raw)
             frame = parsed.innermost_source_frame()
             if frame is None or not frame.path or not isinstance(frame.line, int) or frame.line < 1:
-                # a build tool's error that names no source line: on the ecosystem's manifest
-                frame = manifest_frame(parsed.language, mem.workspace.root)
+                # an error naming no source line (a build tool's, a failed install): on the manifest
+                frame = error_manifest_frame(parsed, str(event.get("command") or ""), mem.workspace.root,
+                                             event.get("cwd") if isinstance(event.get("cwd"), str) else None)
                 if frame is None or frame.line is None:
                     continue
             try:
