@@ -315,3 +315,21 @@ def test_a_manifest_that_is_not_a_regular_file_is_not_shown(tmp_path: Path) -> N
     os.mkfifo(tmp_path / "requirements.txt")
     write(tmp_path, "pyproject.toml", '[project]\ndependencies = ["cffi>=1.15"]\n')
     assert shown(first_error(PIP_CFFI), "pip install -r requirements.txt", tmp_path) == ("pyproject.toml", 2)
+
+
+@pytest.mark.parametrize("cwd, expected", [(".", "Shop.csproj"), ("api", "api/Api.csproj")])
+def test_a_dotnet_error_goes_on_the_project_file_found_by_its_pattern(tmp_path: Path, cwd: str, expected: str) -> None:
+    write(tmp_path, "Shop.csproj", '<Project Sdk="Microsoft.NET.Sdk">\n</Project>\n')
+    write(tmp_path, "api/Api.csproj", '<Project Sdk="Microsoft.NET.Sdk.Web">\n</Project>\n')
+    err = ParsedError("NETSDK1045", "The current .NET SDK does not support targeting .NET 8.0.", language="csharp")
+    assert shown(err, "dotnet build", tmp_path, cwd=cwd) == (expected, 1)
+
+
+def test_a_symlinked_project_file_is_not_chosen_by_its_pattern(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    target = write(outside, "Evil.csproj", "<Project>\n</Project>\n")
+    root.mkdir()
+    os.symlink(target, root / "A.csproj")
+    write(root, "B.csproj", "<Project>\n</Project>\n")
+    err = ParsedError("NETSDK1045", "The current .NET SDK does not support targeting .NET 8.0.", language="csharp")
+    assert shown(err, "dotnet build", root) == ("B.csproj", 1)

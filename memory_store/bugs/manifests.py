@@ -427,7 +427,7 @@ def _find_manifest(root: Path, cwd: str, names: Sequence[str]) -> str | None:
                     candidates = sorted(p.name for p in folder.glob(name)) if _confined_dir(root, base) else []
                 except OSError:
                     candidates = []
-                rel = next((r for c in candidates if (r := _confined_file(root, f"{base}/{c}"))), None)
+                rel = next((r for c in candidates if (r := _confined_file(root, f"{base}/{c}" if base else c))), None)
             else:
                 rel = _confined_file(root, f"{base}/{name}" if base else name)
             if rel:
