@@ -333,3 +333,17 @@ def test_a_symlinked_project_file_is_not_chosen_by_its_pattern(tmp_path: Path) -
     write(root, "B.csproj", "<Project>\n</Project>\n")
     err = ParsedError("NETSDK1045", "The current .NET SDK does not support targeting .NET 8.0.", language="csharp")
     assert shown(err, "dotnet build", root) == ("B.csproj", 1)
+
+
+def test_an_absolute_requirement_file_inside_the_workspace_is_read(tmp_path: Path) -> None:
+    write(tmp_path, "requirements.txt", "flask==3.0\n")
+    write(tmp_path, "ci/requirements.txt", "pytest==8.0\ncffi==1.15.1\n")
+    assert shown(first_error(PIP_CFFI), f"pip install -r {tmp_path}/ci/requirements.txt", tmp_path) == \
+        ("ci/requirements.txt", 2)
+
+
+def test_a_cd_out_of_the_workspace_falls_back_to_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(tmp_path, "requirements.txt", "cffi==1.15.1\n")  # beside the workspace, not in it
+    write(root, "requirements.txt", "requests==2.31.0\ncffi==1.15.1\n")
+    assert shown(first_error(PIP_CFFI), "cd .. && pip install -r requirements.txt", root) == ("requirements.txt", 2)

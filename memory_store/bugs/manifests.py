@@ -8,6 +8,10 @@ toolchain those files pin (``go 1.22``, ``rust-version``, ``<TargetFramework>``,
 :func:`manifest_changes` gives them in the shape of :func:`memory_store.bugs.diffs.dependency_changes`
 so the captured fix's summary says ``changed github.com/lib/pq (v1.10.9) in go.mod``.
 Python requirement files and ``package.json`` are read by :mod:`memory_store.bugs.diffs` itself.
+
+:func:`error_manifest_frame` says where an error naming no source line is shown: on the
+manifest of its language or of the package command that failed (``pip install -r dev.txt``,
+``npm ci``, ``bundle install``), on the line naming the package the error is about.
 """
 
 from __future__ import annotations
