@@ -15,6 +15,7 @@ import hashlib
 import re
 from functools import lru_cache
 
+from memory_store.errors.faulthandler import RUNTIME_TYPES as _DUMP_TYPES
 from memory_store.errors.model import Frame, ParsedError
 
 _WS = re.compile(r"\s+")
@@ -240,7 +241,9 @@ _BUILTIN_NAMES = (
     "InvalidCastException InvalidOperationException ArgumentNullException ArgumentException FormatException "
     "StackOverflowException KeyNotFoundException NoMethodError ArgumentError FrozenError LocalJumpError "
     "SystemStackError FloatDomainError")
-BUILTIN_TYPES = frozenset([*_BUILTIN_NAMES.lower().split(), "fatal error"])
+BUILTIN_TYPES = frozenset([*_BUILTIN_NAMES.lower().split(), "fatal error", *_DUMP_TYPES])
+"""Built-in types; Python's fatal-error dumps (``Fatal Python error: Segmentation fault``) are
+among them, their every message in the runtime's own words: only frames can confirm a match."""
 _RUNTIME_NAMESPACE = re.compile(r"^(?:java\.lang|java\.util|kotlin|System(?:\.Collections\.Generic)?)\.(?=\w+$)")
 """Namespaces of a runtime's own exceptions (``java.lang.NullPointerException``,
 ``System.NullReferenceException``): dropped before the type is looked up."""
@@ -316,6 +319,9 @@ _RUNTIME_WORDING = re.compile("|".join((
     r"specified cast is not valid", r"collection was modified", r"sequence contains no", r"key was not present",
     r"not in a correct format", r"undefined method", r"undefined local variable", r"divided by <n>",
     r"wrong number of arguments", r"can't modify frozen", r"no implicit conversion",
+    # the shell's report of the signal that ended a process (any crashing program prints it)
+    r"segmentation fault", r"core dumped", r"bus error", r"floating point exception", r"illegal instruction",
+    r"^(?:killed|aborted)$",
 )), re.IGNORECASE)
 _UNQUOTED_SUBJECT = re.compile(r"^\s*([A-Za-z_$][\w$]*) is not (?:defined|a function|a constructor|iterable)\b"
                                r"|^undefined (?:method|local variable or method) [`']([^`'\s]+)'")
@@ -366,6 +372,8 @@ def is_specific(exc_type: str, template: str, language: str = "", code: str = ""
     subject = _UNQUOTED_SUBJECT.match(template)  # ``fetch is not defined``: the name is unquoted
     if subject and (subject.group(1) or subject.group(2)).lower() not in own:
         return True
+    if name.lower() in _DUMP_TYPES:
+        return False
     return bool(_WORD.search(words)) and not _RUNTIME_WORDING.search(template)
 
 

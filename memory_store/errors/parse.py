@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from memory_store.errors import faulthandler
 from memory_store.errors.frames import (
     CELL_PATH,
     MAX_FRAMES,
@@ -93,7 +94,7 @@ _SKIP_IN_TB = re.compile(r"^\s*(?:\[Previous line repeated \d+ more times?\]|-+ 
 _KEYS = ("err", "Err", "ERR", "xception", "XCEPTION", "arning", "ARNING", "ail", "AIL", "raceback", 'File "',
          "atal", "ATAL", "anic", "efused", "enied", "imeout", "xit", "nterrupt", "NotReady", "onfigured",
          "NotFound", "DoesNotExist", "nvalid", "navailable", "Iteration", "ancel", "bort", "ault", "___", "===",
-         "exc", "ell In[", "nput In [", "ipython-input-")
+         "exc", "ell In[", "nput In [", "ipython-input-", "call first):")
 """Substrings of every line a recogniser can start on. Lines without any of them are skipped
 while no error block is open (most lines of a long log), found with fast ``str.find``."""
 _KEY_RX = re.compile("|".join(re.escape(k) for k in _KEYS))
@@ -180,6 +181,9 @@ class _Scanner:
         self.e_block: list[str] = []
         self.e_last: list[str] = []
         self.in_summary = False
+        self.dump: faulthandler.FaultDump | None = None
+        self.dump_target: _Event | None = None
+        """The traceback a fatal error's dump printed before its thread blocks: the error."""
 
     def _reset_tb(self) -> None:
         self.tb_active = False
@@ -212,11 +216,12 @@ class _Scanner:
     def busy(self) -> bool:
         """Inside a block whose every line matters (traceback, stack, test section, summary)."""
         return (self.tb_active or self.node is not None or self.after_exc is not None or self.section is not None
-                or self.in_summary)
+                or self.in_summary or self.dump is not None)
 
     # -- main entry
     def feed(self, raw: str) -> None:
-        light = not (self.tb_active or self.node is not None or self.section is not None or self.in_summary)
+        light = not (self.tb_active or self.node is not None or self.section is not None or self.in_summary
+                     or self.dump is not None)
         if light and self.after_exc is None and not _interesting(raw):
             return
         shape = ""
@@ -239,6 +244,9 @@ class _Scanner:
         if self.tb_prefix and line.startswith(self.tb_prefix):
             line = line[len(self.tb_prefix):]
         stripped = line.strip()
+
+        if (self.dump is not None or faulthandler.may_start(line)) and self._fault_line(line, stripped):
+            return
 
         if self._pytest(line, stripped):
             return
@@ -302,6 +310,64 @@ class _Scanner:
             self.pending_chain = []
 
         self._bare(line, stripped)
+
+    # -- faulthandler dumps
+    def _fault_line(self, line: str, stripped: str) -> bool:
+        """A line of a fatal error's dump (memory_store.errors.faulthandler); False when the line
+        is someone else's (a dump it ended is emitted first)."""
+        dump = self.dump
+        if dump is None:
+            opened = faulthandler.start(line) if not (self.tb_active and line[:1] == " ") else None
+            if opened is None:
+                return False
+            exc_type, message, thread = opened
+            self._flush_incomplete_tb()
+            self._reset_tb()
+            target = self.after_exc if thread and self.after_exc is not None and self.after_exc.chain \
+                and faulthandler.is_dump_headline(self.after_exc.chain[-1]) else None
+            self._end_node()
+            self.after_exc = None
+            self.dump = faulthandler.FaultDump(exc_type, message, self._frame)
+            self.dump_target = target
+            if thread:
+                self.dump.feed(line)
+            else:
+                self.dump.add_line(line)
+            return True
+        step = dump.feed(line)
+        if step == "taken":
+            return True
+        if step == "last":
+            self._end_dump()
+            return True
+        if dump.in_head and _TB_HEADER.search(line):  # the exception Py_FatalError met: the error
+            self.dump = None
+            self.pending_chain = [dump.headline]
+            return False
+        exc = _PY_EXC.match(stripped) if dump.in_head and faulthandler.is_dump_headline(dump.headline) else None
+        if exc and exc.group("msg") is not None and _looks_like_exc_name(exc.group("type")):
+            self.pending_chain = [dump.headline]
+            dump.exc_type, dump.message = exc.group("type"), exc.group("msg").strip()
+            dump.add_line(line)
+            return True
+        self._end_dump()
+        return False
+
+    def _end_dump(self) -> None:
+        dump, target = self.dump, self.dump_target
+        if dump is None:
+            return
+        self.dump = None
+        self.dump_target = None
+        frames = cap_frames(dump.frames())
+        if target is not None:  # the thread blocks after a traceback the dump printed
+            target.frames = target.frames or frames
+            target.detail = [*target.detail, *dump.detail][:MAX_DETAIL_LINES]
+            target.lines = [*target.lines, *dump.lines][:MAX_BLOCK_LINES]
+            return
+        self._emit(_Event(dump.exc_type, dump.message, frames, "python", "traceback", dump.lines,
+                          chain=list(self.pending_chain), detail=dump.detail))
+        self.pending_chain = []
 
     # -- Python tracebacks
     def _flush_incomplete_tb(self) -> None:
@@ -612,6 +678,7 @@ class _Scanner:
                       test=nodeid)
 
     def finish(self) -> list[_Event]:
+        self._end_dump()
         self._close_section()
         self._flush_incomplete_tb()
         self._end_node()
