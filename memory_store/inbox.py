@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 from memory_store import confine
 from memory_store.bugs import capture as fix_capture
 from memory_store.clock import timestamp_iso
-from memory_store.errors import ParsedError, extract_errors, fingerprint
+from memory_store.errors import ParsedError, extract_errors, fingerprint, parse_error
 from memory_store.jsonio import MemoryFileError, atomic_write_json, file_lock, read_json
 from memory_store.redact import redact
 from memory_store.workspace import ConfinementError, UnsafePathError, Workspace
@@ -118,6 +118,11 @@ class Inbox:
         started = ended if started is None else started
         output = clip_output(output or "")
         parsed = extract_errors(output, self.workspace.root) if may_hold_errors(output) else []
+        if not parsed and exit_code != 0 and may_hold_errors(output):
+            # a failed command whose output holds no error of a known shape (pip's ``ERROR:
+            # Cannot install a==1 and b==2 ...``): its most error-looking line is the error
+            line = parse_error(output, self.workspace.root)
+            parsed = [line] if line is not None else []
         errors = [error_json(e) for e in parsed[:MAX_ERRORS]]
         event: dict[str, Any] = {
             "schema": RUN_SCHEMA,

@@ -232,3 +232,24 @@ def test_a_secret_cut_by_the_traceback_cap_is_redacted_whole() -> None:
     stored = error_json(err)["traceback"]
     assert len(stored) <= MAX_TRACEBACK_CHARS
     assert not any(token[i:i + 8] in stored for i in range(len(token) - 8))
+
+
+PIP_CONFLICT = """\
+ERROR: Cannot install web==1.0 and hooks==3.0 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    web 1.0 depends on hooks<3
+
+ERROR: ResolutionImpossible: for help visit https://pip.example/dependency-resolution
+"""
+
+
+def test_a_failed_command_with_no_error_of_a_known_shape_records_its_error_line(ws: Workspace) -> None:
+    """pip's resolver prints only ``ERROR:`` lines: a failed run records the conflict line
+    (not the verdict after it); the same output of a run that passed records nothing."""
+    inbox = Inbox(ws)
+    failed = inbox.record_run("pip install -r requirements.txt", str(ws.root), 1, PIP_CONFLICT)
+    assert [e["message"] for e in failed["errors"]] == [
+        "Cannot install web==1.0 and hooks==3.0 because these package versions have conflicting dependencies."]
+    passed = inbox.record_run("pip install -r requirements.txt", str(ws.root), 0, PIP_CONFLICT)
+    assert passed["errors"] == []
