@@ -334,11 +334,12 @@ OUTCOME_ONLY = re.compile(
     r"|\*\*\* .*\bError (?:\d+|<n>)|^(?:\d+|<n>) (?:errors?|warnings? and (?:\d+|<n>) errors?) generated\b"
     r"|^found (?:\d+|<n>) errors?\b|^compilation terminated\b|^build (?:failed|stopped)\b"
     r"|\bfailed building wheel for\b|^failed to build\b|\bcould not build wheels for\b"
-    r"|^resolutionimpossible\b",
+    r"|^resolutionimpossible\b|^(?:\d+|<n>) errors?, (?:\d+|<n>) warnings?, (?:\d+|<n>) (?:informations?|notes?)\b",
     re.IGNORECASE)
 """A tool's line that says *that* something failed, not why: an exit status (``command 'gcc'
 failed with exit code 1``, ``make: *** [all] Error 2``, ``ld returned 1 exit status``), a
-count of errors (``Found 3 errors in 2 files``, ``1 error generated.``), a verdict
+count of errors (``Found 3 errors in 2 files``, ``1 error generated.``, ``2 errors, 0 warnings,
+0 informations``), a verdict
 (``Failed building wheel for cffi``, pip's ``ResolutionImpossible``). The reason is on
 another line; two such lines say nothing about whether two failures share a cause."""
 
