@@ -18,7 +18,9 @@ line or code, and its location the file and line, so that the diagnostic lands o
 
 The summaries (``Found 3 errors in 2 files (checked 9 source files)``, ``2 errors, 0
 warnings, 0 informations``, ruff's ``Found 2 errors.``) only say *that* the check failed:
-wrappers, as :data:`~memory_store.errors.normalize.OUTCOME_ONLY` reads them everywhere.
+wrappers, as :data:`~memory_store.errors.normalize.OUTCOME_ONLY` reads them everywhere. They
+are no candidate here: beside a diagnostic they would never be chosen, and alone the main
+scanner gives way from such a line to the reason printed with it.
 A coded diagnostic ranks as a compiler's coded error does (TypeScript's ``TS2307``); an
 uncoded one or a warning as a located line. A crash of the checker itself prints a Python
 traceback, which the main scanner reads and which stays the error.
@@ -34,7 +36,7 @@ from memory_store.errors.frames import make_frame
 from memory_store.errors.langs.common import MAX_DETAIL, Candidate, Found, Priority, error, walk
 from memory_store.errors.normalize import OUTCOME_ONLY
 
-MARKERS = (".py:", ".pyi:", ".pyw:", " - error: ", " - warning: ", "  [", "source file", "informations")
+MARKERS = (".py:", ".pyi:", ".pyw:", " - error: ", " - warning: ", "  [", "mypy: ")
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _PATH = r"(?P<path>(?:[A-Za-z]:[\\/])?[^\s:][^:]*?\.(?:py|pyi|pyw))"
@@ -44,15 +46,12 @@ _MYPY_CONTEXT = re.compile(r"^" + _PATH + r": note: (?:In (?:function|member) \"
 _MYPY_BARE = re.compile(r"^error: (?P<msg>.+?)  \[(?P<code>[a-z][a-z0-9-]*)\]$")
 """A mypy error copied without its path (an issue, a chat)."""
 _MYPY_CODE = re.compile(r"(?:^|\s)\[(?P<code>[a-z][a-z0-9-]*)\]$")
-_MYPY_SUMMARY = re.compile(r"^Found \d+ errors? in \d+ files? \((?:checked \d+ source files?"
-                           r"|errors prevented further checking)\)$")
 _MYPY_OWN = re.compile(r"^d?mypy: (?:error: )?(?P<msg>.+)$")
 """mypy's own failure (``mypy: can't read file 'x.py': No such file or directory``)."""
 
 _PYRIGHT = re.compile(r"^(?:" + _PATH + r":)?(?P<line>\d+):\d+ - (?P<sev>error|warning|information): (?P<msg>.*)$")
 _PYRIGHT_FILE = re.compile(r"^" + _PATH + r"$")
 _PYRIGHT_RULE = re.compile(r"\s*\((?P<rule>report[A-Z]\w*)\)$")
-_PYRIGHT_SUMMARY = re.compile(r"^\d+ errors?, \d+ warnings?, \d+ (?:informations?|notes?)$")
 
 _LINT = re.compile(r"^" + _PATH + r":(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]{1,6}\d{1,4})(?P<fix> \[\*\])? "
                    r"(?P<msg>\S.*)$")
@@ -60,17 +59,18 @@ _RUFF_SYNTAX = re.compile(r"^" + _PATH + r":(?P<line>\d+):\d+: (?P<code>invalid-
 _RUFF_HEAD = re.compile(r"^(?P<code>[A-Z]{1,6}\d{1,4}|invalid-syntax)(?P<fix> \[\*\])?:? (?P<msg>\S.*)$")
 _RUFF_ARROW = re.compile(r"^\s*--> " + _PATH + r":(?P<line>\d+):\d+$")
 _RUFF_NOTE = re.compile(r"^(?:help|note|= help): (?P<msg>.+)$")
-_RUFF_SUMMARY = re.compile(r"^Found \d+ errors?(?: \(\d+ fixed, \d+ remaining\))?\.$")
 _RUFF_SAYS = re.compile(r"\bruff\b|\[\*\]|fixable with (?:the )?`--fix`", re.IGNORECASE)
 _FLAKE8_SAYS = re.compile(r"\bflake8\b", re.IGNORECASE)
 
 _PYLINT = re.compile(r"^" + _PATH + r":(?P<line>\d+):\d+: (?P<code>[CRWEFI]\d{4}): (?P<msg>.+?)"
                      r"(?: \((?P<symbol>[a-z][a-z0-9-]*)\))?$")
 
-_KEYS = re.compile(r"\.py|^error: |^d?mypy: |^Found \d|^\d+ errors?, |^[A-Z]{1,6}\d{1,4}\b|^invalid-syntax|\d - ")
+_KEYS = re.compile(r"\.py|^error: |^d?mypy: |^[A-Z]{1,6}\d{1,4}\b|^invalid-syntax|\d - ")
 """What every line a step below can start on holds: other lines are passed over with one search."""
 MAX_WRAPPED = 4
 """Lines a ``--pretty`` mypy message is read over."""
+MAX_BLOCK = 80
+"""Lines of a ruff full-layout diagnostic (its source excerpt and fix) read for its help."""
 
 
 @dataclass
@@ -115,12 +115,6 @@ def _step(out: _Output, i: int, s: str) -> Candidate | Found | None:
     m = _MYPY_OWN.match(s)
     if m:
         return Candidate(Priority.TOOL, i, error("mypy", m.group("msg"), "python"))
-    if _MYPY_SUMMARY.match(s):
-        return _wrapper("mypy", i, s)
-    if _PYRIGHT_SUMMARY.match(s):
-        return _wrapper("pyright", i, s)
-    if _RUFF_SUMMARY.match(s) and out.lint_tool() == "ruff":
-        return _wrapper("ruff", i, s)
     m = _RUFF_HEAD.match(s)
     if m and i + 1 < len(out.lines) and out.lines[i + 1].lstrip().startswith("-->"):
         return _ruff_full(out, i, m)
@@ -158,13 +152,6 @@ def _with_path(out: _Output, i: int, s: str, raw: str) -> Candidate | Found | No
     return None
 
 
-def _wrapper(tool: str, i: int, s: str) -> Candidate | None:
-    """A summary line, which says only that the check failed (None for ``0 errors, ...``)."""
-    if not OUTCOME_ONLY.search(s) or s.startswith("0 "):
-        return None
-    return Candidate(Priority.WRAPPER, i, error(tool, s, "python"))
-
-
 def _mypy(out: _Output, i: int, m: re.Match[str]) -> Found:
     """A mypy error or warning: its message (over the lines ``--pretty`` wraps it onto), its
     code, and the notes after it as detail."""
@@ -177,7 +164,7 @@ def _mypy(out: _Output, i: int, m: re.Match[str]) -> Found:
         wrapped, k = msg, j
         while code is None and k < min(n, i + 1 + MAX_WRAPPED):
             nxt = lines[k].strip()
-            if not nxt or lines[k][:1].isspace() or _MYPY.match(nxt) or _MYPY_SUMMARY.match(nxt):
+            if not nxt or lines[k][:1].isspace() or _MYPY.match(nxt) or OUTCOME_ONLY.search(nxt):
                 break
             wrapped = f"{wrapped} {nxt}"
             k += 1
@@ -241,7 +228,7 @@ def _ruff_full(out: _Output, i: int, m: re.Match[str]) -> Found | None:
         return None
     detail: list[str] = []
     j = i + 2
-    while j < len(lines) and j < i + 80 and lines[j].strip():
+    while j < len(lines) and j < i + MAX_BLOCK and not _ruff_block_ends(lines, j):
         note = _RUFF_NOTE.match(lines[j].strip())
         if note and len(detail) < MAX_DETAIL:
             detail.append(note.group("msg"))
@@ -249,3 +236,15 @@ def _ruff_full(out: _Output, i: int, m: re.Match[str]) -> Found | None:
     loc = make_frame(arrow.group("path"), int(arrow.group("line")), None, out.root)
     err = error("ruff", m.group("msg"), "python", code=m.group("code"), location=loc, detail=detail)
     return Candidate(Priority.EXCEPTION, i, err, end=j - 1), j
+
+
+def _ruff_block_ends(lines: list[str], j: int) -> bool:
+    """Line ``j`` is past a full-layout diagnostic: two blank lines, the next diagnostic or the
+    summary. A single blank line is not enough: the excerpt's ``2 |`` of an empty source line
+    reads as blank once a line's ``name |`` bar is cleaned away."""
+    s = lines[j].strip()
+    if not s:
+        return j + 1 >= len(lines) or not lines[j + 1].strip()
+    if OUTCOME_ONLY.search(s) or _MYPY.match(s) or _LINT.match(s):
+        return True
+    return _RUFF_HEAD.match(s) is not None and j + 1 < len(lines) and lines[j + 1].lstrip().startswith("-->")
