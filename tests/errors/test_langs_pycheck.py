@@ -368,9 +368,9 @@ def test_a_real_mypy_run_is_read_diagnostic_by_diagnostic(tmp_path: Path) -> Non
         "    code = coupon.lower()\n"
         "    return sum(items) if items else None\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYPY")}
-    run = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", os.devnull, "--no-color-output",
-                          "--show-column-numbers", "shop"], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "", "--cache-dir", os.devnull,
+                          "--no-color-output", "--show-column-numbers", "shop"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     found = extract_errors(run.stdout, tmp_path)
     assert [summary(e) for e in found] == [
