@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from memory_store.bugs.manifests import manifest_changes
+from memory_store.bugs.requirements import normalize_package, quoted_requirement, requirement_name
 from memory_store.duration import plural
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([<>=!~;@ ].*)?$")
-_QUOTED_REQ = re.compile(r"^\s*[\"']([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*(?:[<>=!~;@ ][^\"']*)?)[\"']\s*,?\s*$")
 _PACKAGE_JSON_DEP = re.compile(r"^\s*\"(@?[A-Za-z0-9][\w./-]*)\"\s*:\s*\"[^\"]*\"\s*,?\s*$")
 
 
@@ -116,26 +115,6 @@ def parse_unified_diff(diff: str) -> list[FileDiff]:
         chunk.append(line)
     close()
     return files
-
-
-def normalize_package(name: str) -> str:
-    """PEP 503 normalized distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def requirement_name(line: str) -> str | None:
-    """Distribution name of a requirements.txt line (None for comments, options, URLs)."""
-    text = line.split(" #", 1)[0].strip()
-    if not text or text.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
-        return None
-    m = _REQ_NAME.match(text)
-    return m.group(1) if m else None
-
-
-def quoted_requirement(line: str) -> str | None:
-    """The requirement in a pyproject dependency-array line like ``"structlog>=24",``."""
-    m = _QUOTED_REQ.match(line)
-    return m.group(1).strip() if m else None
 
 
 def is_requirements_file(path: str) -> bool:

@@ -30,14 +30,8 @@ from typing import Any, ClassVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from memory_store.bugs.diffs import (
-    dependency_changes,
-    is_requirements_file,
-    normalize_package,
-    parse_unified_diff,
-    quoted_requirement,
-    requirement_name,
-)
+from memory_store.bugs.diffs import dependency_changes, is_requirements_file, parse_unified_diff
+from memory_store.bugs.requirements import normalize_package, quoted_requirement, requirement_name
 from memory_store.workspace import UnsafePathError, Workspace, check_relative
 
 if sys.version_info >= (3, 11):

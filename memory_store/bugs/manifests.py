@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from memory_store.bugs.requirements import normalize_package, quoted_requirement, requirement_name
 from memory_store.errors.model import Frame, ParsedError
 from memory_store.workspace import UnsafePathError, check_relative
 
@@ -294,12 +295,6 @@ _PACKAGE_JSON_KEY = re.compile(r"^\s*\"(?P<pkg>(?:@[\w.\-~]+/)?[\w.\-~]+)\"\s*:"
 _TOML_KEY = re.compile(r"^\s*[\"']?(?P<pkg>[A-Za-z0-9][\w.\-]*)[\"']?\s*=")
 
 
-def _normalized(name: str) -> str:
-    from memory_store.bugs.diffs import normalize_package  # diffs imports this module
-
-    return normalize_package(name)
-
-
 def _segments(command: str) -> Iterator[list[str]]:
     """The simple commands of a command line (``cd web && npm ci``), as words; never raises."""
     text = command[:MAX_COMMAND_CHARS]
@@ -475,13 +470,11 @@ def error_packages(error: ParsedError) -> list[str]:
         for pattern in _PACKAGE_IN_TEXT:
             found = [pm.group("pkg") for pm in pattern.finditer(text)]
             names += reversed(found)  # the one printed last is nearest the failure
-    return list(dict.fromkeys(_normalized(n.rstrip(".")) for n in names if n and n.rstrip(".")))
+    return list(dict.fromkeys(normalize_package(n.rstrip(".")) for n in names if n and n.rstrip(".")))
 
 
 def _line_names(manifest: str, lines: list[str]) -> Iterator[tuple[int, str]]:
     """(1-based line, package name) of each dependency a manifest's lines name."""
-    from memory_store.bugs.diffs import quoted_requirement, requirement_name
-
     name = PurePosixPath(manifest).name
     section = ""
     for no, line in enumerate(lines, 1):
@@ -543,7 +536,7 @@ def package_line(root: Path, manifest: str, packages: Sequence[str]) -> int | No
         return None
     found: dict[str, int] = {}
     for no, name in _line_names(manifest, text.splitlines()):
-        found.setdefault(_normalized(name), no)
+        found.setdefault(normalize_package(name), no)
     for pkg in packages:
         if pkg in found:
             return found[pkg]
