@@ -331,11 +331,11 @@ def test_the_innermost_source_frame_skips_pseudo_files() -> None:
 
 
 @pytest.mark.parametrize("text, message", [
-    pytest.param("shop/cart.py:12: error: Incompatible return value type  [return-value]\n"
-                 "Found 1 error in 1 file (checked 3 source files)\n",
-                 "shop/cart.py:12: error: Incompatible return value type  [return-value]", id="type-checker"),
-    pytest.param("shop/cart.py:3:1: F401 `os` imported but unused\nFound 1 error.\n",
-                 "shop/cart.py:3:1: F401 `os` imported but unused", id="linter"),
+    pytest.param("config/app.yml: unknown key 'timeout_s' in section 'server'\nFound 1 error.\n",
+                 "config/app.yml: unknown key 'timeout_s' in section 'server'", id="count-of-errors"),
+    pytest.param("deploy: uploading bundle\nbucket 'assets-prod' refused the upload: access denied\n"
+                 "make: *** [Makefile:9: deploy] Error 1\n",
+                 "bucket 'assets-prod' refused the upload: access denied", id="make-status"),
     pytest.param("ERROR: Cannot install web==1.0 and hooks==3.0 because these package versions have conflicting "
                  "dependencies.\n\nThe conflict is caused by:\n    web 1.0 depends on hooks<3\n\n"
                  "ERROR: ResolutionImpossible: for help visit https://pip.example/dependency-resolution\n",

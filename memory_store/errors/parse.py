@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors import faulthandler
+from memory_store.errors.faulthandler import FaultDump, is_dump_headline, may_start
+from memory_store.errors.faulthandler import start as start_dump
 from memory_store.errors.frames import (
     CELL_PATH,
     MAX_FRAMES,
@@ -181,7 +182,7 @@ class _Scanner:
         self.e_block: list[str] = []
         self.e_last: list[str] = []
         self.in_summary = False
-        self.dump: faulthandler.FaultDump | None = None
+        self.dump: FaultDump | None = None
         self.dump_target: _Event | None = None
         """The traceback a fatal error's dump printed before its thread blocks: the error."""
 
@@ -245,7 +246,7 @@ class _Scanner:
             line = line[len(self.tb_prefix):]
         stripped = line.strip()
 
-        if (self.dump is not None or faulthandler.may_start(line)) and self._fault_line(line, stripped):
+        if (self.dump is not None or may_start(line)) and self._fault_line(line, stripped):
             return
 
         if self._pytest(line, stripped):
@@ -317,17 +318,17 @@ class _Scanner:
         is someone else's (a dump it ended is emitted first)."""
         dump = self.dump
         if dump is None:
-            opened = faulthandler.start(line) if not (self.tb_active and line[:1] == " ") else None
+            opened = start_dump(line) if not (self.tb_active and line[:1] == " ") else None
             if opened is None:
                 return False
             exc_type, message, thread = opened
             self._flush_incomplete_tb()
             self._reset_tb()
             target = self.after_exc if thread and self.after_exc is not None and self.after_exc.chain \
-                and faulthandler.is_dump_headline(self.after_exc.chain[-1]) else None
+                and is_dump_headline(self.after_exc.chain[-1]) else None
             self._end_node()
             self.after_exc = None
-            self.dump = faulthandler.FaultDump(exc_type, message, self._frame)
+            self.dump = FaultDump(exc_type, message, self._frame)
             self.dump_target = target
             if thread:
                 self.dump.feed(line)
@@ -344,7 +345,7 @@ class _Scanner:
             self.dump = None
             self.pending_chain = [dump.headline]
             return False
-        exc = _PY_EXC.match(stripped) if dump.in_head and faulthandler.is_dump_headline(dump.headline) else None
+        exc = _PY_EXC.match(stripped) if dump.in_head and is_dump_headline(dump.headline) else None
         if exc and exc.group("msg") is not None and _looks_like_exc_name(exc.group("type")):
             self.pending_chain = [dump.headline]
             dump.exc_type, dump.message = exc.group("type"), exc.group("msg").strip()
@@ -894,13 +895,17 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     if pick is None or build_failed or pick.kind in ("bare", "generic", "node"):  # Go, Rust, JVM, .NET, Ruby, JS
         other = ecosystem_error(text, workspace_root, after_stack=pick is not None and pick.kind == "node",
                                 floor=Priority.TOOL if build_failed else Priority.WRAPPER)
-        if other is not None:
+        if other is not None and not (pick is None and OUTCOME_ONLY.search(other.message)):
             return other
+        if other is not None:  # a wrapper alone (``make: *** [all] Error 1``): a line with a reason first
+            line = _fallback_line(text)
+            return ParsedError("error", line or "", [], "generic", text[-MAX_TEXT:]) \
+                if _states_a_reason(line) else other
     if pick is not None and pick.kind in ("bare", "generic") and not pick.frames \
             and OUTCOME_ONLY.search(pick.message):
         line = _fallback_line(text)  # ``Error: Process completed with exit code 1``: the reason is elsewhere
-        if line and not OUTCOME_ONLY.search(line):
-            return ParsedError("error", line, [], "generic", text[-MAX_TEXT:])
+        if _states_a_reason(line):
+            return ParsedError("error", line or "", [], "generic", text[-MAX_TEXT:])
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
@@ -909,6 +914,13 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     if not line:
         return None
     return ParsedError("error", line, [], "generic", text[-MAX_TEXT:])
+
+
+def _states_a_reason(line: str | None) -> bool:
+    """A line with an error word that is not itself an outcome (``access denied``, not
+    ``Error 2`` or ``Entering directory``): what may stand in for a line that only says a
+    command failed."""
+    return bool(line) and not OUTCOME_ONLY.search(line or "") and bool(_ERRORISH.search(line or ""))
 
 
 def _adopt_dangling_frames(ev: _Event, scanner: _Scanner) -> _Event:
