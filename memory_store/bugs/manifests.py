@@ -421,17 +421,30 @@ def _find_manifest(root: Path, cwd: str, names: Sequence[str]) -> str | None:
                 except ValueError:
                     rel = None
             elif "*" in name:
-                folder = root / base if base else root
-                try:
-                    candidates = sorted(p.name for p in folder.glob(name)) if _confined_dir(root, base) else []
-                except OSError:
-                    candidates = []
-                rel = next((r for c in candidates if (r := _confined_file(root, f"{base}/{c}" if base else c))), None)
+                rel = _find_glob(root, base, name)
             else:
                 rel = _confined_file(root, f"{base}/{name}" if base else name)
             if rel:
                 return rel
     return None
+
+
+def _find_glob(root: Path, base: str, name: str) -> str | None:
+    """The first file matching ``name`` (``web/*.csproj``) in ``base``. Only the last part
+    is a pattern, listed in a folder of the workspace reached through no symlink: a
+    ``cd link && dotnet build`` or ``cd ../.. && ...`` lists no folder outside."""
+    folder, _, pattern = name.rpartition("/")
+    try:
+        folder = check_relative(f"{base}/{folder}" if base else folder)
+    except UnsafePathError:
+        return None
+    if "*" in folder or not _confined_dir(root, folder):
+        return None
+    try:
+        candidates = sorted(p.name for p in (root / folder).glob(pattern))
+    except (OSError, ValueError):
+        return None
+    return next((r for c in candidates if (r := _confined_file(root, f"{folder}/{c}" if folder else c))), None)
 
 
 def _confined_dir(root: Path, rel: str) -> bool:

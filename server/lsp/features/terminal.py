@@ -40,6 +40,7 @@ from server.lsp.memory import FolderMemory
 from server.lsp.positions import line_of_file, line_range
 from server.lsp.render import _one_line
 from server.lsp.server import TeamloreServer
+from server.text_safety import terminal_text
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def _recent(event: dict[str, Any]) -> bool:
 
 
 def _message(parsed: ParsedError, n_matches: int) -> str:
-    text = _one_line(parsed.headline, 300)
+    """The diagnostic's text; a replayed run event may come from a cloned repository, so
+    escape sequences, other controls and bidi overrides are removed."""
+    text = _one_line(terminal_text(parsed.headline), 300)
     if n_matches:
         text += f"\nseen before: {n_matches} fix{'es' if n_matches != 1 else ''} (hover for details)"
     return text
