@@ -71,6 +71,9 @@ ATTEMPTS: list[tuple[str, str, str, str]] = [
     (f"pip install x; touch {PWNED}", ".", PIP, "generic"),
     (f"pip install x && touch {PWNED} `touch {PWNED}` $(touch {PWNED})", ".", SHOUTING, "generic"),
 ]
+FRAMES = ["package.json", "requirements.txt", "gems/Gemfile", "../outside/requirements.txt"]
+"""Tracebacks whose innermost frame names a FIFO, a symlink to a FIFO outside, a file in a
+symlinked folder, a file outside: the line shown is read from no such file."""
 ON_PYPROJECT = [a for a in ATTEMPTS if a[0].startswith("pip")]
 """Runs whose only manifest inside the clone is the 50 MB pyproject.toml: shown on its line 1."""
 
@@ -78,7 +81,13 @@ ON_PYPROJECT = [a for a in ATTEMPTS if a[0].startswith("pip")]
 def _runs_log() -> str:
     """The planted log; each error says which run it is (the server shows identical errors once)."""
     now = timestamp_iso(time.time())
-    return "".join(json.dumps({
+    framed = "".join(json.dumps({
+        "schema": "teamlore.run/1", "id": f"run-frame{i:011x}", "command": f"python app{i}.py", "cwd": ".",
+        "exit_code": 1, "started": now, "ended": now, "duration": 0.1, "source": "terminal", "proposals": [],
+        "resolved": [], "errors": [dict(_error(f"boom (frame {i})", "python"), type="RuntimeError",
+                                        frames=[{"path": path, "line": 41, "kind": "app"}])]}) + "\n"
+        for i, path in enumerate(FRAMES))
+    return framed + "".join(json.dumps({
         "schema": "teamlore.run/1", "id": f"run-{i:016x}", "command": command, "cwd": cwd, "exit_code": 1,
         "started": now, "ended": now, "duration": 0.1, "errors": [_error(f"{message} (run {i})", language)],
         "source": "terminal", "proposals": [], "resolved": []}) + "\n"

@@ -116,6 +116,8 @@ class Terminal:
                 path = mem.workspace.resolve(frame.path)
             except UnsafePathError:
                 continue
+            if path.exists() and not path.is_file():
+                continue  # a FIFO or device (a replayed event may name one) would block the read of its line
             uri = from_fs_path(str(path))
             line = frame.line - 1
             text = line_of_file(path, line)  # the file the traceback's line numbers refer to
