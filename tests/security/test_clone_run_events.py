@@ -168,8 +168,9 @@ def test_manifest_of_a_planted_run_stays_inside_the_clone(planted, command, cwd,
 # -- the real language server opening the clone -----------------------------------------------
 
 @pytest_lsp.fixture(config=CONFIG, params=PRESETS)
-async def lsp_clone(request: pytest.FixtureRequest, lsp_client: LanguageClient, planted):
-    await start_session(lsp_client, request.param, planted[1])
+async def lsp_clone(request: pytest.FixtureRequest, lsp_client: LanguageClient, tmp_path: Path):
+    _outside, clone = _plant(tmp_path)  # its own clone: the test clears the planted errors
+    await start_session(lsp_client, request.param, clone)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), WAIT)
 
@@ -180,9 +181,10 @@ def _shown(client: LanguageClient) -> dict[str, list[types.Diagnostic]]:
 
 @pytest.mark.e2e
 async def test_server_replays_planted_runs_without_running_reading_outside_or_hanging(
-        lsp_clone: LanguageClient, planted):
+        lsp_clone: LanguageClient):
     client = lsp_clone
-    outside, clone = planted
+    clone: Path = client.root  # type: ignore[attr-defined]
+    outside = clone.parent / "outside"
     pyproject = from_fs_path(str(clone / "pyproject.toml"))
     before = {p: p.read_bytes() for p in (outside / "requirements.txt", outside / "gems" / "Gemfile")}
 
@@ -217,3 +219,8 @@ async def test_server_replays_planted_runs_without_running_reading_outside_or_ha
     for fifo in (outside / "sentinel.fifo", clone / "package.json", clone.parent / "package.json"):
         assert_no_reader(fifo)
     assert {p: p.read_bytes() for p in before} == before
+
+    # what the clone can still do, a made-up error on a manifest, the victim clears
+    await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="teamlore.clearTerminalErrors", arguments=[{"uri": from_fs_path(str(clone))}])), WAIT)
+    await wait_until(lambda: not client.diagnostics.get(pyproject), what="planted errors cleared")
