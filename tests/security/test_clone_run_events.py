@@ -56,8 +56,8 @@ def _error(message: str, language: str = "generic") -> dict[str, Any]:
 
 
 # (command, cwd, error, language): what the hostile repository claims was run and failed.
-# The npm and bundler runs come first: a reader blocked on their FIFO or symlinked folder
-# would hold up every run after them.
+# The tracebacks (FRAMES), then the npm and bundler runs come first in the log: a reader
+# blocked on their FIFO would hold up every run after them.
 ATTEMPTS: list[tuple[str, str, str, str]] = [
     ("cd .. && npm ci", ".", "Failed at the evilnode@1.0.0 install script.", "generic"),
     ("npm ci", ".", "Failed at the evilnode@1.0.0 install script.", "javascript"),
@@ -194,11 +194,11 @@ async def test_server_replays_planted_runs_without_running_reading_outside_or_ha
 
     diags = await wait_until(replayed, what="every planted pip run shown on pyproject.toml")
     # each planted pip run, on line 1 of the 50 MB pyproject.toml (too large to be searched,
-    # though it names evilpkg on line 3); the command is data, cut to nothing it could run
+    # though it names evilpkg on line 3); the command is carried as data, never run
     assert sorted(d.data["command"] for d in diags) == sorted(a[0] for a in ON_PYPROJECT)
     assert {(d.range.start.line, d.range.end.line) for d in diags} == {(0, 0)}
     # nothing else is shown: the npm and bundler runs name only a FIFO, a folder outside or a
-    # symlinked folder, so they have no manifest
+    # symlinked folder, so they have no manifest; the tracebacks name a FIFO or files outside
     assert set(_shown(client)) == {pyproject}, sorted(_shown(client))
     for uri in _shown(client):
         path = Path(to_fs_path(uri) or "")
@@ -214,7 +214,8 @@ async def test_server_replays_planted_runs_without_running_reading_outside_or_ha
     hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=pyproject), position=types.Position(line=0, character=1))),
         WAIT)
-    assert hover is None or "\x1b" not in str(hover.contents)
+    assert isinstance(hover, types.Hover) and isinstance(hover.contents, types.MarkupContent)
+    assert_literal(hover.contents.value, "No matching distribution found for evilpkg")
     assert not PWNED.exists()
     for fifo in (outside / "sentinel.fifo", clone / "package.json", clone.parent / "package.json"):
         assert_no_reader(fifo)
