@@ -6,20 +6,30 @@ through these helpers. Reading a file's line is blocking: call from a worker thr
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 MAX_LINE_CHARS = 100_000
+_PIECE_CHARS = 1 << 16
 
 
 def line_of_file(path: Path, line: int) -> str:
-    """Line ``line`` (0-based) of a file on disk, '' when missing or unreadable."""
+    """Line ``line`` (0-based) of a file on disk, '' when missing, unreadable or not a regular
+    file (a named pipe would block the reader). The file may come with a clone: lines are
+    read in bounded pieces, so a huge line costs time, never memory."""
     try:
+        if not path.is_file():
+            return ""
         with open(path, encoding="utf-8", errors="replace") as fh:
-            text = next(itertools.islice(fh, line, line + 1), "")
+            no = 0
+            while no < line:
+                piece = fh.readline(_PIECE_CHARS)
+                if not piece:
+                    return ""
+                no += piece.endswith("\n")
+            text = fh.readline(MAX_LINE_CHARS + 2)
     except OSError:
         return ""
     return text.rstrip("\r\n")[:MAX_LINE_CHARS]

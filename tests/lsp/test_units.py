@@ -158,3 +158,37 @@ def test_features_subscribe_in_the_listed_order():
     owners = [f.__qualname__.split(".")[0] for f in server.events.listeners(events.MEMORY)]
     assert owners[0] == "Forwarded" and owners[-1] == "Terminal"
     assert [f.__qualname__.split(".")[0] for f in server.events.listeners(events.FINDINGS)] == ["Forwarded", "Scans"]
+
+
+def test_a_files_line_is_read_in_bounded_pieces_and_never_from_a_pipe(tmp_path: Path):
+    """Files named by a run event may come with a clone: a line far longer than shown is cut,
+    lines before it are skipped piece by piece, and a named pipe (which would block the
+    reader) is not opened."""
+    import os
+
+    from server.lsp.positions import MAX_LINE_CHARS
+
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 300_000 + "\nsecond\n" + "y" * (MAX_LINE_CHARS * 2) + "\n", encoding="utf-8")
+    assert line_of_file(big, 1) == "second"
+    assert line_of_file(big, 2) == "y" * MAX_LINE_CHARS
+    assert line_of_file(big, 0) == "x" * MAX_LINE_CHARS
+    pipe = tmp_path / "package.json"
+    os.mkfifo(pipe)
+    assert line_of_file(pipe, 0) == ""  # returns at once instead of waiting for a writer
+
+
+def test_a_run_that_ended_in_the_future_is_not_replayed():
+    """A run log can come with a clone: an end time days ahead would otherwise keep a forged
+    error 'recent' for ever; a few minutes ahead is another machine's clock."""
+    from datetime import datetime, timedelta, timezone
+
+    from server.lsp.features.terminal import _recent
+
+    def ended(delta: timedelta) -> dict[str, str]:
+        return {"ended": (datetime.now(timezone.utc) + delta).isoformat().replace("+00:00", "Z")}
+
+    assert _recent(ended(timedelta(hours=-1)))
+    assert _recent(ended(timedelta(minutes=2)))
+    assert not _recent(ended(timedelta(days=30)))
+    assert not _recent(ended(timedelta(hours=-25)))

@@ -49,6 +49,8 @@ CLEAR = "teamlore.clearTerminalErrors"
 MAX_OUTPUT_CHARS = 50_000_000
 REPLAY_WINDOW = timedelta(hours=24)
 """At start-up, runs older than this are not turned into diagnostics."""
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a run may have ended (clocks of two machines differ)."""
 SAVE = "Save"
 DISMISS = "Dismiss"
 
@@ -71,7 +73,8 @@ def _recent(event: dict[str, Any]) -> bool:
         ended = parse_iso(str(event.get("ended") or ""))
     except ValueError:
         return False
-    return datetime.now(timezone.utc) - ended < REPLAY_WINDOW
+    age = datetime.now(timezone.utc) - ended
+    return -CLOCK_SKEW <= age < REPLAY_WINDOW  # an end in the future is no recent run, just a forged one
 
 
 def _message(parsed: ParsedError, n_matches: int) -> str:
