@@ -248,10 +248,8 @@ def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode:
     until(lambda: step_done(walkthrough, "Install the teamlore server") and
           step_done(walkthrough, "Open your repository"), WAIT, "the walkthrough's install and open steps ticked")
     assert not step_done(walkthrough, "Record how you fixed it")
-    vs.command("View: Close All Editors")
-    walkthrough.wait_for(state="detached")
-    vs.command("teamlore: Get started")  # teamlore's own way in
-    walkthrough.wait_for(state="visible")
+    vs.command("View: Close All Editors", until_gone=walkthrough)
+    vs.command("teamlore: Get started", until_shown=walkthrough)  # teamlore's own way in
     assert walkthrough.locator(".getting-started-step", has_text="Hover shows the past fix").count() == 1
     assert step_done(walkthrough, "Install the teamlore server")
     until(lambda: sync_listener.count > 0, WAIT, "the trusted workspace's team sync to connect")

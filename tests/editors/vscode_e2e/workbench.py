@@ -174,10 +174,12 @@ class Workbench:
         until(opened, WAIT, f"the quick input of {key}")
         return box
 
-    def command(self, title: str) -> None:
+    def command(self, title: str, *, until_shown: Locator | None = None, until_gone: Locator | None = None) -> None:
         """Runs a command from the palette by its full title ("teamlore: Restart server").
         A page taking focus (the walkthrough selecting its next step) can close the palette
-        right after it opened: then it is opened again."""
+        right after it opened: then it is opened again. It can also take the Enter meant for
+        the palette: with ``until_shown`` / ``until_gone`` (the command's visible effect) the
+        command is run again until that effect is seen."""
         row = self.page.locator(".quick-input-list .monaco-list-row", has_text=title).first
 
         def listed() -> bool:
@@ -189,8 +191,20 @@ class Workbench:
             except Exception:
                 return False
 
-        until(listed, WAIT, f"{title} listed in the command palette")
-        self.page.keyboard.press("Enter")
+        def ran() -> bool:
+            until(listed, WAIT, f"{title} listed in the command palette")
+            self.page.keyboard.press("Enter")
+            try:
+                if until_shown is not None:
+                    until_shown.wait_for(state="visible", timeout=5000)
+                if until_gone is not None:
+                    until_gone.wait_for(state="detached", timeout=5000)
+                return True
+            except Exception:
+                self.page.keyboard.press("Escape")  # a palette still open, closed for the retry
+                return False
+
+        until(ran, WAIT, f"the effect of {title}")
 
     def answer_input(self, prompt: str, text: str) -> None:
         """Types into the input box that shows ``prompt`` and confirms."""
