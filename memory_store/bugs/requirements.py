@@ -2,7 +2,7 @@
 
 One place for the rules the dependency diffs of fix capture (:mod:`memory_store.bugs.diffs`),
 remembered edits (:mod:`memory_store.bugs.edits`) and the package line of a failed install
-(:mod:`memory_store.bugs.manifests`) share.
+(:mod:`memory_store.bugs.error_manifests`) share.
 """
 
 from __future__ import annotations

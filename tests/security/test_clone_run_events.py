@@ -35,7 +35,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import LanguageClient
 
-from memory_store.bugs.manifests import error_manifest_frame
+from memory_store.bugs.error_manifests import error_manifest_frame
 from memory_store.clock import timestamp_iso
 from memory_store.errors import ParsedError
 from tests.lsp.conftest import CONFIG, PRESETS, WAIT, start_session, wait_until

@@ -5,7 +5,7 @@ Each error of a failed run becomes a diagnostic (source ``teamlore``) on the lin
 innermost in-app frame of its traceback; the message says how many fixes the memory has
 for it. An error naming no source line (a failed ``pip install``, ``npm ci``, ``cargo
 build``) goes on the manifest of its language or of the command, on the line naming its
-package when one does (:func:`memory_store.bugs.manifests.error_manifest_frame`). The
+package when one does (:func:`memory_store.bugs.error_manifests.error_manifest_frame`). The
 latest run of a command decides: a later success (``teamlore run`` or an editor
 terminal) clears its diagnostics, and ``teamlore.clearTerminalErrors`` clears them all. An
 editor terminal's passing run is recorded only when that command's latest run failed.
@@ -27,7 +27,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from memory_store.bugs import capture
-from memory_store.bugs.manifests import error_manifest_frame
+from memory_store.bugs.error_manifests import error_manifest_frame
 from memory_store.clock import parse_iso
 from memory_store.errors import ParsedError
 from memory_store.inbox import Inbox, is_clear

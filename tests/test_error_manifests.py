@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memory_store.bugs.manifests import (
+from memory_store.bugs.error_manifests import (
     MAX_MANIFEST_BYTES,
     command_manifests,
     error_manifest_frame,
