@@ -13,6 +13,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
+from tests.errors.test_langs_native import PIP_CFFI
 from tests.lsp.conftest import CONFIG, PRESETS, WAIT, make_workspace, start_session, wait_until
 from tests.lsp.test_server import add_record, hover_text, root_of
 
@@ -48,36 +49,9 @@ ERROR: Could not build wheels for cffi, which is required to install pyproject.t
 OUTPUT = """\
 Collecting requests==2.31.0
   Using cached requests-2.31.0-py3-none-any.whl (62 kB)
-Collecting cffi==1.15.1
-  Downloading cffi-1.15.1.tar.gz (508 kB)
-     ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 508.5/508.5 kB 4.1 MB/s eta 0:00:00
-  Preparing metadata (setup.py) ... done
-Building wheels for collected packages: cffi
-  Building wheel for cffi (setup.py) ... error
-  error: subprocess-exited-with-error
-
-  × python setup.py bdist_wheel did not run successfully.
-  │ exit code: 1
-  ╰─> [36 lines of output]
-      running bdist_wheel
-      running build_ext
-      building '_cffi_backend' extension
-      creating build/temp.linux-x86_64-cpython-311/c
-      gcc -Wsign-compare -DNDEBUG -g -fwrapv -O3 -Wall -fPIC -I/usr/include/ffi -I/usr/local/include/python3.11 \
--c c/_cffi_backend.c -o build/temp.linux-x86_64-cpython-311/c/_cffi_backend.o
-      c/_cffi_backend.c:15:10: fatal error: ffi.h: No such file or directory
-         15 | #include <ffi.h>
-            |          ^~~~~~~
-      compilation terminated.
-      error: command '/usr/bin/gcc' failed with exit code 1
-      [end of output]
-
-  note: This error originates from a subprocess, and is likely not a problem with pip.
-  ERROR: Failed building wheel for cffi
-  Running setup.py clean for cffi
-Failed to build cffi
-ERROR: Could not build wheels for cffi, which is required to install pyproject.toml-based projects
-"""
+""" + PIP_CFFI
+"""A requirements.txt install whose third requirement, cffi, fails to build: the build output
+of tests/errors/test_langs_native.py after another requirement was collected."""
 
 FIX = "apt-get install libffi-dev before pip install, since cffi builds against the system libffi"
 
