@@ -241,8 +241,9 @@ def test_status_bar_walkthrough_and_restricted_mode(tmp_path: Path, open_vscode:
     # running server completes are ticked; a step whose event has not happened (no fix
     # recorded) is not
     title = "from install to a past fix on hover"
-    vs.command("Help: Welcome")
-    vs.page.locator(".getting-started-category", has_text=title).first.click()
+    category = vs.page.locator(".getting-started-category", has_text=title).first
+    vs.command("Help: Welcome", until_shown=category)
+    category.click()
     walkthrough = vs.page.locator(".gettingStartedContainer", has_text=title)
     walkthrough.wait_for(state="visible")
     until(lambda: step_done(walkthrough, "Install the teamlore server") and
