@@ -9,6 +9,7 @@ include in its report.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,6 +58,10 @@ class Finding:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+BANDIT_PLUGINS_URL = "https://bandit.readthedocs.io/en/latest/plugins/index.html"
+_BANDIT_IMPORT = threading.Lock()
+
+
 @functools.lru_cache(maxsize=512)
 def default_rule_url(tool: str, rule: str) -> str | None:
     """A link to the rule's documentation when the report did not carry one."""
@@ -64,13 +69,17 @@ def default_rule_url(tool: str, rule: str) -> str | None:
     if tool == "semgrep" and rule:
         return f"https://semgrep.dev/r/{rule}"
     if tool == "bandit" and rule[:1] == "B" and rule[1:].isdigit():
-        with warnings.catch_warnings():  # bandit's plugin loader warns about its own stevedore use
+        # A link is never worth failing the triage it decorates: bandit missing, or caught
+        # half-imported by another thread (its plugin loader imports bandit back), gives the
+        # plugin index. The lock keeps this process's threads from importing it at once.
+        with _BANDIT_IMPORT, warnings.catch_warnings():  # bandit's plugin loader warns about stevedore
             warnings.simplefilter("ignore", DeprecationWarning)
             try:
                 from bandit.core import docs_utils
-            except ImportError:
-                return "https://bandit.readthedocs.io/en/latest/plugins/index.html"
-            url = docs_utils.get_url(rule)
+
+                url = docs_utils.get_url(rule)
+            except Exception:  # any failure inside a third-party import
+                return BANDIT_PLUGINS_URL
         return url if isinstance(url, str) else None
     if tool == "ruff" and rule:
         return "https://docs.astral.sh/ruff/rules/"  # per-rule pages are named, not numbered

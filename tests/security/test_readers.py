@@ -101,3 +101,27 @@ def test_each_path_of_a_report_is_mapped_once(code_ws, tmp_path, monkeypatch):
     assert [f.path for f in findings] == ["service.py"] * 10
     assert len(skipped) == 5 and all("outside.py" in s for s in skipped)
     assert sorted(mapped) == sorted([foreign, "./service.py", "../outside.py"])
+
+
+def test_a_bandit_rule_link_never_fails_the_triage_it_decorates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bandit's docs module caught half-imported (another thread importing bandit, whose
+    plugin loader imports bandit back) raises AttributeError: the link falls back to the
+    plugin index instead of failing the finding's triage."""
+    import sys
+    import types
+
+    from memory_store.security import findings
+
+    broken = types.ModuleType("bandit.core.docs_utils")
+
+    def get_url(rule: str) -> str:
+        raise AttributeError("partially initialized module 'bandit' has no attribute '__version__'")
+
+    broken.get_url = get_url  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bandit.core.docs_utils", broken)
+    findings.default_rule_url.cache_clear()
+    try:
+        assert findings.default_rule_url("bandit", "B602") == findings.BANDIT_PLUGINS_URL
+    finally:
+        findings.default_rule_url.cache_clear()
+    assert findings.default_rule_url("bandit", "B602").startswith("https://bandit.readthedocs.io/")
