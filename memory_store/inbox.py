@@ -117,8 +117,9 @@ class Inbox:
         ended = time.time() if ended is None else ended
         started = ended if started is None else started
         output = clip_output(output or "")
-        parsed = extract_errors(output, self.workspace.root) if may_hold_errors(output) else []
-        if not parsed and exit_code != 0 and may_hold_errors(output):
+        errorish = may_hold_errors(output)
+        parsed = extract_errors(output, self.workspace.root) if errorish else []
+        if not parsed and exit_code != 0 and errorish:
             # a failed command whose output holds no error of a known shape (pip's ``ERROR:
             # Cannot install a==1 and b==2 ...``): its most error-looking line is the error
             line = parse_error(output, self.workspace.root)

@@ -895,32 +895,36 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     if pick is None or build_failed or pick.kind in ("bare", "generic", "node"):  # Go, Rust, JVM, .NET, Ruby, JS
         other = ecosystem_error(text, workspace_root, after_stack=pick is not None and pick.kind == "node",
                                 floor=Priority.TOOL if build_failed else Priority.WRAPPER)
-        if other is not None and not (pick is None and OUTCOME_ONLY.search(other.message)):
+        if other is not None:
+            if pick is None and OUTCOME_ONLY.search(other.message):  # a wrapper alone: ``make: *** [all] Error 1``
+                return _reason_line(text) or other
             return other
-        if other is not None:  # a wrapper alone (``make: *** [all] Error 1``): a line with a reason first
-            line = _fallback_line(text)
-            return ParsedError("error", line or "", [], "generic", text[-MAX_TEXT:]) \
-                if _states_a_reason(line) else other
     if pick is not None and pick.kind in ("bare", "generic") and not pick.frames \
             and OUTCOME_ONLY.search(pick.message):
-        line = _fallback_line(text)  # ``Error: Process completed with exit code 1``: the reason is elsewhere
-        if _states_a_reason(line):
-            return ParsedError("error", line or "", [], "generic", text[-MAX_TEXT:])
+        reason = _reason_line(text)  # ``Error: Process completed with exit code 1``: the reason is elsewhere
+        if reason is not None:
+            return reason
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
         return _to_parsed(pick, text, redact_secrets=False)
     line = _fallback_line(text)
-    if not line:
-        return None
+    return _line_error(line, text) if line else None
+
+
+def _line_error(line: str, text: str) -> ParsedError:
+    """An error known only by its line (no type, no frames)."""
     return ParsedError("error", line, [], "generic", text[-MAX_TEXT:])
 
 
-def _states_a_reason(line: str | None) -> bool:
-    """A line with an error word that is not itself an outcome (``access denied``, not
-    ``Error 2`` or ``Entering directory``): what may stand in for a line that only says a
-    command failed."""
-    return bool(line) and not OUTCOME_ONLY.search(line or "") and bool(_ERRORISH.search(line or ""))
+def _reason_line(text: str) -> ParsedError | None:
+    """The most error-looking line when it states a reason: an error word, and not itself an
+    outcome (``access denied``, not ``Error 2`` or ``Entering directory``). What stands in
+    for a line that only says a command failed."""
+    line = _fallback_line(text)
+    if line and _ERRORISH.search(line) and not OUTCOME_ONLY.search(line):
+        return _line_error(line, text)
+    return None
 
 
 def _adopt_dangling_frames(ev: _Event, scanner: _Scanner) -> _Event:
