@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from memory_store.bugs.requirements import normalize_package  # pip prints Psycopg2_Binary and psycopg2-binary
 from memory_store.errors.frames import clean_path, make_frame
 from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 from memory_store.errors.model import Frame
@@ -150,12 +151,12 @@ class _Build:
         """Take in a line that says where the build runs; True when the line said that."""
         m = _COLLECTING.match(s)
         if m:
-            self.package = _name(m.group("pkg"))
+            self.package = normalize_package(m.group("pkg"))
             self.collected.add(self.package)
             return True
         m = _BUILDING.match(s)
         if m:
-            self.package = _name(m.group("pkg"))
+            self.package = normalize_package(m.group("pkg"))
             return True
         m = _ENTERING.match(s)
         if m and m.group("what") == "Leaving":
@@ -179,18 +180,13 @@ class _Build:
         path = _BUILD_DIR.sub(r"build/\g<kind>/", path)
         m = _PIP_TEMP.search(path)
         if m:
-            pkg = _name(m.group("pkg"))
+            pkg = normalize_package(m.group("pkg"))
             return Frame(path=f"sdist/{pkg}/{m.group('rest')}", line=line, function=function, module=pkg,
                          kind="library")
         if not absolute and self.package in self.collected and ".." not in path.split("/"):
             return Frame(path=f"sdist/{self.package}/{path}", line=line, function=function, module=self.package,
                          kind="library")
         return make_frame(path, line, function, self.root)
-
-
-def _name(pkg: str) -> str:
-    """A package's name in one form (pip prints ``Psycopg2_Binary`` and ``psycopg2-binary``)."""
-    return re.sub(r"[-_.]+", "-", pkg).lower()
 
 
 def find(lines: list[str], root: Path | None) -> list[Candidate]:
