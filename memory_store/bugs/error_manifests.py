@@ -176,15 +176,24 @@ def _confined_file(root: Path, rel: str) -> str | None:
         return None
     if not rel:
         return None
+    here = _without_symlink(root, rel)
+    try:
+        return rel if here is not None and here.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _without_symlink(root: Path, rel: str) -> Path | None:
+    """``root / rel`` when no part of the way there is a symlink; else None."""
     here = root
     try:
-        for part in rel.split("/"):
+        for part in [p for p in rel.split("/") if p]:
             here = here / part
             if here.is_symlink():
                 return None
-        return rel if here.is_file() else None
     except (OSError, ValueError):  # a name too long for the file system
         return None
+    return here
 
 
 def _find_manifest(root: Path, cwd: str, names: Sequence[str]) -> str | None:
@@ -230,13 +239,9 @@ def _find_glob(root: Path, base: str, name: str) -> str | None:
 
 
 def _confined_dir(root: Path, rel: str) -> bool:
-    here = root
+    here = _without_symlink(root, rel)
     try:
-        for part in [p for p in rel.split("/") if p]:
-            here = here / part
-            if here.is_symlink():
-                return False
-        return here.is_dir()
+        return here is not None and here.is_dir()
     except (OSError, ValueError):
         return False
 
