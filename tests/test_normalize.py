@@ -65,7 +65,7 @@ def test_template_is_idempotent(a: str, n: int) -> None:
 @pytest.mark.parametrize("message, template", [
     pytest.param("No module named 'structlog'", "No module named 'structlog'", id="identifier-kept"),
     pytest.param("Error 111 connecting to localhost:6379. Connection refused.",
-                 "Error <n> connecting to localhost:<n>. Connection refused.", id="numbers"),
+                 "Error <n> connecting to localhost:<n>. Connection refused", id="numbers"),
     pytest.param("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte",
                  "'utf-8' codec can't decode byte <hex> in position <n>: invalid start byte", id="codec-name-kept"),
     pytest.param("Cannot find module './homePage.jsx' from '/tmp/dejaVu/_site/src/js'",
@@ -192,13 +192,13 @@ def test_frame_key_uses_function_and_module_not_line() -> None:
 def test_versions_are_kept(message: str) -> None:
     template = message_template("Error", message)
     assert "<n>" not in template and "<ip>" not in template
-    assert template == message
+    assert template == message.removesuffix(".")  # a closing period is no part of a template
 
 
 @pytest.mark.parametrize("message, template", [
     pytest.param("listen tcp 0.0.0.0:8080: bind: address already in use",
                  "listen tcp <ip>:<n>: bind: address already in use", id="ip-and-port"),
-    pytest.param("Error 111 connecting to redis:6379.", "Error <n> connecting to redis:<n>.", id="host-port"),
+    pytest.param("Error 111 connecting to redis:6379.", "Error <n> connecting to redis:<n>", id="host-port"),
     pytest.param("SyntaxError at line 42 column 17", "SyntaxError at line <n> column <n>", id="line-column"),
     pytest.param("process 48213 exited with status 137", "process <n> exited with status <n>", id="pid-status"),
     pytest.param("short read: got 4096 of 8192 bytes", "short read: got <n> of <n> bytes", id="byte-counts"),

@@ -42,6 +42,7 @@ from memory_store.errors import frames as frames_mod
 from memory_store.errors import launchers as launchers_mod
 from memory_store.errors import model as model_mod
 from memory_store.errors import normalize as normalize_mod
+from memory_store.errors import wording as wording_mod
 from memory_store.gcpause import gc_paused
 from memory_store.jsonio import MemoryFileError, read_bounded
 from memory_store.recordfiles import LoadResult
@@ -63,7 +64,8 @@ Stamps = dict[str, tuple[int, int, str]]
 def code_version() -> str:
     """The index depends on the matcher's code: a cache made by other code is not used."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for mod in (features_mod, fix_meaning_mod, match_mod, normalize_mod, frames_mod, model_mod, launchers_mod):
+    for mod in (features_mod, fix_meaning_mod, match_mod, normalize_mod, wording_mod, frames_mod, model_mod,
+                launchers_mod):
         digest.update(Path(mod.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

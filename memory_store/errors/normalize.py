@@ -1,6 +1,8 @@
 """Message templates, tokens and fingerprints.
 
-A template keeps what names the problem and masks what varies between occurrences:
+A template is built from the message in its shared wording (memory_store.errors.wording: the
+same runtime error before and after a runtime version reworded it), without a closing mark.
+It keeps what names the problem and masks what varies between occurrences:
 numbers, hex addresses, UUIDs, timestamps, IP addresses and the user-specific part of
 paths become placeholders, while identifiers stay (``No module named 'structlog'`` and
 ``No module named 'redis'`` are different templates). Quoted text keeps its quotes so the
@@ -17,6 +19,7 @@ from functools import lru_cache
 
 from memory_store.errors.faulthandler import RUNTIME_TYPES as _DUMP_TYPES
 from memory_store.errors.model import Frame, ParsedError
+from memory_store.errors.wording import canonical_wording, without_closing_mark
 
 _WS = re.compile(r"\s+")
 _URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^/\s'\"<>]*@)?([^/\s:'\"<>]+)(?::\d+)?(/[^\s'\"<>]*)?", re.IGNORECASE)
@@ -149,7 +152,7 @@ def message_template(exc_type: str, message: str) -> str:
     text = _WS.sub(" ", message or "").strip()
     if len(text) > 2 and text[0] == text[-1] == '"' and text.count('"') == 2:
         text = text[1:-1].strip()
-    text = text[:2000]
+    text = canonical_wording(text[:2000])
     if "/" in text:
         text = jvm_class_names(exc_type, text)
     if "`" in text:
@@ -165,7 +168,7 @@ def message_template(exc_type: str, message: str) -> str:
     text = _CHAR_ESCAPE.sub("<chr>", text)
     text = _LONG_HEX.sub("<hex>", text)
     text = _NUMBER.sub(_mask_number, text)
-    return text
+    return without_closing_mark(text)
 
 
 def _descriptor_class(m: re.Match[str]) -> str:
