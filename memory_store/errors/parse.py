@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from memory_store.errors import django_page
 from memory_store.errors.faulthandler import FaultDump, is_dump_headline, may_start
 from memory_store.errors.faulthandler import start as start_dump
 from memory_store.errors.frames import (
@@ -886,7 +887,8 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
         return None
     if redact_secrets:
         text = redact(text)
-    scanner = _scan(text, workspace_root)
+    page = django_page.as_traceback(text)  # the pasted page is kept as the text; its traceback is read
+    scanner = _scan(page if page is not None else text, workspace_root)
     events = scanner.summary or scanner.events
     pick = _pick_main(events) if events else None
     if pick is None and scanner.sections:
