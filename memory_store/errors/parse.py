@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors import django_page
+from memory_store.errors import django_page, json_logs
 from memory_store.errors.faulthandler import FaultDump, is_dump_headline, may_start
 from memory_store.errors.faulthandler import start as start_dump
 from memory_store.errors.frames import (
@@ -197,6 +197,9 @@ class _Scanner:
         self.tb_last_code = ""
         self.tb_ipython = False
         """Inside an IPython traceback (frames printed in IPython's shapes)."""
+        self.tb_owner: _Event | None = None
+        """The exception line printed just before the frames (Streamlit, error trackers print
+        the exception first): the traceback's exception when it ends without its own."""
 
     # -- helpers
     def _emit(self, ev: _Event) -> None:
@@ -377,15 +380,22 @@ class _Scanner:
         exception when the last source line is ``raise Name("message")``."""
         if not (self.tb_active and self.tb_frames):
             return
-        exc_type, message = "error", ""
+        exc_type, message, code = "error", "", None
         m = _RAISE.match(self.tb_last_code)
+        owner = self.tb_owner
         if m:
             exc_type, message = m.group("type"), m.group("msg") or ""
-        self._finish_tb(exc_type, message)
+        elif owner is not None:
+            exc_type, message, code = owner.exc_type, owner.message, owner.code
+            owner.superseded = True
+        self._finish_tb(exc_type, message, code)
 
     def _start_tb(self, prefix: str) -> None:
+        before = self.after_exc  # an exception line just printed, frames to follow
         self._flush_incomplete_tb()
         self._reset_tb()
+        if before is not None and before.kind == "bare" and not before.frames:
+            self.tb_owner = before
         self.tb_active = True
         self.tb_prefix = prefix
         self.node = None
@@ -887,8 +897,10 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
         return None
     if redact_secrets:
         text = redact(text)
-    page = django_page.as_traceback(text)  # the pasted page is kept as the text; its traceback is read
-    scanner = _scan(page if page is not None else text, workspace_root)
+    # A Django debug page or a JSON log record is read as the traceback it holds; the text
+    # pasted is the one kept.
+    readable = django_page.as_traceback(text) or json_logs.unescaped(text)
+    scanner = _scan(readable if readable is not None else text, workspace_root)
     events = scanner.summary or scanner.events
     pick = _pick_main(events) if events else None
     if pick is None and scanner.sections:
@@ -952,7 +964,7 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
     """
     if not output or output.isspace():
         return []
-    scanner = _scan(output, workspace_root)
+    scanner = _scan(json_logs.unescaped(output) or output, workspace_root)
     if scanner.summary:
         events = scanner.summary
     elif scanner.sections:
