@@ -43,6 +43,9 @@ MAX_DETAIL_LINES = 6
 # --- line recognisers -------------------------------------------------------------------
 _TB_HEADER = re.compile(r"Traceback \(most recent call last\):?|Exception Group Traceback \(most recent call last\):?")
 _PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
+_JS_INSPECTED = re.compile(r"^\[(?P<body>[A-Z]\w*(?: \[[A-Z][A-Z0-9_]+\])?: .*)\](?P<props>\s*\{)?$")
+_JS_CODE_PROP = re.compile(r"^\s{1,4}code: ['\"](?P<code>[A-Z][A-Z0-9_]{2,})['\"],?\s*$")
+MAX_PROPS_LINES = 60
 _CHAIN = re.compile(r"^(During handling of the above exception, another exception occurred:"
                     r"|The above exception was the direct cause of the following exception:)")
 _PY_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::\s?(?P<msg>.*))?$")
@@ -168,6 +171,9 @@ class _Scanner:
         self._reset_tb()
         self.node: _Event | None = None
         self.node_gap = 0
+        self.props: _Event | None = None
+        """The JS error whose properties Node prints after it (``{ code: 'ERR_REQUIRE_ESM' }``)."""
+        self.props_lines = 0
         self.pending_chain: list[str] = []
         self.after_exc: _Event | None = None
         self.after_lines = 0
@@ -221,12 +227,12 @@ class _Scanner:
     def busy(self) -> bool:
         """Inside a block whose every line matters (traceback, stack, test section, summary)."""
         return (self.tb_active or self.node is not None or self.after_exc is not None or self.section is not None
-                or self.in_summary or self.dump is not None)
+                or self.in_summary or self.dump is not None or self.props is not None)
 
     # -- main entry
     def feed(self, raw: str) -> None:
         light = not (self.tb_active or self.node is not None or self.section is not None or self.in_summary
-                     or self.dump is not None)
+                     or self.dump is not None or self.props is not None)
         if light and self.after_exc is None and not _interesting(raw):
             return
         shape = ""
@@ -250,6 +256,8 @@ class _Scanner:
             line = line[len(self.tb_prefix):]
         stripped = line.strip()
 
+        if self.props is not None and self._props_line(line, stripped):
+            return
         if (self.dump is not None or may_start(line)) and self._fault_line(line, stripped):
             return
 
@@ -524,12 +532,43 @@ class _Scanner:
             if len(ev.lines) < MAX_BLOCK_LINES:
                 ev.lines.append(line)
             self.after_exc = None
+            if stripped.endswith("{"):
+                self._start_props(ev)
             return True
         if ev.kind == "node" or self.node_gap >= 12:  # the stack ended, or never came
             self._end_node()
             return False
         self.node_gap += 1  # message continuation between the error line and its stack
         return False
+
+    def _start_props(self, ev: _Event) -> None:
+        self.props = ev
+        self.props_lines = 0
+
+    def _props_line(self, line: str, stripped: str) -> bool:
+        """A line of the properties Node prints after an error (``{``, indented ``key: value``
+        lines, ``}``): the error's ``code`` is kept. False, ending the block, for any other line."""
+        ev = self.props
+        assert ev is not None
+        self.props_lines += 1
+        if stripped == "}" or self.props_lines > MAX_PROPS_LINES:
+            self.props = None
+            if stripped != "}":
+                return False
+            if self.node is ev:  # the error's printout is complete
+                self._end_node()
+            if self.after_exc is ev:
+                self.after_exc = None
+            return True
+        if stripped and line[:1] not in (" ", "\t"):
+            self.props = None
+            return False
+        prop = _JS_CODE_PROP.match(line)
+        if prop and ev.code is None:
+            ev.code = prop.group("code")
+        if len(ev.lines) < MAX_BLOCK_LINES:
+            ev.lines.append(line)
+        return True
 
     def _end_node(self) -> None:
         if self.node is not None and self.node.kind == "node":
@@ -541,6 +580,9 @@ class _Scanner:
         if not stripped:
             return
         text = without_log_prefix(stripped)
+        inspected = _JS_INSPECTED.match(text)
+        if inspected:  # ``[Error: msg] {``: Node's util.inspect of an error without its stack
+            text = inspected.group("body")
         pl = _PYTEST_LINE.match(text)
         if pl:
             ev = _Event(pl.group("type"), (pl.group("msg") or "").strip(), [self._frame(pl.group("path"),
@@ -562,6 +604,8 @@ class _Scanner:
                 self.node_gap = 0
             self.after_exc = ev
             self.after_lines = 0
+            if inspected and inspected.group("props"):
+                self._start_props(ev)
             return
         gm = _GENERIC.match(text)
         if gm:
