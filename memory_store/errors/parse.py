@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from memory_store.errors import django_page, json_logs
+from memory_store.errors.django_page import as_traceback as django_page_traceback
 from memory_store.errors.faulthandler import FaultDump, is_dump_headline, may_start
 from memory_store.errors.faulthandler import start as start_dump
 from memory_store.errors.frames import (
@@ -26,6 +26,7 @@ from memory_store.errors.frames import (
     enclosing_function,
     make_frame,
 )
+from memory_store.errors.json_logs import unescaped as json_logs_unescaped
 from memory_store.errors.langs.common import LOG_TIME, Priority, decorations_removed, log_record, without_log_prefix
 from memory_store.errors.langs.detect import extract as ecosystem_errors
 from memory_store.errors.langs.detect import parse as ecosystem_error
@@ -943,7 +944,7 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
         text = redact(text)
     # A Django debug page or a JSON log record is read as the traceback it holds; the text
     # pasted is the one kept.
-    readable = django_page.as_traceback(text) or json_logs.unescaped(text)
+    readable = django_page_traceback(text) or json_logs_unescaped(text)
     scanner = _scan(readable if readable is not None else text, workspace_root)
     events = scanner.summary or scanner.events
     pick = _pick_main(events) if events else None
@@ -1008,7 +1009,7 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
     """
     if not output or output.isspace():
         return []
-    scanner = _scan(json_logs.unescaped(output) or output, workspace_root)
+    scanner = _scan(json_logs_unescaped(output) or output, workspace_root)
     if scanner.summary:
         events = scanner.summary
     elif scanner.sections:
