@@ -44,6 +44,10 @@ MAX_DETAIL_LINES = 6
 # --- line recognisers -------------------------------------------------------------------
 _TB_HEADER = re.compile(r"Traceback \(most recent call last\):?|Exception Group Traceback \(most recent call last\):?")
 _PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
+_RICH_BARS = ("│", "┃", "|")
+_RICH_FRAME = re.compile(r"^[│┃|]\s*(?P<path>(?:[A-Za-z]:)?[^\s:│┃|]+?\.pyx?):(?P<line>\d+) in (?P<func>[\w.<>]+)"
+                         r"\s*[│┃|]?$")
+"""A frame in Rich's traceback box (``rich.traceback``, Typer's default): ``│ /app/cli.py:14 in main │``."""
 _JS_INSPECTED = re.compile(r"^\[(?P<body>[A-Z]\w*(?: \[[A-Z][A-Z0-9_]+\])?: .*)\](?P<props>\s*\{)?$")
 _JS_CODE_PROP = re.compile(r"^\s{1,4}code: ['\"](?P<code>[A-Z][A-Z0-9_]{2,})['\"],?\s*$")
 MAX_PROPS_LINES = 60
@@ -280,6 +284,15 @@ class _Scanner:
             self._start_tb(prefix if prefix.strip() else "")
             self.tb_lines.append(line[header.start():])
             return
+
+        if self.tb_active and stripped[:1] in _RICH_BARS:
+            rich = _RICH_FRAME.match(stripped)
+            if rich:  # a frame of Rich's traceback box (Typer's default)
+                self.tb_frames.append(self._frame(rich.group("path"), rich.group("line"), rich.group("func")))
+                if len(self.tb_frames) > MAX_FRAMES * 2:
+                    self.tb_frames = cap_frames(self.tb_frames)
+                self._tb_line(line)
+                return
 
         frame = _PY_FRAME.search(line)
         if frame and (line.lstrip().startswith("File ") or self.tb_active):

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from memory_store.errors.langs import dotnet, go, javascript, jvm, native, pycheck, ruby, rust
+from memory_store.errors.langs import cleo, dotnet, go, javascript, jvm, native, pycheck, ruby, rust
 from memory_store.errors.langs.common import MAX_CANDIDATES, MAX_SCAN_CHARS, Candidate, Priority, lines_of
 from memory_store.errors.model import ParsedError
 from memory_store.redact import redact
 
-_PARSERS: tuple[ModuleType, ...] = (javascript, go, rust, jvm, dotnet, ruby, native, pycheck)
+_PARSERS: tuple[ModuleType, ...] = (javascript, go, rust, jvm, dotnet, ruby, native, pycheck, cleo)
 MAX_TEXT_LINES = 60
 """Lines of the output kept as an error's text around where it starts."""
 
