@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,19 +31,31 @@ MAX_RECORDS = 50
 
 def unescaped(text: str) -> str | None:
     """``text`` with the escaped tracebacks of its JSON log records written out after each
-    record (None when it holds none)."""
-    if "\\n" not in text or not _MARK.search(text):
+    record (None when it holds none). Records are found by one regular-expression search
+    over the whole text, so a long log costs no Python step per quiet line."""
+    if "\\n" not in text:
         return None
-    lines = text.splitlines()
-    marked = [i for i, line in enumerate(lines) if len(line) <= MAX_RECORD_CHARS and _MARK.search(line)]
-    if not marked:
-        return None
-    out = list(lines)
-    for i in reversed(marked[-MAX_RECORDS:]):
-        expanded = [s for s in _strings(lines[i]) if "\n" in s]
+    records: deque[tuple[int, int]] = deque(maxlen=MAX_RECORDS)
+    line_end = -1
+    for m in _MARK.finditer(text):
+        if m.start() < line_end:
+            continue  # another mark of the same record
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        line_end = len(text) if end < 0 else end
+        records.append((start, line_end))
+    pieces: list[str] = []
+    cur = 0
+    for start, end in records:
+        line = text[start:end]
+        expanded = [s for s in _strings(line) if "\n" in s] if len(line) <= MAX_RECORD_CHARS else []
         if expanded:
-            out[i + 1:i + 1] = "\n".join(expanded).splitlines()
-    return "\n".join(out)
+            pieces += [text[cur:end], "\n", "\n".join(expanded)]
+            cur = end
+    if not pieces:
+        return None
+    pieces.append(text[cur:])
+    return "".join(pieces)
 
 
 def _strings(line: str) -> list[str]:
