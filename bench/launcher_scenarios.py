@@ -5,8 +5,9 @@ exceptions (``division by zero``, ``list index out of range``, ``'NoneType' obje
 attribute 'get'``, ``not enough values to unpack``) from different functions. The app is
 copied into two temporary checkouts at different paths, and every bug is run for real
 (subprocess) through each launcher: a plain script, ``python -m``, a thread pool, an asyncio
-task, ``logger.exception``, ``unittest``, an IPython cell (the traceback a notebook shows), and
-pytest with ``--tb=long|short|native|line``.
+task, ``logger.exception``, a JSON log record (the traceback in an escaped ``exc_info`` field),
+Rich's traceback box (Typer's default), ``unittest``, an IPython cell (the traceback a
+notebook shows), and pytest with ``--tb=long|short|native|line``.
 
 Protocol: for every (launcher, checkout) in turn, the memory holds one record per bug made
 from that launcher's output in that checkout (as `teamlore bugs add` would store it, paths
@@ -62,6 +63,8 @@ PER_BUG = {
     "thread pool": ["-m", "shop.pool", "NAME"],
     "asyncio": ["-m", "shop.aio", "NAME"],
     "logging": ["-m", "shop.logged", "NAME"],
+    "JSON log": ["-m", "shop.jsonlog", "NAME"],
+    "rich traceback": ["-m", "shop.richtb", "NAME"],
     "unittest": ["-m", "unittest", "tests.test_unit.BugTest.test_NAME"],
     "ipython": ["-m", "IPython", "--colors=NoColor", "--no-banner", "--HistoryManager.enabled=False", "-c",
                 "from shop.bugs import trigger; trigger('NAME')"],

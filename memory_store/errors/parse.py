@@ -45,6 +45,7 @@ MAX_DETAIL_LINES = 6
 _TB_HEADER = re.compile(r"Traceback \(most recent call last\):?|Exception Group Traceback \(most recent call last\):?")
 _PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
 _RICH_BARS = ("│", "┃", "|")
+_BOX_EDGES = frozenset("│┃╭╰")
 _RICH_FRAME = re.compile(r"^[│┃|]\s*(?P<path>(?:[A-Za-z]:)?[^\s:│┃|]+?\.pyx?):(?P<line>\d+) in (?P<func>[\w.<>]+)"
                          r"\s*[│┃|]?$")
 """A frame in Rich's traceback box (``rich.traceback``, Typer's default): ``│ /app/cli.py:14 in main │``."""
@@ -472,6 +473,9 @@ class _Scanner:
 
     def _tb_body(self, line: str, stripped: str) -> bool:
         if not stripped:
+            return True
+        if stripped[0] in _BOX_EDGES:  # inside Rich's traceback box: source and locals of a frame
+            self._tb_line(line)
             return True
         if _SKIP_IN_TB.match(line) or _CHAIN.match(stripped):
             self._tb_line(line)

@@ -77,3 +77,18 @@ def test_a_rich_traceback_matches_the_plain_one() -> None:
     rich = parse_error(RICH)
     assert plain is not None and rich is not None
     assert [f.function for f in plain.frames] == [f.function for f in rich.frames]
+
+
+def test_a_long_rich_box_keeps_every_frame() -> None:
+    """Rich prints source lines (and locals) around every frame: far more lines than any plain
+    traceback's, none of them noise."""
+    frames = []
+    for n in range(6):
+        frames.append(f"│ /app/shop/step{n}.py:{10 + n} in step{n}".ljust(79) + "│")
+        frames += [f"│   {k} x = {k}".ljust(79) + "│" for k in range(9)]
+        frames.append("│".ljust(79) + "│")
+    box = "\n".join(["╭──── Traceback (most recent call last) ────╮", *frames, "╰" + "─" * 77 + "╯",
+                     "ZeroDivisionError: division by zero"])
+    parsed = parse_error(box)
+    assert parsed is not None and (parsed.exc_type, parsed.message) == ("ZeroDivisionError", "division by zero")
+    assert [f.function for f in parsed.frames] == [f"step{n}" for n in range(6)]
