@@ -845,9 +845,28 @@ def _from_e_lines(lines: list[str]) -> tuple[str, str, list[str]]:
 _STRUCTURED = ("traceback", "node", "summary", "pytest")
 
 
+_CHECKS_HEAD = re.compile(r"^(?:SystemCheckError: )?System check identified some issues:?$")
+_CHECK = re.compile(r"^(?P<obj>\S.*?): \((?P<code>[a-z_]+(?:\.[a-z_]+)*\.[ECW]\d{3})\) (?P<msg>\S.*)$")
+
+
+def _system_check(ev: _Event) -> tuple[str, str | None, list[str]]:
+    """(message, code, detail) of an event. Django's system checks (``SystemCheckError: System
+    check identified some issues:``) list their findings after that headline: the first error
+    (a ``.E`` check before a warning) is the error, its check id the code (``fields.E130``), the
+    object it is about (``shop.Product.price``) detail, as it differs between projects."""
+    if ev.code or not _CHECKS_HEAD.match(ev.message):
+        return ev.message, ev.code, ev.detail
+    checks = [m for m in map(_CHECK.match, ev.detail) if m]
+    if not checks:
+        return ev.message, ev.code, ev.detail
+    first = next((m for m in checks if ".E" in m.group("code") or ".C" in m.group("code")), checks[0])
+    return first.group("msg"), first.group("code"), [first.group("obj"), *(d for d in ev.detail if d != first.group(0))]
+
+
 def _to_parsed(ev: _Event, text: str | None, redact_secrets: bool = True) -> ParsedError:
     """``redact_secrets=False`` when the text was redacted (or must not be) already."""
     clean = redact if redact_secrets else _same
+    message, code, detail = _system_check(ev)
     body = text if text is not None else "\n".join(ev.lines)
     lang = ev.language
     if ev.kind == "node" or any(f.path.endswith((".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")) for f in ev.frames):
@@ -856,13 +875,13 @@ def _to_parsed(ev: _Event, text: str | None, redact_secrets: bool = True) -> Par
         lang = "python"
     return ParsedError(
         exc_type=ev.exc_type,
-        message=clean(ev.message),
+        message=clean(message),
         frames=list(ev.frames),
         language=lang,
         text=clean(body[-MAX_TEXT:]),
-        code=ev.code,
+        code=code,
         chain=[clean(c) for c in ev.chain],
-        detail=clean("\n".join(ev.detail)),
+        detail=clean("\n".join(detail)),
         location=ev.location,
     )
 
@@ -983,9 +1002,25 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
-        return _to_parsed(pick, text, redact_secrets=False)
+        parsed = _to_parsed(pick, text, redact_secrets=False)
+        if parsed.location is None and short_type(parsed.exc_type) == "SyntaxError" and parsed.language != "python":
+            parsed.location = _js_source_location(text, workspace_root)
+        return parsed
     line = _fallback_line(text)
     return _line_error(line, text) if line else None
+
+
+_JS_SOURCE_HEAD = re.compile(r"^(?P<path>(?:file://)?(?:[A-Za-z]:)?[^\s:]*?\.(?:[cm]?[jt]sx?|vue|svelte)):(?P<line>\d+)"
+                             r"\r?\n[^\n]*\n[ \t]*\^+[ \t]*\r?$", re.MULTILINE)
+
+
+def _js_source_location(text: str, root: Path | None) -> Frame | None:
+    """Where Node's syntax error is: the ``file:line`` it prints above the source line and its
+    carets (``/app/index.js:1``, ``import express from 'express';``, ``^^^^^^``)."""
+    heads = list(_JS_SOURCE_HEAD.finditer(text[-200_000:]))
+    if not heads:
+        return None
+    return make_frame(heads[-1].group("path"), int(heads[-1].group("line")), None, root)
 
 
 def _line_error(line: str, text: str) -> ParsedError:

@@ -75,3 +75,26 @@ def test_the_same_openssl_error_from_another_project_matches(workspace: Workspac
     query = OSSL.replace("/app/", "/home/li/site/").replace("135:53", "135:40")
     found = BugIndex([rec, other]).match(query)
     assert found and found[0].record["id"] == rec["id"] and found[0].confident
+
+
+ESM_SYNTAX = """/app/index.js:1
+import express from 'express';
+^^^^^^
+
+SyntaxError: Cannot use import statement outside a module
+    at internalCompileFunction (node:internal/vm:73:18)
+    at wrapSafe (node:internal/modules/cjs/loader:1178:20)
+
+Node.js v18.17.0
+"""
+
+
+def test_a_node_syntax_error_is_located_at_the_file_node_prints_above_it() -> None:
+    parsed = parse_error(ESM_SYNTAX)
+    assert parsed is not None and parsed.exc_type == "SyntaxError"
+    assert parsed.location is not None and (parsed.location.path, parsed.location.line) == ("/app/index.js", 1)
+
+
+def test_a_syntax_error_without_that_header_has_no_invented_location() -> None:
+    parsed = parse_error("SyntaxError: Unexpected token } in JSON at position 42\n    at JSON.parse (<anonymous>)\n")
+    assert parsed is not None and parsed.location is None
