@@ -16,22 +16,22 @@ shop.Product.price: (fields.E132) DecimalFields must define a 'max_digits' attri
 System check identified 2 issues (0 silenced).
 """
 
-RUNSERVER = """Watching for file changes with StatReloader
-Performing system checks...
-
-Exception in thread django-main-thread:
-Traceback (most recent call last):
-  File "/usr/local/lib/python3.12/site-packages/django/core/management/base.py", line 569, in check
-    raise SystemCheckError(msg)
-django.core.management.base.SystemCheckError: SystemCheckError: System check identified some issues:
-
-WARNINGS:
-blog.Post: (models.W042) Auto-created primary key used when not defining a primary key type, by default 'django.db.models.AutoField'.
-	HINT: Configure the DEFAULT_AUTO_FIELD setting.
-
-ERRORS:
-?: (admin.E403) A 'django.template.backends.django.DjangoTemplates' instance must be configured in TEMPLATES in order to use the admin application.
-"""
+RUNSERVER = (
+    "Watching for file changes with StatReloader\n"
+    "Performing system checks...\n\n"
+    "Exception in thread django-main-thread:\n"
+    "Traceback (most recent call last):\n"
+    '  File "/usr/local/lib/python3.12/site-packages/django/core/management/base.py", line 569, in check\n'
+    "    raise SystemCheckError(msg)\n"
+    "django.core.management.base.SystemCheckError: SystemCheckError: System check identified some issues:\n\n"
+    "WARNINGS:\n"
+    "blog.Post: (models.W042) Auto-created primary key used when not defining a primary key type, by default "
+    "'django.db.models.AutoField'.\n"
+    "\tHINT: Configure the DEFAULT_AUTO_FIELD setting.\n\n"
+    "ERRORS:\n"
+    "?: (admin.E403) A 'django.template.backends.django.DjangoTemplates' instance must be configured in TEMPLATES "
+    "in order to use the admin application.\n"
+)
 
 
 def test_the_first_check_is_the_error_with_its_id() -> None:
