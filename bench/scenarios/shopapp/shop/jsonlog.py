@@ -1,11 +1,11 @@
-"""`python -m shop.jsonlog NAME`: the error logged as one JSON record per line, its traceback
-in an ``exc_info`` field (what python-json-logger and cloud log agents write)."""
+"""`python -m shop.jsonlog NAME`: the error of `shop.logged` written as one JSON record per
+line, its traceback in an ``exc_info`` field (what python-json-logger and cloud log agents write)."""
 
 import json
 import logging
 import sys
 
-from shop.bugs import trigger
+from shop.logged import main
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,19 +17,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc)
 
 
-def main(argv):
+if __name__ == "__main__":
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    log = logging.getLogger("shop")
-    log.addHandler(handler)
-    log.info("request started")
-    try:
-        trigger(argv[1])
-    except Exception:
-        log.exception("request failed")
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
+    logging.getLogger().addHandler(handler)
     sys.exit(main(sys.argv))
