@@ -17,7 +17,7 @@ from memory_store.errors.model import Frame
 MARKERS = ('at ', 'Exception', 'Error', 'Caused by:', 'What went wrong', 'Execution failed', 'A problem occurred',
            '[ERROR]', '.java:', '.kt', 'e: ', 'AAPT', 'Throwable', 'Could not ', 'No matching ', 'Plugin [id',
            'does not exist', 'cannot find symbol', 'incompatible types', 'Failed to ', 'Duplicate class',
-           'Manifest merger', 'SDK location', 'Unsupported class file')
+           'Manifest merger', 'SDK location', 'Unsupported class file', 'APPLICATION FAILED TO START')
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _TYPE = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
@@ -75,6 +75,8 @@ def find(lines: list[str], root: Path | None) -> list[Candidate]:
 
 
 def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Found | None:
+    if s == _SPRING_BANNER:
+        return _spring_failure(lines, i)
     if _GRADLE_WRONG.match(s) or _GRADLE_WRAPPER.match(s):
         return _gradle(lines, i if _GRADLE_WRONG.match(s) else i - 1)
     m = _MAVEN_LOC.match(s) or _JAVAC.match(s) or _KOTLINC.match(s)
@@ -105,6 +107,39 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     if m and _exception_like(m.group("type"), m.group("msg"), lines, i):
         return _exception(lines, i, root)
     return None
+
+
+_SPRING_BANNER = "APPLICATION FAILED TO START"
+_SPRING_FIELD = re.compile(r"^(?P<field>Description|Reason|Action):\s*(?P<rest>.*)$")
+MAX_SPRING_LINES = 40
+
+
+def _spring_failure(lines: list[str], i: int) -> Found:
+    """Spring Boot's failure analysis (``APPLICATION FAILED TO START``): its Description is the
+    error (``Failed to configure a DataSource: 'url' attribute is not specified ...``, ``Web
+    server failed to start. Port 8080 was already in use.``); Reason and Action are detail."""
+    fields: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    j = i + 1
+    end = min(len(lines), i + MAX_SPRING_LINES)
+    while j < end:
+        s = lines[j].strip()
+        m = _SPRING_FIELD.match(s)
+        if m:
+            current = fields.setdefault(m.group("field"), [])
+            if m.group("rest"):
+                current.append(m.group("rest"))
+        elif s and current is not None and not s.startswith("*****"):
+            current.append(s)
+        elif not s and current and "Action" in fields:
+            break
+        j += 1
+    description = fields.get("Description")
+    if not description:
+        return None, i + 1
+    detail = [f"{name}: {' '.join(fields[name])}" for name in ("Reason", "Action") if fields.get(name)]
+    return Candidate(Priority.EXCEPTION, i, error("spring-boot", " ".join(description), "java", detail=detail),
+                     end=j), j
 
 
 _JVM_ROOTS = ("java.", "javax.", "jakarta.", "kotlin.", "kotlinx.", "android.", "androidx.", "scala.", "groovy.",

@@ -25,6 +25,11 @@ _TYPED = re.compile(r"^(?P<type>" + _TYPE + r"(?:Error|Exception|NotFound|Invali
                     r"NotFoundError|Interrupt)|LoadError|NameError|NoMethodError|SystemExit|Errno::\w+):\s+(?P<msg>.+)$")
 _MSG_TYPE = re.compile(r"^(?P<msg>\S.*?)\s+\((?P<type>" + _TYPE + r"(?:Error|Exception)|LoadError)\)$")
 _RAILS = re.compile(r"^(?P<type>" + _TYPE + r"(?:Error|Exception|NotFound|Invalid))\s+\((?P<msg>.+)\):?$")
+_RAILS_OPEN = re.compile(r"^(?P<type>" + _TYPE + r"(?:Error|Exception|NotFound|Invalid))\s+\($")
+"""Rails' log of an exception whose message spans lines: ``ActiveRecord::PendingMigrationError (``,
+the message, then ``):``."""
+_RAILS_CLOSE = re.compile(r"^\):?$")
+MAX_RAILS_LINES = 30
 _BUNDLER = re.compile(r"^(?P<msg>(?:Bundler could not find compatible versions for gem|Could not find gem "
                       r"|Could not find [\w.\-]+-\d[\w.\-]* in |An error occurred while installing |Gem::Ext::"
                       r"BuildError|Your bundle is locked to|Bundler found conflicting requirements|You have "
@@ -46,6 +51,18 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     if m and _is_ruby(m.group("type"), lines, i):
         frames, j = _backtrace(lines, i + 1, root)
         return _candidate(i, j, m.group("type"), m.group("msg"), frames), j
+    m = _RAILS_OPEN.match(s)
+    if m:
+        body: list[str] = []
+        for j in range(i + 1, min(len(lines), i + MAX_RAILS_LINES)):
+            line = lines[j].strip()
+            if _RAILS_CLOSE.match(line):
+                if not body:
+                    break
+                frames, k = _backtrace(lines, j + 1, root)
+                return _candidate(i, k, m.group("type"), " ".join(body), frames), k
+            if line:
+                body.append(line)
     m = _BUNDLER.match(s)
     if m:
         return Candidate(Priority.TOOL, i, error("bundler", m.group("msg"), "ruby"))
