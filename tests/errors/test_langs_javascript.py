@@ -171,3 +171,33 @@ def test_vitest_failure_block() -> None:
     assert (err.exc_type, err.message, err.language) == ("AssertionError",
                                                          "expected 100 to be 110 // Object.is equality", "typescript")
     assert (err.frames[-1].path, err.frames[-1].line) == ("src/cart.test.ts", 11)
+
+
+ESLINT = """
+/home/u/app/src/cart.js
+   3:7  error    'unused' is assigned a value but never used  no-unused-vars
+   9:1  warning  Expected indentation of 2 spaces              indent
+
+/home/u/app/src/api.ts
+  12:5  error  Unexpected any. Specify a different type  @typescript-eslint/no-explicit-any
+
+✖ 3 problems (2 errors, 1 warning)
+"""
+
+
+def test_eslint_stylish_report_gives_each_error_with_its_rule_and_place() -> None:
+    from memory_store.errors import extract_errors, parse_error
+
+    errors = extract_errors(ESLINT)
+    assert [(e.exc_type, e.code, e.location.line if e.location else None) for e in errors] == [
+        ("eslint", "no-unused-vars", 3), ("eslint", "@typescript-eslint/no-explicit-any", 12)]
+    assert errors[1].language == "typescript"
+    first = parse_error(ESLINT)
+    assert first is not None and first.message == "'unused' is assigned a value but never used"
+
+
+def test_an_indented_row_without_a_file_above_is_no_eslint_error() -> None:
+    from memory_store.errors import parse_error
+
+    parsed = parse_error("Report:\n   3:7  error  something odd  rule-x\n")
+    assert parsed is None or parsed.exc_type != "eslint"

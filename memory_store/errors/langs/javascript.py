@@ -40,6 +40,12 @@ _VITE = re.compile(r"^(?:\[vite\]:?\s*|\[plugin:(?P<plugin>[\w:\-/]+)\]\s*)(?P<m
 _ESBUILD = re.compile(r"^(?:✘|X) \[ERROR\]\s+(?P<msg>.+)$")
 _ESBUILD_LOC = re.compile(r"^\s+(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+):\s*$")
 _ROLLUP = re.compile(r"^\[!\]\s+(?:\(plugin (?P<plugin>[^)]+)\)\s+)?(?:(?P<type>[A-Z]\w*Error)|Error):\s*(?P<msg>.+)$")
+_ESLINT_FILE = re.compile(r"^(?:[A-Za-z]:)?[^\s:]*[^\s:]\.(?:[cm]?[jt]sx?|vue|svelte|astro)$")
+_ESLINT_ROW = re.compile(r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning)\s+(?P<msg>\S.*?)"
+                         r"(?:\s{2,}(?P<rule>@?[\w-]+(?:/[\w-]+)*))?\s*$")
+"""ESLint's default (stylish) report: a file's path alone on a line, then one indented row per
+problem, ``  3:7  error  'x' is assigned a value but never used  no-unused-vars``."""
+MAX_ESLINT_ROWS = 500
 _TOOL_PREFIX = re.compile(r"^\[(?P<tool>webpack-cli|webpack-dev-server|webpack|vite|esbuild|rollup|next|nuxt|"
                           r"ts-node|tsx|jest|vitest)\]\s*(?P<msg>.+)$")
 _JEST_HEAD = re.compile(r"^\s*● (?P<name>.+?)\s*$")
@@ -91,6 +97,9 @@ def _step(lines: list[str], i: int, s: str, root: Path | None) -> Candidate | Fo
     m = _VITE.match(s)
     if m and _errorish(m.group("msg")):
         return Candidate(Priority.LOCATED, i, error("vite", m.group("msg"), "javascript"))
+    m = _ESLINT_ROW.match(lines[i])
+    if m and m.group("level") == "error":
+        return _eslint_row(lines, i, m, root)
     m = _JEST_HEAD.match(lines[i]) or _VITEST_HEAD.match(lines[i])
     if m:
         return _test_block(lines, i, m.group("name"), root)
@@ -112,6 +121,20 @@ _ERRORISH = re.compile(r"\b(?:error|invalid|cannot|can't|could not|failed|not fo
 
 def _errorish(text: str) -> bool:
     return _ERRORISH.search(text) is not None
+
+
+def _eslint_row(lines: list[str], i: int, m: re.Match[str], root: Path | None) -> Candidate | None:
+    """An error row of ESLint's report, located in the file named above its rows."""
+    j = i - 1
+    while j >= max(0, i - MAX_ESLINT_ROWS) and _ESLINT_ROW.match(lines[j]):
+        j -= 1
+    path = lines[j].strip() if j >= 0 else ""
+    if not _ESLINT_FILE.match(path):
+        return None
+    loc = make_frame(path, int(m.group("line")), None, root)
+    rule = m.group("rule")
+    return Candidate(Priority.EXCEPTION if rule else Priority.LOCATED, i,
+                     error("eslint", m.group("msg"), _lang(path), code=rule, location=loc))
 
 
 def _esbuild_location(lines: list[str], i: int, root: Path | None) -> Frame | None:
