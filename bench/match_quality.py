@@ -17,7 +17,8 @@ editor carries). Measures, per query mode:
 - why (saved per file and mode): for each query whose right first candidate was withheld or
   whose wrong one was answered, the rule or evidence that decided it (see why_not_answered).
 - fix agreement: how many pairs of distinct fix texts of one root cause the fix comparison
-  counts as saying the same thing, and how many pairs of two causes (see fix_agreement).
+  counts as saying the same thing, and how many pairs of two causes (see fix_agreement); and the
+  same between near-equal candidates, where the matcher compares fixes (see near_equal_fixes).
 - fold splits: the out-of-sample figures over several assignments of the queries to folds
   (``--splits``), mean and range, and the utility thresholds are chosen by (right answers less
   ten per wrong one): how much of a difference between two matchers is noise (see fold_splits).
@@ -375,6 +376,38 @@ def fix_agreement(data: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
+def near_equal_fixes(data: list[dict[str, Any]], ours: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The fix comparison where the matcher uses it: between a query's first candidate and each
+    near-equal one (within TIE_MARGIN) whose fix is worded differently, over both query modes.
+    Per pair of distinct fix texts: the similarity (memory_store.bugs.fix_meaning) and whether
+    the two records share a root cause; the lowest same-cause and the highest two-cause
+    similarity show how much room FIX_AGREE has."""
+    by_id = {r["id"]: r for r in data}
+    vocabulary = FixVocabulary()
+    for row in data:
+        vocabulary.add(normalize_fix(row["fix"]))
+    meaning = FixComparer(vocabulary)
+    pairs: dict[tuple[str, str], tuple[bool, float, bool]] = {}
+    for mode in MODES:
+        for res in ours[mode]:
+            ranked = res["ranked"]
+            for other in ranked[1:]:
+                if not ranked or other[1] < ranked[0][1] - TIE_MARGIN:
+                    continue
+                a, b = by_id[ranked[0][0]], by_id[other[0]]
+                fa, fb = normalize_fix(a["fix"]), normalize_fix(b["fix"])
+                if fa != fb:
+                    same = (a["cluster"] or a["id"]) == (b["cluster"] or b["id"])
+                    pairs[(min(fa, fb), max(fa, fb))] = (same, round(meaning.similarity(fa, fb), 3),
+                                                          meaning.agree(fa, fb))
+    same = [(v, agree) for s_, v, agree in pairs.values() if s_]
+    other = [(v, agree) for s_, v, agree in pairs.values() if not s_]
+    return {"same_cause_pairs": len(same), "same_cause_agree": sum(a for _, a in same),
+            "different_cause_pairs": len(other), "different_cause_agree": sum(a for _, a in other),
+            "same_cause_similarities": sorted(v for v, _ in same),
+            "different_cause_max": max((v for v, _ in other), default=0.0)}
+
+
 def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
@@ -413,7 +446,7 @@ def main() -> int:
         held = cv.pop("held")
         entry: dict[str, Any] = {"data": path.name, "records": len(data), "cross_validated": cv, "modes": {},
                                  "why": {mode: why_not_answered(data, held[mode]) for mode in MODES},
-                                 "fix_agreement": fix_agreement(data)}
+                                 "fix_agreement": fix_agreement(data), "near_equal_fixes": near_equal_fixes(data, ours)}
         for mode in MODES:
             e: dict[str, Any] = {"teamlore_in_sample": evaluate(data, ours[mode], 0.0)}
             if seed is not None:
@@ -440,6 +473,11 @@ def main() -> int:
         fa = entry["fix_agreement"]
         print(f"distinct fixes that agree: {fa['same_cause_agree']} of {fa['same_cause_pairs']} pairs of one root "
               f"cause, {fa['different_cause_agree']} of {fa['different_cause_pairs']} pairs of two causes")
+        ne = entry["near_equal_fixes"]
+        print(f"between near-equal candidates: {ne['same_cause_agree']} of {ne['same_cause_pairs']} same-cause pairs "
+              f"agree (similarities {', '.join(f'{v:.2f}' for v in ne['same_cause_similarities']) or '-'}), "
+              f"{ne['different_cause_agree']} of {ne['different_cause_pairs']} two-cause pairs "
+              f"(highest {ne['different_cause_max']:.2f})")
         if "per_language" in entry:
             rows = [_row(name, mode, m[mode]) for name, m in entry["per_language"].items() for mode in MODES]
             print("\nper language (out-of-sample)")
