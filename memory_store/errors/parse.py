@@ -863,10 +863,30 @@ def _system_check(ev: _Event) -> tuple[str, str | None, list[str]]:
     return first.group("msg"), first.group("code"), [first.group("obj"), *(d for d in ev.detail if d != first.group(0))]
 
 
+_LIST_ITEM = re.compile(r"^[-*•]\s+(?P<item>\S.*)$")
+MAX_LISTED = 3
+
+
+def _with_listed(message: str, detail: list[str]) -> str:
+    """A message ending in a colon names its subject in the list printed under it (conda's
+    ``The following packages are not available from current channels:`` then ``- tensorflow-gpu==1.15``):
+    the first items join the message, so two such errors about different things differ."""
+    if not message.endswith(":"):
+        return message
+    items: list[str] = []
+    for line in detail:
+        m = _LIST_ITEM.match(line)
+        if m is None or len(items) == MAX_LISTED:
+            break
+        items.append(m.group("item"))
+    return f"{message} {', '.join(items)}" if items else message
+
+
 def _to_parsed(ev: _Event, text: str | None, redact_secrets: bool = True) -> ParsedError:
     """``redact_secrets=False`` when the text was redacted (or must not be) already."""
     clean = redact if redact_secrets else _same
     message, code, detail = _system_check(ev)
+    message = _with_listed(message, detail)
     body = text if text is not None else "\n".join(ev.lines)
     lang = ev.language
     if ev.kind == "node" or any(f.path.endswith((".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")) for f in ev.frames):

@@ -83,3 +83,34 @@ def test_rails_multi_line_exception_log() -> None:
     assert parsed is not None and parsed.exc_type == "ActiveRecord::PendingMigrationError"
     assert parsed.message == ("Migrations are pending. To resolve this issue, run: "
                               "bin/rails db:migrate RAILS_ENV=development")
+
+
+CONDA = """PackagesNotFoundError: The following packages are not available from current channels:
+
+  - tensorflow-gpu==1.15
+  - cudatoolkit=10.0
+
+Current channels:
+
+  - https://repo.anaconda.com/pkgs/main/linux-64
+"""
+
+
+def test_a_message_ending_in_a_colon_takes_the_items_listed_under_it() -> None:
+    parsed = parse_error(CONDA)
+    assert parsed is not None and parsed.exc_type == "PackagesNotFoundError"
+    assert parsed.message == ("The following packages are not available from current channels: "
+                              "tensorflow-gpu==1.15, cudatoolkit=10.0")
+
+
+def test_two_missing_packages_are_two_errors(workspace: Workspace) -> None:
+    store = BugStore(workspace)
+    rec = store.build(CONDA, "tensorflow-gpu 1.15 needs Python 3.7: create the env with python=3.7", author="test")
+    other = CONDA.replace("tensorflow-gpu==1.15\n  - cudatoolkit=10.0", "pytorch3d")
+    found = BugIndex([rec]).match(other)
+    assert not found or not found[0].confident
+
+
+def test_a_message_with_its_own_subject_keeps_its_words() -> None:
+    parsed = parse_error("Error: Cannot find module 'dotenv'\nRequire stack:\n- /app/index.js\n")
+    assert parsed is not None and parsed.message == "Cannot find module 'dotenv'"
