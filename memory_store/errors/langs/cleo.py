@@ -20,7 +20,7 @@ from pathlib import Path
 from memory_store.errors.frames import make_frame
 from memory_store.errors.langs.common import Candidate, Found, Priority, error, walk
 
-MARKERS = (" in ",)
+MARKERS = ("  at ",)
 """Substrings one of which an output holds when this parser can find anything in it."""
 
 _NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z0-9]*(?:\.[A-Za-z_]\w*)*)$")
