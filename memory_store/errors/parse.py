@@ -46,9 +46,11 @@ _TB_HEADER = re.compile(r"Traceback \(most recent call last\):?|Exception Group 
 _PY_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
 _RICH_BARS = ("│", "┃", "|")
 _BOX_EDGES = frozenset("│┃╭╰")
-_RICH_FRAME = re.compile(r"^[│┃|]\s*(?P<path>(?:[A-Za-z]:)?[^\s:│┃|]+?\.pyx?):(?P<line>\d+) in (?P<func>[\w.<>]+)"
-                         r"\s*[│┃|]?$")
-"""A frame in Rich's traceback box (``rich.traceback``, Typer's default): ``│ /app/cli.py:14 in main │``."""
+_RICH_FRAME = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:│┃|]+?\.pyx?):(?P<line>\d+) in (?P<func>[\w.<>]+)$")
+"""A frame in Rich's traceback box (``rich.traceback``, Typer's default), between its bars:
+``/app/cli.py:14 in main``."""
+_RICH_FRAME_START = re.compile(r"^(?:[A-Za-z]:)?[/\\~.][^\s:│┃|]*(?:\.pyx?:\d+(?: in)?)?$")
+"""The start of such a line that Rich wrapped: a path (or part of one), maybe its line and ``in``."""
 _JS_INSPECTED = re.compile(r"^\[(?P<body>[A-Z]\w*(?: \[[A-Z][A-Z0-9_]+\])?: .*)\](?P<props>\s*\{)?$")
 _JS_CODE_PROP = re.compile(r"^\s{1,4}code: ['\"](?P<code>[A-Z][A-Z0-9_]{2,})['\"],?\s*$")
 MAX_PROPS_LINES = 60
@@ -209,6 +211,8 @@ class _Scanner:
         self.tb_last_code = ""
         self.tb_ipython = False
         """Inside an IPython traceback (frames printed in IPython's shapes)."""
+        self.tb_rich_piece = ""
+        """The start of a path Rich wrapped onto the next line of its box."""
         self.tb_owner: _Event | None = None
         """The exception line printed just before the frames (Streamlit, error trackers print
         the exception first): the traceback's exception when it ends without its own."""
@@ -286,14 +290,9 @@ class _Scanner:
             self.tb_lines.append(line[header.start():])
             return
 
-        if self.tb_active and stripped[:1] in _RICH_BARS:
-            rich = _RICH_FRAME.match(stripped)
-            if rich:  # a frame of Rich's traceback box (Typer's default)
-                self.tb_frames.append(self._frame(rich.group("path"), rich.group("line"), rich.group("func")))
-                if len(self.tb_frames) > MAX_FRAMES * 2:
-                    self.tb_frames = cap_frames(self.tb_frames)
-                self._tb_line(line)
-                return
+        if self.tb_active and stripped[:1] in _RICH_BARS and self._rich_frame(stripped):
+            self._tb_line(line)
+            return
 
         frame = _PY_FRAME.search(line)
         if frame and (line.lstrip().startswith("File ") or self.tb_active):
@@ -412,6 +411,26 @@ class _Scanner:
             exc_type, message, code = owner.exc_type, owner.message, owner.code
             owner.superseded = True
         self._finish_tb(exc_type, message, code)
+
+    def _rich_frame(self, stripped: str) -> bool:
+        """A frame line of Rich's traceback box (Typer's default): ``│ /app/cli.py:14 in main │``.
+        Rich wraps a frame line longer than its box, inside the path or before the function;
+        the start is kept and read with what follows it."""
+        inner = stripped[1:-1] if len(stripped) > 1 and stripped[-1] in _RICH_BARS else stripped[1:]
+        body = inner.strip()
+        piece = self.tb_rich_piece
+        self.tb_rich_piece = ""
+        for text in ((piece + body, piece + " " + body) if piece else (body,)):
+            found = _RICH_FRAME.match(text)
+            if found:
+                self.tb_frames.append(self._frame(found.group("path"), found.group("line"), found.group("func")))
+                if len(self.tb_frames) > MAX_FRAMES * 2:
+                    self.tb_frames = cap_frames(self.tb_frames)
+                return True
+            if body and len(text) < 1000 and _RICH_FRAME_START.match(text):
+                self.tb_rich_piece = text
+                break
+        return False
 
     def _start_tb(self, prefix: str) -> None:
         before = self.after_exc  # an exception line just printed, frames to follow

@@ -92,3 +92,47 @@ def test_a_long_rich_box_keeps_every_frame() -> None:
     parsed = parse_error(box)
     assert parsed is not None and (parsed.exc_type, parsed.message) == ("ZeroDivisionError", "division by zero")
     assert [f.function for f in parsed.frames] == [f"step{n}" for n in range(6)]
+
+
+WRAPPED = """╭───────────────────── Traceback (most recent call last) ──────────────────────╮
+│ /tmp/pytest-of-root/pytest-914x/polyglot-visual-studio-code0-longer-name/rep │
+│ ort.py:7 in <module>                                                         │
+│                                                                              │
+│ ❱ 7 print(avg([]))                                                           │
+│                                                                              │
+│ /tmp/pytest-of-root/pytest-914x/polyglot-visual-studio-code0-longer-name/too │
+│ ls/stats.py:2 in avg                                                         │
+│                                                                              │
+│ ❱ 2 │   return sum(values) / len(values)                                     │
+╰──────────────────────────────────────────────────────────────────────────────╯
+ZeroDivisionError: division by zero
+"""
+
+
+def test_a_path_rich_wrapped_onto_the_next_line_is_one_frame() -> None:
+    parsed = parse_error(WRAPPED)
+    assert parsed is not None and parsed.exc_type == "ZeroDivisionError"
+    assert [(f.path.rsplit("/", 2)[-2:], f.function, f.line) for f in parsed.frames] == [
+        (["polyglot-visual-studio-code0-longer-name", "report.py"], "<module>", 7), (["tools", "stats.py"], "avg", 2)]
+
+
+WORD_WRAPPED = """╭───────────────────── Traceback (most recent call last) ──────────────────────╮
+│ /tmp/pytest-of-root/pytest-921/polyglot-visual-studio-code0/report.py:7 in   │
+│ <module>                                                                     │
+│                                                                              │
+│ ❱ 7 print(avg([]))                                                           │
+│                                                                              │
+│ /tmp/pytest-of-root/pytest-921/polyglot-visual-studio-code0/tools/stats.py:2 │
+│ in avg                                                                       │
+│                                                                              │
+│ ❱ 2 │   return sum(values) / len(values)                                     │
+╰──────────────────────────────────────────────────────────────────────────────╯
+ZeroDivisionError: division by zero
+"""
+
+
+def test_a_frame_line_rich_wrapped_before_its_function_is_one_frame() -> None:
+    parsed = parse_error(WORD_WRAPPED)
+    assert parsed is not None
+    assert [(f.path.rsplit("/", 1)[-1], f.function, f.line) for f in parsed.frames] == [
+        ("report.py", "<module>", 7), ("stats.py", "avg", 2)]

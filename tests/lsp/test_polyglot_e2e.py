@@ -187,3 +187,53 @@ async def test_ruby_load_error_from_a_failing_command(client: LanguageClient):
     diag = await _terminal_diagnostic(client, src, "net/smtp")
     assert diag.range.start.line == 0
     await _confident_fix_in_hover(client, from_fs_path(str(src)), diag.range.start, fix)
+
+
+# -- Python errors in the shapes of logs and pretty printers -----------------------------
+
+PLAIN_KEYERROR = """Traceback (most recent call last):
+  File "/home/dana/src/shop/shop/api.py", line 42, in create_order
+    total = compute(items)
+  File "/home/dana/src/shop/shop/pricing.py", line 7, in compute
+    return sum(i["price"] for i in items)
+KeyError: 'price'
+"""
+
+
+async def test_a_traceback_inside_a_json_log_record_from_a_failing_command(client: LanguageClient):
+    root = root_of(client)
+    src = root / "shop" / "pricing.py"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text("def compute(items):\n    total = 0\n    for i in items:\n        total += 1\n"
+                   "    # sum the prices\n    # of every line\n    return sum(i['price'] for i in items)\n",
+                   encoding="utf-8")
+    fix = "compute: skip draft items, which have no price yet"
+    add_record(root, PLAIN_KEYERROR, fix)
+    tb = PLAIN_KEYERROR.replace("/home/dana/src/shop", str(root)).replace("line 42", "line 40")
+    import json
+
+    records = [json.dumps({"level": "INFO", "message": "request started"}),
+               json.dumps({"level": "ERROR", "message": "Unhandled exception", "exc_info": tb.rstrip("\n")})]
+    await _run_printing(root, "json-log", "\n".join(records) + "\n", 1)
+    diag = await _terminal_diagnostic(client, src, "price")
+    assert diag.range.start.line == 6, diag
+    await _confident_fix_in_hover(client, from_fs_path(str(src)), diag.range.start, fix)
+
+
+async def test_a_real_rich_traceback_from_a_failing_command(client: LanguageClient):
+    root = root_of(client)
+    src = root / "tools" / "stats.py"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text("def avg(values):\n    return sum(values) / len(values)\n", encoding="utf-8")
+    (root / "tools" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "report.py").write_text("import rich.traceback\n\nrich.traceback.install(width=160)\n\n"
+                                    "from tools.stats import avg\n\nprint(avg([]))\n", encoding="utf-8")
+    fix = "avg of no values is 0.0 since the weekly report has empty weeks"
+    add_record(root, 'Traceback (most recent call last):\n  File "/home/li/shop/report.py", line 7, in <module>\n'
+                     '    print(avg([]))\n  File "/home/li/shop/tools/stats.py", line 2, in avg\n'
+                     "    return sum(values) / len(values)\nZeroDivisionError: division by zero\n", fix)
+    proc = await asyncio.to_thread(run_cli, "run", "--", sys.executable, "report.py", root=root, cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    diag = await _terminal_diagnostic(client, src, "division by zero")
+    assert diag.range.start.line == 1, diag
+    await _confident_fix_in_hover(client, from_fs_path(str(src)), diag.range.start, fix)
