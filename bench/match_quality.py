@@ -355,17 +355,22 @@ def why_not_answered(data: list[dict[str, Any]], held: list[dict[str, Any]]) -> 
     return {"counts": counts, "queries": queries}
 
 
+def _fix_comparer(data: list[dict[str, Any]]) -> FixComparer:
+    """The fix comparison weighed by a vocabulary of the file's fixes, as the bug index keeps it."""
+    vocabulary = FixVocabulary()
+    for row in data:
+        vocabulary.add(normalize_fix(row["fix"]))
+    return FixComparer(vocabulary)
+
+
 def fix_agreement(data: list[dict[str, Any]]) -> dict[str, int]:
     """How the fix comparison (memory_store.bugs.fix_meaning) judges every pair of distinct fix
     texts of a file, weighed by a vocabulary of all of them as the bug index keeps it: pairs of
     one root cause that agree, pairs of two causes that (wrongly) agree."""
     causes: dict[str, set[str]] = {}
-    vocabulary = FixVocabulary()
     for row in data:
-        fix = normalize_fix(row["fix"])
-        causes.setdefault(fix, set()).add(row["cluster"] or row["id"])
-        vocabulary.add(fix)
-    meaning = FixComparer(vocabulary)
+        causes.setdefault(normalize_fix(row["fix"]), set()).add(row["cluster"] or row["id"])
+    meaning = _fix_comparer(data)
     fixes = list(causes)
     out = {"same_cause_pairs": 0, "same_cause_agree": 0, "different_cause_pairs": 0, "different_cause_agree": 0}
     for i, a in enumerate(fixes):
@@ -383,16 +388,13 @@ def near_equal_fixes(data: list[dict[str, Any]], ours: dict[str, list[dict[str, 
     the two records share a root cause; the lowest same-cause and the highest two-cause
     similarity show how much room FIX_AGREE has."""
     by_id = {r["id"]: r for r in data}
-    vocabulary = FixVocabulary()
-    for row in data:
-        vocabulary.add(normalize_fix(row["fix"]))
-    meaning = FixComparer(vocabulary)
+    meaning = _fix_comparer(data)
     pairs: dict[tuple[str, str], tuple[bool, float, bool]] = {}
     for mode in MODES:
         for res in ours[mode]:
             ranked = res["ranked"]
             for other in ranked[1:]:
-                if not ranked or other[1] < ranked[0][1] - TIE_MARGIN:
+                if other[1] < ranked[0][1] - TIE_MARGIN:
                     continue
                 a, b = by_id[ranked[0][0]], by_id[other[0]]
                 fa, fb = normalize_fix(a["fix"]), normalize_fix(b["fix"])

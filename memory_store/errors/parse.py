@@ -234,15 +234,20 @@ class _Scanner:
         return frame
 
     @property
+    def in_block(self) -> bool:
+        """Inside a block whose every line matters (traceback, stack, test section, summary,
+        crash dump, a JS error's properties)."""
+        return (self.tb_active or self.node is not None or self.section is not None or self.in_summary
+                or self.dump is not None or self.props is not None)
+
+    @property
     def busy(self) -> bool:
-        """Inside a block whose every line matters (traceback, stack, test section, summary)."""
-        return (self.tb_active or self.node is not None or self.after_exc is not None or self.section is not None
-                or self.in_summary or self.dump is not None or self.props is not None)
+        """In a block, or just after an exception line whose message may go on."""
+        return self.in_block or self.after_exc is not None
 
     # -- main entry
     def feed(self, raw: str) -> None:
-        light = not (self.tb_active or self.node is not None or self.section is not None or self.in_summary
-                     or self.dump is not None or self.props is not None)
+        light = not self.in_block
         if light and self.after_exc is None and not _interesting(raw):
             return
         shape = ""
