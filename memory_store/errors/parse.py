@@ -303,9 +303,7 @@ class _Scanner:
         if frame and (line.lstrip().startswith("File ") or self.tb_active):
             if not self.tb_active:
                 self._start_tb("")
-            self.tb_frames.append(self._frame(frame.group("path"), frame.group("line"), frame.group("func")))
-            if len(self.tb_frames) > MAX_FRAMES * 2:
-                self.tb_frames = cap_frames(self.tb_frames)
+            self._tb_frame(frame.group("path"), frame.group("line"), frame.group("func"))
             self._tb_line(line)
             self.tb_expect_code = True
             return
@@ -428,9 +426,7 @@ class _Scanner:
         for text in ((piece + body, piece + " " + body) if piece else (body,)):
             found = _RICH_FRAME.match(text)
             if found:
-                self.tb_frames.append(self._frame(found.group("path"), found.group("line"), found.group("func")))
-                if len(self.tb_frames) > MAX_FRAMES * 2:
-                    self.tb_frames = cap_frames(self.tb_frames)
+                self._tb_frame(found.group("path"), found.group("line"), found.group("func"))
                 return True
             if body and len(text) < 1000 and _RICH_FRAME_START.match(text):
                 self.tb_rich_piece = text
@@ -483,10 +479,14 @@ class _Scanner:
             return True
         return False
 
-    def _ipython_frame(self, line: str, path: str, number: str | None, func: str | None) -> None:
+    def _tb_frame(self, path: str, number: str | None, func: str | None) -> None:
+        """A frame of the open traceback, in any shape (the kept frames bounded)."""
         self.tb_frames.append(self._frame(path, number, func))
         if len(self.tb_frames) > MAX_FRAMES * 2:
             self.tb_frames = cap_frames(self.tb_frames)
+
+    def _ipython_frame(self, line: str, path: str, number: str | None, func: str | None) -> None:
+        self._tb_frame(path, number, func)
         self._tb_line(line)
         self.tb_last_code = ""
         self.tb_expect_code = False
@@ -1046,10 +1046,7 @@ def parse_error(text: str, workspace_root: Path | None = None, *, redact_secrets
     if pick is not None:
         if not pick.frames and pick.kind == "bare":
             pick = _adopt_dangling_frames(pick, scanner)
-        parsed = _to_parsed(pick, text, redact_secrets=False)
-        if parsed.location is None and short_type(parsed.exc_type) == "SyntaxError" and parsed.language != "python":
-            parsed.location = _js_source_location(text, workspace_root)
-        return parsed
+        return _with_js_source_location(_to_parsed(pick, text, redact_secrets=False), text, len(text), workspace_root)
     line = _fallback_line(text)
     return _line_error(line, text) if line else None
 
@@ -1058,13 +1055,16 @@ _JS_SOURCE_HEAD = re.compile(r"^(?P<path>(?:file://)?(?:[A-Za-z]:)?[^\s:]*?\.(?:
                              r"\r?\n[^\n]*\n[ \t]*\^+[ \t]*\r?$", re.MULTILINE)
 
 
-def _js_source_location(text: str, root: Path | None) -> Frame | None:
-    """Where Node's syntax error is: the ``file:line`` it prints above the source line and its
-    carets (``/app/index.js:1``, ``import express from 'express';``, ``^^^^^^``)."""
-    heads = list(_JS_SOURCE_HEAD.finditer(text[-200_000:]))
-    if not heads:
-        return None
-    return make_frame(heads[-1].group("path"), int(heads[-1].group("line")), None, root)
+def _with_js_source_location(parsed: ParsedError, text: str, end: int, root: Path | None) -> ParsedError:
+    """A JavaScript syntax error located where Node says: the ``file:line`` it prints above the
+    source line and its carets (``/app/index.js:1``, ``import express from 'express';``,
+    ``^^^^^^``), the last such head in ``text`` before ``end`` (where the error was printed)."""
+    if parsed.location is not None or parsed.language == "python" or short_type(parsed.exc_type) != "SyntaxError":
+        return parsed
+    heads = list(_JS_SOURCE_HEAD.finditer(text, max(0, end - 200_000), end))
+    if heads:
+        parsed.location = make_frame(heads[-1].group("path"), int(heads[-1].group("line")), None, root)
+    return parsed
 
 
 def _line_error(line: str, text: str) -> ParsedError:
@@ -1121,10 +1121,14 @@ def extract_errors(output: str, workspace_root: Path | None = None) -> list[Pars
     chained = {c for e in events for c in e.chain}
     out: list[ParsedError] = []
     seen: set[tuple[str, str]] = set()
+    cursor = 0  # where the previous error's first line was found: the next one's text starts after it
     for ev in events:
         if ev.superseded or (ev.kind in ("bare", "generic") and _headline(ev) in chained):
             continue
-        parsed = _to_parsed(ev, None)
+        found = output.find(ev.lines[0], cursor) if ev.lines else -1
+        if found >= 0:
+            cursor = found + len(ev.lines[0])
+        parsed = _with_js_source_location(_to_parsed(ev, None), output, cursor if found >= 0 else 0, workspace_root)
         inner = parsed.innermost_app_frame()
         key = (fingerprint(parsed), f"{inner.path}:{inner.function}" if inner else (ev.test or ""))
         if key in seen:

@@ -95,6 +95,15 @@ def test_a_node_syntax_error_is_located_at_the_file_node_prints_above_it() -> No
     assert parsed.location is not None and (parsed.location.path, parsed.location.line) == ("/app/index.js", 1)
 
 
+def test_a_node_syntax_error_in_a_command_output_is_located_too() -> None:
+    """What ``teamlore run`` reads: each error located at the head printed before it."""
+    output = "> node app.js\n" + ESM_SYNTAX + "\n> node other.js\n" + ESM_SYNTAX.replace(
+        "/app/index.js:1", "/app/other.js:4").replace("Cannot use import statement", "Unexpected token 'export' in")
+    errors = extract_errors(output)
+    assert [(e.location.path, e.location.line) if e.location else None for e in errors] == [
+        ("/app/index.js", 1), ("/app/other.js", 4)]
+
+
 def test_a_syntax_error_without_that_header_has_no_invented_location() -> None:
     parsed = parse_error("SyntaxError: Unexpected token } in JSON at position 42\n    at JSON.parse (<anonymous>)\n")
     assert parsed is not None and parsed.location is None
